@@ -1,0 +1,268 @@
+#include "config.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QHostAddress>
+#include <QSettings>
+
+#include <functional>
+#include <unistd.h>
+
+namespace bw {
+
+namespace {
+
+using Apply = std::function<QString(Config &, const QString &)>; // returns an error text, "" when fine
+
+Apply intSetting(int Config::*member, int min, int max)
+{
+    return [=](Config &c, const QString &v) -> QString {
+        bool ok = false;
+        const int n = v.trimmed().toInt(&ok);
+        if (!ok || n < min || n > max)
+            return QStringLiteral("expected a whole number from %1 to %2").arg(min).arg(max);
+        c.*member = n;
+        return {};
+    };
+}
+
+Apply rateSetting(int RateLimitConfig::*member)
+{
+    return [=](Config &c, const QString &v) -> QString {
+        bool ok = false;
+        const int n = v.trimmed().toInt(&ok);
+        if (!ok || n < 1 || n > 10'000'000)
+            return QStringLiteral("expected a whole number from 1 to 10000000");
+        c.rateLimits.*member = n;
+        return {};
+    };
+}
+
+Apply boolSetting(std::function<void(Config &, bool)> set)
+{
+    return [=](Config &c, const QString &v) -> QString {
+        const QString t = v.trimmed().toLower();
+        if (t == u"1" || t == u"true" || t == u"yes" || t == u"on") { set(c, true); return {}; }
+        if (t == u"0" || t == u"false" || t == u"no" || t == u"off") { set(c, false); return {}; }
+        return QStringLiteral("expected true or false");
+    };
+}
+
+Apply listSetting(QStringList Config::*member, bool ipAddresses)
+{
+    return [=](Config &c, const QString &v) -> QString {
+        QStringList items;
+        for (const QString &part : v.split(u',', Qt::SkipEmptyParts)) {
+            const QString item = part.trimmed();
+            if (ipAddresses && QHostAddress(item).isNull())
+                return QStringLiteral("'%1' is not an IP address").arg(item);
+            if (!item.isEmpty())
+                items << item;
+        }
+        c.*member = items;
+        return {};
+    };
+}
+
+Apply stringSetting(QString Config::*member)
+{
+    return [=](Config &c, const QString &v) -> QString { c.*member = v.trimmed(); return {}; };
+}
+
+struct Setting {
+    SettingInfo info;
+    Apply apply;
+};
+
+const QList<Setting> &settings()
+{
+    static const QList<Setting> all = {
+        {{"general/data_dir", "BW_DATA_DIR", "data directory (embedded database, logs, backups)"},
+         [](Config &c, const QString &v) -> QString {
+             if (v.trimmed().isEmpty()) return QStringLiteral("must not be empty");
+             c.dataDir = QDir::cleanPath(QDir(v.trimmed()).absolutePath());
+             return {};
+         }},
+        {{"server/listen", "BW_LISTEN", "HTTP listen address host:port (port 0 = any free port)"},
+         [](Config &c, const QString &v) -> QString {
+             return parseListen(v.trimmed(), &c.listenHost, &c.listenPort) ? QString()
+                    : QStringLiteral("expected host:port, e.g. 127.0.0.1:4000");
+         }},
+        {{"server/io_threads", "BW_IO_THREADS", "HTTP I/O threads"}, intSetting(&Config::ioThreads, 1, 64)},
+        {{"server/request_threads", "BW_REQUEST_THREADS", "request pool threads (each holds one DB connection)"},
+         intSetting(&Config::requestThreads, 1, 256)},
+        {{"server/request_queue", "BW_REQUEST_QUEUE", "queued requests before answering 503"},
+         intSetting(&Config::requestQueueLimit, 1, 100000)},
+        {{"server/max_body_bytes", "BW_MAX_BODY_BYTES", "default request body limit"},
+         [](Config &c, const QString &v) -> QString {
+             bool ok = false;
+             const qint64 n = v.trimmed().toLongLong(&ok);
+             if (!ok || n < 1024 || n > 1024LL * 1024 * 1024) return QStringLiteral("expected bytes from 1024 to 1073741824");
+             c.maxBodyBytes = n;
+             return {};
+         }},
+        {{"server/max_header_bytes", "BW_MAX_HEADER_BYTES", "request header section limit"},
+         intSetting(&Config::maxHeaderBytes, 1024, 1024 * 1024)},
+        {{"server/header_timeout_ms", "BW_HEADER_TIMEOUT_MS", "time allowed to send the request headers"},
+         intSetting(&Config::headerTimeoutMs, 100, 600000)},
+        {{"server/idle_timeout_ms", "BW_IDLE_TIMEOUT_MS", "keep-alive idle timeout"}, intSetting(&Config::idleTimeoutMs, 100, 600000)},
+        {{"server/body_timeout_ms", "BW_BODY_TIMEOUT_MS", "time allowed to send the request body"},
+         intSetting(&Config::bodyTimeoutMs, 100, 3600000)},
+        {{"server/shutdown_timeout_ms", "BW_SHUTDOWN_TIMEOUT_MS", "graceful drain limit"},
+         intSetting(&Config::shutdownTimeoutMs, 100, 600000)},
+        {{"server/trusted_proxies", "BW_TRUSTED_PROXIES", "comma list of proxy IPs whose X-Forwarded-For is honoured"},
+         listSetting(&Config::trustedProxies, true)},
+        {{"server/cors_origins", "BW_CORS_ORIGINS", "comma list of allowed CORS origins"}, listSetting(&Config::corsOrigins, false)},
+        {{"server/metrics_allow", "BW_METRICS_ALLOW", "comma list of IPs allowed to read /metrics"},
+         listSetting(&Config::metricsAllow, true)},
+        {{"server/metrics_token", "BW_METRICS_TOKEN", "bearer token that also unlocks /metrics"}, stringSetting(&Config::metricsToken)},
+        {{"database/url", "BW_DATABASE_URL", "external PostgreSQL URL (empty: embedded cluster)"}, stringSetting(&Config::databaseUrl)},
+        {{"database/pg_bindir", "BW_PG_BINDIR", "PostgreSQL binaries for the embedded cluster"}, stringSetting(&Config::pgBinDir)},
+        {{"database/statement_timeout_ms", "BW_STATEMENT_TIMEOUT_MS", "per-statement timeout"},
+         intSetting(&Config::statementTimeoutMs, 100, 3600000)},
+        {{"database/idle_in_transaction_timeout_ms", "BW_IDLE_IN_TRANSACTION_TIMEOUT_MS", "idle-in-transaction timeout"},
+         intSetting(&Config::idleInTransactionTimeoutMs, 100, 3600000)},
+        {{"log/level", "BW_LOG_LEVEL", "debug | info | warning | error"},
+         [](Config &c, const QString &v) -> QString {
+             static const QStringList levels = {"debug", "info", "warning", "error"};
+             const QString t = v.trimmed().toLower();
+             if (!levels.contains(t)) return QStringLiteral("expected one of debug, info, warning, error");
+             c.logLevel = t;
+             return {};
+         }},
+        {{"secrets/backend", "BW_SECRETS", "auto | keychain | file"},
+         [](Config &c, const QString &v) -> QString {
+             const QString t = v.trimmed().toLower();
+             if (t != u"auto" && t != u"keychain" && t != u"file") return QStringLiteral("expected auto, keychain or file");
+             c.secretsBackend = t;
+             return {};
+         }},
+        {{"rate_limit/enabled", "BW_RATE_LIMIT_ENABLED", "enforce rate limits"},
+         boolSetting([](Config &c, bool on) { c.rateLimits.enabled = on; })},
+        {{"rate_limit/public", "BW_RATE_LIMIT_PUBLIC", "public requests per IP per minute"}, rateSetting(&RateLimitConfig::publicPerIp)},
+        {{"rate_limit/agent_pending", "BW_RATE_LIMIT_AGENT_PENDING", "per minute, unverified agents"}, rateSetting(&RateLimitConfig::agentPending)},
+        {{"rate_limit/agent_claimed", "BW_RATE_LIMIT_AGENT_CLAIMED", "per minute, claimed agents"}, rateSetting(&RateLimitConfig::agentClaimed)},
+        {{"rate_limit/agent_verified", "BW_RATE_LIMIT_AGENT_VERIFIED", "per minute, verified agents"}, rateSetting(&RateLimitConfig::agentVerified)},
+        {{"rate_limit/content_creation", "BW_RATE_LIMIT_CONTENT", "content creations per agent per minute"},
+         rateSetting(&RateLimitConfig::contentCreation)},
+        {{"rate_limit/registration", "BW_RATE_LIMIT_REGISTRATION", "registrations/logins per IP per minute"},
+         rateSetting(&RateLimitConfig::registrationPerIp)},
+        {{"rate_limit/admin", "BW_RATE_LIMIT_ADMIN", "admin requests per minute"}, rateSetting(&RateLimitConfig::admin)},
+    };
+    return all;
+}
+
+QString xdgDir(const QProcessEnvironment &env, const char *var, const char *fallbackBelowHome)
+{
+    const QString set = env.value(QString::fromLatin1(var));
+    if (!set.isEmpty())
+        return set;
+    return env.value(QStringLiteral("HOME"), QDir::homePath()) + u'/' + QString::fromLatin1(fallbackBelowHome);
+}
+
+ApiError settingError(const QString &key, const QString &origin, const QString &value, const QString &why)
+{
+    return ApiError::badRequest(QStringLiteral("invalid setting %1 = '%2' (from %3): %4").arg(key, value, origin, why));
+}
+
+} // namespace
+
+const QList<SettingInfo> &settingsCatalogue()
+{
+    static const QList<SettingInfo> infos = [] {
+        QList<SettingInfo> out;
+        for (const Setting &s : settings())
+            out << s.info;
+        return out;
+    }();
+    return infos;
+}
+
+bool parseListen(const QString &text, QString *host, quint16 *port)
+{
+    const qsizetype colon = text.lastIndexOf(u':');
+    if (colon < 0)
+        return false;
+    QString h = text.left(colon);
+    if (h.startsWith(u'[') && h.endsWith(u']'))
+        h = h.mid(1, h.size() - 2);
+    if (h.isEmpty())
+        h = QStringLiteral("0.0.0.0");
+    if (h != u"localhost" && QHostAddress(h).isNull())
+        return false;
+    bool ok = false;
+    const uint p = text.mid(colon + 1).toUInt(&ok);
+    if (!ok || p > 65535)
+        return false;
+    *host = h == u"localhost" ? QStringLiteral("127.0.0.1") : h;
+    *port = quint16(p);
+    return true;
+}
+
+QString defaultConfigFile(const QProcessEnvironment &env)
+{
+    return xdgDir(env, "XDG_CONFIG_HOME", ".config") + QStringLiteral("/betterworld/betterworld.conf");
+}
+
+QString defaultDataDir(const QProcessEnvironment &env)
+{
+    // A system service (root) keeps its state where the postgres system user can reach it.
+    if (::geteuid() == 0 && !env.contains(QStringLiteral("XDG_DATA_HOME")))
+        return QStringLiteral("/var/lib/betterworld");
+    return xdgDir(env, "XDG_DATA_HOME", ".local/share") + QStringLiteral("/betterworld");
+}
+
+Result<Config> loadConfig(const ConfigSources &sources)
+{
+    Config config;
+    config.dataDir = defaultDataDir(sources.environment);
+
+    QString file = sources.explicitFile;
+    bool mustExist = !file.isEmpty();
+    if (file.isEmpty()) {
+        file = sources.environment.value(QStringLiteral("BW_CONFIG"));
+        mustExist = !file.isEmpty();
+    }
+    if (file.isEmpty())
+        file = defaultConfigFile(sources.environment);
+
+    if (QFileInfo::exists(file)) {
+        QSettings ini(file, QSettings::IniFormat);
+        if (ini.status() != QSettings::NoError)
+            return ApiError::badRequest(QStringLiteral("config file %1 cannot be parsed").arg(file));
+        const QStringList keys = ini.allKeys();
+        for (const QString &key : keys) {
+            const QString lookup = key.contains(u'/') ? key : QStringLiteral("general/") + key;
+            const auto it = std::find_if(settings().cbegin(), settings().cend(),
+                                         [&](const Setting &s) { return s.info.key == lookup; });
+            if (it == settings().cend())
+                return ApiError::badRequest(QStringLiteral("unknown setting '%1' in %2").arg(key, file));
+            const QVariant raw = ini.value(key);
+            const QString value = raw.typeId() == QMetaType::QStringList ? raw.toStringList().join(u',') : raw.toString();
+            if (const QString why = it->apply(config, value); !why.isEmpty())
+                return settingError(it->info.key, file, value, why);
+        }
+        config.configFile = file;
+    } else if (mustExist) {
+        return ApiError::badRequest(QStringLiteral("config file %1 does not exist").arg(file));
+    }
+
+    for (const Setting &s : settings()) {
+        if (!sources.environment.contains(s.info.env))
+            continue;
+        const QString value = sources.environment.value(s.info.env);
+        if (const QString why = s.apply(config, value); !why.isEmpty())
+            return settingError(s.info.key, s.info.env, value, why);
+    }
+    for (auto it = sources.flags.cbegin(); it != sources.flags.cend(); ++it) {
+        const auto s = std::find_if(settings().cbegin(), settings().cend(),
+                                    [&](const Setting &x) { return x.info.key == it.key(); });
+        if (s == settings().cend())
+            return ApiError::badRequest(QStringLiteral("unknown setting '%1'").arg(it.key()));
+        if (const QString why = s->apply(config, it.value()); !why.isEmpty())
+            return settingError(s->info.key, QStringLiteral("command line"), it.value(), why);
+    }
+    return config;
+}
+
+} // namespace bw

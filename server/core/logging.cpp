@@ -1,0 +1,313 @@
+#include "logging.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRegularExpression>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <thread>
+
+Q_LOGGING_CATEGORY(lcApp, "bw.app")
+
+namespace bw::log {
+
+namespace {
+
+struct ThreadContext {
+    QString requestId;
+    QString agentId;
+};
+thread_local ThreadContext t_context;
+
+int levelRank(QtMsgType type)
+{
+    switch (type) {
+    case QtDebugMsg: return 0;
+    case QtInfoMsg: return 1;
+    case QtWarningMsg: return 2;
+    case QtCriticalMsg: return 3;
+    case QtFatalMsg: return 4;
+    }
+    return 1;
+}
+
+const char *levelName(QtMsgType type)
+{
+    switch (type) {
+    case QtDebugMsg: return "debug";
+    case QtInfoMsg: return "info";
+    case QtWarningMsg: return "warning";
+    case QtCriticalMsg: return "error";
+    case QtFatalMsg: return "fatal";
+    }
+    return "info";
+}
+
+int rankOf(const QString &level)
+{
+    if (level == u"debug") return 0;
+    if (level == u"warning") return 2;
+    if (level == u"error") return 3;
+    return 1;
+}
+
+// Buffers lines and writes them from one background thread (file rotation happens there too).
+class Writer final {
+public:
+    void start(const Options &options)
+    {
+        std::lock_guard lock(m_mutex);
+        m_options = options;
+        m_minRank = rankOf(options.level);
+        if (!options.directory.isEmpty()) {
+            QDir().mkpath(options.directory);
+            m_file.setFileName(options.directory + QStringLiteral("/betterworld.log"));
+            if (!m_file.open(QIODevice::Append | QIODevice::WriteOnly))
+                std::fprintf(stderr, "cannot open log file %s\n", qPrintable(m_file.fileName()));
+        }
+        m_running = true;
+        m_thread = std::thread([this] { run(); });
+    }
+
+    void stop()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            if (!m_running)
+                return;
+            m_running = false;
+        }
+        m_wake.notify_all();
+        if (m_thread.joinable())
+            m_thread.join();
+        m_file.close();
+    }
+
+    bool accepts(QtMsgType type) const { return levelRank(type) >= m_minRank.load(); }
+    bool running()
+    {
+        std::lock_guard lock(m_mutex);
+        return m_running;
+    }
+
+    void append(const QByteArray &line, bool urgent)
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            if (!m_running) {
+                std::fwrite(line.constData(), 1, size_t(line.size()), stderr);
+                return;
+            }
+            m_pending += line;
+        }
+        if (urgent || m_pending.size() > 64 * 1024)
+            m_wake.notify_all();
+    }
+
+    void flushNow()
+    {
+        QByteArray batch;
+        {
+            std::lock_guard lock(m_mutex);
+            batch.swap(m_pending);
+        }
+        output(batch);
+    }
+
+    int addSink(std::function<void(const QByteArray &)> sink)
+    {
+        std::lock_guard lock(m_sinkMutex);
+        m_sinks.emplace(++m_nextSink, std::move(sink));
+        return m_nextSink;
+    }
+    void removeSink(int id)
+    {
+        std::lock_guard lock(m_sinkMutex);
+        m_sinks.erase(id);
+    }
+
+private:
+    void run()
+    {
+        std::unique_lock lock(m_mutex);
+        while (m_running) {
+            m_wake.wait_for(lock, std::chrono::milliseconds(200));
+            QByteArray batch;
+            batch.swap(m_pending);
+            lock.unlock();
+            output(batch);
+            lock.lock();
+        }
+        QByteArray rest;
+        rest.swap(m_pending);
+        lock.unlock();
+        output(rest);
+    }
+
+    void output(const QByteArray &batch)
+    {
+        if (batch.isEmpty())
+            return;
+        std::lock_guard lock(m_outputMutex);
+        if (m_options.toStderr)
+            std::fwrite(batch.constData(), 1, size_t(batch.size()), stderr);
+        if (m_file.isOpen()) {
+            m_file.write(batch);
+            m_file.flush();
+            if (m_file.size() > m_options.maxFileBytes)
+                rotate();
+        }
+        std::lock_guard sinkLock(m_sinkMutex);
+        if (!m_sinks.empty()) {
+            for (const QByteArray &line : batch.split('\n'))
+                if (!line.isEmpty())
+                    for (auto &[id, sink] : m_sinks)
+                        sink(line);
+        }
+    }
+
+    void rotate()
+    {
+        const QString base = m_file.fileName();
+        m_file.close();
+        QFile::remove(base + u'.' + QString::number(m_options.keepFiles));
+        for (int i = m_options.keepFiles - 1; i >= 1; --i)
+            QFile::rename(base + u'.' + QString::number(i), base + u'.' + QString::number(i + 1));
+        QFile::rename(base, base + QStringLiteral(".1"));
+        m_file.setFileName(base);
+        m_file.open(QIODevice::Append | QIODevice::WriteOnly);
+    }
+
+    std::mutex m_mutex;
+    std::mutex m_outputMutex;
+    std::mutex m_sinkMutex;
+    std::condition_variable m_wake;
+    std::thread m_thread;
+    QByteArray m_pending;
+    Options m_options;
+    std::atomic<int> m_minRank{1};
+    bool m_running = false;
+    QFile m_file;
+    std::map<int, std::function<void(const QByteArray &)>> m_sinks;
+    int m_nextSink = 0;
+};
+
+Writer &writer()
+{
+    static Writer *w = new Writer; // leaked on purpose: logging may happen during static destruction
+    return *w;
+}
+
+QByteArray formatLine(QtMsgType type, const char *category, const QString &message, const QJsonObject &fields)
+{
+    QJsonObject line;
+    line.insert(QStringLiteral("time"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
+    line.insert(QStringLiteral("level"), QString::fromLatin1(levelName(type)));
+    line.insert(QStringLiteral("category"), QString::fromLatin1(category ? category : "default"));
+    line.insert(QStringLiteral("message"), redact(message));
+    if (!t_context.requestId.isEmpty())
+        line.insert(QStringLiteral("requestId"), t_context.requestId);
+    if (!t_context.agentId.isEmpty())
+        line.insert(QStringLiteral("agentId"), t_context.agentId);
+    if (!fields.isEmpty())
+        line.insert(QStringLiteral("fields"), redactFields(fields));
+    return QJsonDocument(line).toJson(QJsonDocument::Compact) + '\n';
+}
+
+void messageHandler(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    if (!writer().accepts(type))
+        return;
+    writer().append(formatLine(type, context.category, message, {}), type >= QtCriticalMsg);
+    if (type == QtFatalMsg) {
+        writer().flushNow();
+        std::abort();
+    }
+}
+
+bool isSecretKey(const QString &key)
+{
+    static const QRegularExpression secret(QStringLiteral("authorization|cookie|api_?key|password|passwd|secret|token|_hash$|Hash$"),
+                                           QRegularExpression::CaseInsensitiveOption);
+    return secret.match(key).hasMatch();
+}
+
+} // namespace
+
+void init(const Options &options)
+{
+    writer().start(options);
+    qInstallMessageHandler(messageHandler);
+}
+
+void shutdown()
+{
+    writer().stop();
+}
+
+void flush() { writer().flushNow(); }
+
+ScopedContext::ScopedContext(const QString &requestId) { t_context = {requestId, {}}; }
+ScopedContext::~ScopedContext() { t_context = {}; }
+void ScopedContext::setAgentId(const QString &agentId) { t_context.agentId = agentId; }
+QString ScopedContext::requestId() { return t_context.requestId; }
+
+void write(QtMsgType type, const char *category, const QString &message, const QJsonObject &fields)
+{
+    if (!writer().accepts(type))
+        return;
+    writer().append(formatLine(type, category, message, fields), type >= QtCriticalMsg);
+}
+
+QString redact(const QString &text)
+{
+    static const QRegularExpression patterns(
+        QStringLiteral(R"((Bearer\s+)[A-Za-z0-9._~+/=-]+|\b[0-9a-f]{64}\b|((?:password|passwd|pwd|api_?key|token|secret)\s*[=:]\s*)("[^"]*"|\S+))"),
+        QRegularExpression::CaseInsensitiveOption);
+    if (!text.contains(u'=') && !text.contains(u':') && !text.contains(QStringLiteral("earer")) && text.size() < 64)
+        return text; // fast path: nothing that could hold a credential
+    QString out;
+    qsizetype last = 0;
+    auto it = patterns.globalMatch(text);
+    while (it.hasNext()) {
+        const auto m = it.next();
+        out += QStringView(text).mid(last, m.capturedStart() - last);
+        if (!m.captured(1).isEmpty())
+            out += m.captured(1) + QStringLiteral("[REDACTED]");
+        else if (!m.captured(2).isEmpty())
+            out += m.captured(2) + QStringLiteral("[REDACTED]");
+        else
+            out += QStringLiteral("[REDACTED]");
+        last = m.capturedEnd();
+    }
+    out += QStringView(text).mid(last);
+    return out;
+}
+
+QJsonObject redactFields(const QJsonObject &fields)
+{
+    QJsonObject out;
+    for (auto it = fields.begin(); it != fields.end(); ++it) {
+        if (isSecretKey(it.key()))
+            out.insert(it.key(), QStringLiteral("[REDACTED]"));
+        else if (it.value().isObject())
+            out.insert(it.key(), redactFields(it.value().toObject()));
+        else if (it.value().isString())
+            out.insert(it.key(), redact(it.value().toString()));
+        else
+            out.insert(it.key(), it.value());
+    }
+    return out;
+}
+
+int addSink(std::function<void(const QByteArray &line)> sink) { return writer().addSink(std::move(sink)); }
+void removeSink(int id) { writer().removeSink(id); }
+
+} // namespace bw::log
