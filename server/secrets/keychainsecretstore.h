@@ -1,0 +1,40 @@
+#pragma once
+// Secrets in the OS keychain (Secret Service / KWallet via QtKeychain). QtKeychain jobs are
+// asynchronous and need an event loop, so they run on a private thread; callers (never the GUI
+// thread) wait for the answer with a timeout.
+
+#include "server/core/secretstore.h"
+
+#include <memory>
+
+class QThread;
+class QObject;
+
+namespace bw {
+
+class KeychainSecretStore final : public SecretStore {
+public:
+    explicit KeychainSecretStore(QString service = QStringLiteral("betterworld"), int timeoutMs = 10000);
+    ~KeychainSecretStore() override;
+
+    Result<std::optional<QByteArray>> read(const QString &name) override;
+    Status write(const QString &name, const QByteArray &value) override;
+    Status remove(const QString &name) override;
+    QString description() const override { return QStringLiteral("OS keychain (service %1)").arg(m_service); }
+
+private:
+    enum class Op { Read, Write, Remove };
+    Result<std::optional<QByteArray>> run(Op op, const QString &name, const QByteArray &value);
+
+    QString m_service;
+    int m_timeoutMs;
+    QThread *m_thread = nullptr;
+    QObject *m_context = nullptr; // lives in m_thread; jobs are created there
+};
+
+// Chooses the store by policy: "keychain" (fail if unavailable), "file" (0600 file in dataDir), or
+// "auto": the keychain when a session bus is reachable and answers, else the file — the fallback is
+// logged once so a headless install never switches storage silently.
+Result<std::unique_ptr<SecretStore>> makeSecretStore(const QString &backend, const QString &dataDir);
+
+} // namespace bw
