@@ -1,0 +1,158 @@
+#include "server/db/sql.h"
+
+#include "server/db/pgconn_p.h"
+
+#include <QLoggingCategory>
+#include <QRegularExpression>
+#include <QSqlError>
+
+namespace bw::db {
+
+namespace {
+
+Q_LOGGING_CATEGORY(lcSql, "bw.db.sql")
+
+ApiError sqlError(const QString &message, const QString &state)
+{
+    QJsonObject details;
+    details.insert(QStringLiteral("sqlState"), state);
+    return ApiError::make(ErrorKind::Internal, message, details);
+}
+
+ApiError fromQSqlError(const QSqlError &e, const QString &fallbackState)
+{
+    // QPSQL appends "(SQLSTATE)" to the server text; the state goes into details instead.
+    static const QRegularExpression trailingState(QStringLiteral("\\s*\\([0-9A-Z]{5}\\)\\s*$"));
+    QString text = e.databaseText().trimmed();
+    text.remove(trailingState);
+    if (text.isEmpty())
+        text = e.driverText();
+    QString state = e.nativeErrorCode();
+    if (state.size() != 5)
+        state = fallbackState;
+    return sqlError(text, state);
+}
+
+// (Re)opens a closed or broken connection. QSqlDatabase::open() closes the old libpq
+// connection first; the session settings come back with it (they are startup options).
+Status reopen(QSqlDatabase &db)
+{
+    db.close();
+    if (db.open()) {
+        detail::routeNotices(db);
+        return success();
+    }
+    return fromQSqlError(db.lastError(), QStringLiteral("08001"));
+}
+
+Result<QSqlQuery> runOnce(QSqlDatabase &db, const QString &sql, const QVariantList &binds)
+{
+    QSqlQuery query(db);
+    bool ok = false;
+    if (binds.isEmpty()) {
+        ok = query.exec(sql);
+    } else {
+        ok = query.prepare(sql);
+        if (ok) {
+            for (const QVariant &v : binds)
+                query.addBindValue(v);
+            ok = query.exec();
+        }
+    }
+    if (ok)
+        return query;
+    return fromQSqlError(query.lastError(),
+                         detail::connectionOk(db) ? QString() : QStringLiteral("08006"));
+}
+
+} // namespace
+
+Result<QSqlQuery> exec(QSqlDatabase db, const QString &sql, const QVariantList &binds)
+{
+    if (!db.isValid())
+        return sqlError(QStringLiteral("no database connection (invalid QSqlDatabase)"), QStringLiteral("08003"));
+
+    const bool marked = detail::markedInTransaction(db);
+    if (!detail::connectionOk(db)) {
+        // Reconnecting inside a transaction would run the rest of it in autocommit mode.
+        if (marked)
+            return sqlError(QStringLiteral("connection to the database was lost inside a transaction"),
+                            QStringLiteral("08006"));
+        if (Status s = reopen(db); !s)
+            return s.error();
+    }
+
+    const detail::TxState before = detail::transactionState(db);
+    Result<QSqlQuery> result = runOnce(db, sql, binds);
+    if (result || detail::connectionOk(db))
+        return result;
+
+    // The connection died under us (e.g. the server restarted). Retrying is only safe outside a
+    // transaction; a statement that had reached the server before the break may then run twice.
+    if (marked || before != detail::TxState::Idle)
+        return result;
+    qCInfo(lcSql) << "connection lost, reconnecting once:" << result.error().message;
+    if (Status s = reopen(db); !s)
+        return result;
+    return runOnce(db, sql, binds);
+}
+
+QString sqlState(const ApiError &error)
+{
+    return error.details.value(QStringLiteral("sqlState")).toString();
+}
+
+Transaction::Transaction(QSqlDatabase db) : m_db(std::move(db))
+{
+    if (detail::markedInTransaction(m_db)) {
+        m_begin = sqlError(QStringLiteral("a transaction is already open on this connection"),
+                           QStringLiteral("25001"));
+        return;
+    }
+    if (auto r = exec(m_db, QStringLiteral("BEGIN")); !r) {
+        m_begin = r.error();
+        return;
+    }
+    m_active = true;
+    detail::setMarkedInTransaction(m_db, true);
+}
+
+Transaction::~Transaction()
+{
+    if (m_active)
+        (void)rollback();
+}
+
+Status Transaction::commit()
+{
+    if (!m_active)
+        return sqlError(QStringLiteral("no active transaction to commit"), QStringLiteral("25000"));
+    if (detail::transactionState(m_db) == detail::TxState::InError) {
+        (void)rollback();
+        return sqlError(QStringLiteral("transaction aborted by an earlier error; rolled back"),
+                        QStringLiteral("25P02"));
+    }
+    auto r = exec(m_db, QStringLiteral("COMMIT"));
+    // Whatever happened, the transaction is over: committed, rolled back by the server, or lost.
+    m_active = false;
+    detail::setMarkedInTransaction(m_db, false);
+    if (!r)
+        return r.error();
+    return success();
+}
+
+Status Transaction::rollback()
+{
+    if (!m_active)
+        return success();
+    m_active = false;
+    Status status = success();
+    if (detail::connectionOk(m_db)) {
+        if (auto r = exec(m_db, QStringLiteral("ROLLBACK")); !r)
+            status = r.error();
+    }
+    detail::setMarkedInTransaction(m_db, false);
+    return status;
+}
+
+} // namespace bw::db
