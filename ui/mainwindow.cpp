@@ -1,0 +1,184 @@
+#include "ui/mainwindow.h"
+
+#include "ui/common/dbworker.h"
+#include "ui/overview/overviewpanel.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPainter>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QStyle>
+
+namespace bw::ui {
+
+MainWindow::MainWindow(QWidget *parent)
+    : QMainWindow(parent), m_navigation(new QListWidget), m_panels(new QStackedWidget),
+      m_overview(new OverviewPanel), m_panelActions(new QActionGroup(this)), m_statusIcon(new QLabel),
+      m_statusText(new QLabel)
+{
+    setWindowTitle(tr("BetterWorld"));
+    setWindowIcon(QIcon(QStringLiteral(":/icons/betterworld.svg")));
+    resize(1100, 680);
+
+    m_navigation->setObjectName(QStringLiteral("navigation"));
+    m_navigation->setAccessibleName(tr("Navigation"));
+    m_navigation->setIconSize(QSize(20, 20));
+    m_navigation->setFixedWidth(180);
+    m_navigation->setUniformItemSizes(true);
+    m_panels->setObjectName(QStringLiteral("panels"));
+
+    auto *central = new QWidget;
+    auto *layout = new QHBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(m_navigation);
+    layout->addWidget(m_panels, 1);
+    setCentralWidget(central);
+
+    connect(m_navigation, &QListWidget::currentRowChanged, this, &MainWindow::showPanel);
+    m_panelActions->setExclusive(true);
+
+    m_statusText->setObjectName(QStringLiteral("serverStatus"));
+    statusBar()->addWidget(m_statusIcon);
+    statusBar()->addWidget(m_statusText, 1);
+
+    createMenus();
+    addPanel(tr("Overview"), m_overview, style()->standardIcon(QStyle::SP_ComputerIcon));
+    setServerStarting({});
+}
+
+MainWindow::~MainWindow() = default; // children go first; the DbWorker (created last) joins last
+
+void MainWindow::createMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setObjectName(QStringLiteral("actionQuit"));
+    quit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
+    quit->setMenuRole(QAction::QuitRole);
+
+    m_viewMenu = menuBar()->addMenu(tr("&View"));
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QAction *about = help->addAction(tr("&About BetterWorld"), this, &MainWindow::showAbout);
+    about->setObjectName(QStringLiteral("actionAbout"));
+    about->setMenuRole(QAction::AboutRole);
+}
+
+int MainWindow::addPanel(const QString &title, QWidget *panel, const QIcon &icon)
+{
+    const int index = m_panels->addWidget(panel);
+    new QListWidgetItem(icon, title, m_navigation);
+
+    QAction *action = m_viewMenu->addAction(icon, title);
+    action->setObjectName(QStringLiteral("actionPanel%1").arg(index + 1));
+    action->setCheckable(true);
+    action->setActionGroup(m_panelActions);
+    if (index < 9)
+        action->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + index)));
+    connect(action, &QAction::triggered, this, [this, index] { showPanel(index); });
+
+    if (index == 0)
+        showPanel(0);
+    return index;
+}
+
+void MainWindow::showPanel(int index)
+{
+    if (index < 0 || index >= m_panels->count())
+        return;
+    m_panels->setCurrentIndex(index);
+    m_navigation->setCurrentRow(index); // re-entry via currentRowChanged is a no-op
+    m_panelActions->actions().at(index)->setChecked(true);
+}
+
+int MainWindow::currentPanel() const
+{
+    return m_panels->currentIndex();
+}
+
+void MainWindow::setServerStarting(const QString &message)
+{
+    setStatus(QColor(0xd9, 0x8e, 0x04), message.isEmpty() ? tr("Server starting…") : tr("Server starting: %1").arg(message));
+    m_overview->setStarting(message);
+}
+
+void MainWindow::setServerReady(const OverviewContext &context)
+{
+    // One database thread for all panels, created once the database exists.
+    if (context.database && !m_dbWorker)
+        m_dbWorker = new DbWorker(context.database, this);
+    setStatus(QColor(0x2e, 0x9e, 0x44), tr("Server running, listening on %1").arg(context.listenAddress));
+    m_overview->setReady(context, m_dbWorker);
+}
+
+void MainWindow::setServerFailed(const QString &message)
+{
+    setStatus(QColor(0xc6, 0x28, 0x28), tr("Server failed: %1").arg(message));
+    m_overview->setFailed(message);
+}
+
+void MainWindow::setServerStopping(const QString &message)
+{
+    setStatus(QColor(0x75, 0x75, 0x75), message.isEmpty() ? tr("Stopping the server…") : tr("Stopping the server: %1").arg(message));
+    m_overview->setStopping(message);
+    delete m_dbWorker; // joins; panels' QPointers to it become null
+    m_dbWorker = nullptr;
+}
+
+void MainWindow::setStatus(const QColor &color, const QString &text)
+{
+    // A small coloured dot: state is visible at a glance, the text says the details.
+    const int size = fontMetrics().height() * 2 / 3;
+    const qreal dpr = devicePixelRatioF();
+    QPixmap dot(QSize(size, size) * dpr);
+    dot.setDevicePixelRatio(dpr);
+    dot.fill(Qt::transparent);
+    QPainter painter(&dot);
+    painter.setRenderHint(QPainter::Antialiasing);
+    painter.setPen(Qt::NoPen);
+    painter.setBrush(color);
+    painter.drawEllipse(QRectF(0, 0, size, size));
+    painter.end();
+    m_statusIcon->setPixmap(dot);
+    m_statusText->setText(text);
+    m_statusText->setToolTip(text);
+}
+
+void MainWindow::showAbout()
+{
+    // open(), not exec(): no nested event loop.
+    auto *box = new QMessageBox(QMessageBox::NoIcon, tr("About BetterWorld"),
+                                tr("<h3>BetterWorld %1</h3>"
+                                   "<p>Agents report real-world problems and propose solutions; "
+                                   "people carry them out.</p>"
+                                   "<p>This console runs the agent API and lets you moderate, "
+                                   "monitor and back up the platform.</p>")
+                                    .arg(QStringLiteral(BW_VERSION)),
+                                QMessageBox::Close, this);
+    box->setObjectName(QStringLiteral("aboutBox"));
+    box->setIconPixmap(windowIcon().pixmap(64, 64));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    // The app decides when the process ends (after draining the server), not the window.
+    event->ignore();
+    if (m_quitRequested)
+        return;
+    m_quitRequested = true;
+    setServerStopping({});
+    Q_EMIT quitRequested();
+}
+
+} // namespace bw::ui

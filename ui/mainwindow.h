@@ -1,0 +1,68 @@
+#pragma once
+// The desktop shell: navigation list + stack of panels, menus, and a status bar with the server
+// state. GUI thread. Owns the one DbWorker thread that panels use for their queries.
+
+#include "ui/overview/overviewcontext.h"
+
+#include <QIcon>
+#include <QMainWindow>
+
+class QActionGroup;
+class QLabel;
+class QListWidget;
+class QMenu;
+class QStackedWidget;
+
+namespace bw::ui {
+
+class DbWorker;
+class OverviewPanel;
+
+class MainWindow final : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    void setServerStarting(const QString &message);      // shown until ready (status bar + overview)
+    void setServerReady(const OverviewContext &context);  // panels start loading
+    void setServerFailed(const QString &message);         // clear error, window stays usable
+    // Stops all polling and joins the panels' database thread (bounded by the one query it may
+    // be running), so the app may destroy the Database once this returns. Closing the window
+    // calls it; call it yourself before stopping the server on other paths (SIGTERM).
+    void setServerStopping(const QString &message);
+
+    // Adds a page to the navigation and the View menu (Ctrl+<n> for the first nine).
+    // Returns its index. The window takes ownership of panel.
+    int addPanel(const QString &title, QWidget *panel, const QIcon &icon = {});
+    void showPanel(int index);
+    int currentPanel() const;
+
+    // The shared database thread; null until setServerReady() got a database.
+    DbWorker *dbWorker() const { return m_dbWorker; }
+
+Q_SIGNALS:
+    // Emitted once, on the first close (window close button, File → Quit). The window stays open;
+    // the app drains the server and then quits.
+    void quitRequested();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void createMenus();
+    void setStatus(const QColor &color, const QString &text);
+    void showAbout();
+
+    QListWidget *m_navigation;
+    QStackedWidget *m_panels;
+    OverviewPanel *m_overview;
+    QMenu *m_viewMenu = nullptr;
+    QActionGroup *m_panelActions;
+    QLabel *m_statusIcon;
+    QLabel *m_statusText;
+    DbWorker *m_dbWorker = nullptr;
+    bool m_quitRequested = false;
+};
+
+} // namespace bw::ui
