@@ -2,15 +2,22 @@
 
 #include <QDir>
 #include <QFileInfo>
-#include <QHostAddress>
 #include <QSettings>
 
 #include <functional>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 namespace bw {
 
 namespace {
+
+bool isIpAddress(const QString &text)
+{
+    const QByteArray a = text.toLatin1();
+    unsigned char buf[16];
+    return inet_pton(AF_INET, a.constData(), buf) == 1 || inet_pton(AF_INET6, a.constData(), buf) == 1;
+}
 
 using Apply = std::function<QString(Config &, const QString &)>; // returns an error text, "" when fine
 
@@ -54,7 +61,7 @@ Apply listSetting(QStringList Config::*member, bool ipAddresses)
         QStringList items;
         for (const QString &part : v.split(u',', Qt::SkipEmptyParts)) {
             const QString item = part.trimmed();
-            if (ipAddresses && QHostAddress(item).isNull())
+            if (ipAddresses && !isIpAddress(item))
                 return QStringLiteral("'%1' is not an IP address").arg(item);
             if (!item.isEmpty())
                 items << item;
@@ -188,7 +195,7 @@ bool parseListen(const QString &text, QString *host, quint16 *port)
         h = h.mid(1, h.size() - 2);
     if (h.isEmpty())
         h = QStringLiteral("0.0.0.0");
-    if (h != u"localhost" && QHostAddress(h).isNull())
+    if (h != u"localhost" && !isIpAddress(h))
         return false;
     bool ok = false;
     const uint p = text.mid(colon + 1).toUInt(&ok);

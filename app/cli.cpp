@@ -1,0 +1,95 @@
+#include "cli.h"
+
+#include <QCommandLineParser>
+
+namespace bw::app {
+
+namespace {
+
+QString settingsHelp()
+{
+    QString text = QStringLiteral("\nSettings (config file key / environment variable):\n");
+    for (const SettingInfo &s : settingsCatalogue())
+        text += QStringLiteral("  %1 / %2\n      %3\n").arg(s.key, -34).arg(s.env, s.help);
+    return text;
+}
+
+QString usage(const QString &command, const QString &parserHelp)
+{
+    static const QString intro = QStringLiteral(
+        "BetterWorld %1 — agent API server and admin console.\n\n"
+        "Usage:\n"
+        "  betterworld [options]                 desktop console (headless 'serve' when no display)\n"
+        "  betterworld serve [options]           API server and workers, no GUI\n"
+        "  betterworld migrate status [options]  list migrations and whether they are applied\n"
+        "  betterworld migrate up [options]      apply pending migrations\n\n");
+    Q_UNUSED(command);
+    return intro.arg(QStringLiteral(BW_VERSION)) + parserHelp.section(u'\n', 2) + settingsHelp();
+}
+
+} // namespace
+
+Result<Command> parseCommandLine(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show this help."));
+    const QCommandLineOption version(QStringLiteral("version"), QStringLiteral("Show the version."));
+    const QCommandLineOption config(QStringLiteral("config"), QStringLiteral("Read settings from FILE."), QStringLiteral("FILE"));
+    const QCommandLineOption dataDir(QStringLiteral("data-dir"), QStringLiteral("Data directory (database, logs, backups)."), QStringLiteral("DIR"));
+    const QCommandLineOption listen(QStringLiteral("listen"), QStringLiteral("HTTP listen address, e.g. 127.0.0.1:4000."), QStringLiteral("HOST:PORT"));
+    const QCommandLineOption databaseUrl(QStringLiteral("database-url"), QStringLiteral("External PostgreSQL URL (default: embedded)."), QStringLiteral("URL"));
+    const QCommandLineOption logLevel(QStringLiteral("log-level"), QStringLiteral("debug, info, warning or error."), QStringLiteral("LEVEL"));
+    const QCommandLineOption set(QStringLiteral("set"), QStringLiteral("Any setting, e.g. --set rate_limit/enabled=false (repeatable)."),
+                                 QStringLiteral("KEY=VALUE"));
+    parser.addOptions({help, version, config, dataDir, listen, databaseUrl, logLevel, set});
+    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("serve | migrate status | migrate up"), QStringLiteral("[command]"));
+
+    if (!parser.parse(arguments))
+        return ApiError::badRequest(parser.errorText() + QStringLiteral("\nTry 'betterworld --help'."));
+
+    Command cmd;
+    const QStringList positional = parser.positionalArguments();
+    if (parser.isSet(help)) {
+        cmd.kind = CommandKind::Help;
+        cmd.helpText = usage(positional.value(0), parser.helpText());
+        return cmd;
+    }
+    if (parser.isSet(version)) {
+        cmd.kind = CommandKind::Version;
+        return cmd;
+    }
+    const QString verb = positional.value(0);
+    if (positional.isEmpty()) {
+        cmd.kind = CommandKind::Desktop;
+    } else if (verb == u"serve" && positional.size() == 1) {
+        cmd.kind = CommandKind::Serve;
+    } else if (verb == u"migrate" && positional.size() == 2 && positional[1] == u"status") {
+        cmd.kind = CommandKind::MigrateStatus;
+    } else if (verb == u"migrate" && positional.size() == 2 && positional[1] == u"up") {
+        cmd.kind = CommandKind::MigrateUp;
+    } else if (verb == u"migrate") {
+        return ApiError::badRequest(QStringLiteral("usage: betterworld migrate status|up [options]"));
+    } else {
+        return ApiError::badRequest(QStringLiteral("unknown command '%1'. Try 'betterworld --help'.").arg(positional.join(u' ')));
+    }
+
+    cmd.sources.explicitFile = parser.value(config);
+    const auto flag = [&](const QCommandLineOption &option, const char *key) {
+        if (parser.isSet(option))
+            cmd.sources.flags.insert(QString::fromLatin1(key), parser.value(option));
+    };
+    flag(dataDir, "general/data_dir");
+    flag(listen, "server/listen");
+    flag(databaseUrl, "database/url");
+    flag(logLevel, "log/level");
+    for (const QString &pair : parser.values(set)) {
+        const qsizetype eq = pair.indexOf(u'=');
+        if (eq <= 0)
+            return ApiError::badRequest(QStringLiteral("--set expects KEY=VALUE, got '%1'").arg(pair));
+        cmd.sources.flags.insert(pair.left(eq).trimmed(), pair.mid(eq + 1));
+    }
+    return cmd;
+}
+
+} // namespace bw::app

@@ -1,0 +1,22 @@
+#pragma once
+// Command-line parsing: `betterworld [serve | migrate status|up] [options]`. Pure function of the
+// argument list (no QCoreApplication needed), so it is unit-tested directly.
+
+#include "server/core/config.h"
+
+#include <QString>
+
+namespace bw::app {
+
+enum class CommandKind { Desktop, Serve, MigrateStatus, MigrateUp, Help, Version };
+
+struct Command {
+    CommandKind kind = CommandKind::Desktop;
+    ConfigSources sources;   // --config and setting flags
+    QString helpText;        // for Help
+};
+
+// Usage errors come back as ApiError (BadRequest) whose message is printed; exit code 2.
+Result<Command> parseCommandLine(const QStringList &arguments);
+
+} // namespace bw::app

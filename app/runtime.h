@@ -1,0 +1,101 @@
+#pragma once
+// The composition root: builds every service from the Config, starts them in order (secrets →
+// database → migrations → HTTP) and stops them in reverse (drain HTTP → request pool → database).
+// Lives in the main thread; blocking steps run on worker threads and report back via signals, so
+// the GUI never waits. Used by `betterworld`, `betterworld serve`, the CLI and the API tests.
+
+#include "server/core/config.h"
+#include "server/core/metrics.h"
+#include "server/core/secretstore.h"
+
+#include <QDateTime>
+#include <QObject>
+
+#include <atomic>
+#include <memory>
+
+namespace bw {
+namespace db {
+class Database;
+class EmbeddedPostgres;
+} // namespace db
+namespace domain {
+class AgentService;
+class ProblemService;
+} // namespace domain
+namespace http {
+class HttpServer;
+class InMemoryRateLimiter;
+class Pipeline;
+class RequestPool;
+class Router;
+} // namespace http
+} // namespace bw
+
+namespace bw::app {
+
+class Runtime final : public QObject {
+    Q_OBJECT
+public:
+    struct Options {
+        bool serveHttp = true;        // false: database only (migrate commands)
+        bool applyMigrations = true;
+    };
+
+    // secrets: injected by tests; when null, chosen by config.secretsBackend.
+    Runtime(Config config, Options options, std::unique_ptr<SecretStore> secrets = nullptr, QObject *parent = nullptr);
+    ~Runtime() override;
+
+    void start();  // → ready() or failed()
+    void stop();   // → stopped(); safe to call at any time, more than once
+
+    const Config &config() const { return m_config; }
+    quint16 port() const;                  // the bound HTTP port once ready
+    db::Database *database() const;        // null until the database is up
+    MetricsRegistry &metrics() { return m_metrics; }
+    QString databaseDescription() const;
+    QDateTime startedAt() const { return m_startedAt; }
+    bool isReady() const { return m_ready; }
+    bool isStopped() const { return m_finished; }
+
+    // Maintenance mode: writes and /ready answer 503 (restores use this).
+    void setMaintenance(bool on) { m_maintenance = on; }
+
+Q_SIGNALS:
+    void progress(const QString &message);
+    void ready();
+    void failed(const QString &message);
+    void stopped();
+
+private:
+    Status prepareSecretsAndCluster();   // worker thread
+    Status connectAndMigrate();          // worker thread
+    Status startHttp();                  // worker thread
+    void fail(const QString &message);
+    void finishStop();
+
+    Config m_config;
+    Options m_options;
+    MetricsRegistry m_metrics;
+    std::unique_ptr<SecretStore> m_secrets;
+    std::unique_ptr<db::EmbeddedPostgres> m_embedded;
+    std::unique_ptr<db::Database> m_database;
+    std::unique_ptr<domain::AgentService> m_agents;
+    std::unique_ptr<domain::ProblemService> m_problems;
+    std::unique_ptr<http::Router> m_router;
+    std::unique_ptr<http::InMemoryRateLimiter> m_rateLimiter;
+    std::unique_ptr<http::RequestPool> m_pool;
+    std::unique_ptr<http::Pipeline> m_pipeline;
+    std::unique_ptr<http::HttpServer> m_server;
+    QString m_dbPassword;
+    QDateTime m_startedAt;
+    std::atomic_bool m_maintenance{false};
+    std::atomic_bool m_stopping{false};
+    std::atomic_bool m_draining{false}; // the drain task is running on a worker thread
+    bool m_ready = false;
+    bool m_starting = false;
+    bool m_stopped = false;
+    bool m_finished = false;
+};
+
+} // namespace bw::app

@@ -1,0 +1,14 @@
+#pragma once
+// Problem routes (api.md §7): public keyset-paginated list, single read, agent create.
+
+#include "server/http/router.h"
+
+namespace bw::domain {
+class ProblemService;
+}
+
+namespace bw::http {
+
+void registerProblemRoutes(Router &router, domain::ProblemService &problems, int maxJsonDepth);
+
+} // namespace bw::http

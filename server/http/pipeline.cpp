@@ -1,0 +1,256 @@
+#include "pipeline.h"
+
+#include "server/core/ids.h"
+#include "server/core/logging.h"
+#include "server/core/metrics.h"
+#include "server/http/envelope.h"
+#include "server/http/ratelimiter.h"
+#include "server/http/requestpool.h"
+
+#include <QJsonObject>
+#include <QLoggingCategory>
+
+#include <mutex>
+#include <unordered_map>
+
+Q_LOGGING_CATEGORY(lcAccess, "bw.http.access")
+
+namespace bw::http {
+
+QString requestIdFor(const QByteArray &header)
+{
+    if (!header.isEmpty() && header.size() <= 128
+        && std::all_of(header.begin(), header.end(), [](char c) { return c >= 0x21 && c <= 0x7e; }))
+        return QString::fromLatin1(header);
+    return ids::newUuid();
+}
+
+// Metric series looked up once per (method, route, status) and reused on the hot path.
+struct Pipeline::Cache {
+    std::mutex mutex;
+    std::unordered_map<QString, Counter *> requests;
+    std::unordered_map<QString, Histogram *> durations;
+};
+
+Pipeline::Pipeline(const Config &config, PipelineDeps deps)
+    : m_config(config), m_deps(std::move(deps)), m_cache(std::make_unique<Cache>())
+{
+}
+
+Pipeline::~Pipeline() = default;
+
+qint64 Pipeline::bodyLimit(const QByteArray &method, const QString &path) const
+{
+    const Match m = m_deps.router->match(method, path);
+    if (m.route && m.route->options.maxBodyBytes > 0)
+        return m.route->options.maxBodyBytes;
+    return m_config.maxBodyBytes;
+}
+
+QString Pipeline::clientIp(const Request &request) const
+{
+    if (!m_config.trustedProxies.contains(request.peerIp))
+        return request.peerIp;
+    // Walk X-Forwarded-For from the right, skipping our own trusted proxies.
+    const QList<QByteArray> hops = request.header("x-forwarded-for").split(',');
+    for (auto it = hops.crbegin(); it != hops.crend(); ++it) {
+        const QString hop = QString::fromLatin1(it->trimmed());
+        if (!hop.isEmpty() && !m_config.trustedProxies.contains(hop))
+            return hop;
+    }
+    return request.peerIp;
+}
+
+void Pipeline::handle(Request request, Respond respond)
+{
+    request.requestId = requestIdFor(request.header("x-request-id"));
+    request.clientIp = clientIp(request);
+    if (request.rejection) {
+        request.route = QStringLiteral("unmatched");
+        finish(request, error(request, *request.rejection), respond, nullptr);
+        return;
+    }
+    const Match match = m_deps.router->match(request.method, request.path);
+    if (!match.route) {
+        request.route = QStringLiteral("unmatched");
+        if (!match.allowed.isEmpty()) {
+            Response res = error(request, ApiError::make(ErrorKind::MethodNotAllowed,
+                                                         QStringLiteral("Method %1 not allowed on %2")
+                                                             .arg(QString::fromLatin1(request.method), request.path)));
+            res.setHeader("Allow", match.allowed.join(", "));
+            finish(request, std::move(res), respond, nullptr);
+        } else {
+            finish(request, error(request, ApiError::notFound(QStringLiteral("Route %1 %2 not found")
+                                                                  .arg(QString::fromLatin1(request.method), request.path))),
+                   respond, nullptr);
+        }
+        return;
+    }
+    request.route = match.route->pattern;
+    request.params = match.params;
+    if (m_deps.gate) {
+        if (auto refused = m_deps.gate(request)) {
+            Response res = error(request, *refused);
+            res.setHeader("Retry-After", "5");
+            finish(request, std::move(res), respond, nullptr);
+            return;
+        }
+    }
+    if (!match.route->options.usesDatabase || !m_deps.pool) {
+        run(request, *match.route, respond);
+        return;
+    }
+    auto shared = std::make_shared<Request>(std::move(request));
+    const Route *route = match.route;
+    const bool queued = m_deps.pool->trySubmit([this, shared, route, respond] { run(*shared, *route, respond); });
+    if (!queued) {
+        Response res = error(*shared, ApiError::unavailable(QStringLiteral("Server is busy, retry shortly")));
+        res.setHeader("Retry-After", "1");
+        finish(*shared, std::move(res), respond, nullptr);
+    }
+}
+
+void Pipeline::run(Request &request, const Route &route, const Respond &respond)
+{
+    log::ScopedContext logContext(request.requestId);
+    if (auto denied = authenticate(request, route)) {
+        finish(request, error(request, *denied), respond, nullptr);
+        return;
+    }
+    Response rateHeaders;
+    if (auto limited = rateLimit(request, route, rateHeaders)) {
+        Response res = error(request, *limited);
+        finish(request, std::move(res), respond, &rateHeaders);
+        return;
+    }
+    Response res;
+    try {
+        res = route.handler(request);
+    } catch (const std::exception &e) {
+        res = error(request, ApiError::internal(QStringLiteral("unhandled exception: %1").arg(QString::fromUtf8(e.what()))));
+    } catch (...) {
+        res = error(request, ApiError::internal(QStringLiteral("unhandled non-standard exception")));
+    }
+    finish(request, std::move(res), respond, &rateHeaders);
+}
+
+std::optional<ApiError> Pipeline::authenticate(Request &request, const Route &route)
+{
+    if (route.options.rate == RateClass::Exempt)
+        return std::nullopt; // health/metrics never look at credentials
+    const QByteArray header = request.header("authorization");
+    if (header.isEmpty()) {
+        if (route.options.auth == Auth::Agent)
+            return ApiError::make(ErrorKind::Unauthorized, QStringLiteral("Missing Authorization header (Bearer <apiKey>)"));
+        return std::nullopt;
+    }
+    if (!header.startsWith("Bearer ") || header.size() <= 7)
+        return ApiError::make(ErrorKind::Unauthorized, QStringLiteral("Authorization header must be 'Bearer <apiKey>'"));
+    if (!m_deps.authenticate)
+        return ApiError::make(ErrorKind::ApiKeyInvalid, QStringLiteral("Invalid API key"));
+    auto caller = m_deps.authenticate(QString::fromLatin1(header.mid(7).trimmed()));
+    if (!caller)
+        return caller.error();
+    request.caller = std::make_shared<domain::Caller>(*caller);
+    log::ScopedContext::setAgentId(caller->agentId);
+    return std::nullopt;
+}
+
+std::optional<ApiError> Pipeline::rateLimit(Request &request, const Route &route, Response &headersOut)
+{
+    const RateLimitConfig &rl = m_config.rateLimits;
+    if (!rl.enabled || !m_deps.rateLimiter || route.options.rate == RateClass::Exempt)
+        return std::nullopt;
+    std::vector<RateDecision> decisions;
+    if (route.options.rate == RateClass::Registration) {
+        decisions.push_back(m_deps.rateLimiter->hit(QStringLiteral("registration:") + request.clientIp,
+                                                    rl.registrationPerIp, rl.windowSeconds));
+    } else if (request.caller) {
+        const domain::Caller &c = *request.caller;
+        int limit = c.claimStatus == u"verified" ? rl.agentVerified : c.claimStatus == u"claimed" ? rl.agentClaimed : rl.agentPending;
+        if (c.rateLimitOverride)
+            limit = *c.rateLimitOverride;
+        decisions.push_back(m_deps.rateLimiter->hit(QStringLiteral("agent:") + c.agentId, limit, rl.windowSeconds));
+        if (route.options.rate == RateClass::Content && decisions.back().allowed)
+            decisions.push_back(m_deps.rateLimiter->hit(QStringLiteral("content:") + c.agentId, rl.contentCreation, rl.windowSeconds));
+    } else {
+        decisions.push_back(m_deps.rateLimiter->hit(QStringLiteral("ip:") + request.clientIp, rl.publicPerIp, rl.windowSeconds));
+    }
+    // Report the tightest bucket; a refusal from any bucket wins.
+    const RateDecision *shown = &decisions.front();
+    for (const RateDecision &d : decisions)
+        if (!d.allowed || (shown->allowed && d.remaining < shown->remaining))
+            shown = &d;
+    headersOut.setHeader("X-RateLimit-Limit", QByteArray::number(shown->limit));
+    headersOut.setHeader("X-RateLimit-Remaining", QByteArray::number(shown->remaining));
+    headersOut.setHeader("X-RateLimit-Reset", QByteArray::number(shown->resetEpoch));
+    if (shown->allowed)
+        return std::nullopt;
+    headersOut.setHeader("Retry-After", QByteArray::number(shown->retryAfter));
+    return ApiError::make(ErrorKind::RateLimited, QStringLiteral("Rate limit exceeded, retry in %1 s").arg(shown->retryAfter),
+                          QJsonObject{{QStringLiteral("retryAfter"), shown->retryAfter},
+                                      {QStringLiteral("limit"), shown->limit},
+                                      {QStringLiteral("window"), rl.windowSeconds}});
+}
+
+void Pipeline::finish(Request &request, Response response, const Respond &respond, const Response *rateHeaders)
+{
+    if (rateHeaders)
+        for (const auto &[name, value] : rateHeaders->headers)
+            response.setHeader(name, value);
+    response.setHeader("X-Request-ID", request.requestId.toLatin1());
+    response.setHeader("X-Content-Type-Options", "nosniff");
+    response.setHeader("X-Frame-Options", "DENY");
+    response.setHeader("Referrer-Policy", "strict-origin-when-cross-origin");
+    response.setHeader("Content-Security-Policy", "default-src 'none'");
+    if (request.caller) {
+        response.setHeader("Cache-Control", "no-store");
+        if (request.caller->usedDeprecatedKey)
+            response.setHeader("X-BW-Key-Deprecated", "true");
+    }
+    const QByteArray origin = request.header("origin");
+    if (!origin.isEmpty() && m_config.corsOrigins.contains(QString::fromLatin1(origin))) {
+        response.setHeader("Access-Control-Allow-Origin", origin);
+        response.setHeader("Vary", "Origin");
+    }
+
+    const double seconds = request.timer.isValid() ? double(request.timer.nsecsElapsed()) / 1e9 : 0.0;
+    const QString method = QString::fromLatin1(request.method.isEmpty() ? QByteArray("UNKNOWN") : request.method);
+    if (m_deps.metrics) {
+        const QString status = QString::number(response.status);
+        const QString key = method + u' ' + request.route + u' ' + status;
+        Counter *counter = nullptr;
+        Histogram *histogram = nullptr;
+        {
+            std::lock_guard lock(m_cache->mutex);
+            auto &c = m_cache->requests[key];
+            if (!c)
+                c = &m_deps.metrics->counter(QStringLiteral("http_requests_total"), QStringLiteral("HTTP requests by method, route and status"),
+                                             {{QStringLiteral("method"), method}, {QStringLiteral("route"), request.route}, {QStringLiteral("status"), status}});
+            counter = c;
+            auto &h = m_cache->durations[method + u' ' + request.route];
+            if (!h)
+                h = &m_deps.metrics->histogram(QStringLiteral("http_request_duration_seconds"), QStringLiteral("HTTP request latency"),
+                                               MetricsRegistry::defaultLatencyBuckets(),
+                                               {{QStringLiteral("method"), method}, {QStringLiteral("route"), request.route}});
+            histogram = h;
+        }
+        counter->inc();
+        histogram->observe(seconds);
+    }
+    if (lcAccess().isInfoEnabled()) {
+        log::ScopedContext context(request.requestId);
+        if (request.caller)
+            log::ScopedContext::setAgentId(request.caller->agentId);
+        log::write(response.status >= 500 ? QtWarningMsg : QtInfoMsg, "bw.http.access",
+                   QStringLiteral("%1 %2 %3").arg(method, request.path).arg(response.status),
+                   QJsonObject{{QStringLiteral("status"), response.status},
+                               {QStringLiteral("route"), request.route},
+                               {QStringLiteral("ms"), qRound(seconds * 100000) / 100.0},
+                               {QStringLiteral("ip"), request.clientIp},
+                               {QStringLiteral("bytes"), int(response.body.size())}});
+    }
+    respond(std::move(response));
+}
+
+} // namespace bw::http
