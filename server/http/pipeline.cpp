@@ -73,7 +73,19 @@ void Pipeline::handle(Request request, Respond respond)
     const Match match = m_deps.router->match(request.method, request.path);
     if (!match.route) {
         request.route = QStringLiteral("unmatched");
-        if (!match.allowed.isEmpty()) {
+        if (request.method == "OPTIONS" && !match.allowed.isEmpty()) {
+            // CORS preflight (or a plain OPTIONS): what this path accepts; the allow-listed
+            // origin headers are added in finish().
+            Response res;
+            res.status = 204;
+            res.setHeader("Allow", match.allowed.join(", ") + ", OPTIONS");
+            if (m_config.corsOrigins.contains(QString::fromLatin1(request.header("origin")))) {
+                res.setHeader("Access-Control-Allow-Methods", match.allowed.join(", "));
+                res.setHeader("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Request-ID");
+                res.setHeader("Access-Control-Max-Age", "600");
+            }
+            finish(request, std::move(res), respond, nullptr);
+        } else if (!match.allowed.isEmpty()) {
             Response res = error(request, ApiError::make(ErrorKind::MethodNotAllowed,
                                                          QStringLiteral("Method %1 not allowed on %2")
                                                              .arg(QString::fromLatin1(request.method), request.path)));

@@ -277,6 +277,25 @@ private Q_SLOTS:
         QVERIFY(small.stop());
     }
 
+    void corsFollowsTheAllowList()
+    {
+        ApiServer cors(m_pg);
+        QVERIFY2(cors.start([](bw::Config &c) { c.corsOrigins = {QStringLiteral("https://console.example")}; }), qPrintable(cors.lastError()));
+        HttpReply r = httpRequest(cors.port(), "OPTIONS", "/api/v1/problems", {}, {{"Origin", "https://console.example"}});
+        QCOMPARE(r.status, 204);
+        QCOMPARE(r.header("access-control-allow-origin"), QByteArray("https://console.example"));
+        QVERIFY(r.header("access-control-allow-methods").contains("POST"));
+        QVERIFY(r.header("access-control-allow-headers").contains("Authorization"));
+        r = httpRequest(cors.port(), "GET", "/api/v1/problems", {}, {{"Origin", "https://console.example"}});
+        QCOMPARE(r.header("access-control-allow-origin"), QByteArray("https://console.example"));
+        r = httpRequest(cors.port(), "GET", "/api/v1/problems", {}, {{"Origin", "https://evil.example"}});
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.header("access-control-allow-origin").isEmpty()); // no wildcard, no reflection
+        r = httpRequest(cors.port(), "OPTIONS", "/api/v1/problems", {}, {{"Origin", "https://evil.example"}});
+        QVERIFY(r.header("access-control-allow-methods").isEmpty());
+        QVERIFY(cors.stop());
+    }
+
     void gracefulDrainFinishesInFlightRequests()
     {
         ApiServer drained(m_pg);
