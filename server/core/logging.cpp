@@ -234,7 +234,7 @@ void messageHandler(QtMsgType type, const QMessageLogContext &context, const QSt
 
 bool isSecretKey(const QString &key)
 {
-    static const QRegularExpression secret(QStringLiteral("authorization|cookie|api_?key|password|passwd|secret|token|_hash$|Hash$"),
+    static const QRegularExpression secret(QStringLiteral("authorization|cookie|api[_-]?key|password|passwd|secret|token|_hash$|Hash$"),
                                            QRegularExpression::CaseInsensitiveOption);
     return secret.match(key).hasMatch();
 }
@@ -271,7 +271,7 @@ QString redact(const QString &text)
     static const QRegularExpression patterns(
         QStringLiteral(R"((Bearer\s+)[A-Za-z0-9._~+/=-]+|\b[0-9a-f]{64}\b|((?:password|passwd|pwd|api_?key|token|secret)\s*[=:]\s*)("[^"]*"|\S+))"),
         QRegularExpression::CaseInsensitiveOption);
-    if (!text.contains(u'=') && !text.contains(u':') && !text.contains(QStringLiteral("earer")) && text.size() < 64)
+    if (!text.contains(u'=') && !text.contains(u':') && !text.contains(QStringLiteral("earer"), Qt::CaseInsensitive) && text.size() < 64)
         return text; // fast path: nothing that could hold a credential
     QString out;
     qsizetype last = 0;
@@ -291,6 +291,24 @@ QString redact(const QString &text)
     return out;
 }
 
+namespace {
+QJsonArray redactArray(const QJsonArray &items)
+{
+    QJsonArray out;
+    for (const QJsonValue &v : items) {
+        if (v.isObject())
+            out.append(redactFields(v.toObject()));
+        else if (v.isArray())
+            out.append(redactArray(v.toArray()));
+        else if (v.isString())
+            out.append(redact(v.toString()));
+        else
+            out.append(v);
+    }
+    return out;
+}
+} // namespace
+
 QJsonObject redactFields(const QJsonObject &fields)
 {
     QJsonObject out;
@@ -299,6 +317,8 @@ QJsonObject redactFields(const QJsonObject &fields)
             out.insert(it.key(), QStringLiteral("[REDACTED]"));
         else if (it.value().isObject())
             out.insert(it.key(), redactFields(it.value().toObject()));
+        else if (it.value().isArray())
+            out.insert(it.key(), redactArray(it.value().toArray()));
         else if (it.value().isString())
             out.insert(it.key(), redact(it.value().toString()));
         else

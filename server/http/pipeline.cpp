@@ -125,12 +125,16 @@ void Pipeline::handle(Request request, Respond respond)
 void Pipeline::run(Request &request, const Route &route, const Respond &respond)
 {
     log::ScopedContext logContext(request.requestId);
-    if (auto denied = authenticate(request, route)) {
-        finish(request, error(request, *denied), respond, nullptr);
+    const auto denied = authenticate(request, route);
+    // A failed authentication still counts, against the anonymous per-IP bucket: key guessing is
+    // limited like any other anonymous traffic, and the answer carries the rate-limit headers.
+    Response rateHeaders;
+    auto limited = rateLimit(request, route, rateHeaders);
+    if (denied && !limited) {
+        finish(request, error(request, *denied), respond, &rateHeaders);
         return;
     }
-    Response rateHeaders;
-    if (auto limited = rateLimit(request, route, rateHeaders)) {
+    if (limited) {
         Response res = error(request, *limited);
         finish(request, std::move(res), respond, &rateHeaders);
         return;
@@ -156,7 +160,7 @@ std::optional<ApiError> Pipeline::authenticate(Request &request, const Route &ro
             return ApiError::make(ErrorKind::Unauthorized, QStringLiteral("Missing Authorization header (Bearer <apiKey>)"));
         return std::nullopt;
     }
-    if (!header.startsWith("Bearer ") || header.size() <= 7)
+    if (!header.left(7).toLower().startsWith("bearer ") || header.size() <= 7) // the scheme is case-insensitive
         return ApiError::make(ErrorKind::Unauthorized, QStringLiteral("Authorization header must be 'Bearer <apiKey>'"));
     if (!m_deps.authenticate)
         return ApiError::make(ErrorKind::ApiKeyInvalid, QStringLiteral("Invalid API key"));
@@ -227,7 +231,9 @@ void Pipeline::finish(Request &request, Response response, const Respond &respon
     }
 
     const double seconds = request.timer.isValid() ? double(request.timer.nsecsElapsed()) / 1e9 : 0.0;
-    const QString method = QString::fromLatin1(request.method.isEmpty() ? QByteArray("UNKNOWN") : request.method);
+    // The method comes from the client: unknown ones share one label so series stay bounded.
+    static const QByteArrayList knownMethods = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+    const QString method = QString::fromLatin1(knownMethods.contains(request.method) ? request.method : QByteArray("OTHER"));
     if (m_deps.metrics) {
         const QString status = QString::number(response.status);
         const QString key = method + u' ' + request.route + u' ' + status;

@@ -2,6 +2,7 @@
 // Fixed-window rate limiting (api.md §4) behind an interface, so that several server instances can
 // share one store (PostgreSQL or Redis) later without touching the middleware.
 
+#include <QHashFunctions>
 #include <QString>
 
 #include <cstdint>

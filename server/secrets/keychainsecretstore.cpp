@@ -18,28 +18,34 @@ struct Outcome {
 };
 } // namespace
 
-KeychainSecretStore::KeychainSecretStore(QString service, int timeoutMs)
-    : m_service(std::move(service)), m_timeoutMs(timeoutMs), m_thread(new QThread), m_context(new QObject)
+// The one thread all keychain jobs run on; started on first use and kept for the process lifetime
+// (deliberately never destroyed: QtKeychain's executor stays bound to it).
+QObject *keychainContext()
 {
-    m_thread->setObjectName(QStringLiteral("keychain"));
-    m_context->moveToThread(m_thread);
-    m_thread->start();
+    static QObject *context = [] {
+        auto *thread = new QThread;
+        thread->setObjectName(QStringLiteral("keychain"));
+        auto *ctx = new QObject;
+        ctx->moveToThread(thread);
+        thread->start();
+        return ctx;
+    }();
+    return context;
 }
 
-KeychainSecretStore::~KeychainSecretStore()
+KeychainSecretStore::KeychainSecretStore(QString service, int timeoutMs)
+    : m_service(std::move(service)), m_timeoutMs(timeoutMs)
 {
-    QMetaObject::invokeMethod(m_context, [ctx = m_context] { delete ctx; }, Qt::QueuedConnection);
-    m_thread->quit();
-    m_thread->wait(5000);
-    delete m_thread;
 }
+
+KeychainSecretStore::~KeychainSecretStore() = default;
 
 Result<std::optional<QByteArray>> KeychainSecretStore::run(Op op, const QString &name, const QByteArray &value)
 {
     auto promise = std::make_shared<std::promise<Outcome>>();
     auto future = promise->get_future();
     const QString service = m_service;
-    QMetaObject::invokeMethod(m_context, [=] {
+    QMetaObject::invokeMethod(keychainContext(), [=] {
         QKeychain::Job *job = nullptr;
         if (op == Op::Read) {
             job = new QKeychain::ReadPasswordJob(service);

@@ -1,14 +1,12 @@
 #pragma once
 // Secrets in the OS keychain (Secret Service / KWallet via QtKeychain). QtKeychain jobs are
-// asynchronous and need an event loop, so they run on a private thread; callers (never the GUI
-// thread) wait for the answer with a timeout.
+// asynchronous and need an event loop, and QtKeychain serialises every job through one executor
+// bound to the thread of the first job, so all stores share one process-wide keychain thread;
+// callers (never the GUI thread) wait for the answer with a timeout.
 
 #include "server/core/secretstore.h"
 
 #include <memory>
-
-class QThread;
-class QObject;
 
 namespace bw {
 
@@ -28,8 +26,6 @@ private:
 
     QString m_service;
     int m_timeoutMs;
-    QThread *m_thread = nullptr;
-    QObject *m_context = nullptr; // lives in m_thread; jobs are created there
 };
 
 // Chooses the store by policy: "keychain" (fail if unavailable), "file" (0600 file in dataDir), or

@@ -143,7 +143,6 @@ void tst_Logging::redact()
     QFETCH(QString, expected);
     // The pattern is case-insensitive, but the fast path looks for "earer" case-sensitively and
     // returns short texts without a '=' or ':' untouched (logging.cpp, redact()).
-    QEXPECT_FAIL("BEARER upper case", "redact() fast path skips 'BEARER …' (case-sensitive \"earer\" check)", Continue);
     QCOMPARE(log::redact(text), expected);
 }
 
@@ -193,7 +192,6 @@ void tst_Logging::redactFieldsInsideArrays()
         {"headers", QJsonArray{"Authorization: Bearer abcdef"}},
     };
     const QByteArray json = QJsonDocument(log::redactFields(in)).toJson(QJsonDocument::Compact);
-    QEXPECT_FAIL("", "redactFields() copies arrays verbatim: secrets inside arrays reach the log", Abort);
     QVERIFY2(!json.contains("hunter2"), json.constData());
     QVERIFY2(!json.contains("abcdef"), json.constData());
 }
