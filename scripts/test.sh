@@ -9,3 +9,11 @@ cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_
 cmake --build "$BUILD" -j"$(nproc)"
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
 ctest --test-dir "$BUILD" --output-on-failure -j2 --timeout 900
+
+# The request/JSON fuzz target under libFuzzer with ASan/UBSan (clang), fuzzing for 30 s.
+# Only the libraries it needs are built, instrumented, in a separate tree.
+FUZZ_BUILD="$BUILD-fuzz"
+CC=clang CXX=clang++ cmake -S "$ROOT" -B "$FUZZ_BUILD" -G Ninja -DBW_BUILD_GUI=OFF -DBW_BUILD_FUZZERS=ON \
+  -DBW_SKIP_TEST_SUITES="unit;db;domain;api;ui;load;jobs;guardrails;moderation;accounts;content;ratelimits;ops"
+cmake --build "$FUZZ_BUILD" --target fuzz_request -j"$(nproc)"
+ctest --test-dir "$FUZZ_BUILD" -L fuzz --output-on-failure
