@@ -22,7 +22,11 @@ QString usage(const QString &command, const QString &parserHelp)
         "  betterworld [options]                 desktop console (headless 'serve' when no display)\n"
         "  betterworld serve [options]           API server and workers, no GUI\n"
         "  betterworld migrate status [options]  list migrations and whether they are applied\n"
-        "  betterworld migrate up [options]      apply pending migrations\n\n");
+        "  betterworld migrate up [options]      apply pending migrations\n"
+        "  betterworld admin create-user --email E --role admin|moderator [--display-name N] [options]\n"
+        "                                        create an admin user (password from stdin or a prompt)\n"
+        "  betterworld admin reset-password --email E [options]\n"
+        "                                        set a new password, unlock, end the user's sessions\n\n");
     Q_UNUSED(command);
     return intro.arg(QStringLiteral(BW_VERSION)) + parserHelp.section(u'\n', 2) + settingsHelp();
 }
@@ -42,8 +46,11 @@ Result<Command> parseCommandLine(const QStringList &arguments)
     const QCommandLineOption logLevel(QStringLiteral("log-level"), QStringLiteral("debug, info, warning or error."), QStringLiteral("LEVEL"));
     const QCommandLineOption set(QStringLiteral("set"), QStringLiteral("Any setting, e.g. --set rate_limit/enabled=false (repeatable)."),
                                  QStringLiteral("KEY=VALUE"));
-    parser.addOptions({help, version, config, dataDir, listen, databaseUrl, logLevel, set});
-    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("serve | migrate status | migrate up"), QStringLiteral("[command]"));
+    const QCommandLineOption email(QStringLiteral("email"), QStringLiteral("admin: the user's email."), QStringLiteral("E"));
+    const QCommandLineOption role(QStringLiteral("role"), QStringLiteral("admin create-user: admin or moderator."), QStringLiteral("ROLE"));
+    const QCommandLineOption displayName(QStringLiteral("display-name"), QStringLiteral("admin create-user: shown name."), QStringLiteral("N"));
+    parser.addOptions({help, version, config, dataDir, listen, databaseUrl, logLevel, set, email, role, displayName});
+    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("serve | migrate status|up | admin create-user|reset-password"), QStringLiteral("[command]"));
 
     if (!parser.parse(arguments))
         return ApiError::badRequest(parser.errorText() + QStringLiteral("\nTry 'betterworld --help'."));
@@ -70,6 +77,21 @@ Result<Command> parseCommandLine(const QStringList &arguments)
         cmd.kind = CommandKind::MigrateUp;
     } else if (verb == u"migrate") {
         return ApiError::badRequest(QStringLiteral("usage: betterworld migrate status|up [options]"));
+    } else if (verb == u"admin" && positional.size() == 2 && positional[1] == u"create-user") {
+        cmd.kind = CommandKind::AdminCreateUser;
+        cmd.adminEmail = parser.value(email).trimmed();
+        cmd.adminRole = parser.value(role).trimmed();
+        cmd.adminDisplayName = parser.value(displayName).trimmed();
+        if (cmd.adminEmail.isEmpty() || (cmd.adminRole != u"admin" && cmd.adminRole != u"moderator"))
+            return ApiError::badRequest(QStringLiteral(
+                "usage: betterworld admin create-user --email E --role admin|moderator [--display-name N]"));
+    } else if (verb == u"admin" && positional.size() == 2 && positional[1] == u"reset-password") {
+        cmd.kind = CommandKind::AdminResetPassword;
+        cmd.adminEmail = parser.value(email).trimmed();
+        if (cmd.adminEmail.isEmpty())
+            return ApiError::badRequest(QStringLiteral("usage: betterworld admin reset-password --email E"));
+    } else if (verb == u"admin") {
+        return ApiError::badRequest(QStringLiteral("usage: betterworld admin create-user|reset-password --email E [options]"));
     } else {
         return ApiError::badRequest(QStringLiteral("unknown command '%1'. Try 'betterworld --help'.").arg(positional.join(u' ')));
     }

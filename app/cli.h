@@ -1,5 +1,5 @@
 #pragma once
-// Command-line parsing: `betterworld [serve | migrate status|up] [options]`. Pure function of the
+// Command-line parsing: `betterworld [serve | migrate status|up | admin create-user|reset-password] [options]`. Pure function of the
 // argument list (no QCoreApplication needed), so it is unit-tested directly.
 
 #include "server/core/config.h"
@@ -8,12 +8,16 @@
 
 namespace bw::app {
 
-enum class CommandKind { Desktop, Serve, MigrateStatus, MigrateUp, Help, Version };
+enum class CommandKind { Desktop, Serve, MigrateStatus, MigrateUp, Help, Version, AdminCreateUser, AdminResetPassword };
 
 struct Command {
     CommandKind kind = CommandKind::Desktop;
     ConfigSources sources;   // --config and setting flags
     QString helpText;        // for Help
+    // admin create-user | reset-password (the password is read from stdin or a no-echo prompt)
+    QString adminEmail;
+    QString adminRole;       // admin | moderator
+    QString adminDisplayName;
 };
 
 // Usage errors come back as ApiError (BadRequest) whose message is printed; exit code 2.

@@ -64,7 +64,8 @@ int main(int argc, char *argv[])
     QCoreApplication::setOrganizationName(QStringLiteral("BetterWorld"));
     QCoreApplication::setApplicationVersion(QStringLiteral(BW_VERSION));
 
-    const bool cli = command->kind == bw::app::CommandKind::MigrateStatus || command->kind == bw::app::CommandKind::MigrateUp;
+    const bool cli = command->kind == bw::app::CommandKind::MigrateStatus || command->kind == bw::app::CommandKind::MigrateUp
+                     || command->kind == bw::app::CommandKind::AdminCreateUser || command->kind == bw::app::CommandKind::AdminResetPassword;
     bw::log::init({.level = cli && !command->sources.flags.contains(QStringLiteral("log/level")) ? QStringLiteral("warning") : config->logLevel,
                    .directory = config->logDir(),
                    .toStderr = !desktop || ::isatty(STDERR_FILENO)});
@@ -77,6 +78,10 @@ int main(int argc, char *argv[])
     case bw::app::CommandKind::MigrateStatus:
     case bw::app::CommandKind::MigrateUp:
         bw::app::runMigrate(*config, command->kind == bw::app::CommandKind::MigrateUp);
+        break;
+    case bw::app::CommandKind::AdminCreateUser:
+    case bw::app::CommandKind::AdminResetPassword:
+        bw::app::runAdminUser(*config, *command);
         break;
     default:
 #ifdef BW_HAS_GUI

@@ -10,6 +10,12 @@
 #include "server/http/controllers/agentscontroller.h"
 #include "server/http/controllers/healthcontroller.h"
 #include "server/http/controllers/problemscontroller.h"
+#include "server/http/controllers/adminauthcontroller.h"
+#include "server/http/controllers/adminopscontroller.h"
+#include "server/http/controllers/adminreviewcontroller.h"
+#include "server/moderation/adminauthservice.h"
+#include "server/moderation/adminopsservice.h"
+#include "server/moderation/reviewservice.h"
 #include "server/http/pipeline.h"
 #include "server/http/ratelimiter.h"
 #include "server/http/requestpool.h"
@@ -66,6 +72,9 @@ Runtime::~Runtime()
     m_pipeline.reset();
     if (m_database)
         m_database->releaseThisThread();
+    m_adminOps.reset();
+    m_reviews.reset();
+    m_adminAuth.reset();
     m_problems.reset();
     m_agents.reset();
     m_database.reset();
@@ -224,6 +233,22 @@ Status Runtime::startHttp()
     http::registerAgentRoutes(*m_router, *m_agents, m_config.maxJsonDepth);
     http::registerProblemRoutes(*m_router, *m_problems, m_config.maxJsonDepth);
 
+    // Moderation: admin sessions, the review queue and admin controls (api.md §9).
+    m_adminAuth = std::make_unique<moderation::AdminAuthService>(
+        *m_database, moderation::AdminAuthService::Options{
+                         .sessionTtl = std::chrono::hours(m_config.admin.sessionHours),
+                         .lockoutFailures = m_config.admin.lockoutFailures,
+                         .lockoutDuration = std::chrono::minutes(m_config.admin.lockoutMinutes)});
+    m_reviews = std::make_unique<moderation::ReviewService>(
+        *m_database, moderation::ReviewService::Options{.claimLease = std::chrono::minutes(m_config.admin.claimLeaseMinutes),
+                                                        .metrics = &m_metrics});
+    m_adminOps = std::make_unique<moderation::AdminOpsService>(
+        *m_database, moderation::AdminOpsService::Options{
+                         .agentChanged = [agents = m_agents.get()](const QString &id) { agents->forgetAgent(id); }});
+    http::registerAdminAuthRoutes(*m_router, *m_adminAuth, m_config.maxJsonDepth);
+    http::registerAdminReviewRoutes(*m_router, *m_reviews, m_config.maxJsonDepth);
+    http::registerAdminOpsRoutes(*m_router, *m_adminOps, m_config.maxJsonDepth);
+
     m_rateLimiter = std::make_unique<http::InMemoryRateLimiter>();
     m_pool = std::make_unique<http::RequestPool>(m_config.requestThreads, m_config.requestQueueLimit,
                                                  [database] { database->releaseThisThread(); });
@@ -233,6 +258,9 @@ Status Runtime::startHttp()
     deps.pool = m_pool.get();
     deps.metrics = &m_metrics;
     deps.authenticate = [agents = m_agents.get()](const QString &key) { return agents->authenticate(key); };
+    deps.authenticateAdmin = [auth = m_adminAuth.get()](const QString &token, const QString &ip) {
+        return auth->authenticate(token, ip);
+    };
     deps.gate = [this](const http::Request &req) -> std::optional<ApiError> {
         if (m_maintenance && req.method != "GET" && req.method != "HEAD")
             return ApiError::unavailable(QStringLiteral("Maintenance in progress; writes are paused"));
@@ -271,6 +299,9 @@ void Runtime::finishStop()
     m_server.reset();
     m_pipeline.reset();
     m_pool.reset();
+    m_adminOps.reset();
+    m_reviews.reset();
+    m_adminAuth.reset();
     m_problems.reset();
     m_agents.reset();
     if (m_database)

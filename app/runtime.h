@@ -23,6 +23,11 @@ namespace domain {
 class AgentService;
 class ProblemService;
 } // namespace domain
+namespace moderation {
+class AdminAuthService;
+class AdminOpsService;
+class ReviewService;
+} // namespace moderation
 namespace http {
 class HttpServer;
 class InMemoryRateLimiter;
@@ -57,6 +62,10 @@ public:
     QDateTime startedAt() const { return m_startedAt; }
     bool isReady() const { return m_ready; }
     bool isStopped() const { return m_finished; }
+    // The moderation services (null until the API is up): the desktop panels call these in-process.
+    moderation::AdminAuthService *adminAuth() const { return m_ready ? m_adminAuth.get() : nullptr; }
+    moderation::ReviewService *reviews() const { return m_ready ? m_reviews.get() : nullptr; }
+    moderation::AdminOpsService *adminOps() const { return m_ready ? m_adminOps.get() : nullptr; }
 
     // Maintenance mode: writes and /ready answer 503 (restores use this).
     void setMaintenance(bool on) { m_maintenance = on; }
@@ -82,6 +91,9 @@ private:
     std::unique_ptr<db::Database> m_database;
     std::unique_ptr<domain::AgentService> m_agents;
     std::unique_ptr<domain::ProblemService> m_problems;
+    std::unique_ptr<moderation::AdminAuthService> m_adminAuth;
+    std::unique_ptr<moderation::ReviewService> m_reviews;
+    std::unique_ptr<moderation::AdminOpsService> m_adminOps;
     std::unique_ptr<http::Router> m_router;
     std::unique_ptr<http::InMemoryRateLimiter> m_rateLimiter;
     std::unique_ptr<http::RequestPool> m_pool;

@@ -33,6 +33,18 @@ Apply intSetting(int Config::*member, int min, int max)
     };
 }
 
+Apply adminSetting(int AdminConfig::*member, int min, int max)
+{
+    return [=](Config &c, const QString &v) -> QString {
+        bool ok = false;
+        const int n = v.trimmed().toInt(&ok);
+        if (!ok || n < min || n > max)
+            return QStringLiteral("expected a whole number from %1 to %2").arg(min).arg(max);
+        c.admin.*member = n;
+        return {};
+    };
+}
+
 Apply rateSetting(int RateLimitConfig::*member)
 {
     return [=](Config &c, const QString &v) -> QString {
@@ -155,6 +167,14 @@ const QList<Setting> &settings()
         {{"rate_limit/registration", "BW_RATE_LIMIT_REGISTRATION", "registrations/logins per IP per minute"},
          rateSetting(&RateLimitConfig::registrationPerIp)},
         {{"rate_limit/admin", "BW_RATE_LIMIT_ADMIN", "admin requests per minute"}, rateSetting(&RateLimitConfig::admin)},
+        {{"admin/session_hours", "BW_ADMIN_SESSION_HOURS", "admin API session lifetime in hours"},
+         adminSetting(&AdminConfig::sessionHours, 1, 720)},
+        {{"admin/lockout_failures", "BW_ADMIN_LOCKOUT_FAILURES", "failed admin logins in a row that lock the account"},
+         adminSetting(&AdminConfig::lockoutFailures, 1, 100)},
+        {{"admin/lockout_minutes", "BW_ADMIN_LOCKOUT_MINUTES", "how long a locked admin account stays locked"},
+         adminSetting(&AdminConfig::lockoutMinutes, 1, 1440)},
+        {{"moderation/claim_lease_minutes", "BW_CLAIM_LEASE_MINUTES", "a moderator's claim on a flagged item expires after this"},
+         adminSetting(&AdminConfig::claimLeaseMinutes, 1, 240)},
     };
     return all;
 }

@@ -23,6 +23,14 @@ struct RateLimitConfig {
     int admin = 300;
 };
 
+// Admin users and the review queue (server/moderation).
+struct AdminConfig {
+    int sessionHours = 12;        // admin API session lifetime
+    int lockoutFailures = 5;      // consecutive failed logins that lock an account
+    int lockoutMinutes = 15;
+    int claimLeaseMinutes = 15;   // a moderator's exclusive claim on a flagged item
+};
+
 struct Config {
     QString configFile;                  // the file that was read ("" when none)
     QString dataDir;
@@ -49,6 +57,7 @@ struct Config {
     QString logLevel = QStringLiteral("info");
     QString secretsBackend = QStringLiteral("auto"); // auto | keychain | file
     RateLimitConfig rateLimits;
+    AdminConfig admin;
 
     QString listenAddress() const { return QStringLiteral("%1:%2").arg(listenHost).arg(listenPort); }
     bool embeddedDatabase() const { return databaseUrl.isEmpty(); }

@@ -154,6 +154,23 @@ std::optional<ApiError> Pipeline::authenticate(Request &request, const Route &ro
 {
     if (route.options.rate == RateClass::Exempt)
         return std::nullopt; // health/metrics never look at credentials
+    if (route.options.auth == Auth::Moderator || route.options.auth == Auth::Admin) {
+        // Admin routes take an admin session token (never an agent key).
+        const QByteArray bearer = request.header("authorization");
+        if (bearer.isEmpty())
+            return ApiError::make(ErrorKind::Unauthorized, QStringLiteral("Missing Authorization header (Bearer <session token>)"));
+        if (!bearer.left(7).toLower().startsWith("bearer ") || bearer.size() <= 7)
+            return ApiError::make(ErrorKind::Unauthorized, QStringLiteral("Authorization header must be 'Bearer <session token>'"));
+        if (!m_deps.authenticateAdmin)
+            return ApiError::make(ErrorKind::Unauthorized, QStringLiteral("Invalid session token"));
+        auto admin = m_deps.authenticateAdmin(QString::fromLatin1(bearer.mid(7).trimmed()), request.clientIp);
+        if (!admin)
+            return admin.error();
+        request.admin = std::make_shared<moderation::AdminCaller>(*admin); // set first: a 403 still counts as this admin's
+        if (route.options.auth == Auth::Admin && !admin->isAdmin())
+            return ApiError::forbidden(QStringLiteral("Administrator role required"));
+        return std::nullopt;
+    }
     const QByteArray header = request.header("authorization");
     if (header.isEmpty()) {
         if (route.options.auth == Auth::Agent)
@@ -181,6 +198,8 @@ std::optional<ApiError> Pipeline::rateLimit(Request &request, const Route &route
     if (route.options.rate == RateClass::Registration) {
         decisions.push_back(m_deps.rateLimiter->hit(QStringLiteral("registration:") + request.clientIp,
                                                     rl.registrationPerIp, rl.windowSeconds));
+    } else if (request.admin) {
+        decisions.push_back(m_deps.rateLimiter->hit(QStringLiteral("admin:") + request.admin->moderatorId, rl.admin, rl.windowSeconds));
     } else if (request.caller) {
         const domain::Caller &c = *request.caller;
         int limit = c.claimStatus == u"verified" ? rl.agentVerified : c.claimStatus == u"claimed" ? rl.agentClaimed : rl.agentPending;
@@ -219,6 +238,8 @@ void Pipeline::finish(Request &request, Response response, const Respond &respon
     response.setHeader("X-Frame-Options", "DENY");
     response.setHeader("Referrer-Policy", "strict-origin-when-cross-origin");
     response.setHeader("Content-Security-Policy", "default-src 'none'");
+    if (request.admin)
+        response.setHeader("Cache-Control", "no-store");
     if (request.caller) {
         response.setHeader("Cache-Control", "no-store");
         if (request.caller->usedDeprecatedKey)

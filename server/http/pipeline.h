@@ -5,6 +5,7 @@
 
 #include "server/core/config.h"
 #include "server/domain/caller.h"
+#include "server/moderation/admincaller.h"
 #include "server/http/request.h"
 #include "server/http/router.h"
 
@@ -25,6 +26,8 @@ class RequestPool;
 
 using Authenticator = std::function<Result<domain::Caller>(const QString &apiKey)>;
 using Respond = std::function<void(Response)>;
+// Admin session token (+ client IP, for the audit log) → the moderator/admin behind it.
+using AdminAuthenticator = std::function<Result<moderation::AdminCaller>(const QString &token, const QString &clientIp)>;
 
 struct PipelineDeps {
     const Router *router = nullptr;
@@ -32,6 +35,7 @@ struct PipelineDeps {
     RequestPool *pool = nullptr;
     MetricsRegistry *metrics = nullptr;
     Authenticator authenticate;
+    AdminAuthenticator authenticateAdmin; // routes with Auth::Moderator / Auth::Admin
     // Returns an error while the server must refuse work (maintenance, restore, shutting down).
     std::function<std::optional<ApiError>(const Request &)> gate;
 };

@@ -19,6 +19,9 @@
 namespace bw::domain {
 struct Caller;
 }
+namespace bw::moderation {
+struct AdminCaller;
+}
 
 namespace bw::http {
 
@@ -37,6 +40,7 @@ struct Request {
     QElapsedTimer timer;                    // started when the headers arrived
     std::optional<ApiError> rejection;      // set by the transport: 413/431/400 before routing
     std::shared_ptr<domain::Caller> caller; // the authenticated agent, if any
+    std::shared_ptr<moderation::AdminCaller> admin; // the authenticated moderator/admin (admin routes)
 
     QByteArray header(const QByteArray &lowerName) const { return headers.value(lowerName); }
     bool isHead() const { return method == "HEAD"; }

@@ -13,6 +13,8 @@ namespace bw::http {
 enum class Auth {
     None,      // public; a present-but-invalid Authorization header is still 401
     Agent,     // Authorization: Bearer <apiKey> required
+    Moderator, // Authorization: Bearer <admin session token>, role moderator or admin
+    Admin,     // Authorization: Bearer <admin session token>, role admin
 };
 
 enum class RateClass {
@@ -20,6 +22,7 @@ enum class RateClass {
     Standard,      // per agent (by claim status) or per IP when anonymous
     Content,       // Standard plus the per-agent content-creation limit
     Registration,  // per IP registration/login limit
+    Admin,         // per admin user (rate_limit/admin), on routes with Auth::Moderator/Admin
 };
 
 using Handler = std::function<Response(Request &)>;

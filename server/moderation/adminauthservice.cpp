@@ -1,0 +1,373 @@
+#include "adminauthservice.h"
+
+#include "auditlog.h"
+#include "moderationsql_p.h"
+#include "passwordhash.h"
+
+#include "server/db/database.h"
+#include "server/db/sql.h"
+#include "server/domain/sqljson.h"
+
+#include <QCryptographicHash>
+#include <QLoggingCategory>
+#include <QRegularExpression>
+#include <QSqlQuery>
+
+#include <sodium.h>
+
+#include <algorithm>
+
+Q_LOGGING_CATEGORY(lcAdminAuth, "bw.moderation.auth")
+
+namespace bw::moderation {
+
+using detail::textOrNull;
+using domain::sqljson::isoTimestamp;
+
+namespace {
+constexpr int kTokenBytes = 32;
+
+ApiError invalidCredentials()
+{
+    return ApiError::make(ErrorKind::Unauthorized, QStringLiteral("Invalid email or password"));
+}
+
+QString newToken()
+{
+    password::initialize();
+    unsigned char raw[kTokenBytes];
+    randombytes_buf(raw, sizeof raw);
+    const QByteArray hex = QByteArray(reinterpret_cast<const char *>(raw), sizeof raw).toHex();
+    sodium_memzero(raw, sizeof raw);
+    return QString::fromLatin1(hex);
+}
+
+QString tokenHash(const QString &token)
+{
+    return QString::fromLatin1(QCryptographicHash::hash(token.toLatin1(), QCryptographicHash::Sha256).toHex());
+}
+
+bool looksLikeToken(const QString &token)
+{
+    if (token.size() != kTokenBytes * 2)
+        return false;
+    return std::all_of(token.cbegin(), token.cend(), [](QChar c) {
+        return (c >= u'0' && c <= u'9') || (c >= u'a' && c <= u'f');
+    });
+}
+
+void validateEmail(const QString &email, FieldErrors &fields)
+{
+    static const QRegularExpression shape(QStringLiteral("^[^@\\s]+@[^@\\s]+$"));
+    if (email.isEmpty())
+        fields.add(QStringLiteral("email"), QStringLiteral("Required"));
+    else if (email.size() < 3 || email.size() > 254 || !shape.match(email).hasMatch())
+        fields.add(QStringLiteral("email"), QStringLiteral("Must be an email address (at most 254 characters)"));
+}
+
+Status requireAdmin(const std::optional<AdminCaller> &actor)
+{
+    if (actor && !actor->isAdmin())
+        return ApiError::forbidden(QStringLiteral("Administrator role required"));
+    return success();
+}
+
+AuditEntry entryFor(const std::optional<AdminCaller> &actor, const QString &action, const QString &targetId)
+{
+    return actor ? AuditEntry::byModerator(*actor, action, QStringLiteral("moderator"), targetId)
+                 : AuditEntry::bySystem(action, QStringLiteral("moderator"), targetId);
+}
+
+QString accountColumns(const QString &alias)
+{
+    return QStringLiteral("%1.id AS \"id\", %1.email AS \"email\", %1.display_name AS \"displayName\", %1.role AS \"role\","
+                          " %1.is_active AS \"isActive\", %2 AS \"lastLoginAt\", %3 AS \"createdAt\"")
+        .arg(alias, isoTimestamp(alias + QStringLiteral(".last_login_at")), isoTimestamp(alias + QStringLiteral(".created_at")));
+}
+} // namespace
+
+AdminAuthService::AdminAuthService(db::Database &db) : AdminAuthService(db, Options{}) {}
+AdminAuthService::AdminAuthService(db::Database &db, Options options) : m_db(db), m_options(options)
+{
+    password::initialize();
+}
+
+Result<QJsonObject> AdminAuthService::createUser(const NewUser &input, const std::optional<AdminCaller> &actor)
+{
+    if (Status s = requireAdmin(actor); !s)
+        return s.error();
+    FieldErrors fields;
+    const QString email = normalizedEmail(input.email);
+    validateEmail(email, fields);
+    if (input.role != u"admin" && input.role != u"moderator")
+        fields.add(QStringLiteral("role"), QStringLiteral("Must be admin or moderator"));
+    const QString displayName = input.displayName.trimmed();
+    if (displayName.size() > 200)
+        fields.add(QStringLiteral("displayName"), QStringLiteral("At most 200 characters"));
+    if (const QString why = password::policyViolation(input.password); !why.isEmpty())
+        fields.add(QStringLiteral("password"), why);
+    if (!fields.empty())
+        return fields.toError();
+
+    auto hashed = password::hash(input.password); // slow: outside the transaction
+    if (!hashed)
+        return hashed.error();
+
+    QSqlDatabase db = m_db.connection();
+    db::Transaction tx(db);
+    if (!tx.begin_status())
+        return tx.begin_status().error();
+    auto q = db::exec(db,
+                      QStringLiteral("INSERT INTO moderators (email, display_name, role, password_hash) VALUES (?, ?, ?, ?)"
+                                     " RETURNING (SELECT row_to_json(j) FROM (SELECT %1) j)::text")
+                          .arg(accountColumns(QStringLiteral("moderators"))),
+                      {email, textOrNull(displayName), input.role, QString::fromLatin1(*hashed)});
+    if (!q) {
+        if (db::sqlState(q.error()) == QLatin1String(db::kUniqueViolation))
+            return ApiError::conflict(QStringLiteral("An admin user with this email already exists"));
+        return q.error();
+    }
+    if (!q->next())
+        return ApiError::internal(QStringLiteral("moderator insert returned no row"));
+    auto account = detail::parseJsonObject(q->value(0).toString(), "moderator");
+    if (!account)
+        return account.error();
+    AuditEntry entry = entryFor(actor, QStringLiteral("admin.user_created"), account->value(QStringLiteral("id")).toString());
+    entry.after = QJsonObject{{QStringLiteral("email"), email}, {QStringLiteral("role"), input.role},
+                              {QStringLiteral("displayName"), displayName}};
+    if (Status s = audit::append(db, entry); !s)
+        return s.error();
+    if (Status s = tx.commit(); !s)
+        return s.error();
+    qCInfo(lcAdminAuth).noquote() << "admin user created:" << email << "role" << input.role;
+    return *account;
+}
+
+Result<QJsonObject> AdminAuthService::resetPassword(const QString &emailIn, const QString &newPassword,
+                                                    const std::optional<AdminCaller> &actor)
+{
+    if (Status s = requireAdmin(actor); !s)
+        return s.error();
+    const QString email = normalizedEmail(emailIn);
+    FieldErrors fields;
+    validateEmail(email, fields);
+    if (const QString why = password::policyViolation(newPassword); !why.isEmpty())
+        fields.add(QStringLiteral("password"), why);
+    if (!fields.empty())
+        return fields.toError();
+
+    auto hashed = password::hash(newPassword);
+    if (!hashed)
+        return hashed.error();
+
+    QSqlDatabase db = m_db.connection();
+    db::Transaction tx(db);
+    if (!tx.begin_status())
+        return tx.begin_status().error();
+    auto q = db::exec(db, QStringLiteral("UPDATE moderators SET password_hash = ?, password_changed_at = now(),"
+                                         " failed_logins = 0, locked_until = NULL"
+                                         " WHERE lower(email) = lower(?) RETURNING id::text, email, role"),
+                      {QString::fromLatin1(*hashed), email});
+    if (!q)
+        return q.error();
+    if (!q->next())
+        return detail::notFound(QStringLiteral("Admin user"));
+    const QString id = q->value(0).toString();
+    QJsonObject result{{QStringLiteral("id"), id}, {QStringLiteral("email"), q->value(1).toString()},
+                       {QStringLiteral("role"), q->value(2).toString()}};
+    auto revoked = db::exec(db, QStringLiteral("DELETE FROM admin_sessions WHERE moderator_id = ?::uuid"), {id});
+    if (!revoked)
+        return revoked.error();
+    const int sessions = revoked->numRowsAffected();
+    result.insert(QStringLiteral("sessionsRevoked"), sessions);
+    AuditEntry entry = entryFor(actor, QStringLiteral("admin.password_reset"), id);
+    entry.after = QJsonObject{{QStringLiteral("sessionsRevoked"), sessions}};
+    if (Status s = audit::append(db, entry); !s)
+        return s.error();
+    if (Status s = tx.commit(); !s)
+        return s.error();
+    qCInfo(lcAdminAuth).noquote() << "admin password reset:" << email << "sessions revoked" << sessions;
+    return result;
+}
+
+Result<AdminAuthService::Session> AdminAuthService::login(const QString &emailIn, const QString &password, const QString &ip)
+{
+    const QString email = normalizedEmail(emailIn);
+    FieldErrors fields;
+    if (email.isEmpty())
+        fields.add(QStringLiteral("email"), QStringLiteral("Required"));
+    if (password.isEmpty())
+        fields.add(QStringLiteral("password"), QStringLiteral("Required"));
+    if (!fields.empty())
+        return fields.toError();
+    if (email.size() > 254 || password.size() > password::kMaxLength)
+        return invalidCredentials();
+
+    QSqlDatabase db = m_db.connection();
+    auto q = db::exec(db, QStringLiteral("SELECT id::text, email, coalesce(display_name, ''), role, password_hash, is_active,"
+                                         " coalesce(locked_until > now(), false),"
+                                         " ceil(extract(epoch FROM locked_until - now()))::int"
+                                         " FROM moderators WHERE lower(email) = lower(?)"),
+                      {email});
+    if (!q)
+        return q.error();
+    if (!q->next()) {
+        password::dummyVerify(password); // same cost as a real attempt: no account-existence oracle by timing
+        return invalidCredentials();
+    }
+    AdminCaller caller;
+    caller.moderatorId = q->value(0).toString();
+    caller.email = q->value(1).toString();
+    caller.displayName = q->value(2).toString();
+    caller.role = q->value(3).toString();
+    caller.ip = audit::inetOrEmpty(ip);
+    const QByteArray storedHash = q->value(4).toString().toLatin1();
+    const bool active = q->value(5).toBool();
+    const bool locked = q->value(6).toBool();
+    const int lockedFor = q->value(7).toInt();
+    q->finish();
+
+    AuditEntry failure = AuditEntry::byModerator(caller, QStringLiteral("admin.login_failed"), QStringLiteral("moderator"),
+                                                 caller.moderatorId);
+    if (locked) {
+        failure.after = QJsonObject{{QStringLiteral("reason"), QStringLiteral("locked")}};
+        (void)audit::append(db, failure);
+        return ApiError::make(ErrorKind::Unauthorized,
+                              QStringLiteral("Account locked after repeated failed logins; retry in %1 s").arg(lockedFor),
+                              QJsonObject{{QStringLiteral("retryAfter"), lockedFor}});
+    }
+
+    if (!password::verify(storedHash, password)) {
+        db::Transaction tx(db);
+        if (!tx.begin_status())
+            return tx.begin_status().error();
+        auto failed = db::exec(db, QStringLiteral(
+            "UPDATE moderators SET"
+            " locked_until = CASE WHEN failed_logins + 1 >= ? THEN now() + make_interval(secs => ?) ELSE locked_until END,"
+            " failed_logins = CASE WHEN failed_logins + 1 >= ? THEN 0 ELSE failed_logins + 1 END"
+            " WHERE id = ?::uuid RETURNING failed_logins, coalesce(locked_until > now(), false)"),
+            {m_options.lockoutFailures, double(m_options.lockoutDuration.count()), m_options.lockoutFailures, caller.moderatorId});
+        if (!failed)
+            return failed.error();
+        const bool nowLocked = failed->next() && failed->value(1).toBool();
+        failure.after = QJsonObject{{QStringLiteral("reason"), QStringLiteral("password")},
+                                    {QStringLiteral("locked"), nowLocked}};
+        if (Status s = audit::append(db, failure); !s)
+            return s.error();
+        if (Status s = tx.commit(); !s)
+            return s.error();
+        if (nowLocked)
+            qCWarning(lcAdminAuth).noquote() << "admin account locked after repeated failed logins:" << caller.email;
+        return invalidCredentials();
+    }
+    if (!active) {
+        failure.after = QJsonObject{{QStringLiteral("reason"), QStringLiteral("deactivated")}};
+        (void)audit::append(db, failure);
+        return ApiError::forbidden(QStringLiteral("Account is deactivated"));
+    }
+
+    QVariant rehashed(QMetaType::fromType<QString>());
+    if (password::needsRehash(storedHash)) {
+        if (auto h = password::hash(password))
+            rehashed = QString::fromLatin1(*h);
+    }
+
+    Session session;
+    session.token = newToken();
+    db::Transaction tx(db);
+    if (!tx.begin_status())
+        return tx.begin_status().error();
+    auto touched = db::exec(db, QStringLiteral("UPDATE moderators SET failed_logins = 0, locked_until = NULL, last_login_at = now(),"
+                                               " password_hash = coalesce(?, password_hash) WHERE id = ?::uuid"),
+                            {rehashed, caller.moderatorId});
+    if (!touched)
+        return touched.error();
+    auto inserted = db::exec(db, QStringLiteral("INSERT INTO admin_sessions (token_hash, moderator_id, expires_at, ip)"
+                                                " VALUES (?, ?::uuid, now() + make_interval(secs => ?), ?::inet)"
+                                                " RETURNING id::text, %1")
+                                     .arg(isoTimestamp(QStringLiteral("expires_at"))),
+                             {tokenHash(session.token), caller.moderatorId, double(m_options.sessionTtl.count()),
+                              textOrNull(caller.ip)});
+    if (!inserted)
+        return inserted.error();
+    if (!inserted->next())
+        return ApiError::internal(QStringLiteral("session insert returned no row"));
+    caller.sessionId = inserted->value(0).toString();
+    session.expiresAt = QDateTime::fromString(inserted->value(1).toString(), Qt::ISODateWithMs);
+    AuditEntry entry = AuditEntry::byModerator(caller, QStringLiteral("admin.login"), QStringLiteral("moderator"), caller.moderatorId);
+    entry.after = QJsonObject{{QStringLiteral("sessionId"), caller.sessionId},
+                              {QStringLiteral("expiresAt"), inserted->value(1).toString()}};
+    if (Status s = audit::append(db, entry); !s)
+        return s.error();
+    if (Status s = tx.commit(); !s)
+        return s.error();
+    session.caller = caller;
+    // Housekeeping, best effort: sessions expired for a day are useless even for forensics (the
+    // audit log keeps the logins).
+    (void)db::exec(db, QStringLiteral("DELETE FROM admin_sessions WHERE expires_at < now() - interval '1 day'"));
+    return session;
+}
+
+Result<AdminCaller> AdminAuthService::authenticate(const QString &token, const QString &ip)
+{
+    if (!looksLikeToken(token))
+        return ApiError::make(ErrorKind::Unauthorized, QStringLiteral("Invalid session token"));
+    // One round trip: the lookup, plus a last_used_at touch at most every 30 s per session.
+    static const QString sql = QStringLiteral(
+        "WITH touch AS (UPDATE admin_sessions SET last_used_at = now()"
+        " WHERE token_hash = ? AND expires_at > now() AND last_used_at < now() - interval '30 seconds')"
+        " SELECT s.id::text, s.expires_at > now(), m.id::text, m.email, coalesce(m.display_name, ''), m.role, m.is_active"
+        " FROM admin_sessions s JOIN moderators m ON m.id = s.moderator_id WHERE s.token_hash = ?");
+    const QString hash = tokenHash(token);
+    auto q = db::exec(m_db.connection(), sql, {hash, hash});
+    if (!q)
+        return q.error();
+    if (!q->next())
+        return ApiError::make(ErrorKind::Unauthorized, QStringLiteral("Invalid session token"));
+    if (!q->value(1).toBool())
+        return ApiError::make(ErrorKind::TokenExpired, QStringLiteral("Session expired; log in again"));
+    if (!q->value(6).toBool())
+        return ApiError::forbidden(QStringLiteral("Account is deactivated"));
+    AdminCaller caller;
+    caller.sessionId = q->value(0).toString();
+    caller.moderatorId = q->value(2).toString();
+    caller.email = q->value(3).toString();
+    caller.displayName = q->value(4).toString();
+    caller.role = q->value(5).toString();
+    caller.ip = audit::inetOrEmpty(ip);
+    return caller;
+}
+
+Status AdminAuthService::logout(const AdminCaller &caller)
+{
+    if (caller.sessionId.isEmpty())
+        return success();
+    QSqlDatabase db = m_db.connection();
+    db::Transaction tx(db);
+    if (!tx.begin_status())
+        return tx.begin_status().error();
+    auto q = db::exec(db, QStringLiteral("DELETE FROM admin_sessions WHERE id = ?::uuid AND moderator_id = ?::uuid"),
+                      {caller.sessionId, caller.moderatorId});
+    if (!q)
+        return q.error();
+    AuditEntry entry = AuditEntry::byModerator(caller, QStringLiteral("admin.logout"), QStringLiteral("moderator"), caller.moderatorId);
+    entry.after = QJsonObject{{QStringLiteral("sessionId"), caller.sessionId}};
+    if (Status s = audit::append(db, entry); !s)
+        return s.error();
+    return tx.commit();
+}
+
+Result<QJsonObject> AdminAuthService::profile(const AdminCaller &caller)
+{
+    auto q = db::exec(m_db.connection(),
+                      QStringLiteral("SELECT (SELECT row_to_json(j) FROM (SELECT %1) j)::text FROM moderators m WHERE m.id = ?::uuid")
+                          .arg(accountColumns(QStringLiteral("m"))),
+                      {caller.moderatorId});
+    if (!q)
+        return q.error();
+    if (!q->next())
+        return detail::notFound(QStringLiteral("Admin user"));
+    return detail::parseJsonObject(q->value(0).toString(), "moderator");
+}
+
+} // namespace bw::moderation
