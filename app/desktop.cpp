@@ -6,6 +6,7 @@
 #include "ui/translations.h"
 
 #include <QApplication>
+#include <QPointer>
 
 namespace bw::app {
 
@@ -31,6 +32,25 @@ void runDesktop(const Config &config, ShutdownSignals &signals)
         context.databaseDescription = runtime->databaseDescription();
         context.startedAt = runtime->startedAt();
         window->setServerReady(context);
+
+        // The signed-in console: the same services the API uses, called in-process by the panels.
+        ui::ConsoleContext console;
+        console.config = &runtime->config();
+        console.database = runtime->database();
+        console.metrics = &runtime->metrics();
+        console.secrets = runtime->secrets();
+        console.adminAuth = runtime->adminAuth();
+        console.reviews = runtime->reviews();
+        console.adminOps = runtime->adminOps();
+        console.jobs = runtime->jobs();
+        console.guardrails = runtime->guardrails();
+        console.verification = runtime->verification();
+        console.heartbeat = runtime->heartbeat();
+        console.setMaintenance = [guard = QPointer<Runtime>(runtime)](bool on) {
+            if (guard)
+                guard->setMaintenance(on);
+        };
+        window->setConsoleContext(console); // → sign-in page, then the panels of the user's role
     });
     const auto quit = [runtime, window] {
         window->setServerStopping(QObject::tr("Shutting down…")); // panels leave the database before it goes

@@ -2,6 +2,7 @@
 
 #include "ui/common/consolecontext.h"
 #include "ui/mainwindow.h"
+#include "ui/review/reviewpanel.h"
 
 #include <QCoreApplication>
 #include <QStyle>
@@ -10,7 +11,7 @@ namespace bw::ui {
 
 namespace {
 // Panel titles live in one translation context, so the shell's navigation reads consistently.
-[[maybe_unused]] QString title(const char *text)
+QString title(const char *text)
 {
     return QCoreApplication::translate("bw::ui::ConsolePanels", text);
 }
@@ -18,12 +19,12 @@ namespace {
 
 void addConsolePanels(MainWindow &window, const ConsoleContext &context)
 {
-    [[maybe_unused]] QStyle *style = window.style();
+    QStyle *style = window.style();
     [[maybe_unused]] const bool admin = context.isAdmin();
     // One line per panel; order = navigation order (the Overview is always first). Titles:
     // title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "…")). Admin-only: `if (admin) …`.
-    // Example: window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Review queue")),
-    //                          new ReviewPanel(context), style->standardIcon(QStyle::SP_FileDialogDetailedView));
+    window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Review Queue")), new ReviewPanel(context),
+                    style->standardIcon(QStyle::SP_FileDialogDetailedView));
 }
 
 } // namespace bw::ui

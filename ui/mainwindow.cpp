@@ -1,7 +1,10 @@
 #include "ui/mainwindow.h"
 
+#include "server/moderation/adminauthservice.h"
 #include "ui/common/dbworker.h"
+#include "ui/consolepanels.h"
 #include "ui/overview/overviewpanel.h"
+#include "ui/signin/signinpage.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -20,9 +23,9 @@
 namespace bw::ui {
 
 MainWindow::MainWindow(QWidget *parent)
-    : QMainWindow(parent), m_navigation(new QListWidget), m_panels(new QStackedWidget),
-      m_overview(new OverviewPanel), m_panelActions(new QActionGroup(this)), m_statusIcon(new QLabel),
-      m_statusText(new QLabel)
+    : QMainWindow(parent), m_pages(new QStackedWidget), m_console(new QWidget), m_signIn(new SignInPage),
+      m_navigation(new QListWidget), m_panels(new QStackedWidget), m_overview(new OverviewPanel),
+      m_panelActions(new QActionGroup(this)), m_statusIcon(new QLabel), m_statusText(new QLabel), m_userText(new QLabel)
 {
     setWindowTitle(tr("BetterWorld"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/betterworld.svg")));
@@ -35,13 +38,16 @@ MainWindow::MainWindow(QWidget *parent)
     m_navigation->setUniformItemSizes(true);
     m_panels->setObjectName(QStringLiteral("panels"));
 
-    auto *central = new QWidget;
-    auto *layout = new QHBoxLayout(central);
+    auto *layout = new QHBoxLayout(m_console);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
     layout->addWidget(m_navigation);
     layout->addWidget(m_panels, 1);
-    setCentralWidget(central);
+    m_pages->setObjectName(QStringLiteral("pages"));
+    m_pages->addWidget(m_console);
+    m_pages->addWidget(m_signIn);
+    setCentralWidget(m_pages);
+    connect(m_signIn, &SignInPage::signedIn, this, &MainWindow::signIn);
 
     connect(m_navigation, &QListWidget::currentRowChanged, this, &MainWindow::showPanel);
     m_panelActions->setExclusive(true);
@@ -49,6 +55,8 @@ MainWindow::MainWindow(QWidget *parent)
     m_statusText->setObjectName(QStringLiteral("serverStatus"));
     statusBar()->addWidget(m_statusIcon);
     statusBar()->addWidget(m_statusText, 1);
+    m_userText->setObjectName(QStringLiteral("signedInUser"));
+    statusBar()->addPermanentWidget(m_userText);
 
     createMenus();
     addPanel(tr("Overview"), m_overview, style()->standardIcon(QStyle::SP_ComputerIcon));
@@ -60,6 +68,11 @@ MainWindow::~MainWindow() = default; // children go first; the DbWorker (created
 void MainWindow::createMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
+    m_signOutAction = file->addAction(tr("Sign &Out"), this, &MainWindow::signOut);
+    m_signOutAction->setObjectName(QStringLiteral("actionSignOut"));
+    m_signOutAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L));
+    m_signOutAction->setEnabled(false);
+    file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setObjectName(QStringLiteral("actionQuit"));
     quit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
@@ -124,12 +137,104 @@ void MainWindow::setServerFailed(const QString &message)
 {
     setStatus(QColor(0xc6, 0x28, 0x28), tr("Server failed: %1").arg(message));
     m_overview->setFailed(message);
+    if (!m_signedIn) {
+        m_signIn->setWaiting(tr("The server failed: %1").arg(message));
+        m_pages->setCurrentWidget(m_console); // the Overview explains the failure
+    }
+}
+
+void MainWindow::setConsoleContext(const ConsoleContext &services)
+{
+    m_services = services;
+    m_services.admin = {};
+    m_services.worker = m_dbWorker;
+    if (m_signedIn)
+        return;
+    m_signIn->setContext(m_services);
+    m_pages->setCurrentWidget(m_signIn);
+}
+
+bool MainWindow::isShowingSignIn() const
+{
+    return m_pages->currentWidget() == m_signIn;
+}
+
+void MainWindow::signIn(const moderation::AdminCaller &caller)
+{
+    if (m_signedIn)
+        removeConsolePanels();
+    m_context = m_services;
+    m_context.worker = m_dbWorker;
+    m_context.admin = caller;
+    m_signedIn = true;
+    m_basePanels = m_panels->count();
+    addConsolePanels(*this, m_context);
+    m_signOutAction->setEnabled(true);
+    updateUserLabel();
+    m_pages->setCurrentWidget(m_console);
+    showPanel(m_basePanels < m_panels->count() ? m_basePanels : 0); // the first console panel
+    Q_EMIT signedIn(caller);
+}
+
+void MainWindow::signOut()
+{
+    if (!m_signedIn)
+        return;
+    // Ends the session row (audited) in the background; the window does not wait for it.
+    if (m_dbWorker && m_context.adminAuth) {
+        moderation::AdminAuthService *auth = m_context.adminAuth;
+        const moderation::AdminCaller caller = m_context.admin;
+        m_dbWorker->submit(this, [auth, caller](QSqlDatabase) { return bool(auth->logout(caller)); }, [](bool) {});
+    }
+    removeConsolePanels();
+    m_signedIn = false;
+    m_context = {};
+    m_signOutAction->setEnabled(false);
+    updateUserLabel();
+    if (m_services.adminAuth && m_dbWorker) {
+        m_signIn->setContext(m_services);
+        m_pages->setCurrentWidget(m_signIn);
+    }
+    Q_EMIT signedOut();
+}
+
+void MainWindow::removeConsolePanels()
+{
+    showPanel(0);
+    const QList<QAction *> actions = m_panelActions->actions();
+    for (int i = m_panels->count() - 1; i >= m_basePanels; --i) {
+        QWidget *panel = m_panels->widget(i);
+        m_panels->removeWidget(panel);
+        delete panel; // its pending DbWorker results are dropped (QPointer context)
+        delete m_navigation->takeItem(i);
+        if (i < actions.size())
+            delete actions.at(i);
+    }
+}
+
+void MainWindow::updateUserLabel()
+{
+    if (!m_signedIn) {
+        m_userText->clear();
+        return;
+    }
+    const auto &admin = m_context.admin;
+    const QString name = admin.displayName.isEmpty() ? admin.email : admin.displayName;
+    m_userText->setText(admin.isAdmin() ? tr("Signed in as %1 (administrator)").arg(name)
+                                        : tr("Signed in as %1 (moderator)").arg(name));
+    m_userText->setToolTip(admin.email);
 }
 
 void MainWindow::setServerStopping(const QString &message)
 {
     setStatus(QColor(0x75, 0x75, 0x75), message.isEmpty() ? tr("Stopping the server…") : tr("Stopping the server: %1").arg(message));
     m_overview->setStopping(message);
+    if (!m_signedIn) {
+        m_signIn->setWaiting(message.isEmpty() ? tr("Stopping the server…") : message);
+        m_pages->setCurrentWidget(m_console);
+    }
+    m_services.worker = nullptr;
+    m_context.worker = nullptr;
     delete m_dbWorker; // joins; panels' QPointers to it become null
     m_dbWorker = nullptr;
 }

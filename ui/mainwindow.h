@@ -2,6 +2,7 @@
 // The desktop shell: navigation list + stack of panels, menus, and a status bar with the server
 // state. GUI thread. Owns the one DbWorker thread that panels use for their queries.
 
+#include "ui/common/consolecontext.h"
 #include "ui/overview/overviewcontext.h"
 
 #include <QIcon>
@@ -17,6 +18,7 @@ namespace bw::ui {
 
 class DbWorker;
 class OverviewPanel;
+class SignInPage;
 
 class MainWindow final : public QMainWindow {
     Q_OBJECT
@@ -41,10 +43,23 @@ public:
     // The shared database thread; null until setServerReady() got a database.
     DbWorker *dbWorker() const { return m_dbWorker; }
 
+    // Sign-in: after setServerReady(), hand over the running server's services (no admin yet).
+    // The window shows the sign-in page; once signed in it adds the panels of addConsolePanels()
+    // for the user's role. Sign-out removes them again and returns to the sign-in page.
+    void setConsoleContext(const ConsoleContext &services);
+    void signIn(const moderation::AdminCaller &caller); // what a successful sign-in does (tests may call it)
+    void signOut();
+    bool isSignedIn() const { return m_signedIn; }
+    const ConsoleContext &consoleContext() const { return m_context; } // incl. the signed-in admin
+    SignInPage *signInPage() const { return m_signIn; }
+    bool isShowingSignIn() const;
+
 Q_SIGNALS:
     // Emitted once, on the first close (window close button, File → Quit). The window stays open;
     // the app drains the server and then quits.
     void quitRequested();
+    void signedIn(const bw::moderation::AdminCaller &caller);
+    void signedOut();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -53,7 +68,12 @@ private:
     void createMenus();
     void setStatus(const QColor &color, const QString &text);
     void showAbout();
+    void removeConsolePanels();
+    void updateUserLabel();
 
+    QStackedWidget *m_pages;   // the console (navigation + panels) or the sign-in page
+    QWidget *m_console;
+    SignInPage *m_signIn;
     QListWidget *m_navigation;
     QStackedWidget *m_panels;
     OverviewPanel *m_overview;
@@ -61,7 +81,13 @@ private:
     QActionGroup *m_panelActions;
     QLabel *m_statusIcon;
     QLabel *m_statusText;
+    QLabel *m_userText;
+    QAction *m_signOutAction = nullptr;
     DbWorker *m_dbWorker = nullptr;
+    ConsoleContext m_services; // without the admin: what sign-in starts from
+    ConsoleContext m_context;  // the signed-in console's context
+    int m_basePanels = 1;      // panels that stay across sign-outs (the Overview)
+    bool m_signedIn = false;
     bool m_quitRequested = false;
 };
 
