@@ -2,6 +2,11 @@
 
 #include "ui/common/consolecontext.h"
 #include "ui/mainwindow.h"
+#include "ui/agents/agentspanel.h"
+#include "ui/backups/backupspanel.h"
+#include "ui/deployments/deploymentspanel.h"
+#include "ui/jobs/jobspanel.h"
+#include "ui/settings/settingspanel.h"
 #include "ui/review/reviewpanel.h"
 
 #include <QCoreApplication>
@@ -25,6 +30,19 @@ void addConsolePanels(MainWindow &window, const ConsoleContext &context)
     // title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "…")). Admin-only: `if (admin) …`.
     window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Review Queue")), new ReviewPanel(context),
                     style->standardIcon(QStyle::SP_FileDialogDetailedView));
+    // Agents, Jobs and Settings: moderators get read-only views; Backups and Deployments: administrators only.
+    window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Agents")), new AgentsPanel(context),
+                    style->standardIcon(QStyle::SP_DirHomeIcon));
+    window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Jobs")), new JobsPanel(context),
+                    style->standardIcon(QStyle::SP_BrowserReload));
+    if (admin)
+        window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Backups")), new BackupsPanel(context),
+                        style->standardIcon(QStyle::SP_DriveHDIcon));
+    if (admin)
+        window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Deployments")), new DeploymentsPanel(context),
+                        style->standardIcon(QStyle::SP_ArrowUp));
+    window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Settings")), new SettingsPanel(context),
+                    style->standardIcon(QStyle::SP_FileDialogInfoView));
 }
 
 } // namespace bw::ui

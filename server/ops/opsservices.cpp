@@ -1,0 +1,32 @@
+#include "server/ops/opsservices.h"
+
+#include "server/db/database.h"
+#include "server/ops/archiveservice.h"
+
+namespace bw::ops {
+
+PointInTimeSource OpsServices::pointInTimeSource(const Config &config, const db::Database &database)
+{
+    if (!config.embeddedDatabase() || !ArchiveService::wanted(config))
+        return {};
+    db::ConnectionSettings superuser = database.settings();
+    superuser.database = QStringLiteral("postgres");
+    return [config, superuser](const QDateTime &t, const QString &db, const OperationPtr &op) {
+        ArchiveService archive(ArchiveService::pathsFor(config), superuser, config.pgBinDir);
+        return archive.dumpAtTime(t, db, config.backupDir(), op);
+    };
+}
+
+std::unique_ptr<OpsServices> OpsServices::create(const Config &config, db::Database &database, SecretStore *secrets,
+                                                 RestoreService::MaintenanceSwitch maintenance, MetricsRegistry *metrics)
+{
+    auto s = std::make_unique<OpsServices>();
+    s->backups = std::make_unique<BackupService>(database, config.ops, config.backupDir(), config.pgBinDir, metrics);
+    if (!maintenance)
+        maintenance = [](bool) {};
+    s->restore = std::make_unique<RestoreService>(*s->backups, std::move(maintenance), pointInTimeSource(config, database));
+    s->deployments = std::make_unique<DeploymentService>(*s->backups, secrets);
+    return s;
+}
+
+} // namespace bw::ops

@@ -1,0 +1,93 @@
+#pragma once
+// The Backups page: the catalogue (status, size, age, verification, drill, off-site copy), create
+// now / verify / drill / copy off-site with live progress and cancel, the guided restore
+// (RestoreDialog) and the backup settings (folder, retention, S3 target; schedules shown).
+// GUI thread; catalogue reads run on the DbWorker, long operations on an OperationRunner.
+
+#include "ui/common/consolecontext.h"
+#include "ui/backups/restoredialog.h" // QPointer needs the complete type
+#include "ui/common/operationrunner.h"
+
+#include <QPointer>
+#include <QTimer>
+#include <QWidget>
+
+#include <memory>
+
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QSortFilterProxyModel;
+class QTableView;
+
+namespace bw::ops {
+struct OpsServices;
+}
+
+namespace bw::ui {
+
+class BackupModel;
+class DbWorker;
+class SettingsForm;
+
+class BackupsPanel final : public QWidget {
+    Q_OBJECT
+public:
+    explicit BackupsPanel(const ConsoleContext &context, QWidget *parent = nullptr);
+    ~BackupsPanel() override;
+
+    void refresh();
+    bool selectBackup(const QString &id);
+    QString selectedBackupId() const;
+
+    // Administrator actions; false when not allowed or another operation runs.
+    bool createBackup();
+    bool verifySelected();
+    bool drillSelected();
+    bool copySelectedOffsite();
+    RestoreDialog *openRestoreDialog(); // non-modal; null when not allowed
+
+    BackupModel *model() const { return m_model; }
+    OperationRunner *runner() const { return m_runner; }
+    RestoreDialog *restoreDialog() const { return m_restoreDialog; }
+    SettingsForm *settingsForm() const { return m_settings; }
+
+Q_SIGNALS:
+    void loaded();
+    void operationFinished(const bw::ui::OperationRunner::Outcome &outcome);
+
+protected:
+    void showEvent(QShowEvent *event) override;
+
+private:
+    bool runOnSelected(const QString &name, std::function<OperationRunner::Outcome(ops::OpsServices &, const QString &,
+                                                                                   const ops::OperationPtr &)> work);
+    void showProgress(const ops::Progress &p);
+    void updateButtons();
+    QString requester() const;
+
+    ConsoleContext m_context;
+    QPointer<DbWorker> m_worker;
+    std::shared_ptr<ops::OpsServices> m_services; // shared with running tasks
+    BackupModel *m_model;
+    QSortFilterProxyModel *m_proxy;
+    QTableView *m_table;
+    OperationRunner *m_runner;
+    QPointer<RestoreDialog> m_restoreDialog;
+    SettingsForm *m_settings = nullptr;
+    QLabel *m_info;
+    QLabel *m_step;
+    QProgressBar *m_bar;
+    QPushButton *m_cancel;
+    QPushButton *m_create;
+    QPushButton *m_verify;
+    QPushButton *m_drill;
+    QPushButton *m_offsite;
+    QPushButton *m_restore;
+    QLabel *m_status;
+    QTimer m_poll;
+    bool m_loading = false;
+    bool m_reloadPending = false;
+};
+
+} // namespace bw::ui
