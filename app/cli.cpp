@@ -22,7 +22,19 @@ QString usage(const QString &command, const QString &parserHelp)
         "  betterworld [options]                 desktop console (headless 'serve' when no display)\n"
         "  betterworld serve [options]           API server and workers, no GUI\n"
         "  betterworld migrate status [options]  list migrations and whether they are applied\n"
+        "  betterworld migrate lint [--dir D] [--all] [--json]\n"
+        "                                        check pending migrations for unsafe steps on the live database\n"
+        "  betterworld backup list|create [--kind K]|verify [ID]|drill [ID]|prune [--json]\n"
+        "                                        logical backups (pg_dump) and their catalogue\n"
+        "  betterworld backup restore ID|--file F|--time T [--confirm DB] [--keep-previous] [--no-snapshot]\n"
+        "                                        restore (typed confirmation, safety snapshot, swap)\n"
+        "  betterworld backup archive status|backup [full|diff]\n"
+        "                                        WAL archive of the embedded cluster (pgBackRest)\n"
+        "  betterworld deploy ENV [--confirm ENV] | deploy env list|set ENV --database-url U [--node URL]… | deploy history|rollback ID\n"
+        "                                        snapshot, migrate, wait for every node's /ready, record\n"
         "  betterworld migrate up [options]      apply pending migrations\n"
+        "  betterworld keys rotate-heartbeat [options]\n"
+        "                                        new heartbeat signing key; the old one stays valid 30 days\n"
         "  betterworld admin create-user --email E --role admin|moderator [--display-name N] [options]\n"
         "                                        create an admin user (password from stdin or a prompt)\n"
         "  betterworld admin reset-password --email E [options]\n"
@@ -50,6 +62,25 @@ Result<Command> parseCommandLine(const QStringList &arguments)
     const QCommandLineOption role(QStringLiteral("role"), QStringLiteral("admin create-user: admin or moderator."), QStringLiteral("ROLE"));
     const QCommandLineOption displayName(QStringLiteral("display-name"), QStringLiteral("admin create-user: shown name."), QStringLiteral("N"));
     parser.addOptions({help, version, config, dataDir, listen, databaseUrl, logLevel, set, email, role, displayName});
+    // Options of the ops commands (backup, migrate lint, deploy); collected into Command::opsOptions.
+    const QList<QCommandLineOption> opsValueOptions = {
+        {QStringLiteral("kind"), QStringLiteral("backup create: daily, monthly, pre_migration, manual."), QStringLiteral("KIND")},
+        {QStringLiteral("file"), QStringLiteral("backup restore: a pg_dump custom-format file."), QStringLiteral("FILE")},
+        {QStringLiteral("time"), QStringLiteral("backup restore: point in time (ISO 8601, UTC)."), QStringLiteral("TIME")},
+        {QStringLiteral("confirm"), QStringLiteral("backup restore / deploy: the database or environment name."), QStringLiteral("NAME")},
+        {QStringLiteral("dir"), QStringLiteral("migrate lint: lint the migrations in DIR."), QStringLiteral("DIR")},
+        {QStringLiteral("node"), QStringLiteral("deploy env set: an API node URL (repeatable)."), QStringLiteral("URL")},
+        {QStringLiteral("env-database-url"), QStringLiteral("deploy env set: the environment's database URL."), QStringLiteral("URL")},
+        {QStringLiteral("ready-timeout"), QStringLiteral("deploy env set: seconds to wait for /ready."), QStringLiteral("S")}};
+    const QList<QCommandLineOption> opsFlagOptions = {
+        {QStringLiteral("json"), QStringLiteral("ops commands: print JSON.")},
+        {QStringLiteral("all"), QStringLiteral("backup list: include expired; migrate lint: every file.")},
+        {QStringLiteral("keep-previous"), QStringLiteral("backup restore: keep the replaced database.")},
+        {QStringLiteral("no-snapshot"), QStringLiteral("backup restore: skip the safety snapshot.")},
+        {QStringLiteral("force"), QStringLiteral("migrate up / deploy: apply despite blocking lint findings.")},
+        {QStringLiteral("require-typed"), QStringLiteral("deploy env set: deployments must type the environment name.")}};
+    parser.addOptions(opsValueOptions);
+    parser.addOptions(opsFlagOptions);
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("serve | migrate status|up | admin create-user|reset-password"), QStringLiteral("[command]"));
 
     if (!parser.parse(arguments))
@@ -75,8 +106,17 @@ Result<Command> parseCommandLine(const QStringList &arguments)
         cmd.kind = CommandKind::MigrateStatus;
     } else if (verb == u"migrate" && positional.size() == 2 && positional[1] == u"up") {
         cmd.kind = CommandKind::MigrateUp;
+    } else if (verb == u"migrate" && positional.size() == 2 && positional[1] == u"lint") {
+        cmd.kind = CommandKind::MigrateLint;
+    } else if ((verb == u"backup" || verb == u"deploy") && positional.size() >= 2) {
+        cmd.kind = verb == u"backup" ? CommandKind::Backup : CommandKind::Deploy;
+        cmd.opsArgs = positional.mid(1);
     } else if (verb == u"migrate") {
         return ApiError::badRequest(QStringLiteral("usage: betterworld migrate status|up [options]"));
+    } else if (verb == u"keys" && positional.size() == 2 && positional[1] == u"rotate-heartbeat") {
+        cmd.kind = CommandKind::KeysRotateHeartbeat;
+    } else if (verb == u"keys") {
+        return ApiError::badRequest(QStringLiteral("usage: betterworld keys rotate-heartbeat [options]"));
     } else if (verb == u"admin" && positional.size() == 2 && positional[1] == u"create-user") {
         cmd.kind = CommandKind::AdminCreateUser;
         cmd.adminEmail = parser.value(email).trimmed();
@@ -97,6 +137,14 @@ Result<Command> parseCommandLine(const QStringList &arguments)
     }
 
     cmd.sources.explicitFile = parser.value(config);
+    for (const QCommandLineOption &o : opsValueOptions) {
+        if (parser.isSet(o))
+            cmd.opsOptions.insert(o.names().first(), o.names().first() == u"node" ? parser.values(o).join(u',') : parser.value(o));
+    }
+    for (const QCommandLineOption &o : opsFlagOptions) {
+        if (parser.isSet(o))
+            cmd.opsOptions.insert(o.names().first(), QStringLiteral("1"));
+    }
     const auto flag = [&](const QCommandLineOption &option, const char *key) {
         if (parser.isSet(option))
             cmd.sources.flags.insert(QString::fromLatin1(key), parser.value(option));

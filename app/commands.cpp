@@ -1,11 +1,13 @@
 #include "commands.h"
 
 #include "app/cli.h"
+#include "app/opscommands.h"
 #include "app/runtime.h"
 #include "app/shutdownsignals.h"
 #include "server/core/logging.h"
 #include "server/db/database.h"
 #include "server/db/migrator.h"
+#include "server/domain/heartbeatsigner.h"
 #include "server/moderation/adminauthservice.h"
 #include "server/moderation/passwordhash.h"
 
@@ -41,7 +43,7 @@ void runServe(const Config &config, ShutdownSignals &signals)
     runtime->start();
 }
 
-void runMigrate(const Config &config, bool apply)
+void runMigrate(const Config &config, bool apply, bool force)
 {
     auto *runtime = new Runtime(config, Runtime::Options{.serveHttp = false, .applyMigrations = false}, nullptr, qApp);
     auto exitCode = std::make_shared<int>(0);
@@ -51,15 +53,25 @@ void runMigrate(const Config &config, bool apply)
         runtime->stop();
     });
     QObject::connect(runtime, &Runtime::stopped, qApp, [exitCode] { QCoreApplication::exit(*exitCode); });
-    QObject::connect(runtime, &Runtime::ready, runtime, [runtime, apply, exitCode] {
+    QObject::connect(runtime, &Runtime::ready, runtime, [runtime, apply, force, exitCode] {
         db::Database *database = runtime->database();
-        QtConcurrent::run([database, apply]() -> QPair<int, QString> {
+        const Config config = runtime->config();
+        QtConcurrent::run([database, apply, force, config]() -> QPair<int, QString> {
             const db::Migrator migrator(db::Migrator::builtIn());
             QString out;
             QTextStream text(&out);
             int code = 0;
+            MigrationGuard guard;
+            if (apply) {
+                if (Status ok = guard.before(config, *database, force, text); !ok) {
+                    text << "migration refused: " << ok.error().message << "\n";
+                    database->releaseThisThread();
+                    return {1, out};
+                }
+            }
             if (apply) {
                 auto applied = migrator.up(database->connection());
+                guard.after(*database, text);
                 if (!applied) {
                     text << "migration failed: " << applied.error().message << "\n";
                     code = 1;
@@ -203,6 +215,47 @@ void runAdminUser(const Config &config, const Command &command)
                 std::fputs(qPrintable(result.second), stdout);
             else
                 std::fprintf(stderr, "betterworld: %s\n", qPrintable(result.second));
+            *exitCode = result.first;
+            runtime->stop();
+        });
+    });
+    runtime->start();
+}
+
+void runRotateHeartbeatKey(const Config &config)
+{
+    auto *runtime = new Runtime(config, Runtime::Options{.serveHttp = false, .applyMigrations = true}, nullptr, qApp);
+    auto exitCode = std::make_shared<int>(0);
+    QObject::connect(runtime, &Runtime::failed, qApp, [runtime, exitCode](const QString &message) {
+        std::fprintf(stderr, "betterworld: %s\n", qPrintable(message));
+        *exitCode = 1;
+        runtime->stop();
+    });
+    QObject::connect(runtime, &Runtime::stopped, qApp, [exitCode] { QCoreApplication::exit(*exitCode); });
+    QObject::connect(runtime, &Runtime::ready, runtime, [runtime, exitCode] {
+        db::Database *database = runtime->database();
+        SecretStore *secrets = runtime->secrets();
+        QtConcurrent::run([database, secrets]() -> QPair<int, QString> {
+            domain::HeartbeatSigner signer(*secrets, *database);
+            auto rotated = signer.rotate();
+            QString out;
+            int code = 0;
+            if (!rotated) {
+                out = QStringLiteral("rotation failed: %1\n").arg(rotated.error().message);
+                code = 1;
+            } else {
+                out = QStringLiteral("heartbeat signing key rotated (stored in %1)\n").arg(secrets->description());
+                for (const auto &key : signer.publishedKeys())
+                    out += QStringLiteral("  %1  %2  valid from %3%4\n")
+                               .arg(key.keyId, key.publicKey, key.notBefore.toString(Qt::ISODate),
+                                    key.notAfter.isValid() ? QStringLiteral(" until ") + key.notAfter.toString(Qt::ISODate) : QString());
+                out += QStringLiteral("Both keys are listed at /.well-known/heartbeat-keys.json; running servers switch to the new\n"
+                                      "key at their next heartbeat request. Other nodes need the same secret.\n");
+            }
+            database->releaseThisThread();
+            return {code, out};
+        }).then(runtime, [runtime, exitCode](QPair<int, QString> result) {
+            std::fputs(qPrintable(result.second), result.first ? stderr : stdout);
             *exitCode = result.first;
             runtime->stop();
         });

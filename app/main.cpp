@@ -1,6 +1,7 @@
 // betterworld: one program for the desktop console, the headless server and the admin CLI.
 #include "app/cli.h"
 #include "app/commands.h"
+#include "app/opscommands.h"
 #include "app/shutdownsignals.h"
 #include "server/core/logging.h"
 
@@ -64,8 +65,9 @@ int main(int argc, char *argv[])
     QCoreApplication::setOrganizationName(QStringLiteral("BetterWorld"));
     QCoreApplication::setApplicationVersion(QStringLiteral(BW_VERSION));
 
-    const bool cli = command->kind == bw::app::CommandKind::MigrateStatus || command->kind == bw::app::CommandKind::MigrateUp
-                     || command->kind == bw::app::CommandKind::AdminCreateUser || command->kind == bw::app::CommandKind::AdminResetPassword;
+    const bool cli = bw::app::isOpsCommand(command->kind) || command->kind == bw::app::CommandKind::MigrateStatus || command->kind == bw::app::CommandKind::MigrateUp
+                     || command->kind == bw::app::CommandKind::AdminCreateUser || command->kind == bw::app::CommandKind::AdminResetPassword
+                     || command->kind == bw::app::CommandKind::KeysRotateHeartbeat;
     bw::log::init({.level = cli && !command->sources.flags.contains(QStringLiteral("log/level")) ? QStringLiteral("warning") : config->logLevel,
                    .directory = config->logDir(),
                    .toStderr = !desktop || ::isatty(STDERR_FILENO)});
@@ -77,11 +79,20 @@ int main(int argc, char *argv[])
         break;
     case bw::app::CommandKind::MigrateStatus:
     case bw::app::CommandKind::MigrateUp:
-        bw::app::runMigrate(*config, command->kind == bw::app::CommandKind::MigrateUp);
+        bw::app::runMigrate(*config, command->kind == bw::app::CommandKind::MigrateUp,
+                            command->opsOptions.contains(QStringLiteral("force")));
+        break;
+    case bw::app::CommandKind::Backup:
+    case bw::app::CommandKind::MigrateLint:
+    case bw::app::CommandKind::Deploy:
+        bw::app::runOpsCommand(*config, *command, signals);
         break;
     case bw::app::CommandKind::AdminCreateUser:
     case bw::app::CommandKind::AdminResetPassword:
         bw::app::runAdminUser(*config, *command);
+        break;
+    case bw::app::CommandKind::KeysRotateHeartbeat:
+        bw::app::runRotateHeartbeatKey(*config);
         break;
     default:
 #ifdef BW_HAS_GUI

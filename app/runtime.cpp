@@ -5,11 +5,24 @@
 #include "server/db/database.h"
 #include "server/db/embeddedpostgres.h"
 #include "server/db/migrator.h"
+#include "server/ops/archiveservice.h"
+#include "server/ops/opsjobs.h"
 #include "server/domain/agentservice.h"
+#include "server/domain/agentprofileservice.h"
+#include "server/domain/heartbeatservice.h"
+#include "server/domain/heartbeatsigner.h"
+#include "server/domain/mailer/smtpmailer.h"
+#include "server/domain/verificationservice.h"
+#include "server/domain/contentservices.h"
 #include "server/domain/problemservice.h"
 #include "server/http/controllers/agentscontroller.h"
+#include "server/http/controllers/heartbeatcontroller.h"
+#include "server/http/controllers/skillscontroller.h"
 #include "server/http/controllers/healthcontroller.h"
+#include "server/http/controllers/debatescontroller.h"
+#include "server/http/controllers/missionscontroller.h"
 #include "server/http/controllers/problemscontroller.h"
+#include "server/http/controllers/solutionscontroller.h"
 #include "server/http/controllers/adminauthcontroller.h"
 #include "server/http/controllers/adminopscontroller.h"
 #include "server/http/controllers/adminreviewcontroller.h"
@@ -17,12 +30,19 @@
 #include "server/moderation/adminopsservice.h"
 #include "server/moderation/reviewservice.h"
 #include "server/http/pipeline.h"
+#include "server/jobs/jobsystem.h"
+#include "server/guardrails/guardrailjobs.h"
+#include "server/guardrails/guardrailsettings.h"
+#include "server/guardrails/guardrailstack.h"
+#include "server/http/controllers/guardrailscontroller.h"
+#include "server/http/pgratelimiter.h"
 #include "server/http/ratelimiter.h"
 #include "server/http/requestpool.h"
 #include "server/http/router.h"
 #include "server/http/server.h"
 #include "server/secrets/keychainsecretstore.h"
 
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QFileInfo>
 #include <QFuture>
@@ -64,6 +84,10 @@ Runtime::~Runtime()
     // A drain still running on a worker uses the server and pool: let it finish first.
     while (m_draining)
         QThread::msleep(10);
+    if (m_jobs)
+        m_jobs->stop(2000); // before anything its handlers use
+    m_jobs.reset();
+    m_opsJobs.reset();
     if (m_server)
         m_server->shutdown(2000);
     if (m_pool)
@@ -75,8 +99,14 @@ Runtime::~Runtime()
     m_adminOps.reset();
     m_reviews.reset();
     m_adminAuth.reset();
+    m_verification.reset(); // stops the mail thread while the database is still there
+    m_profiles.reset();
+    m_heartbeat.reset();
+    m_heartbeatSigner.reset();
+    m_content.reset();
     m_problems.reset();
     m_agents.reset();
+    m_guardrails.reset(); // after the job system stopped
     m_database.reset();
     if (m_embedded)
         m_embedded->stop(15000);
@@ -107,7 +137,8 @@ void Runtime::start()
     m_startedAt = QDateTime::currentDateTimeUtc();
     if (m_config.embeddedDatabase())
         m_embedded = std::make_unique<db::EmbeddedPostgres>(db::EmbeddedPostgresOptions{
-            .clusterDir = m_config.clusterDir(), .binDir = m_config.pgBinDir});
+            .clusterDir = m_config.clusterDir(), .binDir = m_config.pgBinDir,
+            .extraSettings = ops::ArchiveService::embeddedSettings(m_config)}); // WAL archiving (PITR)
     Q_EMIT progress(tr("Preparing the database…"));
     runOffThread(this, [this] { return prepareSecretsAndCluster(); }, [this](Status s) {
         if (!s)
@@ -131,6 +162,7 @@ void Runtime::start()
                 Q_EMIT ready();
                 return;
             }
+            createJobSystem(); // before startHttp(), which registers the job handlers
             Q_EMIT progress(tr("Starting the API server…"));
             auto *database = m_database.get();
             runOffThread(this, [this, database] {
@@ -140,6 +172,9 @@ void Runtime::start()
             }, [this](Status s3) {
                 if (!s3)
                     return fail(s3.error().message);
+                startJobSystem();
+                if (m_embedded) // stanza + first base backup of the WAL archive, on a pool thread
+                    ops::ArchiveService::startInBackground(m_config, m_embedded->connectionSettings(m_dbPassword));
                 m_starting = false;
                 m_ready = true;
                 qCInfo(lcApp).noquote() << "ready: API on" << QStringLiteral("%1:%2").arg(m_config.listenHost).arg(port())
@@ -168,6 +203,8 @@ Status Runtime::prepareSecretsAndCluster()
     if (!password)
         return ApiError::internal(tr("cannot read the database password from %1: %2").arg(m_secrets->description(), password.error().message));
     m_dbPassword = QString::fromLatin1(*password);
+    if (Status archiving = ops::ArchiveService::prepareEmbedded(m_config); !archiving)
+        qCWarning(lcApp).noquote() << "WAL archiving disabled:" << archiving.error().message;
     return m_embedded->prepare(m_dbPassword);
 }
 
@@ -205,6 +242,7 @@ Status Runtime::startHttp()
 {
     m_agents = std::make_unique<domain::AgentService>(*m_database);
     m_problems = std::make_unique<domain::ProblemService>(*m_database);
+    m_content = std::make_unique<domain::ContentServices>(*m_database);
     m_router = std::make_unique<http::Router>();
 
     http::HealthDeps health;
@@ -230,8 +268,60 @@ Status Runtime::startHttp()
     health.metricsAllow = m_config.metricsAllow;
     health.metricsToken = m_config.metricsToken;
     http::registerHealthRoutes(*m_router, health);
-    http::registerAgentRoutes(*m_router, *m_agents, m_config.maxJsonDepth);
+    // Agent accounts: e-mail verification (SMTP or the administrators' sink), profiles and the
+    // directory, the signed heartbeat and our skill files (api.md §5, §6, §8).
+    m_heartbeatSigner = std::make_unique<domain::HeartbeatSigner>(*m_secrets, *m_database);
+    if (Status keys = m_heartbeatSigner->loadOrCreate(); !keys)
+        return ApiError::internal(tr("cannot load the heartbeat signing key: %1").arg(keys.error().message));
+    std::unique_ptr<domain::Mailer> mailer;
+    if (!m_config.smtp.host.isEmpty()) {
+        domain::SmtpOptions smtp;
+        smtp.host = m_config.smtp.host;
+        smtp.port = quint16(m_config.smtp.port);
+        smtp.username = m_config.smtp.username;
+        smtp.from = m_config.smtp.from;
+        smtp.startTls = m_config.smtp.startTls;
+        smtp.caFile = m_config.smtp.caFile;
+        smtp.timeoutMs = m_config.smtp.timeoutMs;
+        QByteArray password = qgetenv(FileSecretStore::environmentName(QStringLiteral("smtp-password")).toLatin1().constData());
+        if (password.isEmpty()) {
+            auto stored = m_secrets->read(QStringLiteral("smtp-password"));
+            if (!stored)
+                return ApiError::internal(tr("cannot read the SMTP password from %1: %2").arg(m_secrets->description(), stored.error().message));
+            password = stored->value_or(QByteArray());
+        }
+        if (password.isEmpty() && !smtp.username.isEmpty())
+            qCWarning(lcApp) << "smtp/username is set but the secret smtp-password is empty";
+        smtp.password = QString::fromUtf8(password);
+        mailer = std::make_unique<domain::SmtpMailer>(smtp);
+    }
+    m_verification = std::make_unique<domain::VerificationService>(*m_database, *m_agents, std::move(mailer));
+    qCInfo(lcApp).noquote() << "verification mail:" << m_verification->deliveryDescription();
+    m_profiles = std::make_unique<domain::AgentProfileService>(*m_database);
+    m_heartbeat = std::make_unique<domain::HeartbeatService>(*m_database, *m_heartbeatSigner);
+    http::registerAgentRoutes(*m_router, *m_agents, m_config.maxJsonDepth, m_verification.get());
+    http::registerAgentAccountRoutes(*m_router, *m_agents, *m_profiles, *m_verification, m_config.maxJsonDepth);
+    http::registerHeartbeatRoutes(*m_router, *m_heartbeat, m_config.maxJsonDepth);
+    http::registerSkillRoutes(*m_router, *m_heartbeat, m_config.publicUrl);
     http::registerProblemRoutes(*m_router, *m_problems, m_config.maxJsonDepth);
+    http::registerProblemEditRoutes(*m_router, m_content->problemEdits, m_config.maxJsonDepth);
+    http::registerSolutionRoutes(*m_router, m_content->solutions, m_config.maxJsonDepth);
+    http::registerDebateRoutes(*m_router, m_content->debates, m_config.maxJsonDepth);
+    http::registerMissionRoutes(*m_router, m_content->missions, m_content->market, m_config.maxJsonDepth);
+
+    // Guardrails (guardrails.md): policy settings, classifier, evaluator on the job queue, and the
+    // agent-facing evaluate/status routes. Untouched settings rows show this node's configuration.
+    m_guardrails = guardrails::GuardrailStack::create(*m_database, m_config.guardrails, m_secrets.get(), &m_metrics);
+    if (Status synced = m_guardrails->settings->syncNodeConfig(); !synced)
+        qCWarning(lcApp).noquote() << "guardrail settings not synchronised:" << synced.error().message;
+    if (m_jobs) {
+        jobs::QueueSettings guardrailQueue;
+        guardrailQueue.concurrency = m_config.jobs.guardrailConcurrency;
+        guardrailQueue.leaseSeconds = m_config.jobs.leaseSeconds;
+        guardrails::registerGuardrailJobs(*m_jobs, *m_guardrails->evaluator, guardrailQueue);
+        registerScheduledOperations();
+    }
+    http::registerGuardrailRoutes(*m_router, *m_guardrails->service, m_config.maxJsonDepth);
 
     // Moderation: admin sessions, the review queue and admin controls (api.md §9).
     m_adminAuth = std::make_unique<moderation::AdminAuthService>(
@@ -249,7 +339,13 @@ Status Runtime::startHttp()
     http::registerAdminReviewRoutes(*m_router, *m_reviews, m_config.maxJsonDepth);
     http::registerAdminOpsRoutes(*m_router, *m_adminOps, m_config.maxJsonDepth);
 
-    m_rateLimiter = std::make_unique<http::InMemoryRateLimiter>();
+    // Shared store when several nodes may run on this database (api.md §4); see RateLimitConfig::store.
+    const QString store = m_config.rateLimits.store;
+    if (store == u"postgres" || (store == u"auto" && !m_config.embeddedDatabase()))
+        m_rateLimiter = std::make_unique<http::PgRateLimiter>(*m_database, &m_metrics);
+    else
+        m_rateLimiter = std::make_unique<http::InMemoryRateLimiter>();
+    qCInfo(lcApp).noquote() << "rate-limit store:" << (m_rateLimiter->usesDatabase() ? "postgres (shared by all nodes)" : "memory (this node)");
     m_pool = std::make_unique<http::RequestPool>(m_config.requestThreads, m_config.requestQueueLimit,
                                                  [database] { database->releaseThisThread(); });
     http::PipelineDeps deps;
@@ -281,15 +377,81 @@ void Runtime::stop()
     qCInfo(lcApp) << "shutting down: draining HTTP connections";
     auto *server = m_server.get();
     auto *pool = m_pool.get();
+    auto *jobs = m_jobs.get();
     const int timeout = m_config.shutdownTimeoutMs;
+    if (jobs)
+        jobs->pause(true); // stop claiming now; running jobs go on while HTTP drains
     m_draining = true;
-    QtConcurrent::run([server, pool, timeout, draining = &m_draining] {
+    QtConcurrent::run([server, pool, jobs, timeout, draining = &m_draining] {
+        const QDeadlineTimer deadline(timeout);
         if (server)
             server->shutdown(timeout);
         if (pool)
             pool->stop(); // finishes queued handlers; each pool thread closes its connection
+        if (jobs) // running jobs get what is left of the limit (at least 1 s), then lose their leases
+            jobs->stop(int(std::max<qint64>(1000, deadline.remainingTime())));
         *draining = false;
     }).then(this, [this] { finishStop(); });
+}
+
+void Runtime::createJobSystem()
+{
+    m_jobs = std::make_unique<jobs::JobSystem>(*m_database, m_metrics, jobs::JobSystem::defaultNodeId());
+    jobs::QueueSettings defaults;
+    defaults.leaseSeconds = m_config.jobs.leaseSeconds;
+    m_jobs->setDefaultQueueSettings(defaults);
+    jobs::QueueSettings guardrail = defaults;
+    guardrail.concurrency = m_config.jobs.guardrailConcurrency;
+    m_jobs->setQueueSettings(QStringLiteral("guardrail-evaluation"), guardrail);
+}
+
+// The cron schedules of operations.md (one leader node runs them): backups, verification, drills,
+// pgBackRest base backups, and the daily mission expiration at 02:00 UTC.
+void Runtime::registerScheduledOperations()
+{
+    m_opsJobs = std::make_unique<ops::OpsJobs>(*m_database, m_config, m_secrets.get(), &m_metrics);
+    const QString opsQueue = QString::fromLatin1(ops::OpsJobs::kQueue);
+    jobs::QueueSettings opsSettings;
+    opsSettings.concurrency = 1; // one backup/drill at a time per node
+    opsSettings.leaseSeconds = m_config.jobs.leaseSeconds;
+    m_jobs->setQueueSettings(opsQueue, opsSettings);
+    for (const ops::OpsSchedule &s : ops::OpsJobs::schedules(m_config))
+        m_jobs->addSchedule(s.name, s.cron, s.queue, s.kind);
+    for (const QString &kind : ops::OpsJobs::kinds())
+        m_jobs->registerHandler(opsQueue, kind, [opsJobs = m_opsJobs.get()](const jobs::Job &job, jobs::JobContext &context) {
+            return opsJobs->run(job.kind, job.payload, [&context] { return context.cancelled(); });
+        });
+
+    const QString maintenance = QString::fromLatin1(jobs::JobSystem::kMaintenanceQueue);
+    m_jobs->addSchedule(QStringLiteral("missions-expire"), QStringLiteral("0 2 * * *"), maintenance, QStringLiteral("expire-missions"));
+    m_jobs->registerHandler(maintenance, QStringLiteral("expire-missions"), [missions = &m_content->missions](const jobs::Job &, jobs::JobContext &) -> Status {
+        auto expired = missions->expireOverdue();
+        if (!expired)
+            return expired.error();
+        qCInfo(lcApp) << "missions expired:" << *expired;
+        return success();
+    });
+}
+
+void Runtime::startJobSystem()
+{
+    if (!m_jobs)
+        return;
+    if (!m_config.jobs.enabled) {
+        qCInfo(lcApp) << "job workers disabled on this node (jobs/enabled = false)";
+        return;
+    }
+    if (m_maintenance)
+        m_jobs->pause(true); // starts paused
+    if (Status s = m_jobs->start(); !s)
+        qCCritical(lcApp).noquote() << "job system did not start:" << s.error().message;
+}
+
+void Runtime::setMaintenance(bool on)
+{
+    m_maintenance = on;
+    if (m_jobs)
+        m_jobs->pause(on);
 }
 
 void Runtime::finishStop()
@@ -299,13 +461,32 @@ void Runtime::finishStop()
     m_server.reset();
     m_pipeline.reset();
     m_pool.reset();
+    if (m_jobs)
+        m_jobs->stop(2000); // normally done by the drain; here when start was interrupted
+    const bool jobStragglers = m_jobs && m_jobs->stragglers() > 0;
+    m_jobs.reset();
+    m_opsJobs.reset();
     m_adminOps.reset();
     m_reviews.reset();
     m_adminAuth.reset();
+    m_verification.reset(); // stops the mail thread while the database is still there
+    m_profiles.reset();
+    m_heartbeat.reset();
+    m_heartbeatSigner.reset();
+    m_content.reset();
     m_problems.reset();
     m_agents.reset();
+    if (jobStragglers)
+        (void)m_guardrails.release(); // a straggling handler may still be inside the evaluator
+    m_guardrails.reset();
     if (m_database)
         m_database->releaseThisThread();
+    if (jobStragglers) {
+        // Job handlers that ignored shutdown still hold connections: leave the Database to the
+        // process exit rather than pull it from under them.
+        qCWarning(lcApp) << "job handlers still running at shutdown; leaving their database connections to the exit";
+        (void)m_database.release();
+    }
     m_database.reset();
     if (m_embedded) {
         qCInfo(lcApp) << "stopping the embedded database";

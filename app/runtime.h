@@ -21,16 +21,31 @@ class EmbeddedPostgres;
 } // namespace db
 namespace domain {
 class AgentService;
+class AgentProfileService;
+class HeartbeatService;
+class HeartbeatSigner;
 class ProblemService;
+struct ContentServices;
+class VerificationService;
 } // namespace domain
 namespace moderation {
 class AdminAuthService;
 class AdminOpsService;
 class ReviewService;
 } // namespace moderation
+namespace guardrails {
+struct GuardrailStack;
+} // namespace guardrails
+namespace jobs {
+class JobSystem;
+} // namespace jobs
+namespace ops {
+class OpsJobs;
+} // namespace ops
 namespace http {
 class HttpServer;
 class InMemoryRateLimiter;
+class RateLimiter;
 class Pipeline;
 class RequestPool;
 class Router;
@@ -62,13 +77,24 @@ public:
     QDateTime startedAt() const { return m_startedAt; }
     bool isReady() const { return m_ready; }
     bool isStopped() const { return m_finished; }
+    SecretStore *secrets() const { return m_secrets.get(); } // null until start() prepared it
+    // Agent accounts (null until the API is up): the desktop Agents/Settings panels call these in-process.
+    domain::VerificationService *verification() const { return m_ready ? m_verification.get() : nullptr; }
+    domain::HeartbeatService *heartbeat() const { return m_ready ? m_heartbeat.get() : nullptr; }
     // The moderation services (null until the API is up): the desktop panels call these in-process.
     moderation::AdminAuthService *adminAuth() const { return m_ready ? m_adminAuth.get() : nullptr; }
     moderation::ReviewService *reviews() const { return m_ready ? m_reviews.get() : nullptr; }
     moderation::AdminOpsService *adminOps() const { return m_ready ? m_adminOps.get() : nullptr; }
 
-    // Maintenance mode: writes and /ready answer 503 (restores use this).
-    void setMaintenance(bool on) { m_maintenance = on; }
+    // The job queue (null until the API is up): handlers/schedules are registered in startHttp();
+    // panels call its static list/counts/redrive. Workers run only when jobs/enabled.
+    jobs::JobSystem *jobs() const { return m_ready ? m_jobs.get() : nullptr; }
+    // Guardrail settings/patterns (GuardrailSettingsStore::update audits edits), the evaluator and
+    // the classifier hub, for the desktop panels (null until the API is up).
+    guardrails::GuardrailStack *guardrails() const { return m_ready ? m_guardrails.get() : nullptr; }
+
+    // Maintenance mode: writes and /ready answer 503 (restores use this); job workers pause.
+    void setMaintenance(bool on);
 
 Q_SIGNALS:
     void progress(const QString &message);
@@ -81,6 +107,9 @@ private:
     Status connectAndMigrate();          // worker thread
     Status startHttp();                  // worker thread
     void fail(const QString &message);
+    void createJobSystem();              // main thread, before startHttp()
+    void startJobSystem();               // main thread, once HTTP is up
+    void registerScheduledOperations();  // worker thread, before the job system starts
     void finishStop();
 
     Config m_config;
@@ -89,13 +118,22 @@ private:
     std::unique_ptr<SecretStore> m_secrets;
     std::unique_ptr<db::EmbeddedPostgres> m_embedded;
     std::unique_ptr<db::Database> m_database;
+    // Before m_jobs: its handlers use the evaluator, so it must be destroyed after the job system.
+    std::unique_ptr<guardrails::GuardrailStack> m_guardrails;
+    std::unique_ptr<ops::OpsJobs> m_opsJobs;  // scheduled backups/drills; used by m_jobs' handlers
+    std::unique_ptr<jobs::JobSystem> m_jobs; // created in the main thread once the database is up
     std::unique_ptr<domain::AgentService> m_agents;
     std::unique_ptr<domain::ProblemService> m_problems;
+    std::unique_ptr<domain::ContentServices> m_content; // solutions, debates, missions, problem edits
+    std::unique_ptr<domain::HeartbeatSigner> m_heartbeatSigner;
+    std::unique_ptr<domain::HeartbeatService> m_heartbeat;
+    std::unique_ptr<domain::AgentProfileService> m_profiles;
+    std::unique_ptr<domain::VerificationService> m_verification; // owns the mail thread
     std::unique_ptr<moderation::AdminAuthService> m_adminAuth;
     std::unique_ptr<moderation::ReviewService> m_reviews;
     std::unique_ptr<moderation::AdminOpsService> m_adminOps;
     std::unique_ptr<http::Router> m_router;
-    std::unique_ptr<http::InMemoryRateLimiter> m_rateLimiter;
+    std::unique_ptr<http::RateLimiter> m_rateLimiter; // InMemoryRateLimiter or PgRateLimiter (rate_limit/store)
     std::unique_ptr<http::RequestPool> m_pool;
     std::unique_ptr<http::Pipeline> m_pipeline;
     std::unique_ptr<http::HttpServer> m_server;

@@ -12,11 +12,13 @@ PACKAGES=(
   qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qtkeychain-qt6-dev libsecret-1-0
   libqt6sql6-psql libpq-dev postgresql-15 postgresql-contrib
   libboost-dev libsodium-dev libssl-dev
+  pgbackrest
   fonts-dejavu-core xauth xvfb dbus gnome-keyring libsecret-tools
 )
 TEST_PACKAGES=(
   clang libclang-rt-14-dev llvm curl jq openssl wrk hyperfine valgrind procps
   dbus-x11
+  nodejs
 )
 
 want=("${PACKAGES[@]}")

@@ -174,6 +174,20 @@ bool processAlive(qint64 pid)
     return state != 'Z' && state != 'X';
 }
 
+// The parent of pid from /proc/<pid>/status (0 when unknown).
+qint64 parentPid(qint64 pid)
+{
+    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
+    if (!status.open(QIODevice::ReadOnly))
+        return 0;
+    while (!status.atEnd()) {
+        const QByteArray line = status.readLine();
+        if (line.startsWith("PPid:"))
+            return line.mid(5).trimmed().toLongLong();
+    }
+    return 0;
+}
+
 Status removeStalePidFile(const QString &clusterDir, int waitMs)
 {
     const QString pidPath = clusterDir + QStringLiteral("/postmaster.pid");
@@ -186,10 +200,18 @@ Status removeStalePidFile(const QString &clusterDir, int waitMs)
     file.close();
 
     const QString canonical = QFileInfo(clusterDir).canonicalFilePath();
+    // A postmaster whose app was killed gets SIGINT (PDEATHSIG) and is shutting down right now
+    // (with WAL archiving it first hands the last segment to the archiver): give it waitMs.
+    // An orphan (reparented to init, or to a parent outside our pid namespace: 0) is such a
+    // server; one with a live parent is in use.
+    QDeadlineTimer shutdown(waitMs);
+    while (processAlive(pid) && processCwd(pid) == canonical && parentPid(pid) <= 1 && !shutdown.hasExpired())
+        QThread::msleep(50);
     if (processAlive(pid) && processCwd(pid) == canonical)
-        return fsError(QStringLiteral("A PostgreSQL server (pid %1) is already running on %2; stop it first")
+        return fsError(QStringLiteral("A PostgreSQL server (pid %1, parent %3) is already running on %2; stop it first")
                            .arg(pid)
-                           .arg(clusterDir));
+                           .arg(clusterDir)
+                           .arg(parentPid(pid)));
 
     // A killed postmaster leaves backends behind for a moment; they hold the shared memory
     // and PostgreSQL refuses to start until they are gone.
@@ -205,7 +227,7 @@ Status removeStalePidFile(const QString &clusterDir, int waitMs)
             pids << QString::number(p);
         return fsError(QStringLiteral("Old PostgreSQL processes (%1) still use %2").arg(pids.join(u','), clusterDir));
     }
-    if (!QFile::remove(pidPath))
+    if (!QFile::remove(pidPath) && QFile::exists(pidPath)) // a postmaster that shut down removed it itself
         return fsError(QStringLiteral("Cannot remove the stale %1").arg(pidPath));
     return success();
 }

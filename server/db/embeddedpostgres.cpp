@@ -165,6 +165,7 @@ QByteArray configText(const EmbeddedPostgresOptions &o, const QString &socketDir
         l << QStringLiteral("shared_preload_libraries = 'pg_stat_statements'");
     if (!o.durable)
         l << QStringLiteral("fsync = off") << QStringLiteral("full_page_writes = off");
+    l << o.extraSettings; // last: a later line wins in postgresql.conf
     // synchronous_commit stays on: commits then reach the OS before returning, so a killed
     // server loses nothing (only an OS crash could).
     return (l.join(u'\n') + u'\n').toUtf8();
@@ -402,7 +403,7 @@ Status EmbeddedPostgres::prepare(const QString &password)
         return s;
     if (Status s = detail::ensurePrivateDir(d->socketDir, *user); !s)
         return s;
-    if (Status s = detail::removeStalePidFile(d->clusterDir, 5000); !s)
+    if (Status s = detail::removeStalePidFile(d->clusterDir, 15000); !s)
         return s;
 
     QMutexLocker lock(&d->mutex);

@@ -8,6 +8,7 @@
 
 #include <QObject>
 #include <QString>
+#include <QStringList>
 
 #include <memory>
 
@@ -26,6 +27,9 @@ struct EmbeddedPostgresOptions {
     // false: fsync and full_page_writes off, initdb --no-sync. Survives a killed server, not
     // an OS crash or power cut: for tests and throw-away clusters only.
     bool durable = true;
+    // Extra postgresql.conf lines appended to betterworld.conf (e.g. WAL archiving for pgBackRest);
+    // they win over the defaults above. Each "name = value".
+    QStringList extraSettings;
 };
 
 class EmbeddedPostgres final : public QObject {

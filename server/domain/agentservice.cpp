@@ -144,6 +144,27 @@ Result<QJsonObject> AgentService::me(const Caller &caller)
     return doc.object();
 }
 
+Result<QJsonObject> AgentService::rotateKey(const Caller &caller)
+{
+    if (caller.usedDeprecatedKey)
+        return ApiError::forbidden(QStringLiteral("This API key was already rotated; use your current key to rotate again"));
+    static const QString sql = QStringLiteral(
+        "UPDATE agents SET previous_api_key_hash = api_key_hash, previous_api_key_prefix = api_key_prefix,"
+        " previous_api_key_expires_at = now() + make_interval(secs => %1), api_key_hash = ?, api_key_prefix = ?"
+        " WHERE id = ?::uuid AND is_active"
+        " RETURNING to_char(previous_api_key_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
+                                  .arg(kPreviousKeyGraceSeconds);
+    const QString key = apikey::generate();
+    auto q = sqlliteral::run(m_db.connection(), sql, {QString::fromLatin1(apikey::hash(key)), apikey::prefix(key), caller.agentId});
+    if (!q)
+        return q.error();
+    if (!q->next())
+        return ApiError::forbidden(QStringLiteral("Agent is deactivated"));
+    // Cached authentications still say "current key" for the old one: drop them so it turns deprecated now.
+    forgetAgent(caller.agentId);
+    return QJsonObject{{QStringLiteral("apiKey"), key}, {QStringLiteral("previousKeyExpiresAt"), q->value(0).toString()}};
+}
+
 void AgentService::forgetAgent(const QString &agentId)
 {
     std::lock_guard lock(m_cacheMutex);

@@ -45,6 +45,12 @@ public:
     // GET /agents/me: the owner's full profile.
     Result<QJsonObject> me(const Caller &caller);
 
+    // POST /auth/agents/rotate-key → {apiKey, previousKeyExpiresAt}. The key in use becomes the
+    // previous key (valid 24 h more, answered with X-BW-Key-Deprecated); a request made with an
+    // already-deprecated key cannot rotate (403), so a leaked old key cannot take over the account.
+    Result<QJsonObject> rotateKey(const Caller &caller);
+    static constexpr int kPreviousKeyGraceSeconds = 24 * 3600;
+
     // Drop cached authentications of one agent (after deactivation, key rotation, verification…).
     void forgetAgent(const QString &agentId);
     void clearAuthCache();

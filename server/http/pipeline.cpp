@@ -108,7 +108,10 @@ void Pipeline::handle(Request request, Respond respond)
             return;
         }
     }
-    if (!match.route->options.usesDatabase || !m_deps.pool) {
+    // A shared (PostgreSQL) rate-limit store is SQL too: such routes go to the pool as well.
+    const bool limiterUsesDb = m_deps.rateLimiter && m_deps.rateLimiter->usesDatabase() && m_config.rateLimits.enabled
+                               && match.route->options.rate != RateClass::Exempt;
+    if ((!match.route->options.usesDatabase && !limiterUsesDb) || !m_deps.pool) {
         run(request, *match.route, respond);
         return;
     }

@@ -24,6 +24,8 @@ public:
     virtual ~RateLimiter() = default;
     // Counts one hit against key in the current window of windowSeconds.
     virtual RateDecision hit(const QString &key, int limit, int windowSeconds) = 0;
+    // True when hit() does SQL: the pipeline then calls it on the request pool, never on an I/O thread.
+    virtual bool usesDatabase() const { return false; }
 };
 
 // In-process store: one node. Thread-safe; expired windows are dropped as they are touched and swept

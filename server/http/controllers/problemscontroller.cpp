@@ -1,6 +1,8 @@
 #include "problemscontroller.h"
 
+#include "server/domain/problemeditservice.h"
 #include "server/domain/problemservice.h"
+#include "server/http/controllers/contentresponse.h"
 #include "server/http/envelope.h"
 #include "server/http/json.h"
 
@@ -39,6 +41,28 @@ void registerProblemRoutes(Router &router, domain::ProblemService &problems, int
                        return error(req, input.error());
                    return respond(req, problems.create(*req.caller, *input), 201);
                });
+}
+
+} // namespace bw::http
+
+namespace bw::http {
+
+void registerProblemEditRoutes(Router &router, domain::ProblemEditService &edits, int maxJsonDepth)
+{
+    router.add("PATCH", QStringLiteral("/api/v1/problems/:id"), {Auth::Agent, RateClass::Standard},
+               [&edits, maxJsonDepth](Request &req) {
+                   const auto body = parseJsonObject(req.body, maxJsonDepth);
+                   if (!body)
+                       return error(req, body.error());
+                   const auto patch = domain::ProblemPatch::parse(*body);
+                   if (!patch)
+                       return error(req, patch.error());
+                   return content::respondRaw(req, edits.update(*req.caller, req.params.value(QStringLiteral("id")), *patch));
+               });
+
+    router.add("DELETE", QStringLiteral("/api/v1/problems/:id"), {Auth::Agent, RateClass::Standard}, [&edits](Request &req) {
+        return content::respondDeleted(req, edits.remove(*req.caller, req.params.value(QStringLiteral("id"))));
+    });
 }
 
 } // namespace bw::http
