@@ -13,7 +13,8 @@ namespace bw::app {
 void runDesktop(const Config &config, ShutdownSignals &signals)
 {
     auto *app = qobject_cast<QApplication *>(qApp);
-    ui::installTranslations(*app);
+    // The language follows the system unless ui/language (BW_LANGUAGE) names one.
+    ui::installTranslations(*app, config.uiLanguage.isEmpty() ? QLocale::system() : QLocale(config.uiLanguage));
     QApplication::setQuitOnLastWindowClosed(false); // we quit after the server has drained
 
     auto *runtime = new Runtime(config, {}, nullptr, app);

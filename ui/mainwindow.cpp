@@ -173,6 +173,8 @@ void MainWindow::signIn(const moderation::AdminCaller &caller)
     updateUserLabel();
     m_pages->setCurrentWidget(m_console);
     showPanel(m_basePanels < m_panels->count() ? m_basePanels : 0); // the first console panel
+    if (QWidget *panel = m_panels->currentWidget())
+        panel->setFocus(Qt::OtherFocusReason); // keyboard-driven panels work without a click
     Q_EMIT signedIn(caller);
 }
 

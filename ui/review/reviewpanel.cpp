@@ -43,6 +43,7 @@ ReviewPanel::ReviewPanel(const ConsoleContext &context, QWidget *parent)
       m_rejectButton(new QPushButton)
 {
     setObjectName(QStringLiteral("reviewPanel"));
+    setFocusProxy(m_table); // showing the panel puts the keyboard on the queue (J/K/C/A/R work at once)
     m_model->setModeratorId(context.admin.moderatorId);
     m_proxy->setSourceModel(m_model);
     m_proxy->setFilterKeyColumn(ReviewModel::Agent);
