@@ -3,6 +3,7 @@
 #include "server/core/logging.h"
 #include "server/core/secretstore.h"
 #include "server/db/database.h"
+#include "server/db/sql.h"
 #include "server/db/embeddedpostgres.h"
 #include "server/db/migrator.h"
 #include "server/ops/archiveservice.h"
@@ -234,8 +235,28 @@ Status Runtime::connectAndMigrate()
         else if (!applied->isEmpty())
             qCInfo(lcApp) << "applied migrations" << *applied;
     }
-    m_database->releaseThisThread();
+    if (result)
+        useApplicationRole();
+    m_database->releaseThisThread(); // the next connection of this thread gets the role too
     return result;
+}
+
+// Everything after the migrations runs as betterworld_app (migration 0006): plain DML, and no
+// UPDATE/DELETE on the audit log. Where the role could not be created (a managed PostgreSQL
+// without CREATEROLE) the login user is kept and we say so.
+void Runtime::useApplicationRole()
+{
+    static const QString role = QStringLiteral("betterworld_app");
+    auto q = db::exec(m_database->connection(),
+                      QStringLiteral("SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ?)"
+                                     " THEN pg_has_role(current_user, ?, 'USAGE') ELSE false END"),
+                      {role, role});
+    if (q && q->next() && q->value(0).toBool()) {
+        m_database->setSessionRole(role);
+        return;
+    }
+    qCWarning(lcApp).noquote() << "the database role" << role << "is not available; the app works as"
+                               << m_database->settings().user << "(the audit log is then protected by its trigger only)";
 }
 
 Status Runtime::startHttp()

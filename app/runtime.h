@@ -105,6 +105,7 @@ Q_SIGNALS:
 private:
     Status prepareSecretsAndCluster();   // worker thread
     Status connectAndMigrate();          // worker thread
+    void useApplicationRole();           // worker thread, after the migrations
     Status startHttp();                  // worker thread
     void fail(const QString &message);
     void createJobSystem();              // main thread, before startHttp()

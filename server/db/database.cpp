@@ -133,11 +133,25 @@ void Database::configure(QSqlDatabase &db) const
         opts << QStringLiteral("sslmode=") + quoteConnValue(m_settings.sslMode);
     // Startup options rather than SET after open: they survive every reconnect, including the
     // silent one exec() does, without exec() having to know this Database.
-    opts << QStringLiteral("options=")
-                + quoteConnValue(QStringLiteral("-c statement_timeout=%1 -c idle_in_transaction_session_timeout=%2")
-                                     .arg(qMax(0, m_settings.statementTimeoutMs))
-                                     .arg(qMax(0, m_settings.idleInTransactionTimeoutMs)));
+    QString startup = QStringLiteral("-c statement_timeout=%1 -c idle_in_transaction_session_timeout=%2")
+                          .arg(qMax(0, m_settings.statementTimeoutMs))
+                          .arg(qMax(0, m_settings.idleInTransactionTimeoutMs));
+    if (const QString role = sessionRole(); !role.isEmpty())
+        startup += QStringLiteral(" -c role=") + role;
+    opts << QStringLiteral("options=") + quoteConnValue(startup);
     db.setConnectOptions(opts.join(u';'));
+}
+
+void Database::setSessionRole(const QString &role)
+{
+    std::lock_guard lock(m_roleMutex);
+    m_sessionRole = role;
+}
+
+QString Database::sessionRole() const
+{
+    std::lock_guard lock(m_roleMutex);
+    return m_sessionRole;
 }
 
 QSqlDatabase Database::connection()

@@ -8,6 +8,7 @@
 #include <QSqlDatabase>
 
 #include <memory>
+#include <mutex>
 
 namespace bw::db {
 
@@ -35,6 +36,12 @@ public:
     Status ping();
     // The QSqlDatabase connection name used for the calling thread.
     QString connectionName() const;
+    // Connections opened from now on act as `role` (the startup option `role`, i.e. SET ROLE),
+    // e.g. betterworld_app, which may not rewrite the audit log. Connections that already exist
+    // keep their role; "" = the login user. Other Database objects made from settings() do not
+    // inherit it (administrative work such as restores keeps the owner's rights).
+    void setSessionRole(const QString &role);
+    QString sessionRole() const;
 
     struct Registry; // names of live connections; shared with thread-exit cleanup
 
@@ -42,6 +49,8 @@ private:
     void configure(QSqlDatabase &db) const;
 
     ConnectionSettings m_settings;
+    mutable std::mutex m_roleMutex;
+    QString m_sessionRole;
     QString m_prefix;
     std::shared_ptr<Registry> m_registry;
 };

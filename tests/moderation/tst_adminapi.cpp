@@ -4,6 +4,9 @@
 
 #include "moderationtestdb.h"
 
+#include "app/runtime.h"
+#include "server/db/database.h"
+#include "server/db/sql.h"
 #include "server/moderation/adminauthservice.h"
 #include "tests/support/apiserver.h"
 #include "tests/support/httpclient.h"
@@ -74,6 +77,27 @@ private Q_SLOTS:
             m_db->releaseThisThread();
         m_db.reset();
         QVERIFY(m_server->stop());
+    }
+
+    void runtimeActsAsTheApplicationRole()
+    {
+        // After its migrations the server works as betterworld_app, which cannot rewrite history.
+        db::Database *runtimeDb = m_server->runtime().database();
+        QVERIFY(runtimeDb);
+        QCOMPARE(runtimeDb->sessionRole(), QStringLiteral("betterworld_app"));
+        {
+            auto who = db::exec(runtimeDb->connection(), QStringLiteral("SELECT current_user"));
+            QVERIFY(who && who->next());
+            QCOMPARE(who->value(0).toString(), QStringLiteral("betterworld_app"));
+            QVERIFY(db::exec(runtimeDb->connection(), QStringLiteral("INSERT INTO audit_log (actor_type, action) VALUES ('system', 'role.check')")).ok());
+            auto update = db::exec(runtimeDb->connection(), QStringLiteral("UPDATE audit_log SET action = 'rewritten'"));
+            QVERIFY(!update);
+            QCOMPARE(db::sqlState(update.error()), QStringLiteral("42501"));
+            auto remove = db::exec(runtimeDb->connection(), QStringLiteral("DELETE FROM audit_log"));
+            QVERIFY(!remove);
+            QCOMPARE(db::sqlState(remove.error()), QStringLiteral("42501"));
+        }
+        runtimeDb->releaseThisThread();
     }
 
     void loginAndLogout()
