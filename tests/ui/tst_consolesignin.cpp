@@ -1,0 +1,180 @@
+// The signed-in console end to end, on the real Runtime (ApiServer): an empty database offers to
+// create the first administrator; a wrong password is explained; signing in adds the panels of the
+// role; the review queue decides an item through the keyboard (the content is published, the
+// audit log has it); sign-out removes the panels and returns to the sign-in page.
+#include "app/runtime.h"
+#include "ui/common/consolecontext.h"
+#include "ui/mainwindow.h"
+#include "ui/review/reviewmodel.h"
+#include "ui/review/reviewpanel.h"
+#include "ui/signin/signinpage.h"
+
+#include "server/db/database.h"
+#include "tests/moderation/moderationtestdb.h"
+#include "tests/support/apiserver.h"
+
+#include <QApplication>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QTableView>
+#include <QTest>
+
+#include <memory>
+
+using namespace bw;
+
+class tst_ConsoleSignIn final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void firstAdministratorThenReviewThenSignOut();
+
+private:
+    ui::ConsoleContext services();
+    template <typename T>
+    T *child(const char *name) { return m_window->findChild<T *>(QLatin1String(name)); }
+    QStringList panelTitles() const
+    {
+        QStringList titles;
+        auto *nav = m_window->findChild<QListWidget *>(QStringLiteral("navigation"));
+        for (int i = 0; i < nav->count(); ++i)
+            titles << nav->item(i)->text();
+        return titles;
+    }
+
+    test::PgFixture m_pg;
+    std::unique_ptr<test::ApiServer> m_server;
+    std::unique_ptr<ui::MainWindow> m_window;
+};
+
+void tst_ConsoleSignIn::initTestCase()
+{
+    QVERIFY2(m_pg.start(), qPrintable(m_pg.lastError()));
+    m_server = std::make_unique<test::ApiServer>(m_pg);
+    QVERIFY2(m_server->start(), qPrintable(m_server->lastError()));
+}
+
+void tst_ConsoleSignIn::cleanupTestCase()
+{
+    if (m_window)
+        m_window->setServerStopping({}); // joins the panels' database thread first
+    m_window.reset();
+    if (m_server)
+        QVERIFY(m_server->stop());
+}
+
+ui::ConsoleContext tst_ConsoleSignIn::services()
+{
+    // What app/desktop.cpp hands over once the Runtime is ready.
+    app::Runtime &rt = m_server->runtime();
+    ui::ConsoleContext c;
+    c.config = &rt.config();
+    c.database = rt.database();
+    c.metrics = &rt.metrics();
+    c.secrets = rt.secrets();
+    c.adminAuth = rt.adminAuth();
+    c.reviews = rt.reviews();
+    c.adminOps = rt.adminOps();
+    c.jobs = rt.jobs();
+    c.guardrails = rt.guardrails();
+    c.verification = rt.verification();
+    c.heartbeat = rt.heartbeat();
+    c.setMaintenance = [&rt](bool on) { rt.setMaintenance(on); };
+    return c;
+}
+
+void tst_ConsoleSignIn::firstAdministratorThenReviewThenSignOut()
+{
+    m_window = std::make_unique<ui::MainWindow>();
+    m_window->resize(1300, 800);
+    m_window->show();
+    m_window->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    ui::OverviewContext overview;
+    overview.database = m_server->runtime().database();
+    overview.metrics = &m_server->runtime().metrics();
+    m_window->setServerReady(overview);
+    m_window->setConsoleContext(services());
+    QVERIFY(m_window->isShowingSignIn());
+    QVERIFY(!m_window->isSignedIn());
+
+    // No admin account yet: the page offers to create the first administrator.
+    ui::SignInPage *page = m_window->signInPage();
+    QTRY_COMPARE(page->mode(), ui::SignInPage::Mode::FirstAdmin);
+    child<QLineEdit>("signInEmail")->setText(QStringLiteral("chief@example.org"));
+    child<QLineEdit>("signInDisplayName")->setText(QStringLiteral("Chief"));
+    child<QLineEdit>("signInPassword")->setText(test::testPassword());
+    child<QLineEdit>("signInRepeat")->setText(QStringLiteral("something else entirely"));
+    child<QPushButton>("signInSubmit")->click();
+    QVERIFY(page->errorText().contains(QStringLiteral("do not match")));
+    child<QLineEdit>("signInRepeat")->setText(test::testPassword());
+    child<QPushButton>("signInSubmit")->click();
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->isSignedIn(), 15000);
+    QCOMPARE(m_window->consoleContext().admin.email, QStringLiteral("chief@example.org"));
+    QVERIFY(m_window->consoleContext().isAdmin());
+    QVERIFY(!m_window->isShowingSignIn());
+    QVERIFY(panelTitles().contains(QStringLiteral("Review Queue")));
+
+    // Sign out: back to the sign-in page (accounts exist now), only the Overview is left.
+    const int withPanels = int(panelTitles().size());
+    m_window->findChild<QAction *>(QStringLiteral("actionSignOut"))->trigger();
+    QVERIFY(m_window->isShowingSignIn());
+    QCOMPARE(panelTitles().size(), 1);
+    QTRY_COMPARE(page->mode(), ui::SignInPage::Mode::SignIn);
+
+    // A moderator account; a wrong password first.
+    QSqlDatabase db = m_server->runtime().database()->connection();
+    moderation::AdminAuthService auth(*m_server->runtime().database());
+    QVERIFY(auth.createUser({QStringLiteral("mod@example.org"), QStringLiteral("moderator"), QStringLiteral("Mo"), test::testPassword()}).ok());
+    const QString agent = test::insertAgent(db, QStringLiteral("reporter"));
+    const auto item = test::seedFlaggedProblem(db, agent, QStringLiteral("Broken streetlights on Elm Street"), 26 * 3600);
+    QVERIFY(!item.flaggedId.isEmpty());
+
+    child<QLineEdit>("signInEmail")->setText(QStringLiteral("mod@example.org"));
+    child<QLineEdit>("signInPassword")->setText(QStringLiteral("not the password"));
+    QTest::keyClick(child<QLineEdit>("signInPassword"), Qt::Key_Return);
+    QTRY_VERIFY_WITH_TIMEOUT(page->errorText().contains(QStringLiteral("Wrong email or password")), 15000);
+    QVERIFY(!m_window->isSignedIn());
+    child<QLineEdit>("signInPassword")->setText(test::testPassword());
+    QTest::keyClick(child<QLineEdit>("signInPassword"), Qt::Key_Return);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->isSignedIn(), 15000);
+    QVERIFY(!m_window->consoleContext().isAdmin());
+    QVERIFY(int(panelTitles().size()) <= withPanels); // a moderator sees no more than an administrator
+
+    // The review queue is the first console panel: decide the item with the keyboard.
+    auto *panel = m_window->findChild<ui::ReviewPanel *>();
+    QVERIFY(panel);
+    QTRY_COMPARE(panel->model()->rowCount(), 1);
+    QTRY_COMPARE(panel->currentItemId(), item.flaggedId);
+    m_window->activateWindow(); // offscreen: hiding the focused sign-in form deactivates the window
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    panel->table()->setFocus();
+    QTRY_VERIFY(panel->table()->hasFocus());
+    QTest::keyClick(panel->table(), Qt::Key_C);
+    QTRY_VERIFY2(panel->model()->index(0, 0).data(ui::ReviewModel::ClaimedByMeRole).toBool(), qPrintable(panel->errorText()));
+    QTest::keyClick(panel->table(), Qt::Key_N);
+    auto *notes = panel->findChild<QPlainTextEdit *>(QStringLiteral("reviewNotes"));
+    QTRY_VERIFY(notes->hasFocus());
+    QTest::keyClicks(notes, QStringLiteral("Real infrastructure problem, publish it."));
+    QTest::keyClick(notes, Qt::Key_Escape);
+    QTRY_VERIFY(panel->table()->hasFocus());
+    QTest::keyClick(panel->table(), Qt::Key_A);
+    QTRY_COMPARE(panel->model()->rowCount(), 0);
+    QCOMPARE(test::scalar(db, QStringLiteral("SELECT guardrail_status FROM problems WHERE id = ?::uuid"), {item.problemId}).toString(),
+             QStringLiteral("approved"));
+    QCOMPARE(test::scalar(db, QStringLiteral("SELECT count(*) FROM audit_log WHERE action = 'flagged.review' AND target_id = ?"),
+                          {item.flaggedId}).toInt(), 1);
+
+    // Sign-out ends the session row (audited) and returns to the sign-in page.
+    m_window->signOut();
+    QVERIFY(m_window->isShowingSignIn());
+    QVERIFY(!m_window->findChild<ui::ReviewPanel *>());
+    QTRY_COMPARE(test::scalar(db, QStringLiteral("SELECT count(*) FROM audit_log WHERE action = 'admin.logout'")).toInt(), 2);
+}
+
+QTEST_MAIN(tst_ConsoleSignIn)
+#include "tst_consolesignin.moc"
