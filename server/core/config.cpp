@@ -3,7 +3,6 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QLocale>
-#include <QLocale>
 #include <QSettings>
 
 #include <functional>
@@ -237,14 +236,6 @@ const QList<Setting> &settings()
              const QString t = v.trimmed().toLower();
              if (!levels.contains(t)) return QStringLiteral("expected one of debug, info, warning, error");
              c.logLevel = t;
-             return {};
-         }},
-        {{"ui/language", "BW_LANGUAGE", "desktop console language: empty = the system's, or e.g. es, en"},
-         [](Config &c, const QString &v) -> QString {
-             const QString t = v.trimmed();
-             if (!t.isEmpty() && QLocale(t).language() == QLocale::C)
-                 return QStringLiteral("expected a language code such as es or en");
-             c.uiLanguage = t;
              return {};
          }},
         {{"ui/language", "BW_LANGUAGE", "desktop console language: empty = the system's, or e.g. es, en"},

@@ -122,7 +122,6 @@ struct Config {
     QString metricsToken;                // when set, /metrics also accepts this bearer token
     QString logLevel = QStringLiteral("info");
     QString uiLanguage;                  // desktop console language ("" = the system's; e.g. es, en)
-    QString uiLanguage;                  // desktop console language ("" = the system's; e.g. es, en)
     QString secretsBackend = QStringLiteral("auto"); // auto | keychain | file
     OpsConfig ops;
     QString publicUrl;                   // base URL printed in SKILL.md/HEARTBEAT.md; empty: from the Host header
