@@ -9,7 +9,9 @@ CREATE TABLE metric_samples (
     label   text NOT NULL DEFAULT '',         -- one label value (the queue for per-queue series)
     node    text NOT NULL DEFAULT '',         -- '' = cluster-wide
     value   double precision NOT NULL,
-    PRIMARY KEY (name, label, node, at)       -- history reads: name = ANY(…) AND at >= from
+    -- History reads: name = ANY(…) AND at in a range (≤ 24 h), or AND at = one instant per bucket
+    -- (longer windows: index probes instead of scanning up to 43 200 rows per series and node).
+    PRIMARY KEY (name, at, label, node)
 );
 -- Retention deletes the oldest minutes; BRIN suits an append-mostly time column (tiny, no page splits).
 CREATE INDEX metric_samples_at_brin ON metric_samples USING brin (at);

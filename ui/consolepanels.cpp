@@ -8,6 +8,9 @@
 #include "ui/jobs/jobspanel.h"
 #include "ui/settings/settingspanel.h"
 #include "ui/review/reviewpanel.h"
+#include "ui/dashboards/dashboardspanel.h"
+#include "ui/alerts/alertspanel.h"
+#include "ui/logs/logspanel.h"
 
 #include <QCoreApplication>
 #include <QStyle>
@@ -41,6 +44,12 @@ void addConsolePanels(MainWindow &window, const ConsoleContext &context)
     if (admin)
         window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Deployments")), new DeploymentsPanel(context),
                         style->standardIcon(QStyle::SP_ArrowUp));
+    window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Dashboards")), new DashboardsPanel(context),
+                    style->standardIcon(QStyle::SP_ComputerIcon));
+    window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Alerts")), new AlertsPanel(context),
+                    style->standardIcon(QStyle::SP_MessageBoxWarning));
+    window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Logs")), new LogsPanel(context),
+                    style->standardIcon(QStyle::SP_FileIcon));
     window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Settings")), new SettingsPanel(context),
                     style->standardIcon(QStyle::SP_FileDialogInfoView));
 }

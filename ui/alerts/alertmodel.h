@@ -1,0 +1,30 @@
+#pragma once
+// Alert episodes (AlertEngine::current / history) as a table. GUI thread; holds values only.
+
+#include "server/ops/alertengine.h"
+
+#include <QAbstractTableModel>
+
+namespace bw::ui {
+
+class AlertModel final : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column { State, Severity, Rule, Summary, Value, Since, Resolved, Acknowledged, ColumnCount };
+    enum Role { IdRole = Qt::UserRole + 1, StateRole, AcknowledgedRole };
+    using QAbstractTableModel::QAbstractTableModel;
+
+    void setEvents(QList<ops::AlertEvent> events);
+    const QList<ops::AlertEvent> &events() const { return m_events; }
+    ops::AlertEvent eventAt(int row) const { return m_events.value(row); }
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+private:
+    QList<ops::AlertEvent> m_events;
+};
+
+} // namespace bw::ui
