@@ -7,6 +7,10 @@
 #include "server/db/embeddedpostgres.h"
 #include "server/db/migrator.h"
 #include "server/ops/archiveservice.h"
+#include "server/ops/alertengine.h"
+#include "server/ops/alertnotifier.h"
+#include "server/ops/metricjobs.h"
+#include "server/ops/metricsampler.h"
 #include "server/ops/opsjobs.h"
 #include "server/domain/agentservice.h"
 #include "server/domain/agentprofileservice.h"
@@ -89,6 +93,13 @@ Runtime::~Runtime()
         m_jobs->stop(2000); // before anything its handlers use
     m_jobs.reset();
     m_opsJobs.reset();
+    if (m_sampler)
+        m_sampler->stop();
+    if (m_alertNotifier)
+        m_alertNotifier->stop(); // delivers what is queued (bounded by its timeouts)
+    m_alerts.reset();
+    m_alertNotifier.reset();
+    m_sampler.reset();
     if (m_server)
         m_server->shutdown(2000);
     if (m_pool)
@@ -241,6 +252,33 @@ Status Runtime::connectAndMigrate()
     return result;
 }
 
+// The SMTP mailer of the smtp/* settings (password: the secret smtp-password), or null without
+// smtp/host. Verification codes and alert e-mails each get their own instance (own thread).
+Result<std::unique_ptr<domain::Mailer>> Runtime::makeMailer()
+{
+    if (m_config.smtp.host.isEmpty())
+        return std::unique_ptr<domain::Mailer>();
+    domain::SmtpOptions smtp;
+    smtp.host = m_config.smtp.host;
+    smtp.port = quint16(m_config.smtp.port);
+    smtp.username = m_config.smtp.username;
+    smtp.from = m_config.smtp.from;
+    smtp.startTls = m_config.smtp.startTls;
+    smtp.caFile = m_config.smtp.caFile;
+    smtp.timeoutMs = m_config.smtp.timeoutMs;
+    QByteArray password = qgetenv(FileSecretStore::environmentName(QStringLiteral("smtp-password")).toLatin1().constData());
+    if (password.isEmpty()) {
+        auto stored = m_secrets->read(QStringLiteral("smtp-password"));
+        if (!stored)
+            return ApiError::internal(tr("cannot read the SMTP password from %1: %2").arg(m_secrets->description(), stored.error().message));
+        password = stored->value_or(QByteArray());
+    }
+    if (password.isEmpty() && !smtp.username.isEmpty())
+        qCWarning(lcApp) << "smtp/username is set but the secret smtp-password is empty";
+    smtp.password = QString::fromUtf8(password);
+    return std::unique_ptr<domain::Mailer>(std::make_unique<domain::SmtpMailer>(smtp));
+}
+
 // Everything after the migrations runs as betterworld_app (migration 0006): plain DML, and no
 // UPDATE/DELETE on the audit log. Where the role could not be created (a managed PostgreSQL
 // without CREATEROLE) the login user is kept and we say so.
@@ -294,29 +332,10 @@ Status Runtime::startHttp()
     m_heartbeatSigner = std::make_unique<domain::HeartbeatSigner>(*m_secrets, *m_database);
     if (Status keys = m_heartbeatSigner->loadOrCreate(); !keys)
         return ApiError::internal(tr("cannot load the heartbeat signing key: %1").arg(keys.error().message));
-    std::unique_ptr<domain::Mailer> mailer;
-    if (!m_config.smtp.host.isEmpty()) {
-        domain::SmtpOptions smtp;
-        smtp.host = m_config.smtp.host;
-        smtp.port = quint16(m_config.smtp.port);
-        smtp.username = m_config.smtp.username;
-        smtp.from = m_config.smtp.from;
-        smtp.startTls = m_config.smtp.startTls;
-        smtp.caFile = m_config.smtp.caFile;
-        smtp.timeoutMs = m_config.smtp.timeoutMs;
-        QByteArray password = qgetenv(FileSecretStore::environmentName(QStringLiteral("smtp-password")).toLatin1().constData());
-        if (password.isEmpty()) {
-            auto stored = m_secrets->read(QStringLiteral("smtp-password"));
-            if (!stored)
-                return ApiError::internal(tr("cannot read the SMTP password from %1: %2").arg(m_secrets->description(), stored.error().message));
-            password = stored->value_or(QByteArray());
-        }
-        if (password.isEmpty() && !smtp.username.isEmpty())
-            qCWarning(lcApp) << "smtp/username is set but the secret smtp-password is empty";
-        smtp.password = QString::fromUtf8(password);
-        mailer = std::make_unique<domain::SmtpMailer>(smtp);
-    }
-    m_verification = std::make_unique<domain::VerificationService>(*m_database, *m_agents, std::move(mailer));
+    auto mailer = makeMailer();
+    if (!mailer)
+        return mailer.error();
+    m_verification = std::make_unique<domain::VerificationService>(*m_database, *m_agents, std::move(*mailer));
     qCInfo(lcApp).noquote() << "verification mail:" << m_verification->deliveryDescription();
     m_profiles = std::make_unique<domain::AgentProfileService>(*m_database);
     m_heartbeat = std::make_unique<domain::HeartbeatService>(*m_database, *m_heartbeatSigner);
@@ -443,6 +462,21 @@ void Runtime::registerScheduledOperations()
             return opsJobs->run(job.kind, job.payload, [&context] { return context.cancelled(); });
         });
 
+    // Dashboards' history and the seed's alert rules: every node samples its own series; the
+    // leader's metrics-rollup job records the cluster series, prunes and evaluates the alerts.
+    m_sampler = std::make_unique<ops::MetricSampler>(
+        *m_database, m_metrics, ops::MetricSampler::Options{.nodeId = m_jobs->nodeId(), .diskPath = m_config.dataDir});
+    auto alertMailer = m_config.alerts.emailTo.isEmpty() ? Result<std::unique_ptr<domain::Mailer>>(std::unique_ptr<domain::Mailer>())
+                                                         : makeMailer();
+    if (!alertMailer)
+        qCWarning(lcApp).noquote() << "alert e-mail disabled:" << alertMailer.error().message;
+    m_alertNotifier = std::make_unique<ops::AlertNotifier>(
+        m_database.get(), ops::AlertNotifier::Options{.webhookUrl = m_config.alerts.webhookUrl, .emailTo = m_config.alerts.emailTo},
+        alertMailer ? std::move(*alertMailer) : nullptr);
+    m_alerts = std::make_unique<ops::AlertEngine>(ops::AlertEngine::Options{.healthUrls = m_config.alerts.healthUrls},
+                                                  m_alertNotifier.get());
+    ops::registerMetricJobs(*m_jobs, *m_database, *m_sampler, m_alerts.get());
+
     const QString maintenance = QString::fromLatin1(jobs::JobSystem::kMaintenanceQueue);
     m_jobs->addSchedule(QStringLiteral("missions-expire"), QStringLiteral("0 2 * * *"), maintenance, QStringLiteral("expire-missions"));
     m_jobs->registerHandler(maintenance, QStringLiteral("expire-missions"), [missions = &m_content->missions](const jobs::Job &, jobs::JobContext &) -> Status {
@@ -456,6 +490,8 @@ void Runtime::registerScheduledOperations()
 
 void Runtime::startJobSystem()
 {
+    if (m_sampler)
+        m_sampler->start(); // this node's series every minute, also on API-only nodes
     if (!m_jobs)
         return;
     if (!m_config.jobs.enabled) {
@@ -487,6 +523,13 @@ void Runtime::finishStop()
     const bool jobStragglers = m_jobs && m_jobs->stragglers() > 0;
     m_jobs.reset();
     m_opsJobs.reset();
+    if (m_sampler)
+        m_sampler->stop();
+    if (m_alertNotifier)
+        m_alertNotifier->stop(); // delivers what is queued (bounded by its timeouts)
+    m_alerts.reset();
+    m_alertNotifier.reset();
+    m_sampler.reset();
     m_adminOps.reset();
     m_reviews.reset();
     m_adminAuth.reset();

@@ -40,8 +40,14 @@ namespace jobs {
 class JobSystem;
 } // namespace jobs
 namespace ops {
+class AlertEngine;
+class AlertNotifier;
+class MetricSampler;
 class OpsJobs;
 } // namespace ops
+namespace domain {
+class Mailer;
+} // namespace domain
 namespace http {
 class HttpServer;
 class InMemoryRateLimiter;
@@ -106,6 +112,7 @@ private:
     Status prepareSecretsAndCluster();   // worker thread
     Status connectAndMigrate();          // worker thread
     void useApplicationRole();           // worker thread, after the migrations
+    Result<std::unique_ptr<domain::Mailer>> makeMailer(); // null without smtp/host
     Status startHttp();                  // worker thread
     void fail(const QString &message);
     void createJobSystem();              // main thread, before startHttp()
@@ -122,6 +129,9 @@ private:
     // Before m_jobs: its handlers use the evaluator, so it must be destroyed after the job system.
     std::unique_ptr<guardrails::GuardrailStack> m_guardrails;
     std::unique_ptr<ops::OpsJobs> m_opsJobs;  // scheduled backups/drills; used by m_jobs' handlers
+    std::unique_ptr<ops::MetricSampler> m_sampler;       // dashboards' history (metric_samples)
+    std::unique_ptr<ops::AlertNotifier> m_alertNotifier; // webhook / e-mail, own thread
+    std::unique_ptr<ops::AlertEngine> m_alerts;          // the seed's rules, run by metrics-rollup
     std::unique_ptr<jobs::JobSystem> m_jobs; // created in the main thread once the database is up
     std::unique_ptr<domain::AgentService> m_agents;
     std::unique_ptr<domain::ProblemService> m_problems;

@@ -4,6 +4,7 @@
 #include <QFileInfo>
 #include <QLocale>
 #include <QSettings>
+#include <QUrl>
 
 #include <functional>
 #include <arpa/inet.h>
@@ -236,6 +237,39 @@ const QList<Setting> &settings()
              const QString t = v.trimmed().toLower();
              if (!levels.contains(t)) return QStringLiteral("expected one of debug, info, warning, error");
              c.logLevel = t;
+             return {};
+         }},
+        {{"alerts/webhook_url", "BW_ALERT_WEBHOOK_URL", "Slack-compatible webhook for alert notifications (empty: none)"},
+         [](Config &c, const QString &v) -> QString {
+             const QString t = v.trimmed();
+             const QUrl url(t, QUrl::StrictMode);
+             if (!t.isEmpty() && (!url.isValid() || (url.scheme() != u"https" && url.scheme() != u"http") || url.host().isEmpty()))
+                 return QStringLiteral("expected an http(s):// URL");
+             c.alerts.webhookUrl = t;
+             return {};
+         }},
+        {{"alerts/email_to", "BW_ALERT_EMAIL_TO", "comma-separated alert e-mail recipients (needs smtp/host)"},
+         [](Config &c, const QString &v) -> QString {
+             QStringList to;
+             for (const QString &part : v.split(u',', Qt::SkipEmptyParts)) {
+                 const QString address = part.trimmed();
+                 if (address.count(u'@') != 1 || address.startsWith(u'@') || address.endsWith(u'@') || address.contains(u' '))
+                     return QStringLiteral("expected e-mail addresses separated by commas");
+                 to << address;
+             }
+             c.alerts.emailTo = to;
+             return {};
+         }},
+        {{"alerts/health_urls", "BW_ALERT_HEALTH_URLS", "comma-separated /health URLs of the API nodes (APIDown rule)"},
+         [](Config &c, const QString &v) -> QString {
+             QStringList urls;
+             for (const QString &part : v.split(u',', Qt::SkipEmptyParts)) {
+                 const QUrl url(part.trimmed(), QUrl::StrictMode);
+                 if (!url.isValid() || url.scheme() != u"http" || url.host().isEmpty())
+                     return QStringLiteral("expected http:// URLs separated by commas");
+                 urls << url.toString();
+             }
+             c.alerts.healthUrls = urls;
              return {};
          }},
         {{"ui/language", "BW_LANGUAGE", "desktop console language: empty = the system's, or e.g. es, en"},

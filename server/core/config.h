@@ -66,6 +66,13 @@ struct SmtpConfig {
     int timeoutMs = 15000;     // per SMTP step
 };
 
+// Alert delivery and probes (server/ops AlertEngine/AlertNotifier; operations.md "alerts").
+struct AlertsConfig {
+    QString webhookUrl;        // Slack-compatible incoming webhook; empty: none
+    QStringList emailTo;       // recipients through the SMTP settings; empty: none
+    QStringList healthUrls;    // API nodes' /health probed by the APIDown rule; empty: rule idle
+};
+
 // The job queue on this node (server/jobs).
 struct JobsConfig {
     bool enabled = true;            // false: this node runs the API only (no workers, no cron)
@@ -86,7 +93,7 @@ struct OpsConfig {
     int restoreJobs = 2;              // pg_restore -j
     int rtoMinutes = 15;              // drills report against this
     QString walArchiving = QStringLiteral("auto"); // auto (embedded + pgbackrest installed) | on | off
-    int archiveTimeoutSeconds = 60;   // archive_timeout: bounds the RPO
+    int archiveTimeoutSeconds = 50;   // archive_timeout: bounds the RPO (50 s + push time ≤ 60 s)
     int walRetentionDays = 7;         // pgBackRest time-based retention of full backups + WAL
     QString pgbackrestBin;            // empty: pgbackrest on PATH
     QString s3Endpoint;               // e.g. https://<account>.r2.cloudflarestorage.com; empty: no off-site copy
@@ -126,6 +133,7 @@ struct Config {
     OpsConfig ops;
     QString publicUrl;                   // base URL printed in SKILL.md/HEARTBEAT.md; empty: from the Host header
     SmtpConfig smtp;
+    AlertsConfig alerts;
     RateLimitConfig rateLimits;
     AdminConfig admin;
     GuardrailConfig guardrails;

@@ -100,6 +100,20 @@ private Q_SLOTS:
         runtimeDb->releaseThisThread();
     }
 
+    void scheduledOperationsAndSamplesRunInTheServer()
+    {
+        // The Runtime registers the operations.md schedules on the job system (the leader saves
+        // them) and this node's metric sampler writes its first samples right away.
+        const QString schedules = QStringLiteral(
+            "SELECT string_agg(name, ',' ORDER BY name) FROM job_schedules WHERE name IN "
+            "('backup-daily', 'backup-monthly', 'backup-verify-weekly', 'restore-drill-monthly', 'missions-expire', 'metrics-rollup')");
+        QTRY_COMPARE_WITH_TIMEOUT(scalar(db(), schedules).toString(),
+                                  QStringLiteral("backup-daily,backup-monthly,backup-verify-weekly,metrics-rollup,missions-expire,"
+                                                 "restore-drill-monthly"),
+                                  20000);
+        QTRY_VERIFY_WITH_TIMEOUT(scalar(db(), QStringLiteral("SELECT count(*) FROM metric_samples WHERE node <> ''")).toInt() > 0, 20000);
+    }
+
     void loginAndLogout()
     {
         const HttpReply bad = httpRequest(port(), "POST", "/api/v1/admin/auth/login",

@@ -114,7 +114,7 @@ private Q_SLOTS:
             auto st = ArchiveService::status(db.connection());
             QVERIFY(st.ok());
             QVERIFY(st->enabled);
-            QCOMPARE(st->archiveTimeoutSeconds, 60);
+            QCOMPARE(st->archiveTimeoutSeconds, 60); // as configured in initTestCase
             QVERIFY(st->archivedCount >= 1);
             QCOMPARE(st->failedCount, 0);
             QVERIFY(st->lastArchivedAt.isValid());

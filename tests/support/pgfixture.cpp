@@ -84,7 +84,11 @@ QString PgFixture::url(const QString &db) const
 
 bool PgFixture::runAdmin(const QString &sql)
 {
-    db::Database admin(settings(QStringLiteral("postgres")));
+    // CREATE DATABASE … TEMPLATE copies every migrated table through the WAL: seconds on a
+    // loaded machine, beyond the application's 5 s statement_timeout.
+    db::ConnectionSettings adminSettings = settings(QStringLiteral("postgres"));
+    adminSettings.statementTimeoutMs = 300000;
+    db::Database admin(adminSettings);
     bool ok = false;
     {
         auto r = db::exec(admin.connection(), sql);

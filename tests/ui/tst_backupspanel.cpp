@@ -105,7 +105,7 @@ void tst_BackupsPanel::createNowAddsARowAndVerifyRecordsIt()
     const QString id = createBackup(panel);
     QVERIFY(!id.isEmpty());
     QTRY_COMPARE(panel.model()->rowCount(), 1);
-    QCOMPARE(panel.model()->index(0, BackupModel::Status).data().toString(), BackupModel::tr("Completed"));
+    QTRY_COMPARE(panel.model()->index(0, BackupModel::Status).data().toString(), BackupModel::tr("Completed")); // the refresh after the operation
     QCOMPARE(panel.model()->index(0, BackupModel::Kind).data().toString(), BackupModel::tr("Manual"));
 
     QVERIFY(panel.selectBackup(id));
