@@ -92,14 +92,7 @@ Runtime::~Runtime()
     if (m_jobs)
         m_jobs->stop(2000); // before anything its handlers use
     m_jobs.reset();
-    m_opsJobs.reset();
-    if (m_sampler)
-        m_sampler->stop();
-    if (m_alertNotifier)
-        m_alertNotifier->stop(); // delivers what is queued (bounded by its timeouts)
-    m_alerts.reset();
-    m_alertNotifier.reset();
-    m_sampler.reset();
+    stopMonitoring();
     if (m_server)
         m_server->shutdown(2000);
     if (m_pool)
@@ -108,20 +101,40 @@ Runtime::~Runtime()
     m_pipeline.reset();
     if (m_database)
         m_database->releaseThisThread();
+    releaseServices();
+    m_guardrails.reset(); // after the job system stopped
+    m_database.reset();
+    if (m_embedded)
+        m_embedded->stop(15000);
+}
+
+// After the job system stopped (its handlers use these): the ops handlers, the sampler thread and
+// the alert notifier, which delivers what is queued within its timeouts.
+void Runtime::stopMonitoring()
+{
+    m_opsJobs.reset();
+    if (m_sampler)
+        m_sampler->stop();
+    if (m_alertNotifier)
+        m_alertNotifier->stop();
+    m_alerts.reset();
+    m_alertNotifier.reset();
+    m_sampler.reset();
+}
+
+// The request-facing services, in reverse order of construction, while the database is still there.
+void Runtime::releaseServices()
+{
     m_adminOps.reset();
     m_reviews.reset();
     m_adminAuth.reset();
-    m_verification.reset(); // stops the mail thread while the database is still there
+    m_verification.reset(); // stops the mail thread
     m_profiles.reset();
     m_heartbeat.reset();
     m_heartbeatSigner.reset();
     m_content.reset();
     m_problems.reset();
     m_agents.reset();
-    m_guardrails.reset(); // after the job system stopped
-    m_database.reset();
-    if (m_embedded)
-        m_embedded->stop(15000);
 }
 
 quint16 Runtime::port() const { return m_server ? m_server->port() : 0; }
@@ -522,24 +535,8 @@ void Runtime::finishStop()
         m_jobs->stop(2000); // normally done by the drain; here when start was interrupted
     const bool jobStragglers = m_jobs && m_jobs->stragglers() > 0;
     m_jobs.reset();
-    m_opsJobs.reset();
-    if (m_sampler)
-        m_sampler->stop();
-    if (m_alertNotifier)
-        m_alertNotifier->stop(); // delivers what is queued (bounded by its timeouts)
-    m_alerts.reset();
-    m_alertNotifier.reset();
-    m_sampler.reset();
-    m_adminOps.reset();
-    m_reviews.reset();
-    m_adminAuth.reset();
-    m_verification.reset(); // stops the mail thread while the database is still there
-    m_profiles.reset();
-    m_heartbeat.reset();
-    m_heartbeatSigner.reset();
-    m_content.reset();
-    m_problems.reset();
-    m_agents.reset();
+    stopMonitoring();
+    releaseServices();
     if (jobStragglers)
         (void)m_guardrails.release(); // a straggling handler may still be inside the evaluator
     m_guardrails.reset();

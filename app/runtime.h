@@ -118,6 +118,8 @@ private:
     void createJobSystem();              // main thread, before startHttp()
     void startJobSystem();               // main thread, once HTTP is up
     void registerScheduledOperations();  // worker thread, before the job system starts
+    void stopMonitoring();               // after the job system stopped
+    void releaseServices();              // before the database goes
     void finishStop();
 
     Config m_config;
