@@ -14,6 +14,6 @@ ctest --test-dir "$BUILD" --output-on-failure -j2 --timeout 900
 # Only the libraries it needs are built, instrumented, in a separate tree.
 FUZZ_BUILD="$BUILD-fuzz"
 CC=clang CXX=clang++ cmake -S "$ROOT" -B "$FUZZ_BUILD" -G Ninja -DBW_BUILD_GUI=OFF -DBW_BUILD_FUZZERS=ON \
-  -DBW_SKIP_TEST_SUITES="unit;db;domain;api;ui;load;jobs;guardrails;moderation;accounts;content;ratelimits;ops"
+  -DBW_SKIP_TEST_SUITES="unit;db;domain;api;ui;load;jobs;guardrails;moderation;accounts;content;ratelimits;ops;monitoring"
 cmake --build "$FUZZ_BUILD" --target fuzz_request -j"$(nproc)"
 ctest --test-dir "$FUZZ_BUILD" -L fuzz --output-on-failure
