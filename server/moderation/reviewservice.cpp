@@ -99,7 +99,9 @@ struct Locked {
     QString evaluationId;
 };
 
-Result<Locked> lockItem(QSqlDatabase db, const QString &id)
+// Locks the row for this transaction; claim, release and review all need it still undecided
+// (409 CONFLICT otherwise).
+Result<Locked> lockPendingItem(QSqlDatabase db, const QString &id)
 {
     auto q = db::exec(db, QStringLiteral("SELECT status, assigned_to::text,"
                                          " (assigned_to IS NOT NULL AND coalesce(claim_expires_at > now(), false)),"
@@ -111,13 +113,11 @@ Result<Locked> lockItem(QSqlDatabase db, const QString &id)
         return q.error();
     if (!q->next())
         return detail::notFound(QStringLiteral("Flagged item"));
-    return Locked{q->value(0).toString(), q->value(1).toString(), q->value(2).toBool(), q->value(3).toString(),
-                  q->value(4).toString(), q->value(5).toString(), q->value(6).toString()};
-}
-
-ApiError alreadyDecided(const Locked &row)
-{
-    return ApiError::conflict(QStringLiteral("Flagged item was already decided (%1)").arg(row.status));
+    Locked row{q->value(0).toString(), q->value(1).toString(), q->value(2).toBool(), q->value(3).toString(),
+               q->value(4).toString(), q->value(5).toString(), q->value(6).toString()};
+    if (row.status != u"pending_review")
+        return ApiError::conflict(QStringLiteral("Flagged item was already decided (%1)").arg(row.status));
+    return row;
 }
 
 QJsonValue textOrNull(const QString &s) { return s.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(s); }
@@ -333,11 +333,9 @@ Result<FlaggedItem> ReviewService::claim(const AdminCaller &actor, const QString
         db::Transaction tx(db);
         if (!tx.begin_status())
             return tx.begin_status().error();
-        auto row = lockItem(db, id);
+        auto row = lockPendingItem(db, id);
         if (!row)
             return row.error();
-        if (row->status != u"pending_review")
-            return alreadyDecided(*row);
         const bool mine = row->assignedTo.compare(actor.moderatorId, Qt::CaseInsensitive) == 0;
         if (row->claimActive && !mine)
             return ApiError::make(ErrorKind::AlreadyClaimed, QStringLiteral("Flagged item is claimed by another moderator"),
@@ -377,11 +375,9 @@ Result<FlaggedItem> ReviewService::release(const AdminCaller &actor, const QStri
         db::Transaction tx(db);
         if (!tx.begin_status())
             return tx.begin_status().error();
-        auto row = lockItem(db, id);
+        auto row = lockPendingItem(db, id);
         if (!row)
             return row.error();
-        if (row->status != u"pending_review")
-            return alreadyDecided(*row);
         const bool mine = !row->assignedTo.isEmpty() && row->assignedTo.compare(actor.moderatorId, Qt::CaseInsensitive) == 0;
         if (row->assignedTo.isEmpty() || (!row->claimActive && !mine))
             return ApiError::conflict(QStringLiteral("Flagged item is not claimed"));
@@ -420,11 +416,9 @@ Result<FlaggedItem> ReviewService::review(const AdminCaller &actor, const QStrin
         db::Transaction tx(db);
         if (!tx.begin_status())
             return tx.begin_status().error();
-        auto row = lockItem(db, id);
+        auto row = lockPendingItem(db, id);
         if (!row)
             return row.error();
-        if (row->status != u"pending_review")
-            return alreadyDecided(*row);
         if (row->assignedTo.compare(actor.moderatorId, Qt::CaseInsensitive) != 0 || row->assignedTo.isEmpty())
             return ApiError::forbidden(row->claimActive ? QStringLiteral("Flagged item is claimed by another moderator")
                                                         : QStringLiteral("Claim the flagged item before reviewing it"));
