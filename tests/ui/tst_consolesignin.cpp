@@ -13,6 +13,7 @@
 #include "tests/moderation/moderationtestdb.h"
 #include "tests/support/apiserver.h"
 #include "tests/support/httpclient.h"
+#include "tests/ui/guistallwatchdog.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -45,6 +46,7 @@ private Q_SLOTS:
 
 private:
     ui::ConsoleContext services();
+    void openConsole();
     template <typename T>
     T *child(const char *name) { return m_window->findChild<T *>(QLatin1String(name)); }
     QStringList panelTitles() const
@@ -98,7 +100,7 @@ ui::ConsoleContext tst_ConsoleSignIn::services()
     return c;
 }
 
-void tst_ConsoleSignIn::firstAdministratorThenReviewThenSignOut()
+void tst_ConsoleSignIn::openConsole()
 {
     m_window = std::make_unique<ui::MainWindow>();
     m_window->resize(1300, 800);
@@ -110,6 +112,11 @@ void tst_ConsoleSignIn::firstAdministratorThenReviewThenSignOut()
     overview.metrics = &m_server->runtime().metrics();
     m_window->setServerReady(overview);
     m_window->setConsoleContext(services());
+}
+
+void tst_ConsoleSignIn::firstAdministratorThenReviewThenSignOut()
+{
+    openConsole();
     QVERIFY(m_window->isShowingSignIn());
     QVERIFY(!m_window->isSignedIn());
 
@@ -187,12 +194,12 @@ void tst_ConsoleSignIn::firstAdministratorThenReviewThenSignOut()
     QTRY_COMPARE(test::scalar(db, QStringLiteral("SELECT count(*) FROM audit_log WHERE action = 'admin.logout'")).toInt(), 2);
 }
 
-// Issue 5's quality bar: the GUI thread never stalls > 50 ms while HTTP clients keep the same
+// Issue 5's quality bar: the GUI thread is never blocked > 50 ms while HTTP clients keep the same
 // process's API busy (DB-backed list requests on the request pool) and the review panel pages in
-// 20 000 flagged items.
+// 100 000 flagged items, the moderator scrolling to the bottom again and again.
 void tst_ConsoleSignIn::reviewQueueStaysResponsiveWhileTheApiIsUnderLoad()
 {
-    constexpr int kItems = 20000;
+    constexpr int kItems = 100000;
     QSqlDatabase db = m_server->runtime().database()->connection();
     const QString agent = test::insertAgent(db, QStringLiteral("bulk_reporter"));
     QVERIFY(db::exec(db, QStringLiteral("SET statement_timeout = 0")).ok());
@@ -209,7 +216,13 @@ void tst_ConsoleSignIn::reviewQueueStaysResponsiveWhileTheApiIsUnderLoad()
     QVERIFY(db::exec(db, QStringLiteral("RESET statement_timeout")).ok());
 
     moderation::AdminAuthService auth(*m_server->runtime().database());
-    auto session = auth.login(QStringLiteral("mod@example.org"), test::testPassword(), QStringLiteral("127.0.0.1"));
+    if (!m_window)
+        openConsole(); // run alone
+    if (QTest::currentTestFailed())
+        return;
+    const QString email = QStringLiteral("load@example.org"); // its own moderator: runs alone too
+    QVERIFY(auth.createUser({email, QStringLiteral("moderator"), QStringLiteral("Lo"), test::testPassword()}).ok());
+    auto session = auth.login(email, test::testPassword(), QStringLiteral("127.0.0.1"));
     QVERIFY2(session.ok(), session.ok() ? "" : qPrintable(session.error().message));
     m_window->signIn(session->caller);
     QVERIFY(m_window->isSignedIn());
@@ -245,11 +258,7 @@ void tst_ConsoleSignIn::reviewQueueStaysResponsiveWhileTheApiIsUnderLoad()
     });
     QTRY_VERIFY_WITH_TIMEOUT(answered > 50, 15000); // the load is on before we measure
 
-    QElapsedTimer sinceTick;
-    qint64 worstGapMs = 0;
-    QTimer watchdog;
-    watchdog.setTimerType(Qt::PreciseTimer);
-    connect(&watchdog, &QTimer::timeout, this, [&] { worstGapMs = std::max(worstGapMs, sinceTick.restart()); });
+    test::GuiStallWatchdog watchdog([panel] { return QStringLiteral("%1 rows").arg(panel->model()->rowCount()); });
     QTimer scroller;
     connect(&scroller, &QTimer::timeout, this, [panel] {
         panel->table()->scrollToBottom();
@@ -257,18 +266,22 @@ void tst_ConsoleSignIn::reviewQueueStaysResponsiveWhileTheApiIsUnderLoad()
             panel->proxy()->fetchMore({});
     });
     const int before = answered;
-    sinceTick.start();
-    watchdog.start(5);
+    QElapsedTimer total;
+    total.start();
+    watchdog.start();
     scroller.start(10);
-    QTRY_COMPARE_WITH_TIMEOUT(panel->model()->rowCount(), kItems, 180000);
+    QTRY_COMPARE_WITH_TIMEOUT(panel->model()->rowCount(), kItems, 240000);
     scroller.stop();
+    QTest::qWait(100);
     watchdog.stop();
     const int during = answered - before;
-    qInfo("API answered %d requests (%d failed) while the panel paged in %d rows; worst GUI stall %lld ms", during,
-          int(failed), panel->model()->rowCount(), worstGapMs);
+    qInfo("API answered %d requests (%d failed) while the panel paged in %d rows in %lld ms; %s", during, int(failed),
+          panel->model()->rowCount(), total.elapsed(), qPrintable(watchdog.summary()));
     QVERIFY(during > 1000);
     QCOMPARE(int(failed), 0);
-    QVERIFY2(worstGapMs < 50, qPrintable(QStringLiteral("GUI thread stalled %1 ms").arg(worstGapMs)));
+    QVERIFY(!panel->model()->canFetchMore({}));
+    QCOMPARE(panel->model()->index(0, ui::ReviewModel::Title).data().toString(), QStringLiteral("Load item 100000")); // oldest first
+    QVERIFY2(watchdog.worstBlockedMs() < 50, qPrintable(watchdog.summary()));
 }
 
 QTEST_MAIN(tst_ConsoleSignIn)

@@ -1,6 +1,6 @@
 // ReviewPanel against a real PostgreSQL and the real ReviewService: claim → approve through the
 // keyboard publishes the content and writes the audit log, 409s show in the panel, bulk decisions,
-// filters, the shortcuts, and 100 000 queued items load page by page without stalling the GUI.
+// filters and the shortcuts. (100 000 items paging in under API load: tst_consolesignin.)
 #include "ui/common/dbworker.h"
 #include "ui/review/reviewfilterbar.h"
 #include "ui/review/reviewloader.h"
@@ -14,13 +14,11 @@
 
 #include <QAction>
 #include <QComboBox>
-#include <QElapsedTimer>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QTest>
-#include <QTimer>
 
 #include <memory>
 
@@ -40,7 +38,6 @@ private Q_SLOTS:
     void shortcutsMoveFocusAndRelease();
     void bulkRejectWithTemplate();
     void filters();
-    void hundredThousandItemsWithoutStall();
 
 private:
     ui::ReviewPanel *openPanel(const moderation::AdminCaller &caller);
@@ -266,64 +263,6 @@ void tst_ReviewPanel::filters()
     agent->setText(m_agent);
     QTRY_COMPARE(panel->loader()->query().agentId, m_agent);
     QTRY_COMPARE(panel->proxy()->rowCount(), 2);
-}
-
-void tst_ReviewPanel::hundredThousandItemsWithoutStall()
-{
-    constexpr int kItems = 100000;
-    // One statement: 100 000 evaluations and their queue rows, one second apart (no statement timeout).
-    QVERIFY(db::exec(db(), QStringLiteral("SET statement_timeout = 0")).ok());
-    auto seeded = db::exec(db(), QStringLiteral(
-        "WITH ev AS (INSERT INTO guardrail_evaluations (id, content_id, content_type, agent_id, submitted_content,"
-        "  layer_a_result, final_decision, alignment_score, alignment_domain, trust_tier, created_at, completed_at)"
-        "  SELECT gen_random_uuid(), gen_random_uuid(), 'problem', ?::uuid, jsonb_build_object('title', 'Bulk item ' || g),"
-        "  '{\"matches\": []}', 'flagged', 0.5, 'education_access', 'new', now() - make_interval(secs => g), now()"
-        "  FROM generate_series(1, ?) g RETURNING id, content_id, created_at)"
-        " INSERT INTO flagged_content (evaluation_id, content_id, content_type, agent_id, created_at)"
-        " SELECT id, content_id, 'problem', ?::uuid, created_at FROM ev"),
-        {m_agent, kItems, m_agent});
-    QVERIFY2(seeded.ok(), seeded.ok() ? "" : qPrintable(seeded.error().message));
-    QVERIFY(db::exec(db(), QStringLiteral("ANALYZE flagged_content")).ok());
-    QVERIFY(db::exec(db(), QStringLiteral("RESET statement_timeout")).ok());
-
-    auto *panel = openPanel(m_moderator);
-    QTRY_VERIFY(panel->model()->rowCount() > 0);
-
-    QElapsedTimer sinceTick;
-    qint64 worstGapMs = 0;
-    QTimer watchdog;
-    watchdog.setTimerType(Qt::PreciseTimer);
-    int worstAtRow = 0;
-    int slowTicks = 0;
-    connect(&watchdog, &QTimer::timeout, this, [&] {
-        const qint64 gap = sinceTick.restart();
-        slowTicks += gap >= 25;
-        if (gap > worstGapMs) {
-            worstGapMs = gap;
-            worstAtRow = panel->model()->rowCount();
-        }
-    });
-    // The moderator scrolls to the bottom again and again: the view asks for the next page each time.
-    QTimer scroller;
-    connect(&scroller, &QTimer::timeout, this, [panel] {
-        panel->table()->scrollToBottom();
-        if (panel->proxy()->canFetchMore({}))
-            panel->proxy()->fetchMore({});
-    });
-    QElapsedTimer total;
-    total.start();
-    sinceTick.start();
-    watchdog.start(5);
-    scroller.start(10);
-    QTRY_COMPARE_WITH_TIMEOUT(panel->model()->rowCount(), kItems, 240000);
-    scroller.stop();
-    QTest::qWait(100);
-    watchdog.stop();
-    qInfo("loaded %d rows in %lld ms; worst GUI stall %lld ms (at %d rows), %d ticks late by >= 25 ms", panel->model()->rowCount(),
-          total.elapsed(), worstGapMs, worstAtRow, slowTicks);
-    QVERIFY(!panel->model()->canFetchMore({}));
-    QCOMPARE(panel->model()->index(0, ReviewModel::Title).data().toString(), QStringLiteral("Bulk item 100000"));
-    QVERIFY2(worstGapMs < 50, qPrintable(QStringLiteral("GUI thread stalled %1 ms").arg(worstGapMs)));
 }
 
 QTEST_MAIN(tst_ReviewPanel)
