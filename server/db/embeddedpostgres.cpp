@@ -443,6 +443,10 @@ Status EmbeddedPostgres::start()
     setup.parentPid = ::getpid();
 
     if (d->process) {
+        // A server that died moments ago may still be our unreaped zombie: its pid then still
+        // "exists" and the new postmaster refuses the socket lock file that names it. Reap it.
+        if (d->process->state() != QProcess::NotRunning && !detail::processAlive(d->process->processId()))
+            d->process->waitForFinished(2000);
         d->process->disconnect(this);
         d->process->deleteLater(); // we may be inside its finished() signal
         d->process = nullptr;

@@ -134,15 +134,13 @@ Result<QJsonObject> HeartbeatService::checkin(const Caller &caller, const QJsonO
     if (!errors.empty())
         return errors.toError();
 
-    // Check-ins are telemetry, written often: this transaction commits asynchronously (no WAL
-    // flush wait; measured 16 ms → sub-millisecond on a busy disk). A database *server* crash may
-    // lose the last fraction of a second of check-ins, never anything else; the app being killed
-    // loses nothing (the database shuts down cleanly).
+    // "Checkin recorded" is an acknowledged write: the commit waits for the WAL flush like every
+    // other one (an asynchronous commit was faster on a busy disk but a kill -9 of the database
+    // could lose the last check-ins the agents were told were stored).
     static const QString sql = QStringLiteral(
         "WITH c AS (INSERT INTO heartbeat_checkins (agent_id, instructions_version, activity_summary, client_version,"
         " agent_timestamp) VALUES (?::uuid, ?, ?::jsonb, ?, ?::timestamptz))"
-        " UPDATE agents a SET last_heartbeat_at = now()"
-        " FROM (SELECT set_config('synchronous_commit', 'off', true)) async WHERE a.id = ?::uuid"
+        " UPDATE agents a SET last_heartbeat_at = now() WHERE a.id = ?::uuid"
         " RETURNING to_char((now() + make_interval(secs => coalesce((SELECT (value->>'checkinIntervalSeconds')::float8"
         " FROM settings WHERE key = 'heartbeat_instructions'), %1))) AT TIME ZONE 'UTC',"
         " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')").arg(kDefaultCheckinIntervalSeconds);
