@@ -91,6 +91,8 @@ Response error(const Request &req, const ApiError &err)
     Response res;
     res.status = err.status();
     res.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+    if (err.kind == ErrorKind::ServiceUnavailable)
+        res.setHeader("Retry-After", "5"); // callers with a better estimate overwrite it
     return res;
 }
 
