@@ -19,6 +19,7 @@
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTimer>
 
 namespace bw::ui {
 
@@ -88,7 +89,43 @@ void MainWindow::createMenus()
 
 int MainWindow::addPanel(const QString &title, QWidget *panel, const QIcon &icon)
 {
-    const int index = m_panels->addWidget(panel);
+    return addNavigation(title, panel, icon);
+}
+
+int MainWindow::addPanel(const QString &title, std::function<QWidget *()> factory, const QIcon &icon)
+{
+    const int index = addNavigation(title, new QWidget, icon); // an empty page until built
+    m_deferredPanels.emplace(index, std::move(factory));
+    if (index == 0)
+        buildPanel(0);
+    return index;
+}
+
+void MainWindow::buildPanel(int index)
+{
+    const auto it = m_deferredPanels.find(index);
+    if (it == m_deferredPanels.end())
+        return;
+    const std::function<QWidget *()> factory = std::move(it->second);
+    m_deferredPanels.erase(it);
+    QWidget *placeholder = m_panels->widget(index);
+    m_panels->insertWidget(index, factory()); // the current page stays current
+    m_panels->removeWidget(placeholder);
+    delete placeholder;
+}
+
+void MainWindow::buildNextDeferredPanel()
+{
+    if (m_deferredPanels.empty())
+        return;
+    buildPanel(m_deferredPanels.begin()->first);
+    if (!m_deferredPanels.empty()) // 10 ms: let the window paint between two panels
+        QTimer::singleShot(10, this, &MainWindow::buildNextDeferredPanel);
+}
+
+int MainWindow::addNavigation(const QString &title, QWidget *page, const QIcon &icon)
+{
+    const int index = m_panels->addWidget(page);
     new QListWidgetItem(icon, title, m_navigation);
 
     QAction *action = m_viewMenu->addAction(icon, title);
@@ -108,6 +145,7 @@ void MainWindow::showPanel(int index)
 {
     if (index < 0 || index >= m_panels->count())
         return;
+    buildPanel(index);
     m_panels->setCurrentIndex(index);
     m_navigation->setCurrentRow(index); // re-entry via currentRowChanged is a no-op
     m_panelActions->actions().at(index)->setChecked(true);
@@ -175,6 +213,7 @@ void MainWindow::signIn(const moderation::AdminCaller &caller)
     showPanel(m_basePanels < m_panels->count() ? m_basePanels : 0); // the first console panel
     if (QWidget *panel = m_panels->currentWidget())
         panel->setFocus(Qt::OtherFocusReason); // keyboard-driven panels work without a click
+    QTimer::singleShot(10, this, &MainWindow::buildNextDeferredPanel); // the rest (alerts notify)
     Q_EMIT signedIn(caller);
 }
 
@@ -203,6 +242,7 @@ void MainWindow::signOut()
 void MainWindow::removeConsolePanels()
 {
     showPanel(0);
+    m_deferredPanels.clear(); // only console panels are deferred
     const QList<QAction *> actions = m_panelActions->actions();
     for (int i = m_panels->count() - 1; i >= m_basePanels; --i) {
         QWidget *panel = m_panels->widget(i);
@@ -235,6 +275,7 @@ void MainWindow::setServerStopping(const QString &message)
         m_signIn->setWaiting(message.isEmpty() ? tr("Stopping the server…") : message);
         m_pages->setCurrentWidget(m_console);
     }
+    m_deferredPanels.clear(); // no panel starts polling a stopping server
     m_services.worker = nullptr;
     m_context.worker = nullptr;
     delete m_dbWorker; // joins; panels' QPointers to it become null

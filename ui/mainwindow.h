@@ -8,6 +8,9 @@
 #include <QIcon>
 #include <QMainWindow>
 
+#include <functional>
+#include <map>
+
 class QActionGroup;
 class QLabel;
 class QListWidget;
@@ -37,6 +40,9 @@ public:
     // Adds a page to the navigation and the View menu (Ctrl+<n> for the first nine).
     // Returns its index. The window takes ownership of panel.
     int addPanel(const QString &title, QWidget *panel, const QIcon &icon = {});
+    // Same, but the panel is built later: when first shown, or one per event-loop turn after
+    // sign-in — so signing in never blocks the GUI thread for all panels at once (≈ 50 ms here).
+    int addPanel(const QString &title, std::function<QWidget *()> factory, const QIcon &icon = {});
     void showPanel(int index);
     int currentPanel() const;
 
@@ -69,6 +75,9 @@ private:
     void setStatus(const QColor &color, const QString &text);
     void showAbout();
     void removeConsolePanels();
+    int addNavigation(const QString &title, QWidget *page, const QIcon &icon);
+    void buildPanel(int index);       // runs the panel's factory if it has not run yet
+    void buildNextDeferredPanel();
     void updateUserLabel();
 
     QStackedWidget *m_pages;   // the console (navigation + panels) or the sign-in page
@@ -87,6 +96,7 @@ private:
     ConsoleContext m_services; // without the admin: what sign-in starts from
     ConsoleContext m_context;  // the signed-in console's context
     int m_basePanels = 1;      // panels that stay across sign-outs (the Overview)
+    std::map<int, std::function<QWidget *()>> m_deferredPanels; // index → factory, until built
     bool m_signedIn = false;
     bool m_quitRequested = false;
 };

@@ -224,11 +224,6 @@ void tst_ConsoleSignIn::reviewQueueStaysResponsiveWhileTheApiIsUnderLoad()
     QVERIFY(auth.createUser({email, QStringLiteral("moderator"), QStringLiteral("Lo"), test::testPassword()}).ok());
     auto session = auth.login(email, test::testPassword(), QStringLiteral("127.0.0.1"));
     QVERIFY2(session.ok(), session.ok() ? "" : qPrintable(session.error().message));
-    m_window->signIn(session->caller);
-    QVERIFY(m_window->isSignedIn());
-    auto *panel = m_window->findChild<ui::ReviewPanel *>();
-    QVERIFY(panel);
-    m_window->showPanel(1);
 
     // Two clients, each with its own keep-alive connection, a request every ~4 ms. (Unpaced they
     // saturate both cores — 3,000 req/s — and the test would measure the OS scheduler instead.)
@@ -258,7 +253,20 @@ void tst_ConsoleSignIn::reviewQueueStaysResponsiveWhileTheApiIsUnderLoad()
     });
     QTRY_VERIFY_WITH_TIMEOUT(answered > 50, 15000); // the load is on before we measure
 
-    test::GuiStallWatchdog watchdog([panel] { return QStringLiteral("%1 rows").arg(panel->model()->rowCount()); });
+    // The moderator signs in and opens the queue while the API is busy: the watchdog runs from here.
+    ui::ReviewPanel *panel = nullptr;
+    test::GuiStallWatchdog watchdog([&panel] { return QStringLiteral("%1 rows").arg(panel ? panel->model()->rowCount() : 0); });
+    watchdog.start();
+    QElapsedTimer opening;
+    opening.start();
+    m_window->signIn(session->caller);
+    QVERIFY(m_window->isSignedIn());
+    panel = m_window->findChild<ui::ReviewPanel *>();
+    QVERIFY(panel);
+    m_window->showPanel(1);
+    QTRY_VERIFY_WITH_TIMEOUT(panel->model()->rowCount() > 0, 30000);
+    const qint64 openedMs = opening.elapsed(); // performance.md: "opens ≤ 1 s" (a number, not an assertion)
+
     QTimer scroller;
     connect(&scroller, &QTimer::timeout, this, [panel] {
         panel->table()->scrollToBottom();
@@ -268,15 +276,14 @@ void tst_ConsoleSignIn::reviewQueueStaysResponsiveWhileTheApiIsUnderLoad()
     const int before = answered;
     QElapsedTimer total;
     total.start();
-    watchdog.start();
     scroller.start(10);
     QTRY_COMPARE_WITH_TIMEOUT(panel->model()->rowCount(), kItems, 240000);
     scroller.stop();
     QTest::qWait(100);
     watchdog.stop();
     const int during = answered - before;
-    qInfo("API answered %d requests (%d failed) while the panel paged in %d rows in %lld ms; %s", during, int(failed),
-          panel->model()->rowCount(), total.elapsed(), qPrintable(watchdog.summary()));
+    qInfo("API answered %d requests (%d failed) while the panel opened (first rows after %lld ms) and paged in %d rows in %lld ms; %s",
+          during, int(failed), openedMs, panel->model()->rowCount(), total.elapsed(), qPrintable(watchdog.summary()));
     QVERIFY(during > 1000);
     QCOMPARE(int(failed), 0);
     QVERIFY(!panel->model()->canFetchMore({}));
