@@ -3,10 +3,12 @@
 // role; the review queue decides an item through the keyboard (the content is published, the
 // audit log has it); sign-out removes the panels and returns to the sign-in page.
 #include "app/runtime.h"
+#include "ui/alerts/alertspanel.h"
 #include "ui/common/consolecontext.h"
 #include "ui/mainwindow.h"
 #include "ui/review/reviewmodel.h"
 #include "ui/review/reviewpanel.h"
+#include "ui/settings/settingspanel.h"
 #include "ui/signin/signinpage.h"
 
 #include "server/db/database.h"
@@ -136,6 +138,10 @@ void tst_ConsoleSignIn::firstAdministratorThenReviewThenSignOut()
     QVERIFY(m_window->consoleContext().isAdmin());
     QVERIFY(!m_window->isShowingSignIn());
     QVERIFY(panelTitles().contains(QStringLiteral("Review Queue")));
+    // The other panels are built soon after, one per event-loop turn, without being opened (the
+    // Alerts panel must exist to raise tray notifications).
+    QTRY_VERIFY(m_window->findChild<ui::AlertsPanel *>());
+    QTRY_VERIFY(m_window->findChild<ui::SettingsPanel *>());
 
     // Sign out: back to the sign-in page (accounts exist now), only the Overview is left.
     const int withPanels = int(panelTitles().size());

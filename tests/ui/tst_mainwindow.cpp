@@ -28,6 +28,7 @@ class tst_MainWindow final : public QObject {
 private Q_SLOTS:
     void overviewIsTheFirstPanel();
     void navigationSwitchesPanels();
+    void deferredPanelIsBuiltOnceWhenFirstShown();
     void viewShortcutsSwitchPanels();
     void closeRequestsQuitOnce();
     void quitActionRequestsQuit();
@@ -74,6 +75,38 @@ void tst_MainWindow::navigationSwitchesPanels()
     w.showPanel(0);
     QCOMPARE(navigation->currentRow(), 0);
     QVERIFY(w.findChild<QAction *>(QStringLiteral("actionPanel1"))->isChecked());
+}
+
+void tst_MainWindow::deferredPanelIsBuiltOnceWhenFirstShown()
+{
+    MainWindow w;
+    int builds = 0;
+    QWidget *built = nullptr;
+    const auto factory = [&] {
+        ++builds;
+        built = new QLabel(QStringLiteral("built"));
+        return built;
+    };
+    auto *third = new QWidget;
+    QCOMPARE(w.addPanel(QStringLiteral("Deferred"), factory), 1);
+    QCOMPARE(w.addPanel(QStringLiteral("Third"), third), 2);
+    auto *navigation = w.findChild<QListWidget *>(QStringLiteral("navigation"));
+    auto *panels = w.findChild<QStackedWidget *>(QStringLiteral("panels"));
+    QCOMPARE(navigation->count(), 3); // listed at once
+    QCOMPARE(builds, 0);              // built only when needed
+
+    w.showPanel(2);
+    QCOMPARE(builds, 0);
+    navigation->setCurrentRow(1); // the navigation shows it: built now, in place
+    QCOMPARE(builds, 1);
+    QCOMPARE(panels->currentWidget(), built);
+    QCOMPARE(panels->indexOf(built), 1);
+    QCOMPARE(panels->indexOf(third), 2);
+    QCOMPARE(panels->count(), 3);
+    w.showPanel(0);
+    w.findChild<QAction *>(QStringLiteral("actionPanel2"))->trigger();
+    QCOMPARE(builds, 1); // once
+    QCOMPARE(panels->currentWidget(), built);
 }
 
 void tst_MainWindow::viewShortcutsSwitchPanels()
