@@ -513,8 +513,13 @@ Status MigrationGuard::before(const Config &config, db::Database &database, bool
         out << "lint findings overridden with --force\n";
     }
     // A database that already holds applied migrations gets a snapshot first; a fresh one has nothing to lose.
-    auto applied = db::exec(db, QStringLiteral("SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0 "
-                                               "ELSE (SELECT count(*) FROM schema_migrations) END"));
+    // (Two statements: PostgreSQL resolves every table of a statement, even in a CASE branch not taken.)
+    auto exists = db::exec(db, QStringLiteral("SELECT to_regclass('schema_migrations') IS NOT NULL"));
+    if (!exists)
+        return exists.error();
+    if (!exists->next() || !exists->value(0).toBool())
+        return success();
+    auto applied = db::exec(db, QStringLiteral("SELECT count(*) FROM schema_migrations"));
     if (!applied)
         return applied.error();
     applied->next();

@@ -1,5 +1,7 @@
 #include "runtime.h"
 
+#include "opscommands.h"
+
 #include "server/core/logging.h"
 #include "server/core/secretstore.h"
 #include "server/db/database.h"
@@ -253,11 +255,26 @@ Status Runtime::connectAndMigrate()
     if (!result) {
         result = ApiError::unavailable(tr("cannot connect to the database %1: %2").arg(settings.redactedUrl(), result.error().message));
     } else if (m_options.applyMigrations) {
-        auto applied = db::Migrator(db::Migrator::builtIn()).up(m_database->connection());
-        if (!applied)
-            result = applied.error();
-        else if (!applied->isEmpty())
-            qCInfo(lcApp) << "applied migrations" << *applied;
+        // The same guard as `migrate up`: lint the pending migrations and, when the database
+        // already holds data, take the pre-migration snapshot first (operations.md).
+        QString report;
+        QTextStream out(&report);
+        MigrationGuard guard;
+        result = guard.before(m_config, *m_database, false, out);
+        if (result) {
+            auto applied = db::Migrator(db::Migrator::builtIn()).up(m_database->connection());
+            guard.after(*m_database, out);
+            if (!applied)
+                result = applied.error();
+            else if (!applied->isEmpty())
+                qCInfo(lcApp) << "applied migrations" << *applied;
+        } else {
+            result = ApiError::unavailable(tr("pending migrations were not applied: %1 (run `betterworld migrate up` to see why)")
+                                               .arg(result.error().message));
+        }
+        out.flush();
+        for (const QString &line : report.split(u'\n', Qt::SkipEmptyParts))
+            qCInfo(lcApp).noquote() << line;
     }
     if (result)
         useApplicationRole();
