@@ -17,11 +17,10 @@ ApiError sqlError(const QString &message, const QString &state)
     QJsonObject details;
     details.insert(QStringLiteral("sqlState"), state);
     // Class 08 (connection exception) and 57P0x (shutting down, crash recovery, starting): the
-    // database is unreachable for now — 503 and "retry", not a 500 bug report.
-    if (state.startsWith(u"08") || state.startsWith(u"57P0")) {
-        qCWarning(lcSql).noquote() << "database unavailable:" << message << state;
-        return ApiError::make(ErrorKind::ServiceUnavailable, QStringLiteral("The database is unavailable; retry shortly"), details);
-    }
+    // database is unreachable for now — 503 and "retry", not a 500 bug report. The server's text
+    // stays in the message for operators (startup, jobs, panels); HTTP clients get a generic one.
+    if (state.startsWith(u"08") || state.startsWith(u"57P0"))
+        return ApiError::make(ErrorKind::ServiceUnavailable, message, details);
     return ApiError::make(ErrorKind::Internal, message, details);
 }
 

@@ -2,9 +2,12 @@
 
 #include "server/core/logging.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLoggingCategory>
+
+#include <atomic>
 
 Q_LOGGING_CATEGORY(lcHttpErrors, "bw.http.error")
 
@@ -73,17 +76,39 @@ Response page(const Request &req, const QByteArray &itemsJson, bool hasMore, con
     return okRaw(req, itemsJson, 200, meta);
 }
 
+namespace {
+// During an outage every request fails the same way: one warning per 10 s, with how many were hidden.
+void logDatabaseUnavailable(const Request &req, const ApiError &err)
+{
+    static std::atomic<qint64> lastLoggedMs{0};
+    static std::atomic<int> suppressed{0};
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    qint64 last = lastLoggedMs.load();
+    if (now - last < 10000 || !lastLoggedMs.compare_exchange_strong(last, now)) {
+        ++suppressed;
+        return;
+    }
+    qCWarning(lcHttpErrors).noquote() << "database unavailable on" << req.method << req.path << ":" << err.message
+                                      << QStringLiteral("(%1 more since the last report)").arg(suppressed.exchange(0));
+}
+} // namespace
+
 Response error(const Request &req, const ApiError &err)
 {
     QString message = err.message;
+    // Database errors (details.sqlState) keep the server's text for the log, never for clients.
+    const bool databaseError = err.details.contains(QStringLiteral("sqlState"));
     if (err.kind == ErrorKind::Internal) {
         qCCritical(lcHttpErrors).noquote() << "internal error on" << req.method << req.path << ":" << err.message;
         message = QStringLiteral("An unexpected error occurred");
+    } else if (err.kind == ErrorKind::ServiceUnavailable && databaseError) {
+        logDatabaseUnavailable(req, err);
+        message = QStringLiteral("The database is unavailable; retry shortly");
     } else if (err.kind == ErrorKind::ServiceUnavailable && message.isEmpty()) {
         message = QStringLiteral("Service temporarily unavailable");
     }
     QJsonObject error{{QStringLiteral("code"), err.code()}, {QStringLiteral("message"), message}};
-    if (!err.details.isEmpty() && err.kind != ErrorKind::Internal)
+    if (!err.details.isEmpty() && err.kind != ErrorKind::Internal && !databaseError)
         error.insert(QStringLiteral("details"), err.details);
     QJsonObject body{{QStringLiteral("ok"), false},
                      {QStringLiteral("error"), error},

@@ -116,6 +116,9 @@ private Q_SLOTS:
         QCOMPARE(refused.status, 503);
         QCOMPARE(refused.json().value("error").toObject().value("code").toString(), QStringLiteral("SERVICE_UNAVAILABLE"));
         QCOMPARE(refused.header("Retry-After"), QByteArray("5"));
+        const QJsonObject error = refused.json().value("error").toObject();
+        QCOMPARE(error.value("message").toString(), QStringLiteral("The database is unavailable; retry shortly"));
+        QVERIFY(!error.contains("details")); // no server text, no SQL state for clients
 
         // Crash recovery (the same code the app runs on its embedded cluster), at once: the dead
         // postmaster may not even be reaped yet.
