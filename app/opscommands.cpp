@@ -492,7 +492,8 @@ struct MigrationGuard::State {
     std::optional<ops::BackupRecord> uncatalogued;
 };
 
-Status MigrationGuard::before(const Config &config, db::Database &database, bool force, QTextStream &out)
+Status MigrationGuard::before(const Config &config, db::Database &database, bool force, QTextStream &out,
+                              ops::Operation::Listener snapshotProgress)
 {
     state = std::make_shared<State>();
     QSqlDatabase db = database.connection();
@@ -526,7 +527,8 @@ Status MigrationGuard::before(const Config &config, db::Database &database, bool
     if (applied->value(0).toInt() == 0)
         return success();
     ops::BackupService service(database, config.ops, config.backupDir(), config.pgBinDir);
-    auto snap = service.create(ops::BackupKind::PreMigration, ops::Operation::create(QStringLiteral("backup"), {}, printer()),
+    auto snap = service.create(ops::BackupKind::PreMigration, ops::Operation::create(QStringLiteral("backup"), {},
+                                                                                     snapshotProgress ? snapshotProgress : printer()),
                                ops::CreateOptions{.requestedBy = requester(), .label = QStringLiteral("before-%1").arg(pending->first().version)});
     if (!snap)
         return ApiError::internal(QStringLiteral("pre-migration snapshot failed, nothing was migrated: %1").arg(snap.error().message));

@@ -7,6 +7,7 @@
 #include "app/cli.h"
 #include "server/core/config.h"
 #include "server/core/result.h"
+#include "server/ops/operation.h"
 
 #include <QTextStream>
 
@@ -26,7 +27,9 @@ void runOpsCommand(const Config &config, const Command &command, ShutdownSignals
 // database already holds data. `after` (called once migrations ran) catalogues a snapshot taken
 // before the backups table existed.
 struct MigrationGuard {
-    Status before(const Config &config, db::Database &database, bool force, QTextStream &out);
+    // snapshotProgress: where the snapshot's steps go (default: stderr, for the CLI).
+    Status before(const Config &config, db::Database &database, bool force, QTextStream &out,
+                  ops::Operation::Listener snapshotProgress = {});
     void after(db::Database &database, QTextStream &out);
     struct State;
     std::shared_ptr<State> state;

@@ -2,6 +2,8 @@
 
 #include "opscommands.h"
 
+#include <QScopeGuard>
+
 #include "server/core/logging.h"
 #include "server/core/secretstore.h"
 #include "server/db/database.h"
@@ -255,30 +257,53 @@ Status Runtime::connectAndMigrate()
     if (!result) {
         result = ApiError::unavailable(tr("cannot connect to the database %1: %2").arg(settings.redactedUrl(), result.error().message));
     } else if (m_options.applyMigrations) {
-        // The same guard as `migrate up`: lint the pending migrations and, when the database
-        // already holds data, take the pre-migration snapshot first (operations.md).
-        QString report;
-        QTextStream out(&report);
-        MigrationGuard guard;
-        result = guard.before(m_config, *m_database, false, out);
-        if (result) {
-            auto applied = db::Migrator(db::Migrator::builtIn()).up(m_database->connection());
-            guard.after(*m_database, out);
-            if (!applied)
-                result = applied.error();
-            else if (!applied->isEmpty())
-                qCInfo(lcApp) << "applied migrations" << *applied;
-        } else {
-            result = ApiError::unavailable(tr("pending migrations were not applied: %1 (run `betterworld migrate up` to see why)")
-                                               .arg(result.error().message));
-        }
-        out.flush();
-        for (const QString &line : report.split(u'\n', Qt::SkipEmptyParts))
-            qCInfo(lcApp).noquote() << line;
+        result = migrateAtStart();
     }
     if (result)
         useApplicationRole();
     m_database->releaseThisThread(); // the next connection of this thread gets the role too
+    return result;
+}
+
+// Pending migrations at start go through the guard of `migrate up` (lint; a pre-migration
+// snapshot when the database holds data), under the migrators' advisory lock: nodes starting
+// together snapshot and migrate once, the others then find nothing pending. Worker thread.
+Status Runtime::migrateAtStart()
+{
+    QSqlDatabase db = m_database->connection();
+    if (Status locked = db::Migrator::lock(db); !locked)
+        return locked;
+    const auto unlock = qScopeGuard([&db] { db::Migrator::unlock(db); });
+    QString report;
+    QTextStream out(&report);
+    MigrationGuard guard;
+    const auto snapshotProgress = [this, step = std::make_shared<QString>()](const ops::Progress &p) {
+        if (p.stepLabel.isEmpty() || p.stepLabel == *step)
+            return;
+        *step = p.stepLabel;
+        qCInfo(lcApp).noquote() << "pre-migration snapshot:" << p.stepLabel;
+        Q_EMIT progress(tr("Pre-migration snapshot: %1").arg(p.stepLabel));
+    };
+    Status result = guard.before(m_config, *m_database, false, out, snapshotProgress);
+    if (result) {
+        auto applied = db::Migrator(db::Migrator::builtIn()).up(db);
+        guard.after(*m_database, out);
+        if (!applied)
+            result = applied.error();
+        else if (!applied->isEmpty())
+            qCInfo(lcApp) << "applied migrations" << *applied;
+    } else {
+        result = ApiError::unavailable(tr("pending migrations were not applied: %1. The findings are in the log; "
+                                          "`betterworld migrate up --force` applies them anyway.")
+                                           .arg(result.error().message));
+    }
+    out.flush();
+    for (const QString &line : report.split(u'\n', Qt::SkipEmptyParts)) {
+        if (result)
+            qCInfo(lcApp).noquote() << line;
+        else
+            qCWarning(lcApp).noquote() << line;
+    }
     return result;
 }
 

@@ -111,6 +111,7 @@ Q_SIGNALS:
 private:
     Status prepareSecretsAndCluster();   // worker thread
     Status connectAndMigrate();          // worker thread
+    Status migrateAtStart();             // worker thread, connected
     void useApplicationRole();           // worker thread, after the migrations
     Result<std::unique_ptr<domain::Mailer>> makeMailer(); // null without smtp/host
     Status startHttp();                  // worker thread

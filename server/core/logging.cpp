@@ -50,6 +50,11 @@ const char *levelName(QtMsgType type)
     return "info";
 }
 
+// Errors wake the writer at once; everything else waits for its next batch (≤ 200 ms). Not
+// `type >= QtCriticalMsg`: QtInfoMsg is 4 in the enum, so that woke the writer (a futex wake, a
+// context switch and a write()+flush) for every access-log line.
+bool isUrgent(QtMsgType type) { return levelRank(type) >= levelRank(QtCriticalMsg); }
+
 int rankOf(const QString &level)
 {
     if (level == u"debug") return 0;
@@ -225,7 +230,7 @@ void messageHandler(QtMsgType type, const QMessageLogContext &context, const QSt
 {
     if (!writer().accepts(type))
         return;
-    writer().append(formatLine(type, context.category, message, {}), type >= QtCriticalMsg);
+    writer().append(formatLine(type, context.category, message, {}), isUrgent(type));
     if (type == QtFatalMsg) {
         writer().flushNow();
         std::abort();
@@ -263,7 +268,7 @@ void write(QtMsgType type, const char *category, const QString &message, const Q
 {
     if (!writer().accepts(type))
         return;
-    writer().append(formatLine(type, category, message, fields), type >= QtCriticalMsg);
+    writer().append(formatLine(type, category, message, fields), isUrgent(type));
 }
 
 QString redact(const QString &text)

@@ -266,4 +266,21 @@ Result<QList<int>> Migrator::up(QSqlDatabase db) const
     return done;
 }
 
+Status Migrator::lock(QSqlDatabase db)
+{
+    if (auto r = exec(db, QStringLiteral("SET statement_timeout = 0")); !r)
+        return r.error();
+    auto locked = exec(db, QStringLiteral("SELECT pg_advisory_lock(?)"), {kAdvisoryLockKey});
+    (void)exec(db, QStringLiteral("RESET statement_timeout")); // back to the connection's own
+    if (!locked)
+        return migrationError(QStringLiteral("Cannot take the migration lock: %1").arg(locked.error().message),
+                              sqlState(locked.error()));
+    return success();
+}
+
+void Migrator::unlock(QSqlDatabase db)
+{
+    (void)exec(db, QStringLiteral("SELECT pg_advisory_unlock(?)"), {kAdvisoryLockKey});
+}
+
 } // namespace bw::db

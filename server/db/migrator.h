@@ -50,6 +50,11 @@ public:
     Result<QList<int>> up(QSqlDatabase db) const;
     // True when every file is applied with a matching checksum (used by /ready).
     Result<bool> isUpToDate(QSqlDatabase db) const;
+    // up()'s lock, for a caller that does more under it (the startup guard: snapshot, then up(),
+    // once across nodes starting together). Session-level and re-entrant, so up() inside works.
+    // Waits without statement_timeout.
+    static Status lock(QSqlDatabase db);
+    static void unlock(QSqlDatabase db);
 
 private:
     QList<MigrationFile> m_files;

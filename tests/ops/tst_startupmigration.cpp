@@ -1,12 +1,16 @@
 // Starting the server on a database that holds data and has a pending migration: the Runtime
 // takes the pre-migration snapshot first (a real pg_dump, catalogued), then migrates — the same
 // guard as `betterworld migrate up` (operations.md: "migrate always snapshots first"). A restart
-// with nothing pending takes no snapshot.
+// with nothing pending takes no snapshot; two nodes starting together snapshot and migrate once.
+#include "app/runtime.h"
+#include "server/core/secretstore.h"
 #include "server/db/database.h"
 #include "server/db/sql.h"
 #include "tests/support/apiserver.h"
 
 #include <QFileInfo>
+#include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace bw::test;
@@ -26,22 +30,26 @@ class tst_StartupMigration : public QObject {
         return v;
     }
 
+    // A database with data whose newest migration is pending again, as in the release adding it.
+    QString databaseWithPendingMigration(const QString &agent)
+    {
+        ApiServer server(m_pg);
+        if (!server.start() || server.registerAgent(agent).second.isEmpty() || !server.stop())
+            return {};
+        bw::db::Database admin(m_pg.settings(server.database()));
+        const bool ok = bw::db::exec(admin.connection(), QStringLiteral("DROP TABLE alert_events"))
+            && bw::db::exec(admin.connection(), QStringLiteral("DELETE FROM schema_migrations WHERE version = 12"));
+        admin.releaseThisThread();
+        return ok ? server.database() : QString();
+    }
+
 private Q_SLOTS:
     void initTestCase() { QVERIFY2(m_pg.start(), qPrintable(m_pg.lastError())); }
 
     void pendingMigrationOnDataIsSnapshottedFirst()
     {
-        ApiServer first(m_pg);
-        QVERIFY2(first.start(), qPrintable(first.lastError()));
-        const QString database = first.database();
-        QVERIFY(!first.registerAgent(QStringLiteral("keeps_data")).second.isEmpty());
-        QVERIFY(first.stop());
-
-        // Make the newest migration pending again, as if this were the release that adds it.
-        bw::db::Database admin(m_pg.settings(database));
-        QVERIFY(bw::db::exec(admin.connection(), QStringLiteral("DROP TABLE alert_events")));
-        QVERIFY(bw::db::exec(admin.connection(), QStringLiteral("DELETE FROM schema_migrations WHERE version = 12")));
-        admin.releaseThisThread();
+        const QString database = databaseWithPendingMigration(QStringLiteral("keeps_data"));
+        QVERIFY(!database.isEmpty());
 
         ApiServer second(m_pg);
         QVERIFY2(second.start([&](bw::Config &c) { c.databaseUrl = m_pg.url(database); }), qPrintable(second.lastError()));
@@ -60,6 +68,37 @@ private Q_SLOTS:
         QVERIFY2(third.start([&](bw::Config &c) { c.databaseUrl = m_pg.url(database); }), qPrintable(third.lastError()));
         QCOMPARE(scalar(database, QStringLiteral("SELECT count(*) FROM backups")).toInt(), 1);
         QVERIFY(third.stop());
+    }
+
+    void twoNodesStartingTogetherSnapshotOnce()
+    {
+        const QString database = databaseWithPendingMigration(QStringLiteral("two_nodes"));
+        QVERIFY(!database.isEmpty());
+        QTemporaryDir dataRoot;
+        std::vector<std::unique_ptr<bw::app::Runtime>> nodes;
+        std::vector<std::unique_ptr<QSignalSpy>> ready, failed;
+        for (int i = 0; i < 2; ++i) {
+            bw::Config config;
+            config.dataDir = dataRoot.filePath(QStringLiteral("node%1").arg(i));
+            config.listenHost = QStringLiteral("127.0.0.1");
+            config.listenPort = 0;
+            config.databaseUrl = m_pg.url(database);
+            nodes.push_back(std::make_unique<bw::app::Runtime>(config, bw::app::Runtime::Options{},
+                                                               std::make_unique<bw::MemorySecretStore>()));
+            ready.push_back(std::make_unique<QSignalSpy>(nodes.back().get(), &bw::app::Runtime::ready));
+            failed.push_back(std::make_unique<QSignalSpy>(nodes.back().get(), &bw::app::Runtime::failed));
+        }
+        for (auto &node : nodes)
+            node->start(); // both connect and reach the migration lock together
+        QTRY_VERIFY_WITH_TIMEOUT(ready[0]->count() + failed[0]->count() == 1 && ready[1]->count() + failed[1]->count() == 1, 60000);
+        QVERIFY2(failed[0]->isEmpty() && failed[1]->isEmpty(), "a node failed to start");
+        QCOMPARE(scalar(database, QStringLiteral("SELECT count(*) FROM backups WHERE kind = 'pre_migration'")).toInt(), 1);
+        QCOMPARE(scalar(database, QStringLiteral("SELECT count(*) FROM schema_migrations WHERE version = 12")).toInt(), 1);
+        for (auto &node : nodes) {
+            QSignalSpy stopped(node.get(), &bw::app::Runtime::stopped);
+            node->stop();
+            QVERIFY(stopped.wait(30000) || !stopped.isEmpty());
+        }
     }
 };
 
