@@ -38,6 +38,18 @@ public:
 // A line with extra structured fields (also redacted).
 void write(QtMsgType type, const char *category, const QString &message, const QJsonObject &fields = {});
 
+// The access log's line (category bw.http.access): the same line write() produces for these
+// fields, formatted without QJsonObject/QJsonDocument because every request writes one.
+struct AccessEntry {
+    QString message; // "GET /path 200"
+    int status = 0;
+    QString route;
+    double ms = 0;
+    QString ip;
+    qint64 bytes = 0;
+};
+void writeAccess(QtMsgType type, const AccessEntry &entry);
+
 // Replaces credentials in free text (Bearer tokens, 64-hex keys, password=…) with "[REDACTED]".
 QString redact(const QString &text);
 // Redacts values whose key names a secret (authorization, cookie, apiKey, password, *_hash, token…).

@@ -284,13 +284,13 @@ void Pipeline::finish(Request &request, Response response, const Respond &respon
         log::ScopedContext context(request.requestId);
         if (request.caller)
             log::ScopedContext::setAgentId(request.caller->agentId);
-        log::write(response.status >= 500 ? QtWarningMsg : QtInfoMsg, "bw.http.access",
-                   QStringLiteral("%1 %2 %3").arg(method, request.path).arg(response.status),
-                   QJsonObject{{QStringLiteral("status"), response.status},
-                               {QStringLiteral("route"), request.route},
-                               {QStringLiteral("ms"), qRound(seconds * 100000) / 100.0},
-                               {QStringLiteral("ip"), request.clientIp},
-                               {QStringLiteral("bytes"), int(response.body.size())}});
+        log::writeAccess(response.status >= 500 ? QtWarningMsg : QtInfoMsg,
+                         {.message = method + u' ' + request.path + u' ' + QString::number(response.status),
+                          .status = response.status,
+                          .route = request.route,
+                          .ms = qRound(seconds * 100000) / 100.0,
+                          .ip = request.clientIp,
+                          .bytes = int(response.body.size())});
     }
     respond(std::move(response));
 }

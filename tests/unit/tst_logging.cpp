@@ -53,6 +53,8 @@ private Q_SLOTS:
     void levels_data();
     void levels();
     void writeWithFields();
+    void accessLineMatchesWrite_data();
+    void accessLineMatchesWrite();
     void removeSink();
     void rotation();
 
@@ -311,6 +313,66 @@ void tst_Logging::writeWithFields()
     QCOMPARE(fields.value("nested").toObject().value("token").toString(), QStringLiteral("[REDACTED]"));
     QCOMPARE(fields.value("nested").toObject().value("ok").toString(), QStringLiteral("fine"));
     QVERIFY(!sawMarker("marker-fields-debug"));
+}
+
+void tst_Logging::accessLineMatchesWrite_data()
+{
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<QString>("ip");
+    QTest::addColumn<double>("ms");
+    QTest::newRow("plain") << QStringLiteral("/health") << QStringLiteral("127.0.0.1") << 0.37;
+    QTest::newRow("whole ms") << QStringLiteral("/api/v1/problems") << QStringLiteral("::1") << 12.0;
+    QTest::newRow("escapes") << QStringLiteral("/a\"b\\c\n\t\r\b\f\x01\x1f/\x7f") << QStringLiteral("10.0.0.1") << 1e-2;
+    QTest::newRow("unicode") << QStringLiteral("/caf\u00e9/\u2603/") + QString(QChar(0xd83d)) + QChar(0xde00) + QStringLiteral("/lone")
+                                    + QChar(0xd800) + QStringLiteral("x") + QChar(0xdc00)
+                             << QStringLiteral("fe80::1") << 1234.56;
+    QTest::newRow("secrets") << QStringLiteral("/x?token=abc Bearer xyz ") + kHex64 << QStringLiteral("password=1") << 0.0;
+}
+
+// The access log's hand-built line is byte-identical to log::write's QJsonObject line (apart from
+// the time and the request id that tells them apart).
+void tst_Logging::accessLineMatchesWrite()
+{
+    QFETCH(QString, path);
+    QFETCH(QString, ip);
+    QFETCH(double, ms);
+    const QString tag = QString::fromLatin1(QTest::currentDataTag()).replace(u' ', u'-');
+    const QString message = QStringLiteral("GET ") + path + QStringLiteral(" 200");
+    {
+        log::ScopedContext ctx(QStringLiteral("acc-json-") + tag);
+        log::ScopedContext::setAgentId(QStringLiteral("agent-\u00e9"));
+        log::write(QtInfoMsg, "bw.http.access", message,
+                   QJsonObject{{QStringLiteral("status"), 200}, {QStringLiteral("route"), path}, {QStringLiteral("ms"), ms},
+                               {QStringLiteral("ip"), ip}, {QStringLiteral("bytes"), 123}});
+    }
+    {
+        log::ScopedContext ctx(QStringLiteral("acc-fast-") + tag);
+        log::ScopedContext::setAgentId(QStringLiteral("agent-\u00e9"));
+        log::writeAccess(QtInfoMsg, {.message = message, .status = 200, .route = path, .ms = ms, .ip = ip, .bytes = 123});
+    }
+    const auto lineWith = [this](const QString &requestId) {
+        log::flush();
+        std::lock_guard lock(m_collected.mutex);
+        const QByteArray needle = "\"requestId\":\"" + requestId.toUtf8() + '"';
+        for (const QByteArray &line : std::as_const(m_collected.lines))
+            if (line.contains(needle))
+                return line;
+        return QByteArray();
+    };
+    QByteArray viaJson, viaFast;
+    QTRY_VERIFY_WITH_TIMEOUT(!(viaJson = lineWith(QStringLiteral("acc-json-") + tag)).isEmpty(), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(!(viaFast = lineWith(QStringLiteral("acc-fast-") + tag)).isEmpty(), 5000);
+    const auto withoutTime = [](QByteArray line) {
+        const qsizetype at = line.lastIndexOf(",\"time\":\"");
+        return line.left(at);
+    };
+    QCOMPARE(withoutTime(viaFast).replace("acc-fast-", "acc-json-"), withoutTime(viaJson));
+    // The time is UTC with milliseconds, as QDateTime's ISODateWithMs writes it.
+    const QJsonObject parsed = QJsonDocument::fromJson(viaFast).object();
+    const QString time = parsed.value(QStringLiteral("time")).toString();
+    QCOMPARE(time.size(), 24);
+    QVERIFY(time.endsWith(u'Z'));
+    QVERIFY(qAbs(QDateTime::fromString(time, Qt::ISODateWithMs).msecsTo(QDateTime::currentDateTimeUtc())) < 60000);
 }
 
 void tst_Logging::removeSink()
