@@ -35,6 +35,7 @@ void Router::add(const QByteArray &method, const QString &pattern, RouteOptions 
     route->method = method;
     route->pattern = pattern;
     route->segments = split(pattern);
+    route->literal = std::none_of(route->segments.begin(), route->segments.end(), [](const QString &s) { return s.startsWith(u':'); });
     route->options = options;
     route->handler = std::move(handler);
     m_routes.push_back(std::move(route));
@@ -48,9 +49,7 @@ Match Router::match(const QByteArray &method, const QString &path) const
     // Literal segments beat parameters ("/agents/me" before "/agents/:id"): try exact routes first.
     for (int pass = 0; pass < 2; ++pass) {
         for (const auto &route : m_routes) {
-            const bool literal = std::none_of(route->segments.begin(), route->segments.end(),
-                                              [](const QString &s) { return s.startsWith(u':'); });
-            if ((pass == 0) != literal)
+            if ((pass == 0) != route->literal)
                 continue;
             QHash<QString, QString> params;
             if (!matches(*route, segments, &params))

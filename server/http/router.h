@@ -38,6 +38,7 @@ struct Route {
     QByteArray method;
     QString pattern;
     std::vector<QString> segments;      // ":name" marks a parameter
+    bool literal = true;                // no parameter segments (computed once by Router::add)
     RouteOptions options;
     Handler handler;
 };
