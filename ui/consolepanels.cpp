@@ -29,29 +29,30 @@ void addConsolePanels(MainWindow &window, const ConsoleContext &context)
 {
     QStyle *style = window.style();
     [[maybe_unused]] const bool admin = context.isAdmin();
-    // One line per panel; order = navigation order (the Overview is always first). Each panel is
-    // a factory: MainWindow builds it when first shown or soon after sign-in, one per turn. Titles:
+    // One line per panel; order = navigation order (the Overview is always first). Panels are
+    // factories: MainWindow builds each when it is first shown. Titles:
     // title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "…")). Admin-only: `if (admin) …`.
-    window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Review Queue")), [&context] { return new ReviewPanel(context); },
+    window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Review Queue")), [context] { return new ReviewPanel(context); },
                     style->standardIcon(QStyle::SP_FileDialogDetailedView));
     // Agents, Jobs and Settings: moderators get read-only views; Backups and Deployments: administrators only.
-    window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Agents")), [&context] { return new AgentsPanel(context); },
+    window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Agents")), [context] { return new AgentsPanel(context); },
                     style->standardIcon(QStyle::SP_DirHomeIcon));
-    window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Jobs")), [&context] { return new JobsPanel(context); },
+    window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Jobs")), [context] { return new JobsPanel(context); },
                     style->standardIcon(QStyle::SP_BrowserReload));
     if (admin)
-        window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Backups")), [&context] { return new BackupsPanel(context); },
+        window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Backups")), [context] { return new BackupsPanel(context); },
                         style->standardIcon(QStyle::SP_DriveHDIcon));
     if (admin)
-        window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Deployments")), [&context] { return new DeploymentsPanel(context); },
+        window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Deployments")), [context] { return new DeploymentsPanel(context); },
                         style->standardIcon(QStyle::SP_ArrowUp));
-    window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Dashboards")), [&context] { return new DashboardsPanel(context); },
+    window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Dashboards")), [context] { return new DashboardsPanel(context); },
                     style->standardIcon(QStyle::SP_ComputerIcon));
-    window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Alerts")), [&context] { return new AlertsPanel(context); },
+    // Built at once, not when first shown: it raises the tray notifications.
+    window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Alerts")), new AlertsPanel(context),
                     style->standardIcon(QStyle::SP_MessageBoxWarning));
-    window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Logs")), [&context] { return new LogsPanel(context); },
+    window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Logs")), [context] { return new LogsPanel(context); },
                     style->standardIcon(QStyle::SP_FileIcon));
-    window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Settings")), [&context] { return new SettingsPanel(context); },
+    window.addPanel(title(QT_TRANSLATE_NOOP("bw::ui::ConsolePanels", "Settings")), [context] { return new SettingsPanel(context); },
                     style->standardIcon(QStyle::SP_FileDialogInfoView));
 }
 

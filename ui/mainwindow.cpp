@@ -19,7 +19,6 @@
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QStyle>
-#include <QTimer>
 
 namespace bw::ui {
 
@@ -114,15 +113,6 @@ void MainWindow::buildPanel(int index)
     delete placeholder;
 }
 
-void MainWindow::buildNextDeferredPanel()
-{
-    if (m_deferredPanels.empty())
-        return;
-    buildPanel(m_deferredPanels.begin()->first);
-    if (!m_deferredPanels.empty()) // 10 ms: let the window paint between two panels
-        QTimer::singleShot(10, this, &MainWindow::buildNextDeferredPanel);
-}
-
 int MainWindow::addNavigation(const QString &title, QWidget *page, const QIcon &icon)
 {
     const int index = m_panels->addWidget(page);
@@ -213,7 +203,6 @@ void MainWindow::signIn(const moderation::AdminCaller &caller)
     showPanel(m_basePanels < m_panels->count() ? m_basePanels : 0); // the first console panel
     if (QWidget *panel = m_panels->currentWidget())
         panel->setFocus(Qt::OtherFocusReason); // keyboard-driven panels work without a click
-    QTimer::singleShot(10, this, &MainWindow::buildNextDeferredPanel); // the rest (alerts notify)
     Q_EMIT signedIn(caller);
 }
 

@@ -138,10 +138,11 @@ void tst_ConsoleSignIn::firstAdministratorThenReviewThenSignOut()
     QVERIFY(m_window->consoleContext().isAdmin());
     QVERIFY(!m_window->isShowingSignIn());
     QVERIFY(panelTitles().contains(QStringLiteral("Review Queue")));
-    // The other panels are built soon after, one per event-loop turn, without being opened (the
-    // Alerts panel must exist to raise tray notifications).
-    QTRY_VERIFY(m_window->findChild<ui::AlertsPanel *>());
-    QTRY_VERIFY(m_window->findChild<ui::SettingsPanel *>());
+    // Panels are built when first opened — except Alerts, which raises the tray notifications.
+    QVERIFY(m_window->findChild<ui::AlertsPanel *>());
+    QVERIFY(!m_window->findChild<ui::SettingsPanel *>());
+    m_window->showPanel(int(panelTitles().indexOf(QStringLiteral("Settings"))));
+    QVERIFY(m_window->findChild<ui::SettingsPanel *>());
 
     // Sign out: back to the sign-in page (accounts exist now), only the Overview is left.
     const int withPanels = int(panelTitles().size());
@@ -270,7 +271,7 @@ void tst_ConsoleSignIn::reviewQueueStaysResponsiveWhileTheApiIsUnderLoad()
     panel = m_window->findChild<ui::ReviewPanel *>();
     QVERIFY(panel);
     m_window->showPanel(1);
-    QTRY_VERIFY_WITH_TIMEOUT(panel->model()->rowCount() > 0, 30000);
+    QVERIFY(test::waitUntil([panel] { return panel->model()->rowCount() > 0; }, 30000)); // no QTRY: it sleeps the GUI thread
     const qint64 openedMs = opening.elapsed(); // performance.md: "opens ≤ 1 s" (a number, not an assertion)
 
     QTimer scroller;
@@ -283,9 +284,9 @@ void tst_ConsoleSignIn::reviewQueueStaysResponsiveWhileTheApiIsUnderLoad()
     QElapsedTimer total;
     total.start();
     scroller.start(10);
-    QTRY_COMPARE_WITH_TIMEOUT(panel->model()->rowCount(), kItems, 240000);
+    QVERIFY(test::waitUntil([panel] { return panel->model()->rowCount() == kItems; }, 240000));
     scroller.stop();
-    QTest::qWait(100);
+    (void)test::waitUntil([] { return false; }, 100);
     watchdog.stop();
     const int during = answered - before;
     qInfo("API answered %d requests (%d failed) while the panel opened (first rows after %lld ms) and paged in %d rows in %lld ms; %s",
@@ -295,6 +296,9 @@ void tst_ConsoleSignIn::reviewQueueStaysResponsiveWhileTheApiIsUnderLoad()
     QVERIFY(!panel->model()->canFetchMore({}));
     QCOMPARE(panel->model()->index(0, ui::ReviewModel::Title).data().toString(), QStringLiteral("Load item 100000")); // oldest first
     QVERIFY2(watchdog.worstBlockedMs() < 50, qPrintable(watchdog.summary()));
+    // The blocked time does not count waiting for a CPU — but here the competitors are mostly our
+    // own threads (API pool, loader, database). A loose wall bound catches them starving the GUI.
+    QVERIFY2(watchdog.worstGapMs() < 250, qPrintable(watchdog.summary()));
 }
 
 QTEST_MAIN(tst_ConsoleSignIn)

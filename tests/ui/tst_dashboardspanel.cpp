@@ -118,6 +118,8 @@ void tst_DashboardsPanel::liveDataFromTheRegistry()
 {
     auto panel = makePanel();
     panel->setWindow(DashboardsPanel::Minutes15);
+    panel->show(); // a hidden panel plots nothing (below)
+    QVERIFY(QTest::qWaitForWindowExposed(panel.get()));
     auto &ok = m_metrics.counter(QStringLiteral("http_requests_total"), QStringLiteral("r"),
                                  {{QStringLiteral("method"), QStringLiteral("GET")}, {QStringLiteral("route"), QStringLiteral("/api/v1/problems")},
                                   {QStringLiteral("status"), QStringLiteral("200")}});
@@ -151,6 +153,21 @@ void tst_DashboardsPanel::liveDataFromTheRegistry()
     QSignalSpy ticks(panel.get(), &DashboardsPanel::liveSampled);
     QTRY_VERIFY(ticks.count() >= 3);
     QCOMPARE(panel->chart(QStringLiteral("requestRate"))->pointCount(), before);
+
+    // Hidden (another panel is open), a short window plots nothing either; shown again, it
+    // reloads the history and plots live points again.
+    panel->setWindow(DashboardsPanel::Minutes15);
+    QTRY_VERIFY(panel->historyLoads() >= 3);
+    panel->hide();
+    const int hiddenLoads = panel->historyLoads();
+    const int hiddenPoints = panel->chart(QStringLiteral("requestRate"))->pointCount();
+    ticks.clear();
+    QTRY_VERIFY(ticks.count() >= 3);
+    QCOMPARE(panel->chart(QStringLiteral("requestRate"))->pointCount(), hiddenPoints);
+    panel->show();
+    QTRY_VERIFY(panel->historyLoads() > hiddenLoads);
+    const int shownPoints = panel->chart(QStringLiteral("requestRate"))->pointCount();
+    QTRY_VERIFY(panel->chart(QStringLiteral("requestRate"))->pointCount() > shownPoints);
 }
 
 void tst_DashboardsPanel::historyPerWindow_data()
@@ -200,11 +217,11 @@ void tst_DashboardsPanel::windowSwitchNeverStallsTheGui()
     watchdog.start();
     const DashboardsPanel::Window windows[] = {DashboardsPanel::Days30, DashboardsPanel::Hours24, DashboardsPanel::Days7,
                                                DashboardsPanel::Minutes15, DashboardsPanel::Hour1, DashboardsPanel::Days30};
-    for (const auto w : windows) {
+    for (const auto w : windows) { // waitUntil, not QTRY: that sleeps the GUI thread
         const int loads = panel->historyLoads();
         panel->setWindow(w);
-        QTRY_VERIFY_WITH_TIMEOUT(panel->historyLoads() > loads, 15000);
-        QTest::qWait(100); // the visible dashboard repaints with the new data
+        QVERIFY(bw::test::waitUntil([&] { return panel->historyLoads() > loads; }, 15000));
+        (void)bw::test::waitUntil([] { return false; }, 100); // the visible dashboard repaints with the new data
     }
     watchdog.stop();
     qInfo("switching windows: %s", qPrintable(watchdog.summary()));
@@ -256,6 +273,15 @@ void tst_DashboardsPanel::liveAtOneHertzCpu()
     qInfo("dashboards live at 1 Hz, visible, 15 min window, 19 charts: GUI thread %.1f ms CPU in %lld ms = %.2f %% of one core; %d live points",
           cpu, wall.elapsed(), 100.0 * cpu / double(wall.elapsed()), points);
     QVERIFY2(points >= 8 && points <= 12, qPrintable(QString::number(points))); // one a second
+
+    // Hidden behind another panel it keeps sampling (rates, route table) but plots nothing.
+    panel->hide();
+    const double hiddenBefore = cpuMs();
+    wall.restart();
+    QTest::qWait(5000);
+    const double hidden = cpuMs() - hiddenBefore;
+    qInfo("dashboards hidden: GUI thread %.1f ms CPU in %lld ms = %.2f %% of one core", hidden, wall.elapsed(),
+          100.0 * hidden / double(wall.elapsed()));
 }
 
 QTEST_MAIN(tst_DashboardsPanel)

@@ -1,9 +1,10 @@
 // The watchdog that proves "the GUI thread is never blocked > 50 ms" must itself be right: it
-// sees a busy GUI thread and a sleeping one, and it does not blame the GUI thread for time the
-// machine gave to others (real-time spinners on every core).
+// sees a busy GUI thread and a sleeping one, and it does not blame a thread for time the machine
+// gave to others (a spinner on its CPU while it runs at SCHED_IDLE).
 #include "tests/ui/guistallwatchdog.h"
 
 #include <QCoreApplication>
+#include <QEventLoop>
 #include <QTest>
 #include <QThread>
 
@@ -11,11 +12,21 @@
 #include <sched.h>
 
 #include <atomic>
+#include <ctime>
 #include <chrono>
 #include <thread>
 #include <vector>
 
 using bw::test::GuiStallWatchdog;
+
+namespace {
+double threadCpuMs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+} // namespace
 
 class tst_GuiStallWatchdog : public QObject {
     Q_OBJECT
@@ -28,12 +39,14 @@ private Q_SLOTS:
 
 void tst_GuiStallWatchdog::idleThreadIsNotBlocked()
 {
+    // Ticks 100 ms apart: the gaps are long, but the loop sleeps in poll the whole time.
     GuiStallWatchdog watchdog;
-    watchdog.start();
-    QTest::qWait(300);
+    watchdog.start(100);
+    (void)bw::test::waitUntil([] { return false; }, 500);
     watchdog.stop();
     qInfo("%s", qPrintable(watchdog.summary()));
-    QVERIFY(watchdog.worstBlockedMs() < 50);
+    QVERIFY2(watchdog.worstGapMs() >= 90, qPrintable(watchdog.summary()));
+    QVERIFY2(watchdog.worstBlockedMs() < 20, qPrintable(watchdog.summary()));
 }
 
 void tst_GuiStallWatchdog::busyThreadIsBlocked()
@@ -41,9 +54,9 @@ void tst_GuiStallWatchdog::busyThreadIsBlocked()
     GuiStallWatchdog watchdog;
     watchdog.start();
     QTest::qWait(20);
-    QTimer::singleShot(0, [] {
-        const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(120);
-        while (std::chrono::steady_clock::now() < until) {
+    QTimer::singleShot(0, [] { // 120 ms of CPU, however long a busy machine makes that take
+        const double until = threadCpuMs() + 120;
+        while (threadCpuMs() < until) {
         }
     });
     QTest::qWait(100);
@@ -66,39 +79,64 @@ void tst_GuiStallWatchdog::sleepingThreadIsBlocked()
 
 void tst_GuiStallWatchdog::waitingForACpuIsNotBlocked()
 {
-    GuiStallWatchdog watchdog;
-    watchdog.start();
-    if (!watchdog.measuresRunQueue())
+    // The watchdog runs on a thread of its own at SCHED_IDLE, pinned to one CPU with an ordinary
+    // spinner for 300 ms: it gets that CPU only in slivers, so it waits most of the time while
+    // doing nothing itself. Lowering one's own priority and pinning need no privileges, and
+    // only one CPU is busy (at normal priority) meanwhile.
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    QVERIFY(sched_getaffinity(0, sizeof allowed, &allowed) == 0);
+    int cpu = 0;
+    while (cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &allowed))
+        ++cpu;
+    QVERIFY(cpu < CPU_SETSIZE);
+    const auto pinTo = [cpu] {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        return sched_setaffinity(0, sizeof one, &one) == 0; // 0: the calling thread
+    };
+
+    std::atomic_bool watching{false};
+    std::atomic_bool idle{false};
+    bool measures = false;
+    qint64 worstGap = 0;
+    qint64 worstBlocked = 0;
+    QString summary;
+    QThread *watcher = QThread::create([&] {
+        sched_param none{};
+        idle = pinTo() && pthread_setschedparam(pthread_self(), SCHED_IDLE, &none) == 0;
+        QEventLoop loop; // this thread's own loop, not a nested one
+        GuiStallWatchdog watchdog;
+        watchdog.start();
+        measures = watchdog.measuresRunQueue();
+        QTimer::singleShot(500, &loop, &QEventLoop::quit);
+        watching = true;
+        loop.exec();
+        watchdog.stop();
+        worstGap = watchdog.worstGapMs();
+        worstBlocked = watchdog.worstBlockedMs();
+        summary = watchdog.summary();
+    });
+    watcher->start();
+    std::thread spinner([&] {
+        pinTo();
+        while (!watching)
+            std::this_thread::yield();
+        const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+        while (std::chrono::steady_clock::now() < until) {
+        }
+    });
+    spinner.join();
+    QVERIFY(watcher->wait(10000));
+    delete watcher;
+    qInfo("%s", qPrintable(summary));
+    if (!measures)
         QSKIP("this kernel has no /proc/thread-self/schedstat");
-    // Real-time spinners on every core for 0.3 s keep the idle GUI thread waiting for a CPU (nice
-    // -20 is not enough: the scheduler still wakes a sleeper within ~15 ms). They turn real-time
-    // only after `go`, so the GUI thread has set it; the kernel's RT throttling (95 %) bounds them.
-    std::atomic_bool go{false};
-    std::atomic_int realtime{0};
-    std::vector<std::thread> spinners;
-    const int cores = std::max(1, QThread::idealThreadCount());
-    for (int i = 0; i < cores; ++i)
-        spinners.emplace_back([&] {
-            while (!go)
-                std::this_thread::yield();
-            const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
-            sched_param param{};
-            param.sched_priority = 1;
-            realtime += pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) == 0;
-            while (std::chrono::steady_clock::now() < until) {
-            }
-        });
-    QTest::qWait(20);
-    go = true;
-    QTest::qWait(400);
-    for (std::thread &t : spinners)
-        t.join();
-    watchdog.stop();
-    qInfo("%s", qPrintable(watchdog.summary()));
-    if (realtime < cores)
-        QSKIP("not allowed to make the spinners real-time (needs CAP_SYS_NICE)");
-    QVERIFY2(watchdog.worstGapMs() >= 100, qPrintable(watchdog.summary())); // the GUI thread did wait
-    QVERIFY2(watchdog.worstBlockedMs() < 50, qPrintable(watchdog.summary())); // and is not blamed for it
+    QVERIFY2(idle, "could not pin the watchdog's thread or make it SCHED_IDLE");
+    // SCHED_IDLE still gets a sliver of the CPU, so the waits come in pieces (31–52 ms here).
+    QVERIFY2(worstGap >= 25, qPrintable(summary));               // it did wait for its CPU
+    QVERIFY2(worstBlocked * 2 <= worstGap, qPrintable(summary)); // and the wait is not blamed on it
 }
 
 QTEST_MAIN(tst_GuiStallWatchdog)
