@@ -1,6 +1,6 @@
-// The watchdog that proves "the GUI thread is never blocked > 50 ms" must itself be right: it
-// sees a busy GUI thread and a sleeping one, and it does not blame a thread for time the machine
-// gave to others (a spinner on its CPU while it runs at SCHED_IDLE).
+// The watchdog that proves "the GUI thread is never blocked > 50 ms" must itself be right: an idle
+// loop is not blocked, a busy and a sleeping GUI thread are, and a thread is not blamed for time
+// the machine gave to others (a spinner on its CPU while it runs at SCHED_IDLE).
 #include "tests/ui/guistallwatchdog.h"
 
 #include <QCoreApplication>
@@ -39,13 +39,12 @@ private Q_SLOTS:
 
 void tst_GuiStallWatchdog::idleThreadIsNotBlocked()
 {
-    // Ticks 100 ms apart: the gaps are long, but the loop sleeps in poll the whole time.
+    // An idle loop sleeps in poll; a ping wakes it at once.
     GuiStallWatchdog watchdog;
-    watchdog.start(100);
+    watchdog.start();
     (void)bw::test::waitUntil([] { return false; }, 500);
     watchdog.stop();
     qInfo("%s", qPrintable(watchdog.summary()));
-    QVERIFY2(watchdog.worstGapMs() >= 90, qPrintable(watchdog.summary()));
     QVERIFY2(watchdog.worstBlockedMs() < 20, qPrintable(watchdog.summary()));
 }
 
@@ -53,13 +52,13 @@ void tst_GuiStallWatchdog::busyThreadIsBlocked()
 {
     GuiStallWatchdog watchdog;
     watchdog.start();
-    QTest::qWait(20);
+    (void)bw::test::waitUntil([] { return false; }, 20);
     QTimer::singleShot(0, [] { // 120 ms of CPU, however long a busy machine makes that take
         const double until = threadCpuMs() + 120;
         while (threadCpuMs() < until) {
         }
     });
-    QTest::qWait(100);
+    (void)bw::test::waitUntil([] { return false; }, 300); // the ping posted meanwhile is answered after
     watchdog.stop();
     qInfo("%s", qPrintable(watchdog.summary()));
     QVERIFY2(watchdog.worstBlockedMs() >= 100, qPrintable(watchdog.summary()));
@@ -69,9 +68,9 @@ void tst_GuiStallWatchdog::sleepingThreadIsBlocked()
 {
     GuiStallWatchdog watchdog;
     watchdog.start();
-    QTest::qWait(20);
+    (void)bw::test::waitUntil([] { return false; }, 20);
     QTimer::singleShot(0, [] { QThread::msleep(120); }); // e.g. a synchronous query on the GUI thread
-    QTest::qWait(100);
+    (void)bw::test::waitUntil([] { return false; }, 300); // the ping posted meanwhile is answered after
     watchdog.stop();
     qInfo("%s", qPrintable(watchdog.summary()));
     QVERIFY2(watchdog.worstBlockedMs() >= 100, qPrintable(watchdog.summary()));
@@ -134,8 +133,8 @@ void tst_GuiStallWatchdog::waitingForACpuIsNotBlocked()
     if (!measures)
         QSKIP("this kernel has no /proc/thread-self/schedstat");
     QVERIFY2(idle, "could not pin the watchdog's thread or make it SCHED_IDLE");
-    // SCHED_IDLE still gets a sliver of the CPU, so the waits come in pieces (31–52 ms here).
-    QVERIFY2(worstGap >= 25, qPrintable(summary));               // it did wait for its CPU
+    // SCHED_IDLE still gets a sliver of the CPU: a ping waits 10–20 ms for it here.
+    QVERIFY2(worstGap >= 8, qPrintable(summary));                // it did wait for its CPU
     QVERIFY2(worstBlocked * 2 <= worstGap, qPrintable(summary)); // and the wait is not blamed on it
 }
 
