@@ -2,6 +2,7 @@
 // throw-away embedded cluster with a few seeded flagged items, signed in as an administrator,
 // offscreen. Each panel gets a few seconds to load before it is grabbed (a timer chain, no
 // nested event loop). Usage: QT_QPA_PLATFORM=offscreen bw_console_screenshots OUT_DIR
+#include "app/desktopcontexts.h"
 #include "app/runtime.h"
 #include "server/db/database.h"
 #include "server/moderation/adminauthservice.h"
@@ -31,24 +32,6 @@ QString fileNameFor(const QString &title)
     QString name = title.toLower();
     name.replace(QLatin1Char(' '), QLatin1Char('-'));
     return name + QStringLiteral(".png");
-}
-
-ui::ConsoleContext consoleContext(app::Runtime &rt)
-{
-    ui::ConsoleContext c;
-    c.config = &rt.config();
-    c.database = rt.database();
-    c.metrics = &rt.metrics();
-    c.secrets = rt.secrets();
-    c.adminAuth = rt.adminAuth();
-    c.reviews = rt.reviews();
-    c.adminOps = rt.adminOps();
-    c.jobs = rt.jobs();
-    c.guardrails = rt.guardrails();
-    c.verification = rt.verification();
-    c.heartbeat = rt.heartbeat();
-    c.setMaintenance = [&rt](bool on) { rt.setMaintenance(on); };
-    return c;
 }
 
 } // namespace
@@ -99,15 +82,10 @@ int main(int argc, char **argv)
     auto window = std::make_unique<ui::MainWindow>();
     window->resize(1400, 860);
     window->show();
-    ui::OverviewContext overview;
-    overview.database = rt.database();
-    overview.metrics = &rt.metrics();
-    overview.listenAddress = QStringLiteral("127.0.0.1:%1").arg(rt.port());
-    overview.embeddedDatabase = true;
-    overview.databaseDescription = rt.databaseDescription();
-    overview.startedAt = rt.startedAt();
+    ui::OverviewContext overview = app::overviewContext(rt);
+    overview.embeddedDatabase = true; // as on a desktop's own server (this one is a throw-away cluster)
     window->setServerReady(overview);
-    window->setConsoleContext(consoleContext(rt));
+    window->setConsoleContext(app::consoleContext(rt));
     window->signIn(session->caller);
 
     auto *navigation = window->findChild<QListWidget *>(QStringLiteral("navigation"));

@@ -31,6 +31,14 @@
 
 namespace bw::test {
 
+// The calling thread's time on the CPU, in ms (for tests that report what a panel costs).
+inline double threadCpuMs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) * 1000.0 + double(ts.tv_nsec) / 1e6;
+}
+
 // Runs the calling thread's event loop until done() is true (checked every 10 ms) or timeoutMs
 // passed; returns done(). Unlike QTRY_*, it never sleeps outside the event loop.
 inline bool waitUntil(const std::function<bool()> &done, int timeoutMs)
@@ -68,7 +76,7 @@ public:
         const auto tid = long(::syscall(SYS_gettid));
         if (m_schedstat < 0)
             m_schedstat = ::open(QStringLiteral("/proc/self/task/%1/schedstat").arg(tid).toLocal8Bit().constData(), O_RDONLY | O_CLOEXEC);
-        m_measuresRunQueue = runDelayNs() >= 0;
+        m_measuresRunQueue = schedStat().runDelayNs >= 0;
         m_receiver = std::make_unique<QObject>(); // lives in the watched thread
         m_clock.start();
         m_stop = false;
@@ -98,48 +106,37 @@ public:
     }
 
 private:
-    struct Sample {
-        qint64 atNs = 0;
-        qint64 runDelayNs = -1;
+    // The watched thread's time on the CPU and waiting on a run queue (schedstat's first two
+    // fields, ns); runDelayNs -1 when the kernel does not say.
+    struct SchedStat {
         qint64 cpuNs = 0;
+        qint64 runDelayNs = -1;
     };
-
-    // Total time the watched thread waited on a run queue, or -1 when the kernel does not say.
-    qint64 runDelayNs() const
+    SchedStat schedStat() const
     {
         if (m_schedstat < 0)
-            return -1;
+            return {};
         char buf[128];
         const ssize_t n = ::pread(m_schedstat, buf, sizeof buf - 1, 0);
         if (n <= 0)
-            return -1;
+            return {};
         buf[n] = '\0';
         char *end = nullptr;
-        std::strtoull(buf, &end, 10); // time on the CPU
-        return qint64(std::strtoull(end, nullptr, 10));
-    }
-    qint64 cpuNsOfWatched() const // the watched thread's time on the CPU (schedstat, first field)
-    {
-        if (m_schedstat < 0)
-            return 0;
-        char buf[128];
-        const ssize_t n = ::pread(m_schedstat, buf, sizeof buf - 1, 0);
-        if (n <= 0)
-            return 0;
-        buf[n] = '\0';
-        return qint64(std::strtoull(buf, nullptr, 10));
+        const qint64 cpu = qint64(std::strtoull(buf, &end, 10));
+        return {cpu, qint64(std::strtoull(end, nullptr, 10))};
     }
 
     // Watchdog thread: one ping in flight at a time; the watched thread answers with its clock.
     void pingLoop(int intervalMs)
     {
         while (!m_stop) {
-            const Sample sent{m_clock.nsecsElapsed(), runDelayNs(), cpuNsOfWatched()};
+            const qint64 sentNs = m_clock.nsecsElapsed();
+            const SchedStat sent = schedStat();
             {
                 std::lock_guard lock(m_mutex);
                 m_answered = false;
             }
-            QMetaObject::invokeMethod(m_receiver.get(), [this, sent] { answer(sent); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(m_receiver.get(), [this, sentNs, sent] { answer(sentNs, sent); }, Qt::QueuedConnection);
             std::unique_lock lock(m_mutex);
             m_cv.wait(lock, [this] { return m_answered || m_stop; });
             lock.unlock();
@@ -148,18 +145,18 @@ private:
     }
 
     // Watched thread: the ping was handled now.
-    void answer(const Sample &sent)
+    void answer(qint64 sentNs, const SchedStat &sent)
     {
-        const qint64 latencyNs = m_clock.nsecsElapsed() - sent.atNs;
-        const qint64 delayNs = runDelayNs();
-        const qint64 waitedNs = delayNs >= 0 && sent.runDelayNs >= 0 ? delayNs - sent.runDelayNs : 0;
+        const qint64 latencyNs = m_clock.nsecsElapsed() - sentNs;
+        const SchedStat now = schedStat();
+        const qint64 waitedNs = now.runDelayNs >= 0 && sent.runDelayNs >= 0 ? now.runDelayNs - sent.runDelayNs : 0;
         const qint64 blockedNs = std::max<qint64>(0, latencyNs - waitedNs);
         ++m_pings;
         m_worstLatencyNs = std::max(m_worstLatencyNs, latencyNs);
         m_lateTicks += blockedNs >= 25000000;
         if (blockedNs > m_worstBlockedNs) {
             m_worstBlockedNs = blockedNs;
-            m_worstCpuNs = cpuNsOfWatched() - sent.cpuNs; // was it work or waiting?
+            m_worstCpuNs = now.cpuNs - sent.cpuNs; // was it work or waiting?
             if (m_where)
                 m_worstWhere = m_where();
         }

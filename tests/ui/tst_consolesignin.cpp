@@ -2,6 +2,7 @@
 // create the first administrator; a wrong password is explained; signing in adds the panels of the
 // role; the review queue decides an item through the keyboard (the content is published, the
 // audit log has it); sign-out removes the panels and returns to the sign-in page.
+#include "app/desktopcontexts.h"
 #include "app/runtime.h"
 #include "ui/alerts/alertspanel.h"
 #include "ui/common/consolecontext.h"
@@ -47,7 +48,6 @@ private Q_SLOTS:
     void reviewQueueStaysResponsiveWhileTheApiIsUnderLoad();
 
 private:
-    ui::ConsoleContext services();
     void openConsole();
     template <typename T>
     T *child(const char *name) { return m_window->findChild<T *>(QLatin1String(name)); }
@@ -82,26 +82,6 @@ void tst_ConsoleSignIn::cleanupTestCase()
         QVERIFY(m_server->stop());
 }
 
-ui::ConsoleContext tst_ConsoleSignIn::services()
-{
-    // What app/desktop.cpp hands over once the Runtime is ready.
-    app::Runtime &rt = m_server->runtime();
-    ui::ConsoleContext c;
-    c.config = &rt.config();
-    c.database = rt.database();
-    c.metrics = &rt.metrics();
-    c.secrets = rt.secrets();
-    c.adminAuth = rt.adminAuth();
-    c.reviews = rt.reviews();
-    c.adminOps = rt.adminOps();
-    c.jobs = rt.jobs();
-    c.guardrails = rt.guardrails();
-    c.verification = rt.verification();
-    c.heartbeat = rt.heartbeat();
-    c.setMaintenance = [&rt](bool on) { rt.setMaintenance(on); };
-    return c;
-}
-
 void tst_ConsoleSignIn::openConsole()
 {
     m_window = std::make_unique<ui::MainWindow>();
@@ -109,11 +89,8 @@ void tst_ConsoleSignIn::openConsole()
     m_window->show();
     m_window->activateWindow();
     QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
-    ui::OverviewContext overview;
-    overview.database = m_server->runtime().database();
-    overview.metrics = &m_server->runtime().metrics();
-    m_window->setServerReady(overview);
-    m_window->setConsoleContext(services());
+    m_window->setServerReady(app::overviewContext(m_server->runtime())); // what app/desktop.cpp hands over
+    m_window->setConsoleContext(app::consoleContext(m_server->runtime()));
 }
 
 void tst_ConsoleSignIn::firstAdministratorThenReviewThenSignOut()

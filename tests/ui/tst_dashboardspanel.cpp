@@ -19,7 +19,6 @@
 #include <QTest>
 #include <QTimer>
 
-#include <ctime>
 #include <memory>
 
 using bw::ui::DashboardsPanel;
@@ -258,11 +257,7 @@ void tst_DashboardsPanel::liveAtOneHertzCpu()
     });
     traffic.start(100);
     QTest::qWait(1500); // the first rates need two samples
-    const auto cpuMs = [] {
-        timespec ts{};
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts); // the GUI thread: where the panel works
-        return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-    };
+    const auto cpuMs = bw::test::threadCpuMs; // the GUI thread: where the panel works
     const int pointsBefore = panel->chart(QStringLiteral("requestRate"))->pointCount();
     const double cpuBefore = cpuMs();
     QElapsedTimer wall;

@@ -12,21 +12,12 @@
 #include <sched.h>
 
 #include <atomic>
-#include <ctime>
 #include <chrono>
 #include <thread>
 #include <vector>
 
 using bw::test::GuiStallWatchdog;
-
-namespace {
-double threadCpuMs()
-{
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-} // namespace
+using bw::test::threadCpuMs;
 
 class tst_GuiStallWatchdog : public QObject {
     Q_OBJECT
