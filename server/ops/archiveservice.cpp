@@ -166,7 +166,8 @@ void ArchiveService::startInBackground(const Config &config, const db::Connectio
 {
     if (!wanted(config))
         return;
-    QtConcurrent::run([config, superuser] {
+    // Fire and forget: nothing waits for the first base backup (the archive's status reports it).
+    (void)QtConcurrent::run([config, superuser] {
         db::ConnectionSettings s = superuser;
         s.database = QStringLiteral("postgres");
         ArchiveService archive(pathsFor(config), s, config.pgBinDir);

@@ -6,6 +6,7 @@
 #include "server/db/sql.h"
 #include "tests/support/apiserver.h"
 #include "tests/support/httpclient.h"
+#include "tests/support/testdb.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -51,23 +52,10 @@ inline QJsonObject registration(const QString &username, const QJsonArray &speci
     return QJsonObject{{"username", username}, {"framework", framework}, {"specializations", specializations}};
 }
 
-// One statement on the server's database, from the test thread.
+// One statement on the server's database, from the test thread (scalar() comes from testdb.h).
 inline bool sql(db::Database &database, const QString &statement, const QVariantList &binds = {})
 {
-    auto q = db::exec(database.connection(), statement, binds);
-    if (!q)
-        qWarning("%s", qPrintable(q.error().message));
-    return bool(q);
-}
-
-inline QVariant scalar(db::Database &database, const QString &statement, const QVariantList &binds = {})
-{
-    auto q = db::exec(database.connection(), statement, binds);
-    if (!q) {
-        qWarning("%s", qPrintable(q.error().message));
-        return {};
-    }
-    return q->next() ? q->value(0) : QVariant();
+    return execSql(database, statement, binds);
 }
 
 } // namespace bw::test::accounts

@@ -8,6 +8,7 @@
 #include "server/db/sql.h"
 #include "tests/support/apiserver.h"
 #include "tests/support/httpclient.h"
+#include "tests/support/testdb.h"
 
 #include <QDir>
 #include <QFile>
@@ -61,13 +62,7 @@ class tst_Durability : public QObject {
     }
     QVariant scalar(const QString &sql, const QVariantList &binds = {})
     {
-        bw::db::Database db(m_pg.settings(m_server->database()));
-        auto q = bw::db::exec(db.connection(), sql, binds);
-        const QVariant v = q && q->next() ? q->value(0) : QVariant();
-        if (!q)
-            qWarning("%s", qPrintable(q.error().message));
-        db.releaseThisThread();
-        return v;
+        return bw::test::scalar(m_pg.settings(m_server->database()), sql, binds);
     }
 
 private Q_SLOTS:

@@ -371,7 +371,7 @@ private Q_SLOTS:
             }
             db.releaseThisThread();
         });
-        for (const QString base : {QStringLiteral("/api/v1/missions?limit=10"),
+        for (const QString &base : {QStringLiteral("/api/v1/missions?limit=10"),
                                    QStringLiteral("/api/v1/missions?limit=10&lat=37.75&lng=-122.4&radiusKm=50&sort=distance")}) {
             QSet<QString> seen;
             QString cursor;

@@ -3,6 +3,7 @@
 #include "server/db/database.h"
 #include "server/db/sql.h"
 #include "tests/support/pgfixture.h"
+#include "tests/support/testdb.h"
 
 #include <QElapsedTimer>
 #include <QSemaphore>
@@ -15,19 +16,7 @@
 using namespace bw;
 using namespace bw::db;
 
-namespace {
-
-QVariant scalar(QSqlDatabase db, const QString &sql)
-{
-    auto r = exec(db, sql);
-    if (!r) {
-        qWarning() << sql << r.error().message;
-        return {};
-    }
-    return r->next() ? r->value(0) : QVariant();
-}
-
-} // namespace
+using bw::test::scalar;
 
 class tst_Database final : public QObject {
     Q_OBJECT

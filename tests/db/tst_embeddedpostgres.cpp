@@ -4,6 +4,7 @@
 #include "server/db/database.h"
 #include "server/db/embeddedpostgres.h"
 #include "server/db/sql.h"
+#include "tests/support/testdb.h"
 
 #include <QDir>
 #include <QFile>
@@ -69,19 +70,7 @@ EmbeddedPostgresOptions tst_EmbeddedPostgres::options() const
 
 QVariant tst_EmbeddedPostgres::scalar(const ConnectionSettings &s, const QString &sql)
 {
-    Database db(s);
-    QVariant v;
-    {
-        auto r = exec(db.connection(), sql);
-        if (!r) {
-            qWarning() << sql << r.error().message;
-            return {};
-        }
-        if (r->next())
-            v = r->value(0);
-    }
-    db.releaseThisThread();
-    return v;
+    return bw::test::scalar(s, sql);
 }
 
 void tst_EmbeddedPostgres::startBeforePrepareFails()

@@ -8,6 +8,7 @@
 #include "server/domain/problemlistsql.h"
 #include "server/domain/problemservice.h"
 #include "server/domain/sqlliteral.h"
+#include "tests/support/testdb.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -143,12 +144,8 @@ QStringList tst_ProblemService::seed(const QString &agentId, int count, const QS
 
 int tst_ProblemService::scalar(const QString &sql, const QVariantList &binds)
 {
-    auto r = db::exec(m_db->connection(), sql, binds);
-    if (!r) {
-        qWarning("%s", qPrintable(r.error().message));
-        return -1;
-    }
-    return r->next() ? r->value(0).toInt() : -1;
+    const QVariant v = test::scalar(*m_db, sql, binds);
+    return v.isValid() ? v.toInt() : -1;
 }
 
 Page tst_ProblemService::listOrFail(const QMap<QString, QString> &params, const std::optional<Caller> &caller)

@@ -50,7 +50,7 @@ double percentile(std::vector<double> v, double p)
     return v[lo] + (v[hi] - v[lo]) * (rank - double(lo));
 }
 
-int scalar(db::Database &database, const QString &sql) { return test::queryValue(database, sql).toInt(); }
+int scalar(db::Database &database, const QString &sql) { return test::scalar(database, sql).toInt(); }
 } // namespace
 
 int main(int argc, char **argv)

@@ -9,6 +9,7 @@
 #include "server/domain/caller.h"
 #include "server/domain/probleminput.h"
 #include "server/domain/problemservice.h"
+#include "tests/support/testdb.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -17,33 +18,18 @@
 
 namespace bw::test {
 
-inline QVariant queryValue(db::Database &database, const QString &sql, const QVariantList &binds = {})
-{
-    auto q = db::exec(database.connection(), sql, binds);
-    if (!q) {
-        qWarning("%s: %s", qPrintable(sql), qPrintable(q.error().message));
-        return {};
-    }
-    return q->next() ? q->value(0) : QVariant();
-}
-
 inline QJsonObject queryJson(db::Database &database, const QString &sql, const QVariantList &binds = {})
 {
-    return QJsonDocument::fromJson(queryValue(database, sql, binds).toString().toUtf8()).object();
+    return QJsonDocument::fromJson(scalar(database, sql, binds).toString().toUtf8()).object();
 }
 
 // An agent created ageDays ago with `approved` auto-approved evaluations in its history
 // (ageDays ≥ 8 and approved ≥ 3 make it "verified" under the default policy).
 inline QString createAgent(db::Database &database, const QString &username, int ageDays = 0, int approved = 0)
 {
-    const QString id = ids::newUuid();
-    auto q = db::exec(database.connection(), QStringLiteral(
-        "INSERT INTO agents (id, username, framework, api_key_hash, api_key_prefix, created_at)"
-        " VALUES (?::uuid, ?, 'test', 'x', 'bw_test_pref', now() - make_interval(days => ?))"), {id, username, ageDays});
-    if (!q) {
-        qWarning("createAgent: %s", qPrintable(q.error().message));
+    const QString id = seedAgent(database, {username, QStringLiteral("test"), {}, ageDays});
+    if (id.isEmpty())
         return {};
-    }
     for (int i = 0; i < approved; ++i) {
         auto e = db::exec(database.connection(), QStringLiteral(
             "INSERT INTO guardrail_evaluations (content_id, content_type, agent_id, submitted_content, final_decision, completed_at)"
@@ -84,7 +70,7 @@ inline Submitted submitProblem(domain::ProblemService &problems, const QString &
 
 inline bool tableExists(db::Database &database, const QString &table)
 {
-    return queryValue(database, QStringLiteral("SELECT to_regclass(?) IS NOT NULL"), {table}).toBool();
+    return scalar(database, QStringLiteral("SELECT to_regclass(?) IS NOT NULL"), {table}).toBool();
 }
 
 } // namespace bw::test

@@ -63,7 +63,7 @@ private:
     QString fresh(const QString &name) { return test::createAgent(*m_p->db, name, 0, 0); }
     QString status(const QString &contentId, const QString &table = "problems")
     {
-        return test::queryValue(*m_p->db, QStringLiteral("SELECT guardrail_status FROM %1 WHERE id = ?::uuid").arg(table), {contentId}).toString();
+        return test::scalar(*m_p->db, QStringLiteral("SELECT guardrail_status FROM %1 WHERE id = ?::uuid").arg(table), {contentId}).toString();
     }
     QJsonObject evaluationRow(const QString &id)
     {
@@ -71,7 +71,7 @@ private:
     }
     int flaggedRows(const QString &evaluationId)
     {
-        return test::queryValue(*m_p->db, "SELECT count(*) FROM flagged_content WHERE evaluation_id = ?::uuid AND status = 'pending_review'",
+        return test::scalar(*m_p->db, "SELECT count(*) FROM flagged_content WHERE evaluation_id = ?::uuid AND status = 'pending_review'",
                                 {evaluationId}).toInt();
     }
 
@@ -200,7 +200,7 @@ void tst_GuardrailEvaluator::decisions()
     QCOMPARE(row.value("layer_b_result").toObject().value("status").toString(), QStringLiteral("ok"));
     QVERIFY(row.value("evaluation_duration_ms").toInt() >= 0);
     // The content row carries the classifier's score and domain.
-    QCOMPARE(test::queryValue(*m_p->db, "SELECT alignment_domain FROM problems WHERE id = ?::uuid", {s.contentId}).toString(),
+    QCOMPARE(test::scalar(*m_p->db, "SELECT alignment_domain FROM problems WHERE id = ?::uuid", {s.contentId}).toString(),
              QStringLiteral("education_access"));
 }
 
@@ -220,7 +220,7 @@ void tst_GuardrailEvaluator::cacheHits()
     QCOMPARE(row.value("cache_hit").toBool(), true);
     QCOMPARE(row.value("cost_cents").toDouble(), 0.0);
     QCOMPARE(row.value("cache_key").toString(), evaluationRow(first.evaluationId).value("cache_key").toString());
-    QCOMPARE(test::queryValue(*m_p->db, "SELECT hit_count FROM guardrail_cache").toInt(), 1);
+    QCOMPARE(test::scalar(*m_p->db, "SELECT hit_count FROM guardrail_cache").toInt(), 1);
 
     // The cache feeds the decision, not the tier: a new agent's identical text is still flagged.
     const auto third = test::submitProblem(*m_p->problems, fresh("nina"), "Library van", description);
@@ -249,7 +249,7 @@ void tst_GuardrailEvaluator::budgetExhaustion()
     const QString agent = verified("vera");
     const auto a = test::submitProblem(*m_p->problems, agent, "First problem of the day");
     QCOMPARE(m_p->evaluator->evaluate(a.evaluationId)->finalDecision, QStringLiteral("approved"));
-    const double spent = test::queryValue(*m_p->db, "SELECT spent_cents::float8 FROM guardrail_ai_spend").toDouble();
+    const double spent = test::scalar(*m_p->db, "SELECT spent_cents::float8 FROM guardrail_ai_spend").toDouble();
     QVERIFY2(spent >= 1.0, qPrintable(QString::number(spent)));
     QCOMPARE(evaluationRow(a.evaluationId).value("cost_cents").toDouble(), spent);
 
@@ -379,7 +379,7 @@ void tst_GuardrailEvaluator::idempotentAndSuperseded()
 
     // An edit started a newer evaluation: the old one's verdict must not touch the content.
     const auto edited = test::submitProblem(*m_p->problems, agent, "Edited later");
-    QVERIFY(test::queryValue(*m_p->db, "WITH e AS (INSERT INTO guardrail_evaluations (content_id, content_type, agent_id, submitted_content)"
+    QVERIFY(test::scalar(*m_p->db, "WITH e AS (INSERT INTO guardrail_evaluations (content_id, content_type, agent_id, submitted_content)"
                                        " SELECT id, 'problem', reported_by_agent_id, '{}' FROM problems WHERE id = ?::uuid RETURNING id)"
                                        " UPDATE problems SET guardrail_evaluation_id = (SELECT id FROM e) WHERE id = ?::uuid RETURNING 1",
                              {edited.contentId, edited.contentId}).toInt() == 1);
@@ -406,9 +406,9 @@ void tst_GuardrailEvaluator::rescueStranded()
     const QString agent = verified("vera");
     const auto withJob = test::submitProblem(*m_p->problems, agent, "Still has its job");
     const auto lost = test::submitProblem(*m_p->problems, agent, "Its job was discarded");
-    QVERIFY(test::queryValue(*m_p->db, "UPDATE jobs SET state = 'discarded' WHERE payload->>'evaluationId' = ? RETURNING 1",
+    QVERIFY(test::scalar(*m_p->db, "UPDATE jobs SET state = 'discarded' WHERE payload->>'evaluationId' = ? RETURNING 1",
                              {lost.evaluationId}).toInt() == 1);
-    QVERIFY(test::queryValue(*m_p->db, "UPDATE guardrail_evaluations SET created_at = now() - interval '1 hour' RETURNING 1").isValid());
+    QVERIFY(test::scalar(*m_p->db, "UPDATE guardrail_evaluations SET created_at = now() - interval '1 hour' RETURNING 1").isValid());
     const auto rescued = m_p->evaluator->rescueStranded(std::chrono::minutes(10));
     QVERIFY(rescued.ok());
     QCOMPARE(*rescued, 1);
@@ -434,7 +434,7 @@ void tst_GuardrailEvaluator::solutionsAndMissions()
     for (const Case &c : cases) {
         const QString solutionId = ids::newUuid(), evaluationId = ids::newUuid();
         const QString text = "Drill a borehole and train a pump committee of six villagers. " + c.marker;
-        QVERIFY(test::queryValue(*m_p->db, QStringLiteral(
+        QVERIFY(test::scalar(*m_p->db, QStringLiteral(
             "WITH ev AS (INSERT INTO guardrail_evaluations (id, content_id, content_type, agent_id, submitted_content)"
             " VALUES (?::uuid, ?::uuid, 'solution', ?::uuid, jsonb_build_object('approach', ?::text)) RETURNING id)"
             " INSERT INTO solutions (id, problem_id, proposed_by_agent_id, title, description, approach, guardrail_evaluation_id)"
@@ -444,15 +444,15 @@ void tst_GuardrailEvaluator::solutionsAndMissions()
         QVERIFY2(r.ok(), r.ok() ? "" : qPrintable(r.error().message));
         QCOMPARE(r->finalDecision, c.expected);
         QCOMPARE(status(solutionId, "solutions"), c.expected);
-        QVERIFY(test::queryValue(*m_p->db, "SELECT impact_score::float8 FROM solutions WHERE id = ?::uuid", {solutionId}).toDouble() > 0);
+        QVERIFY(test::scalar(*m_p->db, "SELECT impact_score::float8 FROM solutions WHERE id = ?::uuid", {solutionId}).toDouble() > 0);
     }
-    QCOMPARE(test::queryValue(*m_p->db, "SELECT composite_score::float8 FROM solutions WHERE guardrail_status = 'approved'").toDouble(), 75.75);
+    QCOMPARE(test::scalar(*m_p->db, "SELECT composite_score::float8 FROM solutions WHERE guardrail_status = 'approved'").toDouble(), 75.75);
     QVERIFY(m_llm.stats().lastUserMessage.contains("Content type: solution"));
     QVERIFY(m_llm.stats().lastSystemPrompt.contains("solution_scores"));
 
     // Missions are evaluated (and reviewable) the same way.
     const QString missionId = ids::newUuid(), evaluationId = ids::newUuid();
-    QVERIFY(test::queryValue(*m_p->db, QStringLiteral(
+    QVERIFY(test::scalar(*m_p->db, QStringLiteral(
         "WITH ev AS (INSERT INTO guardrail_evaluations (id, content_id, content_type, agent_id, submitted_content)"
         " VALUES (?::uuid, ?::uuid, 'mission', ?::uuid, '{\"title\":\"Photograph the broken pumps [[harm=high]]\"}') RETURNING id)"
         " INSERT INTO missions (id, created_by_agent_id, title, description, domain, estimated_duration_minutes, token_reward,"
@@ -462,7 +462,7 @@ void tst_GuardrailEvaluator::solutionsAndMissions()
     QCOMPARE(m_p->evaluator->evaluate(evaluationId)->finalDecision, QStringLiteral("flagged"));
     QCOMPARE(status(missionId, "missions"), QStringLiteral("flagged"));
     QCOMPARE(flaggedRows(evaluationId), 1);
-    QCOMPARE(test::queryValue(*m_p->db, "SELECT content_type FROM flagged_content WHERE evaluation_id = ?::uuid", {evaluationId}).toString(),
+    QCOMPARE(test::scalar(*m_p->db, "SELECT content_type FROM flagged_content WHERE evaluation_id = ?::uuid", {evaluationId}).toString(),
              QStringLiteral("mission"));
 }
 

@@ -107,8 +107,8 @@ void tst_GuardrailService::settingsPrecedence()
     // Migration defaults yield to the node's configuration, and sync makes the rows show it.
     QCOMPARE((*m_settings->current())->policy.budgetCents, 500);
     QVERIFY(m_settings->syncNodeConfig().ok());
-    QCOMPARE(test::queryValue(*m_db, "SELECT value::text FROM settings WHERE key = 'guardrails/budget_cents'").toString(), QStringLiteral("500"));
-    QCOMPARE(test::queryValue(*m_db, "SELECT updated_by FROM settings WHERE key = 'guardrails/budget_cents'").toString(), QStringLiteral("migration"));
+    QCOMPARE(test::scalar(*m_db, "SELECT value::text FROM settings WHERE key = 'guardrails/budget_cents'").toString(), QStringLiteral("500"));
+    QCOMPARE(test::scalar(*m_db, "SELECT updated_by FROM settings WHERE key = 'guardrails/budget_cents'").toString(), QStringLiteral("migration"));
 
     // An edit in the app wins over the node's configuration and is audited.
     const QString moderator = ids::newUuid();
@@ -152,7 +152,7 @@ void tst_GuardrailService::invalidSettings()
     const Status s = m_settings->update(key, value, "moderator", ids::newUuid());
     QVERIFY(!s.ok());
     QCOMPARE(s.error().kind, ErrorKind::BadRequest);
-    QCOMPARE(test::queryValue(*m_db, "SELECT count(*) FROM audit_log").toInt(), 0);
+    QCOMPARE(test::scalar(*m_db, "SELECT count(*) FROM audit_log").toInt(), 0);
 }
 
 void tst_GuardrailService::thresholdEditChangesDecisions()
@@ -181,7 +181,7 @@ void tst_GuardrailService::patternOverride()
     const auto s = test::submitProblem(*m_problems, agent, "A lottery for the school roof");
     QCOMPARE(m_evaluator->evaluate(s.evaluationId)->finalDecision, QStringLiteral("rejected"));
     // A broken override in the table (written around the validation) falls back to the built-in set.
-    QVERIFY(test::queryValue(*m_db, "UPDATE settings SET value = '{\"format\":9}' WHERE key = 'guardrails/patterns' RETURNING 1").toInt() == 1);
+    QVERIFY(test::scalar(*m_db, "UPDATE settings SET value = '{\"format\":9}' WHERE key = 'guardrails/patterns' RETURNING 1").toInt() == 1);
     QCOMPARE((*m_settings->current())->patternsSource, QStringLiteral("built-in"));
 }
 
@@ -230,8 +230,8 @@ void tst_GuardrailService::submitAndStatus()
     QCOMPARE(submitted->value("status").toString(), QStringLiteral("pending"));
     QCOMPARE(submitted->value("contentId").toString(), problem.contentId);
     QCOMPARE(submitted->value("queuePosition").toInt(), 2); // the problem's own job is ahead
-    QCOMPARE(test::queryValue(*m_db, "SELECT count(*) FROM jobs WHERE payload->>'evaluationId' = ?", {id}).toInt(), 1);
-    QCOMPARE(test::queryValue(*m_db, "SELECT origin FROM guardrail_evaluations WHERE id = ?::uuid", {id}).toString(), QStringLiteral("api"));
+    QCOMPARE(test::scalar(*m_db, "SELECT count(*) FROM jobs WHERE payload->>'evaluationId' = ?", {id}).toInt(), 1);
+    QCOMPARE(test::scalar(*m_db, "SELECT origin FROM guardrail_evaluations WHERE id = ?::uuid", {id}).toString(), QStringLiteral("api"));
 
     const auto pending = m_service->status(vera, id);
     QVERIFY(pending.ok());
@@ -246,9 +246,9 @@ void tst_GuardrailService::submitAndStatus()
     QCOMPARE(r->finalDecision, QStringLiteral("flagged"));
     QVERIFY(!r->contentUpdated);
     QVERIFY(!r->flaggedQueued);
-    QCOMPARE(test::queryValue(*m_db, "SELECT guardrail_status FROM problems WHERE id = ?::uuid", {problem.contentId}).toString(),
+    QCOMPARE(test::scalar(*m_db, "SELECT guardrail_status FROM problems WHERE id = ?::uuid", {problem.contentId}).toString(),
              QStringLiteral("pending"));
-    QCOMPARE(test::queryValue(*m_db, "SELECT count(*) FROM flagged_content").toInt(), 0);
+    QCOMPARE(test::scalar(*m_db, "SELECT count(*) FROM flagged_content").toInt(), 0);
 
     const auto done = m_service->status(vera, id);
     QVERIFY(done.ok());
@@ -281,15 +281,15 @@ void tst_GuardrailService::jobQueueEndToEnd()
     for (int i = 0; i < 3; ++i)
         m_llm.enqueue(FakeLlm::Reply::error(503));
     const auto failing = test::submitProblem(*m_problems, agent, "Provider down for this one");
-    QTRY_COMPARE_WITH_TIMEOUT(test::queryValue(*m_db, "SELECT guardrail_status FROM problems WHERE id = ?::uuid", {failing.contentId}).toString(),
+    QTRY_COMPARE_WITH_TIMEOUT(test::scalar(*m_db, "SELECT guardrail_status FROM problems WHERE id = ?::uuid", {failing.contentId}).toString(),
                               QStringLiteral("flagged"), 20000);
     QCOMPARE(m_llm.stats().requests, 3);
     const QJsonObject job = test::queryJson(*m_db, "SELECT row_to_json(j)::text FROM jobs j WHERE payload->>'evaluationId' = ?",
                                             {failing.evaluationId});
-    QTRY_COMPARE_WITH_TIMEOUT(test::queryValue(*m_db, "SELECT state FROM jobs WHERE payload->>'evaluationId' = ?", {failing.evaluationId}).toString(),
+    QTRY_COMPARE_WITH_TIMEOUT(test::scalar(*m_db, "SELECT state FROM jobs WHERE payload->>'evaluationId' = ?", {failing.evaluationId}).toString(),
                               QStringLiteral("completed"), 5000);
     QCOMPARE(job.value("attempts").toInt(), 3);
-    QVERIFY(test::queryValue(*m_db, "SELECT decision_reason FROM guardrail_evaluations WHERE id = ?::uuid", {failing.evaluationId})
+    QVERIFY(test::scalar(*m_db, "SELECT decision_reason FROM guardrail_evaluations WHERE id = ?::uuid", {failing.evaluationId})
                 .toString().contains("server_error"));
 
     // And the happy path, several at once.
@@ -297,7 +297,7 @@ void tst_GuardrailService::jobQueueEndToEnd()
     for (int i = 0; i < 6; ++i)
         contents << test::submitProblem(*m_problems, agent, QStringLiteral("Queued problem number %1").arg(i)).contentId;
     for (const QString &id : contents)
-        QTRY_COMPARE_WITH_TIMEOUT(test::queryValue(*m_db, "SELECT guardrail_status FROM problems WHERE id = ?::uuid", {id}).toString(),
+        QTRY_COMPARE_WITH_TIMEOUT(test::scalar(*m_db, "SELECT guardrail_status FROM problems WHERE id = ?::uuid", {id}).toString(),
                                   QStringLiteral("approved"), 20000);
     queue.stop(5000);
 }

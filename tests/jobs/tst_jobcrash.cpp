@@ -7,6 +7,7 @@
 #include "server/db/sql.h"
 #include "server/jobs/jobsystem.h"
 #include "tests/support/pgfixture.h"
+#include "tests/support/testdb.h"
 
 #include <QProcess>
 #include <QTest>
@@ -27,23 +28,12 @@ private Q_SLOTS:
     void sigkillMidJobRunsAgainExactlyOnce();
 
 private:
-    QVariant scalar(db::Database &database, const QString &sql);
     test::PgFixture m_pg;
 };
 
 void tst_JobCrash::initTestCase()
 {
     QVERIFY2(m_pg.start(), qPrintable(m_pg.lastError()));
-}
-
-QVariant tst_JobCrash::scalar(db::Database &database, const QString &sql)
-{
-    auto r = db::exec(database.connection(), sql);
-    if (!r) {
-        qWarning() << r.error().message;
-        return {};
-    }
-    return r->next() ? r->value(0) : QVariant();
 }
 
 void tst_JobCrash::sigkillMidJobRunsAgainExactlyOnce()
@@ -83,7 +73,7 @@ void tst_JobCrash::sigkillMidJobRunsAgainExactlyOnce()
     QTest::qWait(3500);
     QVERIFY(!b.isLeader());
     QCOMPARE(bRuns.load(), 0);
-    QCOMPARE(scalar(database, QStringLiteral("SELECT state || '/' || locked_by || '/' || attempts FROM jobs")).toString(),
+    QCOMPARE(test::scalar(database, QStringLiteral("SELECT state || '/' || locked_by || '/' || attempts FROM jobs")).toString(),
              QStringLiteral("running/node-a/1"));
 
     // SIGKILL: no cleanup at all in A.
@@ -94,15 +84,15 @@ void tst_JobCrash::sigkillMidJobRunsAgainExactlyOnce()
     // B takes over leadership (A's session and advisory lock died with it) and, once the lease
     // has expired, rescues the job and runs it.
     QTRY_VERIFY_WITH_TIMEOUT(b.isLeader(), 10000);
-    QTRY_COMPARE_WITH_TIMEOUT(scalar(database, QStringLiteral("SELECT state FROM jobs")).toString(), QStringLiteral("completed"), 15000);
-    QCOMPARE(scalar(database, QStringLiteral("SELECT attempts FROM jobs")).toInt(), 2);
-    QVERIFY(scalar(database, QStringLiteral("SELECT last_error FROM jobs")).toString().contains(QStringLiteral("node-a")));
+    QTRY_COMPARE_WITH_TIMEOUT(test::scalar(database, QStringLiteral("SELECT state FROM jobs")).toString(), QStringLiteral("completed"), 15000);
+    QCOMPARE(test::scalar(database, QStringLiteral("SELECT attempts FROM jobs")).toInt(), 2);
+    QVERIFY(test::scalar(database, QStringLiteral("SELECT last_error FROM jobs")).toString().contains(QStringLiteral("node-a")));
     // Exactly once, and by B; still so a while later.
     QTest::qWait(2500);
     QCOMPARE(bRuns.load(), 1);
-    QCOMPARE(scalar(database, QStringLiteral("SELECT count(*) FROM side_effects")).toInt(), 1);
-    QCOMPARE(scalar(database, QStringLiteral("SELECT node FROM side_effects")).toString(), QStringLiteral("node-b"));
-    QCOMPARE(scalar(database, QStringLiteral("SELECT count(*) FROM jobs")).toInt(), 1);
+    QCOMPARE(test::scalar(database, QStringLiteral("SELECT count(*) FROM side_effects")).toInt(), 1);
+    QCOMPARE(test::scalar(database, QStringLiteral("SELECT node FROM side_effects")).toString(), QStringLiteral("node-b"));
+    QCOMPARE(test::scalar(database, QStringLiteral("SELECT count(*) FROM jobs")).toInt(), 1);
 
     b.stop(5000);
     bDatabase.releaseThisThread();

@@ -7,6 +7,7 @@
 #include "server/db/sql.h"
 #include "server/jobs/jobstore.h"
 #include "tests/support/pgfixture.h"
+#include "tests/support/testdb.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -73,12 +74,7 @@ void tst_JobStore::init()
 
 QVariant tst_JobStore::scalar(const QString &sql)
 {
-    auto r = db::exec(conn(), sql);
-    if (!r) {
-        qWarning() << r.error().message;
-        return {};
-    }
-    return r->next() ? r->value(0) : QVariant();
+    return test::scalar(conn(), sql);
 }
 
 QString tst_JobStore::insertRunning(const QString &queue, int attempts, int maxAttempts, const QString &lockedUntil)

@@ -7,6 +7,7 @@
 #include "server/db/sql.h"
 #include "server/jobs/jobsystem.h"
 #include "tests/support/pgfixture.h"
+#include "tests/support/testdb.h"
 
 #include <QElapsedTimer>
 #include <QTest>
@@ -121,12 +122,7 @@ Node &tst_JobSystem::addNode(const QString &nodeId)
 
 QVariant tst_JobSystem::scalar(const QString &sql)
 {
-    auto r = db::exec(m_db->connection(), sql);
-    if (!r) {
-        qWarning() << r.error().message;
-        return {};
-    }
-    return r->next() ? r->value(0) : QVariant();
+    return test::scalar(*m_db, sql);
 }
 
 QString tst_JobSystem::enqueueJob(const QString &queue, const QString &kind, const QJsonObject &payload, EnqueueOptions o)

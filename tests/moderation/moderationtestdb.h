@@ -7,6 +7,7 @@
 #include "server/db/database.h"
 #include "server/db/sql.h"
 #include "server/moderation/adminauthservice.h"
+#include "tests/support/testdb.h"
 
 #include <QSqlQuery>
 #include <QTest>
@@ -37,15 +38,7 @@ inline bool ensureFlaggedContent(QSqlDatabase db)
 
 inline QString insertAgent(QSqlDatabase db, const QString &username)
 {
-    const QString id = ids::newUuid();
-    auto q = db::exec(db, QStringLiteral("INSERT INTO agents (id, username, framework, api_key_hash, api_key_prefix)"
-                                         " VALUES (?::uuid, ?, 'custom', md5(?), left(md5(?), 12))"),
-                      {id, username, id, id});
-    if (!q) {
-        qWarning("insertAgent: %s", qPrintable(q.error().message));
-        return {};
-    }
-    return id;
+    return seedAgent(db, {username});
 }
 
 struct SeededItem {
@@ -79,16 +72,6 @@ inline SeededItem seedFlaggedProblem(QSqlDatabase db, const QString &agentId, co
         return {};
     }
     return s;
-}
-
-inline QVariant scalar(QSqlDatabase db, const QString &sql, const QVariantList &binds = {})
-{
-    auto q = db::exec(db, sql, binds);
-    if (!q) {
-        qWarning("scalar: %s", qPrintable(q.error().message));
-        return {};
-    }
-    return q->next() ? q->value(0) : QVariant();
 }
 
 inline const QString &testPassword()

@@ -9,6 +9,7 @@
 #include "server/db/database.h"
 #include "server/db/sql.h"
 #include "tests/support/pgfixture.h"
+#include "tests/support/testdb.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -44,13 +45,7 @@ private Q_SLOTS:
 
 private:
     QSqlDatabase db() { return m_database->connection(); }
-    QVariant scalar(const QString &sql, const QVariantList &binds = {})
-    {
-        auto q = bw::db::exec(db(), sql, binds);
-        if (!q || !q->next())
-            return {};
-        return q->value(0);
-    }
+    QVariant scalar(const QString &sql, const QVariantList &binds = {}) { return bw::test::scalar(db(), sql, binds); }
     static AlertRule errorRule()
     {
         return AlertRule{QStringLiteral("HighErrorRate"), QStringLiteral("P1"), QString::fromLatin1(bw::ops::alertinput::kErrorRatio5m),

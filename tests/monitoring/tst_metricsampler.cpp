@@ -9,6 +9,7 @@
 #include "server/db/sql.h"
 #include "server/jobs/jobsystem.h"
 #include "tests/support/pgfixture.h"
+#include "tests/support/testdb.h"
 
 #include <QDir>
 #include <QSqlQuery>
@@ -39,13 +40,7 @@ private Q_SLOTS:
 
 private:
     QSqlDatabase db() { return m_database->connection(); }
-    QVariant scalar(const QString &sql, const QVariantList &binds = {})
-    {
-        auto q = bw::db::exec(db(), sql, binds);
-        if (!q || !q->next())
-            return {};
-        return q->value(0);
-    }
+    QVariant scalar(const QString &sql, const QVariantList &binds = {}) { return bw::test::scalar(db(), sql, binds); }
     double sample(const char *name, const QString &label = {})
     {
         return scalar(QStringLiteral("SELECT value FROM metric_samples WHERE name = ? AND label = ? ORDER BY at DESC LIMIT 1"),

@@ -1,5 +1,7 @@
 #include "tests/ops/opstestutil.h"
 
+#include "tests/support/testdb.h"
+
 #include "server/db/database.h"
 #include "server/db/sql.h"
 
@@ -28,18 +30,8 @@ bool runSql(const db::ConnectionSettings &settings, const QString &sql)
 QString queryValue(const db::ConnectionSettings &settings, const QString &sql)
 {
     db::ConnectionSettings s = settings;
-    s.statementTimeoutMs = 0;
-    db::Database database(s);
-    QString value;
-    {
-        auto r = db::exec(database.connection(), sql);
-        if (r && r->next())
-            value = r->value(0).toString();
-        else if (!r)
-            QWARN(qPrintable(QStringLiteral("SQL failed: %1: %2").arg(sql.left(200), r.error().message)));
-    }
-    database.releaseThisThread();
-    return value;
+    s.statementTimeoutMs = 0; // checksums over whole databases may take long
+    return scalar(s, sql).toString();
 }
 
 QJsonObject fingerprint(const db::ConnectionSettings &settings)

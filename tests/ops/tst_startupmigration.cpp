@@ -7,6 +7,7 @@
 #include "server/db/database.h"
 #include "server/db/sql.h"
 #include "tests/support/apiserver.h"
+#include "tests/support/testdb.h"
 
 #include <QFileInfo>
 #include <QSignalSpy>
@@ -19,16 +20,7 @@ class tst_StartupMigration : public QObject {
     Q_OBJECT
     PgFixture m_pg;
 
-    QVariant scalar(const QString &database, const QString &sql)
-    {
-        bw::db::Database db(m_pg.settings(database));
-        auto q = bw::db::exec(db.connection(), sql);
-        const QVariant v = q && q->next() ? q->value(0) : QVariant();
-        if (!q)
-            qWarning("%s", qPrintable(q.error().message));
-        db.releaseThisThread();
-        return v;
-    }
+    QVariant scalar(const QString &database, const QString &sql) { return bw::test::scalar(m_pg.settings(database), sql); }
 
     // A database with data whose newest migration is pending again, as in the release adding it.
     QString databaseWithPendingMigration(const QString &agent)

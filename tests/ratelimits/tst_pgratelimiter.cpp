@@ -6,6 +6,7 @@
 #include "server/db/sql.h"
 #include "server/http/pgratelimiter.h"
 #include "tests/support/pgfixture.h"
+#include "tests/support/testdb.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -34,12 +35,11 @@ void waitForWindowRoom(int windowSeconds, qint64 needMs)
         QThread::msleep(quint64(leftMs + 50));
 }
 
-qint64 scalar(bw::db::Database &db, const QString &sql)
+// One SQL number; -1 when the statement failed (the warning says why).
+qint64 sqlNumber(bw::db::Database &db, const QString &sql)
 {
-    auto q = bw::db::exec(db.connection(), sql);
-    if (!q || !q->next())
-        return -1;
-    return q->value(0).toLongLong();
+    const QVariant v = bw::test::scalar(db, sql);
+    return v.isValid() ? v.toLongLong() : -1;
 }
 
 } // namespace
@@ -94,7 +94,7 @@ private Q_SLOTS:
             QVERIFY(qAbs(d.resetEpoch - QDateTime::currentSecsSinceEpoch() - d.retryAfter) <= 1);
         }
         // One row per key, however many hits.
-        QCOMPARE(scalar(*m_db, QStringLiteral("SELECT count(*) FROM rate_limit_counters WHERE key = '%1'").arg(key)), 1);
+        QCOMPARE(sqlNumber(*m_db, QStringLiteral("SELECT count(*) FROM rate_limit_counters WHERE key = '%1'").arg(key)), 1);
         QCOMPARE(rl.storeErrors(), quint64(0));
     }
 
@@ -143,7 +143,7 @@ private Q_SLOTS:
         QVERIFY(next.resetEpoch > denied.resetEpoch);
         // A different window length for the same key restarts the count (settings changed).
         QVERIFY(rl.hit(QStringLiteral("test:roll"), 2, 60).allowed);
-        QCOMPARE(scalar(*m_db, QStringLiteral("SELECT window_seconds FROM rate_limit_counters WHERE key = 'test:roll'")), 60);
+        QCOMPARE(sqlNumber(*m_db, QStringLiteral("SELECT window_seconds FROM rate_limit_counters WHERE key = 'test:roll'")), 60);
     }
 
     void deniedKeysAreAnsweredLocally()
@@ -159,7 +159,7 @@ private Q_SLOTS:
         QCOMPARE(metrics.sum(QStringLiteral("rate_limit_denied_total")), 6.0);
         QCOMPARE(metrics.series(QStringLiteral("rate_limit_denied_total")).size(), size_t(2));
         // Answered without a round trip: the stored count stayed at the first refusal.
-        QCOMPARE(scalar(*m_db, QStringLiteral("SELECT count FROM rate_limit_counters WHERE key = 'test:cache'")), 4);
+        QCOMPARE(sqlNumber(*m_db, QStringLiteral("SELECT count FROM rate_limit_counters WHERE key = 'test:cache'")), 4);
         // A raised limit (admin override) is not held back by the cached refusal.
         const RateDecision raised = rl.hit(QStringLiteral("test:cache"), 10, 60);
         QVERIFY(raised.allowed);
@@ -177,7 +177,7 @@ private Q_SLOTS:
         options.sweepInterval = std::chrono::hours(1); // only explicit sweeps here
         PgRateLimiter rl(*m_db, nullptr, options);
         QVERIFY(rl.hit(QStringLiteral("test:live"), 5, 60).allowed); // also runs the first (due) sweep
-        QCOMPARE(scalar(*m_db, QStringLiteral("SELECT count(*) FROM rate_limit_counters WHERE key LIKE 'old:%'")), 2500);
+        QCOMPARE(sqlNumber(*m_db, QStringLiteral("SELECT count(*) FROM rate_limit_counters WHERE key LIKE 'old:%'")), 2500);
         auto deleted = rl.sweep();
         QVERIFY(deleted);
         QCOMPARE(*deleted, 2000);
@@ -187,7 +187,7 @@ private Q_SLOTS:
         deleted = rl.sweep();
         QVERIFY(deleted);
         QCOMPARE(*deleted, 0);
-        QCOMPARE(scalar(*m_db, QStringLiteral("SELECT count(*) FROM rate_limit_counters")), 1);
+        QCOMPARE(sqlNumber(*m_db, QStringLiteral("SELECT count(*) FROM rate_limit_counters")), 1);
     }
 
     void longKeysAreHashed()
@@ -200,7 +200,7 @@ private Q_SLOTS:
         QVERIFY(stored != bw::http::rateLimitStoreKey(longKey + u'y'));
         PgRateLimiter rl(*m_db, nullptr);
         QVERIFY(rl.hit(longKey, 1, 60).allowed);
-        QCOMPARE(scalar(*m_db, QStringLiteral("SELECT count(*) FROM rate_limit_counters WHERE key = '%1'").arg(stored)), 1);
+        QCOMPARE(sqlNumber(*m_db, QStringLiteral("SELECT count(*) FROM rate_limit_counters WHERE key = '%1'").arg(stored)), 1);
         QCOMPARE(rl.storeErrors(), quint64(0));
     }
 
@@ -225,8 +225,8 @@ private Q_SLOTS:
         }
         for (auto &t : threads)
             t.join();
-        QCOMPARE(scalar(*m_db, QStringLiteral("SELECT count(*) FROM rate_limit_counters")), kKeys);
-        QCOMPARE(scalar(*m_db, QStringLiteral("SELECT sum(count) FROM rate_limit_counters")), kThreads * kHits);
+        QCOMPARE(sqlNumber(*m_db, QStringLiteral("SELECT count(*) FROM rate_limit_counters")), kKeys);
+        QCOMPARE(sqlNumber(*m_db, QStringLiteral("SELECT sum(count) FROM rate_limit_counters")), kThreads * kHits);
     }
 
     // Many hits on a few keys: updates are HOT and reuse their page, so the table stays a few pages
@@ -241,7 +241,7 @@ private Q_SLOTS:
         bw::db::Database observer(m_pg.settings(dbName));
         QVERIFY(bw::db::exec(observer.connection(), QStringLiteral("ALTER TABLE rate_limit_counters SET (autovacuum_enabled = off)")));
         const auto stat = [&](const char *column) {
-            return scalar(observer, QStringLiteral("SELECT %1 FROM pg_stat_user_tables WHERE relname = 'rate_limit_counters'")
+            return sqlNumber(observer, QStringLiteral("SELECT %1 FROM pg_stat_user_tables WHERE relname = 'rate_limit_counters'")
                                         .arg(QLatin1StringView(column)));
         };
         const qint64 updBefore = stat("n_tup_upd"), hotBefore = stat("n_tup_hot_upd");
@@ -255,11 +255,11 @@ private Q_SLOTS:
             db.releaseThisThread(); // the backend exits and flushes its statistics
         });
         worker.join();
-        const qint64 tableBytes = scalar(observer, QStringLiteral("SELECT pg_relation_size('rate_limit_counters')"));
-        const qint64 indexBytes = scalar(observer, QStringLiteral("SELECT pg_relation_size('rate_limit_counters_pkey')"));
+        const qint64 tableBytes = sqlNumber(observer, QStringLiteral("SELECT pg_relation_size('rate_limit_counters')"));
+        const qint64 indexBytes = sqlNumber(observer, QStringLiteral("SELECT pg_relation_size('rate_limit_counters_pkey')"));
         qInfo("after %d hits on %d keys: table %lld bytes, index %lld bytes", kHits, kKeys, tableBytes, indexBytes);
-        QCOMPARE(scalar(observer, QStringLiteral("SELECT count(*) FROM rate_limit_counters")), kKeys);
-        QCOMPARE(scalar(observer, QStringLiteral("SELECT sum(count) FROM rate_limit_counters")), kHits);
+        QCOMPARE(sqlNumber(observer, QStringLiteral("SELECT count(*) FROM rate_limit_counters")), kKeys);
+        QCOMPARE(sqlNumber(observer, QStringLiteral("SELECT sum(count) FROM rate_limit_counters")), kHits);
         // A row per request would need ~12,000 tuples (≥ 90 pages at fillfactor 50).
         QVERIFY2(tableBytes <= 8 * 8192, qPrintable(QString::number(tableBytes)));
         QVERIFY2(indexBytes <= 4 * 8192, qPrintable(QString::number(indexBytes)));
@@ -342,7 +342,7 @@ private Q_SLOTS:
         QThread::msleep(350);
         QVERIFY(rl.hit(QStringLiteral("flaky:key"), 5, 60).allowed);
         QVERIFY(!rl.usingFallback());
-        QCOMPARE(scalar(*m_db, QStringLiteral("SELECT count(*) FROM rate_limit_counters WHERE key = 'flaky:key'")), 1);
+        QCOMPARE(sqlNumber(*m_db, QStringLiteral("SELECT count(*) FROM rate_limit_counters WHERE key = 'flaky:key'")), 1);
         QCOMPARE(rl.storeErrors(), quint64(1));
     }
 };

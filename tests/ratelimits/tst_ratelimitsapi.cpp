@@ -295,7 +295,7 @@ private Q_SLOTS:
             QVERIFY2(hasRateHeaders(r, &why), qPrintable(QString::fromLatin1(c.method + ' ' + c.target) + u' ' + why));
         }
         // Exempt: probes and metrics carry no rate-limit headers and are never refused.
-        for (const QByteArray target : {QByteArray("/health"), QByteArray("/ready"), QByteArray("/metrics")}) {
+        for (const QByteArray &target : {QByteArray("/health"), QByteArray("/ready"), QByteArray("/metrics")}) {
             const HttpReply r = httpRequest(m_server->port(), "GET", target);
             QCOMPARE(r.status, 200);
             QVERIFY(r.header("x-ratelimit-limit").isEmpty());
