@@ -7,7 +7,7 @@
 #include "server/core/logging.h"
 #include "server/db/database.h"
 #include "server/db/migrator.h"
-#include "server/domain/heartbeatsigner.h"
+#include "server/domain/accounts/heartbeatsigner.h"
 #include "server/moderation/adminauthservice.h"
 #include "server/moderation/passwordhash.h"
 

@@ -11,19 +11,19 @@
 #include "server/db/embeddedpostgres.h"
 #include "server/db/migrator.h"
 #include "server/ops/archiveservice.h"
-#include "server/ops/alertengine.h"
-#include "server/ops/alertnotifier.h"
-#include "server/ops/metricjobs.h"
-#include "server/ops/metricsampler.h"
+#include "server/monitoring/alertengine.h"
+#include "server/monitoring/alertnotifier.h"
+#include "server/monitoring/metricjobs.h"
+#include "server/monitoring/metricsampler.h"
 #include "server/ops/opsjobs.h"
-#include "server/domain/agentservice.h"
-#include "server/domain/agentprofileservice.h"
-#include "server/domain/heartbeatservice.h"
-#include "server/domain/heartbeatsigner.h"
-#include "server/domain/mailer/smtpmailer.h"
-#include "server/domain/verificationservice.h"
-#include "server/domain/contentservices.h"
-#include "server/domain/problemservice.h"
+#include "server/domain/accounts/agentservice.h"
+#include "server/domain/accounts/agentprofileservice.h"
+#include "server/domain/accounts/heartbeatservice.h"
+#include "server/domain/accounts/heartbeatsigner.h"
+#include "server/domain/mail/smtpmailer.h"
+#include "server/domain/accounts/verificationservice.h"
+#include "app/contentservices.h"
+#include "server/domain/content/problemservice.h"
 #include "server/http/controllers/agentscontroller.h"
 #include "server/http/controllers/heartbeatcontroller.h"
 #include "server/http/controllers/skillscontroller.h"
@@ -519,18 +519,18 @@ void Runtime::registerScheduledOperations()
 
     // Dashboards' history and the seed's alert rules: every node samples its own series; the
     // leader's metrics-rollup job records the cluster series, prunes and evaluates the alerts.
-    m_sampler = std::make_unique<ops::MetricSampler>(
-        *m_database, m_metrics, ops::MetricSampler::Options{.nodeId = m_jobs->nodeId(), .diskPath = m_config.dataDir});
+    m_sampler = std::make_unique<monitoring::MetricSampler>(
+        *m_database, m_metrics, monitoring::MetricSampler::Options{.nodeId = m_jobs->nodeId(), .diskPath = m_config.dataDir});
     auto alertMailer = m_config.alerts.emailTo.isEmpty() ? Result<std::unique_ptr<domain::Mailer>>(std::unique_ptr<domain::Mailer>())
                                                          : makeMailer();
     if (!alertMailer)
         qCWarning(lcApp).noquote() << "alert e-mail disabled:" << alertMailer.error().message;
-    m_alertNotifier = std::make_unique<ops::AlertNotifier>(
-        m_database.get(), ops::AlertNotifier::Options{.webhookUrl = m_config.alerts.webhookUrl, .emailTo = m_config.alerts.emailTo},
+    m_alertNotifier = std::make_unique<monitoring::AlertNotifier>(
+        m_database.get(), monitoring::AlertNotifier::Options{.webhookUrl = m_config.alerts.webhookUrl, .emailTo = m_config.alerts.emailTo},
         alertMailer ? std::move(*alertMailer) : nullptr);
-    m_alerts = std::make_unique<ops::AlertEngine>(ops::AlertEngine::Options{.healthUrls = m_config.alerts.healthUrls},
+    m_alerts = std::make_unique<monitoring::AlertEngine>(monitoring::AlertEngine::Options{.healthUrls = m_config.alerts.healthUrls},
                                                   m_alertNotifier.get());
-    ops::registerMetricJobs(*m_jobs, *m_database, *m_sampler, m_alerts.get());
+    monitoring::registerMetricJobs(*m_jobs, *m_database, *m_sampler, m_alerts.get());
 
     const QString maintenance = QString::fromLatin1(jobs::JobSystem::kMaintenanceQueue);
     m_jobs->addSchedule(QStringLiteral("missions-expire"), QStringLiteral("0 2 * * *"), maintenance, QStringLiteral("expire-missions"));

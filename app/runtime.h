@@ -132,9 +132,9 @@ private:
     // Before m_jobs: its handlers use the evaluator, so it must be destroyed after the job system.
     std::unique_ptr<guardrails::GuardrailStack> m_guardrails;
     std::unique_ptr<ops::OpsJobs> m_opsJobs;  // scheduled backups/drills; used by m_jobs' handlers
-    std::unique_ptr<ops::MetricSampler> m_sampler;       // dashboards' history (metric_samples)
-    std::unique_ptr<ops::AlertNotifier> m_alertNotifier; // webhook / e-mail, own thread
-    std::unique_ptr<ops::AlertEngine> m_alerts;          // the seed's rules, run by metrics-rollup
+    std::unique_ptr<monitoring::MetricSampler> m_sampler;       // dashboards' history (metric_samples)
+    std::unique_ptr<monitoring::AlertNotifier> m_alertNotifier; // webhook / e-mail, own thread
+    std::unique_ptr<monitoring::AlertEngine> m_alerts;          // the seed's rules, run by metrics-rollup
     std::unique_ptr<jobs::JobSystem> m_jobs; // created in the main thread once the database is up
     std::unique_ptr<domain::AgentService> m_agents;
     std::unique_ptr<domain::ProblemService> m_problems;

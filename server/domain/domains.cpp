@@ -1,4 +1,4 @@
-#include "domains.h"
+#include "server/domain/domains.h"
 
 namespace bw::domain {
 

@@ -1,4 +1,4 @@
-#include "fieldreader.h"
+#include "server/domain/fieldreader.h"
 
 #include <QUrl>
 

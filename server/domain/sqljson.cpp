@@ -1,4 +1,4 @@
-#include "sqljson.h"
+#include "server/domain/sqljson.h"
 
 #include <QStringList>
 

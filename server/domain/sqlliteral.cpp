@@ -1,4 +1,4 @@
-#include "sqlliteral.h"
+#include "server/domain/sqlliteral.h"
 
 #include "server/db/sql.h"
 

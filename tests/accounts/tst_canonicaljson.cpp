@@ -1,6 +1,6 @@
 // Canonical JSON for heartbeat signatures: recursively sorted keys, compact, JSON.stringify's
 // number and string forms. Expected texts are written by hand (what JSON.stringify would print).
-#include "server/domain/canonicaljson.h"
+#include "server/domain/accounts/canonicaljson.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

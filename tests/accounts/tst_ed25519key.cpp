@@ -1,6 +1,6 @@
 // Ed25519 keys (libsodium) checked against OpenSSL as an independent implementation: the same
 // seed gives the same SPKI public key, and our signatures verify with `openssl pkeyutl`.
-#include "server/domain/ed25519key.h"
+#include "server/domain/accounts/ed25519key.h"
 
 #include <QFile>
 #include <QProcess>

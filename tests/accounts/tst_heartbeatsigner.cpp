@@ -5,8 +5,8 @@
 #include "server/core/secretstore.h"
 #include "server/db/database.h"
 #include "server/db/sql.h"
-#include "server/domain/ed25519key.h"
-#include "server/domain/heartbeatsigner.h"
+#include "server/domain/accounts/ed25519key.h"
+#include "server/domain/accounts/heartbeatsigner.h"
 #include "tests/support/pgfixture.h"
 
 #include <QJsonDocument>

@@ -1,6 +1,6 @@
 // SmtpMailer against a real local SMTP server (tests/support/smtpserver): STARTTLS with a
 // throw-away certificate, AUTH PLAIN and LOGIN, refusals, timeouts, cancellation, dot-stuffing.
-#include "server/domain/mailer/smtpmailer.h"
+#include "server/domain/mail/smtpmailer.h"
 #include "tests/support/smtpserver.h"
 
 #include <QElapsedTimer>

@@ -1,10 +1,10 @@
 // Validation of the content inputs and list parameters, and the keyset SQL builder (no database).
-#include "server/domain/debateinput.h"
-#include "server/domain/keysetlist.h"
-#include "server/domain/missioninput.h"
-#include "server/domain/missionmarket.h"
-#include "server/domain/problempatch.h"
-#include "server/domain/solutioninput.h"
+#include "server/domain/content/debateinput.h"
+#include "server/domain/content/keysetlist.h"
+#include "server/domain/missions/missioninput.h"
+#include "server/domain/missions/missionmarket.h"
+#include "server/domain/content/problempatch.h"
+#include "server/domain/content/solutioninput.h"
 #include "server/domain/sqlliteral.h"
 
 #include <QJsonArray>

@@ -4,9 +4,9 @@
 // survives pg_dump/pg_restore (the expression-index gotcha of platform.md).
 #include "server/db/database.h"
 #include "server/db/sql.h"
-#include "server/domain/keysetlist.h"
-#include "server/domain/missionmarket.h"
-#include "server/domain/problemservice.h"
+#include "server/domain/content/keysetlist.h"
+#include "server/domain/missions/missionmarket.h"
+#include "server/domain/content/problemservice.h"
 #include "server/domain/sqlliteral.h"
 #include "tests/support/pgfixture.h"
 

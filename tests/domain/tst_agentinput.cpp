@@ -1,6 +1,6 @@
 // Registration validation (api.md §5): every rule, table-driven. Pure; runs on the test thread.
 
-#include "server/domain/agentinput.h"
+#include "server/domain/accounts/agentinput.h"
 #include "server/domain/domains.h"
 
 #include <QJsonArray>

@@ -5,7 +5,7 @@
 
 #include "server/core/apikey.h"
 #include "server/core/ids.h"
-#include "server/domain/agentservice.h"
+#include "server/domain/accounts/agentservice.h"
 
 #include <QJsonArray>
 #include <QRegularExpression>

@@ -1,6 +1,6 @@
 // Problem report validation (api.md §7): each field family, all errors collected. Pure; test thread.
 
-#include "server/domain/probleminput.h"
+#include "server/domain/content/probleminput.h"
 
 #include <QJsonDocument>
 #include <QTest>

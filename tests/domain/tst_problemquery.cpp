@@ -1,6 +1,6 @@
 // GET /problems query-string validation. Pure; test thread.
 
-#include "server/domain/problemquery.h"
+#include "server/domain/content/problemquery.h"
 
 #include <QTest>
 

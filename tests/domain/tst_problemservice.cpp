@@ -4,9 +4,9 @@
 #include "domaintestdb.h"
 
 #include "server/core/ids.h"
-#include "server/domain/agentservice.h"
-#include "server/domain/problemlistsql.h"
-#include "server/domain/problemservice.h"
+#include "server/domain/accounts/agentservice.h"
+#include "server/domain/content/problemlistsql.h"
+#include "server/domain/content/problemservice.h"
 #include "server/domain/sqlliteral.h"
 #include "tests/support/testdb.h"
 

@@ -5,9 +5,9 @@
 // Built with -fsanitize=fuzzer under clang (BW_BUILD_FUZZERS=ON), else with replay_main.cpp.
 
 #include "server/core/cursor.h"
-#include "server/domain/agentinput.h"
-#include "server/domain/probleminput.h"
-#include "server/domain/problemquery.h"
+#include "server/domain/accounts/agentinput.h"
+#include "server/domain/content/probleminput.h"
+#include "server/domain/content/problemquery.h"
 #include "server/domain/sqlliteral.h"
 #include "server/http/json.h"
 #include "server/http/pipeline.h"

@@ -7,8 +7,8 @@
 #include "server/db/database.h"
 #include "server/db/sql.h"
 #include "server/domain/caller.h"
-#include "server/domain/probleminput.h"
-#include "server/domain/problemservice.h"
+#include "server/domain/content/probleminput.h"
+#include "server/domain/content/problemservice.h"
 #include "tests/support/testdb.h"
 
 #include <QJsonDocument>

@@ -2,8 +2,8 @@
 // (pending → firing → resolved, pending that clears, rules without `for`), acknowledge, inputs
 // from samples and live SQL, health probes and the Slack-compatible webhook delivered to a real
 // local HTTP server.
-#include "server/ops/alertengine.h"
-#include "server/ops/alertnotifier.h"
+#include "server/monitoring/alertengine.h"
+#include "server/monitoring/alertnotifier.h"
 
 #include "localhttpserver.h"
 #include "server/db/database.h"
@@ -18,11 +18,11 @@
 
 #include <memory>
 
-using bw::ops::AlertEngine;
-using bw::ops::AlertEvent;
-using bw::ops::AlertInputs;
-using bw::ops::AlertRule;
-using bw::ops::AlertTransition;
+using bw::monitoring::AlertEngine;
+using bw::monitoring::AlertEvent;
+using bw::monitoring::AlertInputs;
+using bw::monitoring::AlertRule;
+using bw::monitoring::AlertTransition;
 using namespace std::chrono_literals;
 
 class tst_AlertEngine final : public QObject {
@@ -48,10 +48,10 @@ private:
     QVariant scalar(const QString &sql, const QVariantList &binds = {}) { return bw::test::scalar(db(), sql, binds); }
     static AlertRule errorRule()
     {
-        return AlertRule{QStringLiteral("HighErrorRate"), QStringLiteral("P1"), QString::fromLatin1(bw::ops::alertinput::kErrorRatio5m),
+        return AlertRule{QStringLiteral("HighErrorRate"), QStringLiteral("P1"), QString::fromLatin1(bw::monitoring::alertinput::kErrorRatio5m),
                          0.10, 3min, QStringLiteral("5xx error rate exceeds 10%")};
     }
-    static AlertInputs ratio(double v) { return {{QString::fromLatin1(bw::ops::alertinput::kErrorRatio5m), v}}; }
+    static AlertInputs ratio(double v) { return {{QString::fromLatin1(bw::monitoring::alertinput::kErrorRatio5m), v}}; }
 
     bw::test::PgFixture m_pg;
     std::unique_ptr<bw::db::Database> m_database;
@@ -177,8 +177,8 @@ void tst_AlertEngine::missingInputIsNoData()
 void tst_AlertEngine::ruleWithoutForFiresAtOnce()
 {
     AlertEngine engine({});
-    auto t = engine.apply(db(), {{QString::fromLatin1(bw::ops::alertinput::kBackupAgeHours), 30.0},
-                                 {QString::fromLatin1(bw::ops::alertinput::kRestoreDrillFailed), 0.0}}, m_t0);
+    auto t = engine.apply(db(), {{QString::fromLatin1(bw::monitoring::alertinput::kBackupAgeHours), 30.0},
+                                 {QString::fromLatin1(bw::monitoring::alertinput::kRestoreDrillFailed), 0.0}}, m_t0);
     QVERIFY(t);
     QCOMPARE(int(t->size()), 1);
     QCOMPARE(t->at(0).kind, AlertTransition::Firing);
@@ -189,7 +189,7 @@ void tst_AlertEngine::ruleWithoutForFiresAtOnce()
 void tst_AlertEngine::acknowledge()
 {
     AlertEngine engine({});
-    auto t = engine.apply(db(), {{QString::fromLatin1(bw::ops::alertinput::kRestoreDrillFailed), 1.0}}, m_t0);
+    auto t = engine.apply(db(), {{QString::fromLatin1(bw::monitoring::alertinput::kRestoreDrillFailed), 1.0}}, m_t0);
     QVERIFY(t);
     const qint64 id = t->at(0).event.id;
     QVERIFY(AlertEngine::acknowledge(db(), id, QStringLiteral("ana")));
@@ -218,7 +218,7 @@ void tst_AlertEngine::inputsFromSamplesAndSql()
     AlertEngine engine({});
     auto in = engine.gatherInputs(db());
     QVERIFY2(in.ok(), in.ok() ? "" : qPrintable(in.error().message));
-    using namespace bw::ops::alertinput;
+    using namespace bw::monitoring::alertinput;
     QCOMPARE(in->at(QString::fromLatin1(kErrorRatio5m)), 0.2);  // 2 of 10 req/s over both nodes
     QCOMPARE(in->at(QString::fromLatin1(kLatencyP95)), 0.7);    // the worse node
     QCOMPARE(in->at(QString::fromLatin1(kDiskUsedRatio)), 0.5);
@@ -253,14 +253,14 @@ void tst_AlertEngine::healthProbe()
     AlertEngine engine({.healthUrls = {url}});
     auto in = engine.gatherInputs(db());
     QVERIFY(in);
-    QCOMPARE(in->at(QString::fromLatin1(bw::ops::alertinput::kApiDown)), 1.0); // 503 = down
+    QCOMPARE(in->at(QString::fromLatin1(bw::monitoring::alertinput::kApiDown)), 1.0); // 503 = down
 }
 
 void tst_AlertEngine::webhookDelivered()
 {
     bw::test::LocalHttpServer hook;
     QVERIFY(hook.startServing());
-    bw::ops::AlertNotifier notifier(m_database.get(), {.webhookUrl = QStringLiteral("http://127.0.0.1:%1/services/T000/B000").arg(hook.port())});
+    bw::monitoring::AlertNotifier notifier(m_database.get(), {.webhookUrl = QStringLiteral("http://127.0.0.1:%1/services/T000/B000").arg(hook.port())});
     QVERIFY(notifier.enabled());
     AlertEngine engine({}, &notifier);
     engine.setRules({errorRule()});
@@ -292,9 +292,9 @@ void tst_AlertEngine::webhookFailureIsRecorded()
     bw::test::LocalHttpServer hook;
     QVERIFY(hook.startServing());
     hook.setStatus(500);
-    bw::ops::AlertNotifier notifier(m_database.get(), {.webhookUrl = QStringLiteral("http://127.0.0.1:%1/h").arg(hook.port())});
+    bw::monitoring::AlertNotifier notifier(m_database.get(), {.webhookUrl = QStringLiteral("http://127.0.0.1:%1/h").arg(hook.port())});
     AlertEngine engine({}, &notifier);
-    auto t = engine.apply(db(), {{QString::fromLatin1(bw::ops::alertinput::kRestoreDrillFailed), 1.0}}, m_t0);
+    auto t = engine.apply(db(), {{QString::fromLatin1(bw::monitoring::alertinput::kRestoreDrillFailed), 1.0}}, m_t0);
     QVERIFY(t);
     QTRY_COMPARE_WITH_TIMEOUT(notifier.failed(), 1, 10000);
     const QJsonObject entry = QJsonDocument::fromJson(

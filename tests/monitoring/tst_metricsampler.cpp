@@ -1,8 +1,8 @@
 // MetricSampler against a real PostgreSQL: node series from the registry, cluster series from SQL,
 // 30-day pruning, downsampled history combined over nodes, the node thread, and the roll-up job
 // run by a real JobSystem.
-#include "server/ops/metricjobs.h"
-#include "server/ops/metricsampler.h"
+#include "server/monitoring/metricjobs.h"
+#include "server/monitoring/metricsampler.h"
 
 #include "server/core/metrics.h"
 #include "server/db/database.h"
@@ -17,11 +17,11 @@
 
 #include <memory>
 
-using bw::ops::MetricSampler;
+using bw::monitoring::MetricSampler;
 
 // QVERIFY for a Result/Status that prints the error.
 #define VERIFY_OK(expr) do { const auto r_ = (expr); QVERIFY2(r_.ok(), r_.ok() ? "" : qPrintable(r_.error().message)); } while (0)
-namespace series = bw::ops::series;
+namespace series = bw::monitoring::series;
 
 class tst_MetricSampler final : public QObject {
     Q_OBJECT
@@ -204,7 +204,7 @@ void tst_MetricSampler::slowQueriesNeedTheExtension()
     QVERIFY(bw::db::exec(db(), QStringLiteral("SELECT pg_sleep(0.12)")).ok());
     auto slow = MetricSampler::slowQueries(db(), 100);
     QVERIFY2(slow.ok(), slow.ok() ? "" : qPrintable(slow.error().message));
-    QVERIFY(std::any_of(slow->begin(), slow->end(), [](const bw::ops::SlowQuery &q) {
+    QVERIFY(std::any_of(slow->begin(), slow->end(), [](const bw::monitoring::SlowQuery &q) {
         return q.query.contains(QStringLiteral("pg_sleep")) && q.meanMs >= 100 && q.calls == 1;
     }));
     MetricSampler sampler(*m_database, *m_metrics, {.nodeId = QStringLiteral("n")});
@@ -228,7 +228,7 @@ void tst_MetricSampler::rollUpRunsAsAJob()
     bw::db::Database nodeDatabase(m_database->settings());
     bw::jobs::JobSystem jobs(nodeDatabase, *m_metrics, QStringLiteral("node-j"));
     MetricSampler sampler(nodeDatabase, *m_metrics, {.nodeId = QStringLiteral("node-j")});
-    bw::ops::registerMetricJobs(jobs, nodeDatabase, sampler, nullptr);
+    bw::monitoring::registerMetricJobs(jobs, nodeDatabase, sampler, nullptr);
     jobs.setPollInterval(100);
     QVERIFY(jobs.start());
     // The cron fires on the minute; enqueue the same job now instead of waiting for it.

@@ -1,11 +1,11 @@
 // NodeMetricsSnapshot / NodeRates: rates, 5xx ratio and latency quantiles between two copies of
 // the registry, per-route rows, counter resets.
-#include "server/ops/nodemetrics.h"
+#include "server/monitoring/nodemetrics.h"
 
 #include <QTest>
 
-using bw::ops::NodeMetricsSnapshot;
-using bw::ops::NodeRates;
+using bw::monitoring::NodeMetricsSnapshot;
+using bw::monitoring::NodeRates;
 
 class tst_NodeMetrics final : public QObject {
     Q_OBJECT
@@ -80,9 +80,9 @@ void tst_NodeMetrics::quantilesOfTheIntervalOnly()
     for (int i = 0; i < 100; ++i)
         request(m, QStringLiteral("/a"), QStringLiteral("200"), 0.004);
     const auto after = NodeMetricsSnapshot::capture(m);
-    const double v = bw::ops::quantileBetween(before.latency, after.latency, q);
+    const double v = bw::monitoring::quantileBetween(before.latency, after.latency, q);
     QVERIFY2(v >= low && v <= high, qPrintable(QString::number(v)));
-    QCOMPARE(bw::ops::quantileBetween(after.latency, after.latency, q), 0.0); // nothing observed
+    QCOMPARE(bw::monitoring::quantileBetween(after.latency, after.latency, q), 0.0); // nothing observed
 }
 
 void tst_NodeMetrics::resetCountsFromZero()
@@ -101,19 +101,19 @@ void tst_NodeMetrics::combiningRule_data()
 {
     QTest::addColumn<QString>("name");
     QTest::addColumn<bool>("byMax");
-    QTest::newRow("rate") << QString::fromLatin1(bw::ops::series::kRequestRate) << false;
-    QTest::newRow("p95") << QString::fromLatin1(bw::ops::series::kLatencyP95) << true;
-    QTest::newRow("guardrail p95") << QString::fromLatin1(bw::ops::series::kGuardrailP95) << true;
-    QTest::newRow("connections") << QString::fromLatin1(bw::ops::series::kActiveConnections) << false;
-    QTest::newRow("ratio") << QString::fromLatin1(bw::ops::series::kDbCacheHitRatio) << true;
-    QTest::newRow("queue depth") << QString::fromLatin1(bw::ops::series::kQueueDepth) << false;
+    QTest::newRow("rate") << QString::fromLatin1(bw::monitoring::series::kRequestRate) << false;
+    QTest::newRow("p95") << QString::fromLatin1(bw::monitoring::series::kLatencyP95) << true;
+    QTest::newRow("guardrail p95") << QString::fromLatin1(bw::monitoring::series::kGuardrailP95) << true;
+    QTest::newRow("connections") << QString::fromLatin1(bw::monitoring::series::kActiveConnections) << false;
+    QTest::newRow("ratio") << QString::fromLatin1(bw::monitoring::series::kDbCacheHitRatio) << true;
+    QTest::newRow("queue depth") << QString::fromLatin1(bw::monitoring::series::kQueueDepth) << false;
 }
 
 void tst_NodeMetrics::combiningRule()
 {
     QFETCH(QString, name);
     QFETCH(bool, byMax);
-    QCOMPARE(bw::ops::series::combinesByMax(name), byMax);
+    QCOMPARE(bw::monitoring::series::combinesByMax(name), byMax);
 }
 
 QTEST_GUILESS_MAIN(tst_NodeMetrics)

@@ -4,9 +4,9 @@
 #include "ui/agents/agentlistmodel.h"
 #include "ui/agents/agentspanel.h"
 
-#include "server/domain/agentservice.h"
-#include "server/domain/mailer/mailer.h"
-#include "server/domain/verificationservice.h"
+#include "server/domain/accounts/agentservice.h"
+#include "server/domain/mail/mailer.h"
+#include "server/domain/accounts/verificationservice.h"
 #include "server/moderation/adminopsservice.h"
 #include "tests/ui/consoletestdb.h"
 

@@ -7,7 +7,7 @@
 
 #include "server/db/database.h"
 #include "server/db/sql.h"
-#include "server/ops/alertengine.h"
+#include "server/monitoring/alertengine.h"
 #include "tests/support/pgfixture.h"
 
 #include <QAbstractItemModelTester>
@@ -57,13 +57,13 @@ void tst_AlertsPanel::model()
 {
     AlertModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    bw::ops::AlertEvent firing;
+    bw::monitoring::AlertEvent firing;
     firing.id = 7;
     firing.rule = QStringLiteral("HighErrorRate");
     firing.state = QStringLiteral("firing");
     firing.severity = QStringLiteral("P1");
     firing.pendingSince = firing.firedAt = QDateTime::currentDateTimeUtc();
-    bw::ops::AlertEvent resolved = firing;
+    bw::monitoring::AlertEvent resolved = firing;
     resolved.id = 6;
     resolved.state = QStringLiteral("resolved");
     resolved.acknowledgedBy = QStringLiteral("Ana");
@@ -80,10 +80,10 @@ void tst_AlertsPanel::model()
 
 void tst_AlertsPanel::showsCurrentAndHistoryAndAcknowledges()
 {
-    bw::ops::AlertEngine engine({});
+    bw::monitoring::AlertEngine engine({});
     const QDateTime t0 = QDateTime::currentDateTimeUtc().addSecs(-600);
     auto db = m_database->connection();
-    using namespace bw::ops::alertinput;
+    using namespace bw::monitoring::alertinput;
     // An old resolved episode, one firing (drill), one pending (error ratio, waiting 3 minutes).
     QVERIFY(engine.apply(db, {{QString::fromLatin1(kBackupAgeHours), 40.0}}, t0));
     QVERIFY(engine.apply(db, {}, t0.addSecs(60)));
@@ -106,7 +106,7 @@ void tst_AlertsPanel::showsCurrentAndHistoryAndAcknowledges()
     QTRY_COMPARE(raised.count(), 1); // only the firing one, once however often we poll
     QTest::qWait(300);
     QCOMPARE(raised.count(), 1);
-    QCOMPARE(raised.at(0).at(0).value<bw::ops::AlertEvent>().rule, QStringLiteral("RestoreDrillFailed"));
+    QCOMPARE(raised.at(0).at(0).value<bw::monitoring::AlertEvent>().rule, QStringLiteral("RestoreDrillFailed"));
 
     QVERIFY(!panel.acknowledgeButton()->isEnabled()); // nothing selected
     panel.currentView()->selectRow(0);
@@ -122,7 +122,7 @@ void tst_AlertsPanel::showsCurrentAndHistoryAndAcknowledges()
     QVERIFY(engine.apply(db, {{QString::fromLatin1(kRestoreDrillFailed), 1.0}, {QString::fromLatin1(kErrorRatio5m), 0.5}},
                          t0.addSecs(400)));
     QTRY_COMPARE(raised.count(), 2);
-    QCOMPARE(raised.at(1).at(0).value<bw::ops::AlertEvent>().rule, QStringLiteral("HighErrorRate"));
+    QCOMPARE(raised.at(1).at(0).value<bw::monitoring::AlertEvent>().rule, QStringLiteral("HighErrorRate"));
 }
 
 QTEST_MAIN(tst_AlertsPanel)

@@ -1,6 +1,6 @@
 #include "ui/agents/agentspanel.h"
 
-#include "server/domain/verificationservice.h"
+#include "server/domain/accounts/verificationservice.h"
 #include "server/moderation/adminopsservice.h"
 #include "ui/agents/agentlistmodel.h"
 #include "ui/common/dbworker.h"

@@ -6,7 +6,7 @@
 
 namespace bw::ui {
 
-void AlertModel::setEvents(QList<ops::AlertEvent> events)
+void AlertModel::setEvents(QList<monitoring::AlertEvent> events)
 {
     beginResetModel();
     m_events = std::move(events);
@@ -20,7 +20,7 @@ QVariant AlertModel::data(const QModelIndex &index, int role) const
 {
     if (!index.isValid() || index.row() >= rowCount())
         return {};
-    const ops::AlertEvent &e = m_events.at(index.row());
+    const monitoring::AlertEvent &e = m_events.at(index.row());
     switch (role) {
     case IdRole: return e.id;
     case StateRole: return e.state;

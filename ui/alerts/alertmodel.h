@@ -1,7 +1,7 @@
 #pragma once
 // Alert episodes (AlertEngine::current / history) as a table. GUI thread; holds values only.
 
-#include "server/ops/alertengine.h"
+#include "server/monitoring/alertengine.h"
 
 #include <QAbstractTableModel>
 
@@ -14,9 +14,9 @@ public:
     enum Role { IdRole = Qt::UserRole + 1, StateRole, AcknowledgedRole };
     using QAbstractTableModel::QAbstractTableModel;
 
-    void setEvents(QList<ops::AlertEvent> events);
-    const QList<ops::AlertEvent> &events() const { return m_events; }
-    ops::AlertEvent eventAt(int row) const { return m_events.value(row); }
+    void setEvents(QList<monitoring::AlertEvent> events);
+    const QList<monitoring::AlertEvent> &events() const { return m_events; }
+    monitoring::AlertEvent eventAt(int row) const { return m_events.value(row); }
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
@@ -24,7 +24,7 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
-    QList<ops::AlertEvent> m_events;
+    QList<monitoring::AlertEvent> m_events;
 };
 
 } // namespace bw::ui

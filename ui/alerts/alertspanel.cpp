@@ -19,8 +19,8 @@ namespace bw::ui {
 
 struct AlertsPanel::Snapshot {
     QString error;
-    QList<ops::AlertEvent> current;
-    QList<ops::AlertEvent> history;
+    QList<monitoring::AlertEvent> current;
+    QList<monitoring::AlertEvent> history;
 };
 
 namespace {
@@ -113,8 +113,8 @@ void AlertsPanel::refresh()
     m_inFlight = true;
     m_worker->submit(this, [](QSqlDatabase db) {
         Snapshot s;
-        auto current = ops::AlertEngine::current(db);
-        auto history = ops::AlertEngine::history(db, 500);
+        auto current = monitoring::AlertEngine::current(db);
+        auto history = monitoring::AlertEngine::history(db, 500);
         if (!current)
             s.error = current.error().message;
         else if (!history)
@@ -147,7 +147,7 @@ void AlertsPanel::apply(const Snapshot &s)
     m_history->setEvents(s.history);
     int firing = 0;
     for (int row = 0; row < m_current->rowCount(); ++row) {
-        const ops::AlertEvent &e = m_current->events().at(row);
+        const monitoring::AlertEvent &e = m_current->events().at(row);
         if (e.id == selected)
             m_currentView->selectRow(row);
         if (e.state != QLatin1StringView("firing"))
@@ -193,7 +193,7 @@ void AlertsPanel::acknowledge(qint64 id)
     const QString who = m_context.admin.displayName.isEmpty() ? m_context.admin.email : m_context.admin.displayName;
     m_ack->setEnabled(false);
     m_worker->submit(this, [id, who](QSqlDatabase db) -> QString {
-        const Status s = ops::AlertEngine::acknowledge(db, id, who.isEmpty() ? QStringLiteral("console") : who);
+        const Status s = monitoring::AlertEngine::acknowledge(db, id, who.isEmpty() ? QStringLiteral("console") : who);
         return s ? QString() : s.error().message;
     }, [this](const QString &error) {
         if (!error.isEmpty())

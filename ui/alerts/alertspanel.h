@@ -3,7 +3,7 @@
 // history, and Acknowledge. Polls alert_events on the shared DbWorker every few seconds; a newly
 // firing alert also shows a system tray notification when a tray is available. GUI thread.
 
-#include "server/ops/alertengine.h"
+#include "server/monitoring/alertengine.h"
 #include "ui/common/consolecontext.h"
 
 #include <QPointer>
@@ -42,7 +42,7 @@ public:
 
 Q_SIGNALS:
     void loaded();                                  // after each refresh was applied
-    void alertRaised(const bw::ops::AlertEvent &e); // a firing alert seen for the first time
+    void alertRaised(const bw::monitoring::AlertEvent &e); // a firing alert seen for the first time
 
 protected:
     void showEvent(QShowEvent *event) override;

@@ -4,7 +4,7 @@
 
 namespace bw::ui {
 
-void RouteModel::setRoutes(std::vector<ops::NodeRates::Route> routes)
+void RouteModel::setRoutes(std::vector<monitoring::NodeRates::Route> routes)
 {
     // Same rows (the usual case at 1 Hz): update values in place so selection and scroll stay.
     bool sameRows = routes.size() == m_routes.size();
@@ -59,7 +59,7 @@ QVariant RouteModel::headerData(int section, Qt::Orientation orientation, int ro
     return {};
 }
 
-void SlowQueryModel::setQueries(QList<ops::SlowQuery> queries)
+void SlowQueryModel::setQueries(QList<monitoring::SlowQuery> queries)
 {
     beginResetModel();
     m_queries = std::move(queries);

@@ -3,8 +3,8 @@
 // registry) and slow statements (Database, from pg_stat_statements). GUI thread; they only ever
 // hold values handed to them.
 
-#include "server/ops/metricsampler.h"
-#include "server/ops/nodemetrics.h"
+#include "server/monitoring/metricsampler.h"
+#include "server/monitoring/nodemetrics.h"
 
 #include <QAbstractTableModel>
 
@@ -19,14 +19,14 @@ public:
     enum Role { RawValueRole = Qt::UserRole + 1 };
     using QAbstractTableModel::QAbstractTableModel;
 
-    void setRoutes(std::vector<ops::NodeRates::Route> routes);
+    void setRoutes(std::vector<monitoring::NodeRates::Route> routes);
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
-    std::vector<ops::NodeRates::Route> m_routes;
+    std::vector<monitoring::NodeRates::Route> m_routes;
 };
 
 class SlowQueryModel final : public QAbstractTableModel {
@@ -36,14 +36,14 @@ public:
     enum Role { RawValueRole = Qt::UserRole + 1 };
     using QAbstractTableModel::QAbstractTableModel;
 
-    void setQueries(QList<ops::SlowQuery> queries);
+    void setQueries(QList<monitoring::SlowQuery> queries);
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
-    QList<ops::SlowQuery> m_queries;
+    QList<monitoring::SlowQuery> m_queries;
 };
 
 } // namespace bw::ui

@@ -1,6 +1,6 @@
 #include "ui/dashboards/dashboardspanel.h"
 
-#include "server/ops/metricsampler.h"
+#include "server/monitoring/metricsampler.h"
 #include "ui/charts/timeserieschart.h"
 #include "ui/common/dbworker.h"
 #include "ui/dashboards/dashboardmodels.h"
@@ -21,7 +21,7 @@
 
 namespace bw::ui {
 
-namespace series = ops::series;
+namespace series = monitoring::series;
 
 // Points per history series: more than a chart's width in pixels would only cost paint time.
 constexpr int kHistoryPoints = 240;
@@ -44,7 +44,7 @@ struct DashboardsPanel::ChartBox {
 
 namespace {
 // The live value of a node series from the rates of the last tick (per label for per-queue ones).
-std::map<QString, double> liveValues(const QString &name, const ops::NodeRates &r)
+std::map<QString, double> liveValues(const QString &name, const monitoring::NodeRates &r)
 {
     const auto single = [](double v) { return std::map<QString, double>{{QString(), v}}; };
     if (name == QLatin1StringView(series::kRequestRate)) return single(r.requestRate);
@@ -320,13 +320,13 @@ void DashboardsPanel::refreshHistory()
     m_status->setText(tr("Loading history…"));
     m_worker->submit(this, [names, span](QSqlDatabase db) {
         const QDateTime to = QDateTime::currentDateTimeUtc();
-        return ops::MetricSampler::history(db, names, to.addSecs(-qint64(span.count())), to, kHistoryPoints);
-    }, [this, generation](const Result<QList<ops::SeriesHistory>> &result) { applyHistory(generation, result); });
+        return monitoring::MetricSampler::history(db, names, to.addSecs(-qint64(span.count())), to, kHistoryPoints);
+    }, [this, generation](const Result<QList<monitoring::SeriesHistory>> &result) { applyHistory(generation, result); });
     if (!m_slowInFlight)
         loadSlowQueries();
 }
 
-void DashboardsPanel::applyHistory(quint64 generation, const Result<QList<ops::SeriesHistory>> &result)
+void DashboardsPanel::applyHistory(quint64 generation, const Result<QList<monitoring::SeriesHistory>> &result)
 {
     if (generation != m_generation)
         return; // a newer window was chosen meanwhile
@@ -337,7 +337,7 @@ void DashboardsPanel::applyHistory(quint64 generation, const Result<QList<ops::S
     }
     // Re-laying out a chart costs a few ms: the visible dashboard first, the others in later
     // event-loop passes, so the GUI thread never holds on to more than one tab's charts.
-    const auto history = std::make_shared<QList<ops::SeriesHistory>>(*result);
+    const auto history = std::make_shared<QList<monitoring::SeriesHistory>>(*result);
     std::vector<int> order{m_tabs->currentIndex()};
     for (int tab = 0; tab < int(m_tabPages.size()); ++tab)
         if (tab != m_tabs->currentIndex())
@@ -345,14 +345,14 @@ void DashboardsPanel::applyHistory(quint64 generation, const Result<QList<ops::S
     applyHistoryTabs(generation, history, order, 0);
 }
 
-void DashboardsPanel::applyHistoryTabs(quint64 generation, std::shared_ptr<QList<ops::SeriesHistory>> history,
+void DashboardsPanel::applyHistoryTabs(quint64 generation, std::shared_ptr<QList<monitoring::SeriesHistory>> history,
                                        std::vector<int> order, size_t next)
 {
     if (generation != m_generation)
         return;
     if (next >= order.size()) {
         int points = 0;
-        for (const ops::SeriesHistory &h : *history)
+        for (const monitoring::SeriesHistory &h : *history)
             points += int(h.points.size());
         ++m_historyLoads;
         m_status->setText(points == 0 ? tr("No samples recorded in this window yet.") : QString());
@@ -368,7 +368,7 @@ void DashboardsPanel::applyHistoryTabs(quint64 generation, std::shared_ptr<QList
         box.chart->clear(); // live points of the previous window
         for (size_t spec = 0; spec < box.specs.size(); ++spec) {
             const SeriesSpec &s = box.specs[spec];
-            for (const ops::SeriesHistory &h : *history) {
+            for (const monitoring::SeriesHistory &h : *history) {
                 if (h.name != s.name)
                     continue;
                 QList<QPointF> scaled = h.points;
@@ -390,8 +390,8 @@ void DashboardsPanel::loadSlowQueries()
     if (!m_worker)
         return;
     m_slowInFlight = true;
-    m_worker->submit(this, [](QSqlDatabase db) { return ops::MetricSampler::slowQueries(db); },
-                     [this](const Result<QList<ops::SlowQuery>> &result) {
+    m_worker->submit(this, [](QSqlDatabase db) { return monitoring::MetricSampler::slowQueries(db); },
+                     [this](const Result<QList<monitoring::SlowQuery>> &result) {
                          m_slowInFlight = false;
                          if (!result) {
                              m_slowStatus->setText(tr("Query statistics need the pg_stat_statements extension (%1).")
@@ -408,9 +408,9 @@ void DashboardsPanel::tickLive()
 {
     if (!m_context.metrics)
         return;
-    ops::NodeMetricsSnapshot now = ops::NodeMetricsSnapshot::capture(*m_context.metrics);
+    monitoring::NodeMetricsSnapshot now = monitoring::NodeMetricsSnapshot::capture(*m_context.metrics);
     if (m_previous) {
-        const ops::NodeRates rates = ops::NodeRates::between(*m_previous, now);
+        const monitoring::NodeRates rates = monitoring::NodeRates::between(*m_previous, now);
         m_routes->setRoutes(rates.routes);
         // Long windows show history only. A hidden panel (another one is open) skips its 19
         // charts too — ~20 ms of GUI-thread work a second for nobody; showing it reloads history.

@@ -6,8 +6,8 @@
 // shared DbWorker and reloaded every minute. GUI thread; never runs SQL itself.
 
 #include "server/core/result.h"
-#include "server/ops/metricsampler.h"
-#include "server/ops/nodemetrics.h"
+#include "server/monitoring/metricsampler.h"
+#include "server/monitoring/nodemetrics.h"
 #include "ui/common/consolecontext.h"
 
 #include <QPointer>
@@ -67,8 +67,8 @@ private:
     QWidget *addChart(int tab, const QString &id, const QString &title, const QString &unit,
                       std::vector<SeriesSpec> series, double threshold = -1);
     void tickLive();
-    void applyHistory(quint64 generation, const Result<QList<ops::SeriesHistory>> &result);
-    void applyHistoryTabs(quint64 generation, std::shared_ptr<QList<ops::SeriesHistory>> history, std::vector<int> order,
+    void applyHistory(quint64 generation, const Result<QList<monitoring::SeriesHistory>> &result);
+    void applyHistoryTabs(quint64 generation, std::shared_ptr<QList<monitoring::SeriesHistory>> history, std::vector<int> order,
                           size_t next);
     void loadSlowQueries();
     int seriesIndex(ChartBox &box, int spec, const QString &label);
@@ -91,7 +91,7 @@ private:
     bool m_historyInFlight = false;
     bool m_slowInFlight = false;
     int m_historyLoads = 0;
-    std::optional<ops::NodeMetricsSnapshot> m_previous;
+    std::optional<monitoring::NodeMetricsSnapshot> m_previous;
 };
 
 } // namespace bw::ui

@@ -1,7 +1,7 @@
 #include "ui/settings/settingspanel.h"
 
 #include "server/db/database.h"
-#include "server/domain/heartbeatservice.h"
+#include "server/domain/accounts/heartbeatservice.h"
 #include "server/moderation/auditlog.h"
 #include "ui/common/dbworker.h"
 #include "ui/settings/settingsform.h"

@@ -1,8 +1,8 @@
 #include "agentscontroller.h"
 
-#include "server/domain/agentprofileservice.h"
-#include "server/domain/agentservice.h"
-#include "server/domain/verificationservice.h"
+#include "server/domain/accounts/agentprofileservice.h"
+#include "server/domain/accounts/agentservice.h"
+#include "server/domain/accounts/verificationservice.h"
 #include "server/http/envelope.h"
 #include "server/http/json.h"
 

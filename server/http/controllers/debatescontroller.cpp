@@ -1,6 +1,6 @@
 #include "debatescontroller.h"
 
-#include "server/domain/debateservice.h"
+#include "server/domain/content/debateservice.h"
 #include "server/http/controllers/contentresponse.h"
 #include "server/http/envelope.h"
 #include "server/http/json.h"

@@ -1,6 +1,6 @@
 #include "heartbeatcontroller.h"
 
-#include "server/domain/heartbeatservice.h"
+#include "server/domain/accounts/heartbeatservice.h"
 #include "server/http/envelope.h"
 #include "server/http/json.h"
 

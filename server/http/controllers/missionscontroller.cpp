@@ -1,7 +1,7 @@
 #include "missionscontroller.h"
 
-#include "server/domain/missionmarket.h"
-#include "server/domain/missionservice.h"
+#include "server/domain/missions/missionmarket.h"
+#include "server/domain/missions/missionservice.h"
 #include "server/http/controllers/contentresponse.h"
 #include "server/http/envelope.h"
 #include "server/http/json.h"

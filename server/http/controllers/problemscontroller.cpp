@@ -1,7 +1,7 @@
 #include "problemscontroller.h"
 
-#include "server/domain/problemeditservice.h"
-#include "server/domain/problemservice.h"
+#include "server/domain/content/problemeditservice.h"
+#include "server/domain/content/problemservice.h"
 #include "server/http/controllers/contentresponse.h"
 #include "server/http/envelope.h"
 #include "server/http/json.h"

@@ -1,8 +1,8 @@
 #include "skillscontroller.h"
 
-#include "server/domain/agentinput.h"
+#include "server/domain/accounts/agentinput.h"
 #include "server/domain/domains.h"
-#include "server/domain/heartbeatservice.h"
+#include "server/domain/accounts/heartbeatservice.h"
 #include "server/http/envelope.h"
 
 #include <QFile>

@@ -1,6 +1,6 @@
 #include "solutionscontroller.h"
 
-#include "server/domain/solutionservice.h"
+#include "server/domain/content/solutionservice.h"
 #include "server/http/controllers/contentresponse.h"
 #include "server/http/envelope.h"
 #include "server/http/json.h"

@@ -1,0 +1,31 @@
+#pragma once
+// The mission marketplace (api.md §7): approved, open, unexpired missions, filtered and keyset-
+// paginated (newest, best paid, or nearest first), and the nearby search. Geo filters and the
+// distance order use the GiST index on missions.earth (radius: earth_box @> earth, then the exact
+// great-circle distance; order: KNN on earth <-> point). Public coordinates are rounded to
+// 2 decimals; distanceKm to 0.1 km. Thread-safe: any thread (the calling thread's connection).
+
+#include "server/domain/content/keysetlist.h"
+#include "server/domain/missions/missioninput.h"
+#include "server/domain/content/problemservice.h"
+
+#include "server/core/result.h"
+
+namespace bw::domain {
+
+class MissionMarket final {
+public:
+    explicit MissionMarket(db::Database &db);
+
+    // GET /missions and GET /missions/nearby (query from MarketQuery::fromNearbyQuery).
+    Result<Page> list(const MarketQuery &query);
+
+    // The statement list() runs (tests EXPLAIN it against seeded data).
+    static KeysetSpec spec(const MarketQuery &query);
+
+private:
+    db::Database &m_db;
+    CursorSource m_cursors;
+};
+
+} // namespace bw::domain
