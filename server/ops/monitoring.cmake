@@ -6,6 +6,8 @@ target_sources(bw_ops PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/alertengine.h ${CMAKE_CURRENT_LIST_DIR}/alertengine.cpp
     ${CMAKE_CURRENT_LIST_DIR}/alertnotifier.h ${CMAKE_CURRENT_LIST_DIR}/alertnotifier.cpp
     ${CMAKE_CURRENT_LIST_DIR}/metricjobs.h ${CMAKE_CURRENT_LIST_DIR}/metricjobs.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/monitoringservice.h ${CMAKE_CURRENT_LIST_DIR}/monitoringservice.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/instancestatusservice.h ${CMAKE_CURRENT_LIST_DIR}/instancestatusservice.cpp
 )
 # registerMetricJobs uses the job system; webhooks reuse the guardrails' HTTP(S) client; e-mail
 # goes through the domain::Mailer interface.
