@@ -155,8 +155,8 @@ void MainWindow::setServerStarting(const QString &message)
 void MainWindow::setServerReady(const OverviewContext &context)
 {
     // One database thread for all panels, created once the database exists.
-    if (context.database && !m_dbWorker)
-        m_dbWorker = new DbWorker(context.database, this);
+    if (context.releaseThreadConnection && !m_dbWorker)
+        m_dbWorker = new DbWorker(context.releaseThreadConnection, this);
     setStatus(QColor(0x2e, 0x9e, 0x44), tr("Server running, listening on %1").arg(context.listenAddress));
     m_overview->setReady(context, m_dbWorker);
 }
@@ -214,7 +214,7 @@ void MainWindow::signOut()
     if (m_dbWorker && m_context.adminAuth) {
         moderation::AdminAuthService *auth = m_context.adminAuth;
         const moderation::AdminCaller caller = m_context.admin;
-        m_dbWorker->submit(this, [auth, caller](QSqlDatabase) { return bool(auth->logout(caller)); }, [](bool) {});
+        m_dbWorker->submit(this, [auth, caller]() { return bool(auth->logout(caller)); }, [](bool) {});
     }
     removeConsolePanels();
     m_signedIn = false;

@@ -3,6 +3,7 @@
 #include "server/core/ids.h"
 #include "server/core/logging.h"
 #include "server/core/metrics.h"
+#include "server/domain/agentratelimit.h"
 #include "server/http/envelope.h"
 #include "server/http/ratelimiter.h"
 #include "server/http/requestpool.h"
@@ -205,10 +206,8 @@ std::optional<ApiError> Pipeline::rateLimit(Request &request, const Route &route
         decisions.push_back(m_deps.rateLimiter->hit(QStringLiteral("admin:") + request.admin->moderatorId, rl.admin, rl.windowSeconds));
     } else if (request.caller) {
         const domain::Caller &c = *request.caller;
-        int limit = c.claimStatus == u"verified" ? rl.agentVerified : c.claimStatus == u"claimed" ? rl.agentClaimed : rl.agentPending;
-        if (c.rateLimitOverride)
-            limit = *c.rateLimitOverride;
-        decisions.push_back(m_deps.rateLimiter->hit(QStringLiteral("agent:") + c.agentId, limit, rl.windowSeconds));
+        const int limit = domain::agentRequestLimit(rl, c.claimStatus, c.rateLimitOverride);
+        decisions.push_back(m_deps.rateLimiter->hit(domain::agentRateLimitKey(c.agentId), limit, rl.windowSeconds));
         if (route.options.rate == RateClass::Content && decisions.back().allowed)
             decisions.push_back(m_deps.rateLimiter->hit(QStringLiteral("content:") + c.agentId, rl.contentCreation, rl.windowSeconds));
     } else {

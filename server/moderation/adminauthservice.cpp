@@ -190,6 +190,28 @@ Result<QJsonObject> AdminAuthService::resetPassword(const QString &emailIn, cons
     return result;
 }
 
+Result<bool> AdminAuthService::hasAccounts()
+{
+    auto q = db::exec(m_db.connection(), QStringLiteral("SELECT EXISTS (SELECT 1 FROM moderators)"));
+    if (!q)
+        return q.error();
+    return q->next() && q->value(0).toBool();
+}
+
+Result<AdminAuthService::Session> AdminAuthService::createFirstAdministrator(const QString &email, const QString &displayName,
+                                                                             const QString &password)
+{
+    auto exists = hasAccounts();
+    if (!exists)
+        return exists.error();
+    if (*exists)
+        return ApiError::conflict(QStringLiteral("accounts exist"));
+    auto created = createUser({email, QStringLiteral("admin"), displayName, password});
+    if (!created)
+        return created.error();
+    return login(email, password, QString());
+}
+
 Result<AdminAuthService::Session> AdminAuthService::login(const QString &emailIn, const QString &password, const QString &ip)
 {
     const QString email = normalizedEmail(emailIn);

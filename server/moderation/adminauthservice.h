@@ -56,6 +56,14 @@ public:
     Result<QJsonObject> resetPassword(const QString &email, const QString &password,
                                       const std::optional<AdminCaller> &actor = std::nullopt);
 
+    // Whether any admin account exists (the console offers to create the first one otherwise).
+    Result<bool> hasAccounts();
+
+    // The desktop's first-run path: creates an administrator (audited as 'system') and signs it
+    // in, only while no account exists at all — 409 CONFLICT "accounts exist" afterwards (then
+    // administrators add users). Otherwise the errors of createUser and login.
+    Result<Session> createFirstAdministrator(const QString &email, const QString &displayName, const QString &password);
+
     // Email + password → a new session. 401 UNAUTHORIZED for a wrong email or password (same
     // message, same time) or a locked account (details.retryAfter); 403 FORBIDDEN for a
     // deactivated account with the right password; 422 when a field is missing.

@@ -24,7 +24,10 @@ std::unique_ptr<OpsServices> OpsServices::create(const Config &config, db::Datab
     s->backups = std::make_unique<BackupService>(database, config.ops, config.backupDir(), config.pgBinDir, metrics);
     if (!maintenance)
         maintenance = [](bool) {};
-    s->restore = std::make_unique<RestoreService>(*s->backups, std::move(maintenance), pointInTimeSource(config, database));
+    PointInTimeSource pitr = pointInTimeSource(config, database);
+    s->pointInTimeRecovery = static_cast<bool>(pitr);
+    s->databaseName = database.settings().database;
+    s->restore = std::make_unique<RestoreService>(*s->backups, std::move(maintenance), std::move(pitr));
     s->deployments = std::make_unique<DeploymentService>(*s->backups, secrets);
     return s;
 }

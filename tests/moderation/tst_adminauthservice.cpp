@@ -35,6 +35,7 @@ private Q_SLOTS:
     void resetPasswordUnlocksAndEndsSessions();
     void logoutEndsTheSession();
     void onlyAdminsManageUsers();
+    void firstAdministratorOnlyWhileNoAccountExists();
 
 private:
     QSqlDatabase db() { return m_database->connection(); }
@@ -274,6 +275,36 @@ void tst_AdminAuthService::onlyAdminsManageUsers()
     QCOMPARE(scalar(db(), QStringLiteral("SELECT actor_id::text FROM audit_log WHERE action = 'admin.user_created' AND target_id = ?"),
                     {byAdmin->value("id").toString()}).toString(), admin->moderatorId);
     QCOMPARE(m_auth->resetPassword(QStringLiteral("new2@example.org"), testPassword(), *mod).error().kind, ErrorKind::Forbidden);
+}
+
+void tst_AdminAuthService::firstAdministratorOnlyWhileNoAccountExists()
+{
+    // Its own empty database: the suite's one has accounts by now.
+    const QString name = m_pg.createMigratedDatabase();
+    QVERIFY(!name.isEmpty());
+    {
+        db::Database database(m_pg.settings(name));
+        AdminAuthService auth(database);
+        auto before = auth.hasAccounts();
+        QVERIFY(before);
+        QVERIFY(!*before);
+
+        auto session = auth.createFirstAdministrator(QStringLiteral("first@example.org"), QStringLiteral("First"), testPassword());
+        QVERIFY2(session, qPrintable(session ? QString() : session.error().message));
+        QCOMPARE(session->caller.email, QStringLiteral("first@example.org"));
+        QVERIFY(session->caller.isAdmin());
+        QVERIFY(!session->token.isEmpty());
+        auto after = auth.hasAccounts();
+        QVERIFY(after && *after);
+        QCOMPARE(scalar(database.connection(), QStringLiteral("SELECT count(*) FROM audit_log WHERE action = 'admin.user_created'"
+                                                              " AND actor_type = 'system'")).toInt(), 1);
+
+        auto second = auth.createFirstAdministrator(QStringLiteral("second@example.org"), QString(), testPassword());
+        QVERIFY(!second);
+        QCOMPARE(second.error().kind, ErrorKind::Conflict);
+        QCOMPARE(scalar(database.connection(), QStringLiteral("SELECT count(*) FROM moderators")).toInt(), 1);
+        database.releaseThisThread();
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_AdminAuthService)

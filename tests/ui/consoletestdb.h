@@ -1,8 +1,10 @@
 #pragma once
 // Shared by the console panel tests (jobs, agents, backups, settings): a migrated database on the
-// test's PgFixture, a DbWorker over it and an administrator/moderator caller. Test thread only;
-// the test itself may run SQL on the main thread (the panels never do).
+// test's PgFixture, a DbWorker over it, the console's services over it (as the app builds them)
+// and an administrator/moderator caller. Test thread only; the test itself may run SQL on the
+// main thread (the panels never do).
 
+#include "app/desktopcontexts.h"
 #include "server/core/ids.h"
 #include "server/db/database.h"
 #include "server/db/sql.h"
@@ -48,8 +50,14 @@ struct ConsoleDb {
         if (name.isEmpty())
             return false;
         database = std::make_unique<db::Database>(pg.settings(name));
-        worker = std::make_unique<ui::DbWorker>(database.get());
+        worker = std::make_unique<ui::DbWorker>([db = database.get()] { db->releaseThisThread(); });
         return true;
+    }
+    // The database services and the worker for a context whose other fields are set.
+    void addTo(ui::ConsoleContext &c) const
+    {
+        app::addDatabaseServices(c, *database);
+        c.worker = worker.get();
     }
     void close()
     {

@@ -38,11 +38,10 @@ private:
     {
         bw::ui::ConsoleContext c;
         c.config = &m_config;
-        c.database = m_db.database.get();
         c.adminOps = m_ops.get();
         c.verification = m_verification.get();
-        c.worker = m_db.worker.get();
         c.admin = bw::test::consoleCaller(role);
+        m_db.addTo(c); // after config, secrets, heartbeat: the services read them
         return c;
     }
 

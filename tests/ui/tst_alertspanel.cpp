@@ -5,6 +5,7 @@
 #include "ui/alerts/alertspanel.h"
 #include "ui/common/dbworker.h"
 
+#include "app/desktopcontexts.h"
 #include "server/db/database.h"
 #include "server/db/sql.h"
 #include "server/monitoring/alertengine.h"
@@ -43,7 +44,7 @@ void tst_AlertsPanel::init()
     const QString name = m_pg.createMigratedDatabase();
     QVERIFY(!name.isEmpty());
     m_database = std::make_unique<bw::db::Database>(m_pg.settings(name));
-    m_worker = std::make_unique<bw::ui::DbWorker>(m_database.get());
+    m_worker = std::make_unique<bw::ui::DbWorker>([db = m_database.get()] { db->releaseThisThread(); });
 }
 
 void tst_AlertsPanel::cleanup()
@@ -91,7 +92,7 @@ void tst_AlertsPanel::showsCurrentAndHistoryAndAcknowledges()
                          t0.addSecs(120)));
 
     bw::ui::ConsoleContext context;
-    context.database = m_database.get();
+    bw::app::addDatabaseServices(context, *m_database);
     context.worker = m_worker.get();
     context.admin.displayName = QStringLiteral("Ana Moderator");
     AlertsPanel panel(context);

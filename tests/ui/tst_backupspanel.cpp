@@ -34,10 +34,9 @@ private:
     {
         bw::ui::ConsoleContext c;
         c.config = &m_config;
-        c.database = m_db.database.get();
-        c.worker = m_db.worker.get();
         c.setMaintenance = [this](bool on) { m_maintenance << on; };
         c.admin = bw::test::consoleCaller(role);
+        m_db.addTo(c); // after config, secrets, heartbeat: the services read them
         return c;
     }
     QString createBackup(bw::ui::BackupsPanel &panel);

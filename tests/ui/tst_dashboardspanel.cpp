@@ -7,6 +7,7 @@
 #include "ui/dashboards/dashboardspanel.h"
 
 #include "server/core/metrics.h"
+#include "app/desktopcontexts.h"
 #include "server/db/database.h"
 #include "server/db/sql.h"
 #include "tests/support/pgfixture.h"
@@ -42,7 +43,7 @@ private:
     std::unique_ptr<DashboardsPanel> makePanel(bool live = true)
     {
         bw::ui::ConsoleContext c;
-        c.database = m_database.get();
+        bw::app::addDatabaseServices(c, *m_database);
         c.metrics = live ? &m_metrics : nullptr; // a remote console has no in-process metrics
         c.worker = m_worker.get();
         auto panel = std::make_unique<DashboardsPanel>(c);
@@ -63,7 +64,7 @@ void tst_DashboardsPanel::init()
     const QString name = m_pg.createMigratedDatabase();
     QVERIFY(!name.isEmpty());
     m_database = std::make_unique<bw::db::Database>(m_pg.settings(name));
-    m_worker = std::make_unique<bw::ui::DbWorker>(m_database.get());
+    m_worker = std::make_unique<bw::ui::DbWorker>([db = m_database.get()] { db->releaseThisThread(); });
 }
 
 void tst_DashboardsPanel::cleanup()

@@ -1,5 +1,6 @@
 // DbWorker: closures run off the GUI thread, results arrive on it, and are dropped when the
-// receiving object is gone.
+// receiving object is gone; the thread-finished hook (the connection release) runs on the worker
+// thread as it ends.
 #include "ui/common/dbworker.h"
 
 #include "server/db/database.h"
@@ -21,6 +22,7 @@ private Q_SLOTS:
     void runsOffTheGuiThreadAndDeliversOnIt();
     void dropsResultsForDeletedContext();
     void keepsSubmissionOrder();
+    void releasesOnTheWorkerThreadWhenDestroyed();
 
 private:
     bw::test::PgFixture m_pg;
@@ -37,15 +39,15 @@ void tst_DbWorker::initTestCase()
 void tst_DbWorker::runsOffTheGuiThreadAndDeliversOnIt()
 {
     bw::db::Database database(m_pg.settings(m_dbName));
-    bw::ui::DbWorker worker(&database);
+    bw::ui::DbWorker worker([&database] { database.releaseThisThread(); });
     QThread *workThread = nullptr;
     QThread *doneThread = nullptr;
     int answer = 0;
     worker.submit(
         this,
-        [&workThread](QSqlDatabase db) {
+        [&workThread, &database] {
             workThread = QThread::currentThread();
-            auto q = bw::db::exec(db, QStringLiteral("SELECT 40 + 2"));
+            auto q = bw::db::exec(database.connection(), QStringLiteral("SELECT 40 + 2"));
             return q && q->next() ? q->value(0).toInt() : -1;
         },
         [&](int value) {
@@ -62,14 +64,14 @@ void tst_DbWorker::runsOffTheGuiThreadAndDeliversOnIt()
 void tst_DbWorker::dropsResultsForDeletedContext()
 {
     bw::db::Database database(m_pg.settings(m_dbName));
-    bw::ui::DbWorker worker(&database);
+    bw::ui::DbWorker worker([&database] { database.releaseThisThread(); });
     auto receiver = std::make_unique<QObject>();
     std::atomic_bool ran{false};
     bool delivered = false;
     worker.submit(
         receiver.get(),
-        [&ran](QSqlDatabase db) {
-            auto q = bw::db::exec(db, QStringLiteral("SELECT pg_sleep(0.2)"));
+        [&ran, &database] {
+            auto q = bw::db::exec(database.connection(), QStringLiteral("SELECT pg_sleep(0.2)"));
             ran = true;
             return q.ok();
         },
@@ -82,13 +84,32 @@ void tst_DbWorker::dropsResultsForDeletedContext()
 
 void tst_DbWorker::keepsSubmissionOrder()
 {
-    bw::db::Database database(m_pg.settings(m_dbName));
-    bw::ui::DbWorker worker(&database);
+    bw::ui::DbWorker worker({});
     QList<int> seen;
     for (int i = 0; i < 5; ++i)
-        worker.submit(this, [i](QSqlDatabase) { return i; }, [&seen](int v) { seen.append(v); });
+        worker.submit(this, [i] { return i; }, [&seen](int v) { seen.append(v); });
     QTRY_COMPARE(seen.size(), 5);
     QCOMPARE(seen, (QList<int>{0, 1, 2, 3, 4}));
+}
+
+void tst_DbWorker::releasesOnTheWorkerThreadWhenDestroyed()
+{
+    QThread *workThread = nullptr;
+    QThread *releaseThread = nullptr;
+    int releases = 0;
+    {
+        bw::ui::DbWorker worker([&] {
+            releaseThread = QThread::currentThread();
+            ++releases;
+        });
+        bool done = false;
+        worker.submit(this, [&workThread] { workThread = QThread::currentThread(); return true; }, [&done](bool) { done = true; });
+        QTRY_VERIFY(done);
+        QCOMPARE(releases, 0); // not after each closure: the connection stays open for the next one
+    } // joins the thread
+    QCOMPARE(releases, 1);
+    QVERIFY(workThread && workThread != thread());
+    QCOMPARE(releaseThread, workThread);
 }
 
 QTEST_MAIN(tst_DbWorker)

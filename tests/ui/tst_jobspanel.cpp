@@ -33,10 +33,9 @@ private:
     bw::ui::ConsoleContext context(const QString &role)
     {
         bw::ui::ConsoleContext c;
-        c.database = m_db.database.get();
         c.adminOps = m_ops.get();
-        c.worker = m_db.worker.get();
         c.admin = bw::test::consoleCaller(role);
+        m_db.addTo(c); // after config, secrets, heartbeat: the services read them
         return c;
     }
 

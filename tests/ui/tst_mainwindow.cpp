@@ -5,6 +5,7 @@
 #include "ui/overview/overviewpanel.h"
 
 #include "server/core/metrics.h"
+#include "app/desktopcontexts.h"
 #include "server/db/database.h"
 #include "ui/overview/overviewloader.h"
 
@@ -224,7 +225,7 @@ void tst_MainWindow::stoppingReleasesTheDatabaseThread()
 
     MainWindow w;
     bw::ui::OverviewContext context;
-    context.database = database.get();
+    bw::app::addDatabaseServices(context, *database);
     context.listenAddress = QStringLiteral("127.0.0.1:4000");
     w.setServerReady(context);
     QVERIFY(w.dbWorker());

@@ -1,5 +1,6 @@
 // OverviewPanel against a real PostgreSQL: counts appear and follow inserts, the request rate is
 // computed from the metrics registry, and the GUI thread never stalls while the panel loads.
+#include "app/desktopcontexts.h"
 #include "ui/charts/timeserieschart.h"
 #include "ui/common/dbworker.h"
 #include "ui/overview/overviewloader.h"
@@ -41,7 +42,7 @@ private:
     bw::ui::OverviewContext context() const
     {
         bw::ui::OverviewContext c;
-        c.database = m_database.get();
+        bw::app::addDatabaseServices(c, *m_database);
         c.metrics = &m_metrics;
         c.listenAddress = QStringLiteral("127.0.0.1:0");
         c.databaseDescription = QStringLiteral("test cluster");
@@ -67,7 +68,7 @@ void tst_OverviewPanel::init()
     const QString name = m_pg.createMigratedDatabase();
     QVERIFY(!name.isEmpty());
     m_database = std::make_unique<bw::db::Database>(m_pg.settings(name));
-    m_worker = std::make_unique<bw::ui::DbWorker>(m_database.get());
+    m_worker = std::make_unique<bw::ui::DbWorker>([db = m_database.get()] { db->releaseThisThread(); });
     m_panel = std::make_unique<bw::ui::OverviewPanel>();
     m_panel->loader()->setSampleInterval(std::chrono::milliseconds(100));
     m_panel->loader()->setCountInterval(std::chrono::milliseconds(100));
@@ -167,9 +168,9 @@ void tst_OverviewPanel::unreachableDatabaseIsReported()
     bw::db::ConnectionSettings settings = m_pg.settings(QStringLiteral("no_such_database"));
     bw::db::Database missing(settings);
     {
-        bw::ui::DbWorker worker(&missing);
+        bw::ui::DbWorker worker([&missing] { missing.releaseThisThread(); });
         auto c = context();
-        c.database = &missing;
+        bw::app::addDatabaseServices(c, missing);
         m_panel->setReady(c, &worker);
         QTRY_VERIFY(!m_panel->loader()->snapshot().databaseError.isEmpty());
         QCOMPARE(m_panel->model()->index(OverviewModel::Database, OverviewModel::Value).data().toString(),

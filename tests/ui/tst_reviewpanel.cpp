@@ -7,6 +7,7 @@
 #include "ui/review/reviewmodel.h"
 #include "ui/review/reviewpanel.h"
 
+#include "app/desktopcontexts.h"
 #include "server/db/database.h"
 #include "server/moderation/reviewservice.h"
 #include "tests/moderation/moderationtestdb.h"
@@ -80,7 +81,7 @@ void tst_ReviewPanel::initTestCase()
 void tst_ReviewPanel::init()
 {
     QVERIFY(db::exec(db(), QStringLiteral("DELETE FROM flagged_content")).ok());
-    m_worker = std::make_unique<ui::DbWorker>(m_database.get());
+    m_worker = std::make_unique<ui::DbWorker>([db = m_database.get()] { db->releaseThisThread(); });
 }
 
 void tst_ReviewPanel::cleanup()
@@ -99,7 +100,7 @@ void tst_ReviewPanel::cleanupTestCase()
 ui::ReviewPanel *tst_ReviewPanel::openPanel(const moderation::AdminCaller &caller)
 {
     ui::ConsoleContext context;
-    context.database = m_database.get();
+    app::addDatabaseServices(context, *m_database);
     context.adminAuth = m_auth.get();
     context.reviews = m_reviews.get();
     context.worker = m_worker.get();

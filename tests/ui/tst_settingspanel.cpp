@@ -37,11 +37,10 @@ private:
     {
         bw::ui::ConsoleContext c;
         c.config = &m_config;
-        c.database = m_db.database.get();
-        c.worker = m_db.worker.get();
         c.secrets = m_secrets.get();
         c.guardrails = m_guardrails.get();
         c.admin = bw::test::consoleCaller(role);
+        m_db.addTo(c); // after config, secrets, heartbeat: the services read them
         return c;
     }
     SaveResult saveAndWait(SettingsForm *form);

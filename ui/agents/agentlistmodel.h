@@ -1,11 +1,13 @@
 #pragma once
 // The agent directory table of the Agents page (AgentRow values). GUI thread.
 
-#include "ui/agents/agentsdata.h"
+#include "server/moderation/agentadminservice.h"
 
 #include <QAbstractTableModel>
 
 namespace bw::ui {
+
+using AgentRow = moderation::AgentAdminRow;
 
 class AgentListModel final : public QAbstractTableModel {
     Q_OBJECT

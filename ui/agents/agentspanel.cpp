@@ -210,21 +210,22 @@ void AgentsPanel::setSearchText(const QString &text)
 
 void AgentsPanel::refresh()
 {
-    if (!m_worker)
+    if (!m_worker || !m_context.agentAdmin)
         return;
     m_loaded = true;
     const int generation = ++m_listGeneration;
     const QString text = m_search->text();
     const bool inactive = m_includeInactive->isChecked();
-    m_worker->submit(this, [text, inactive](QSqlDatabase db) { return agentsdata::search(db, text, inactive); },
-                     [this, generation](const AgentList &list) {
+    m_worker->submit(this, [agents = m_context.agentAdmin, text, inactive] { return agents->search(text, inactive); },
+                     [this, generation](const Result<moderation::AgentAdminList> &result) {
         if (generation != m_listGeneration)
             return; // a newer search is on its way
-        if (!list.error.isEmpty()) {
-            m_status->setText(tr("Could not load the agents: %1").arg(list.error));
+        if (!result) {
+            m_status->setText(tr("Could not load the agents: %1").arg(result.error().message));
             Q_EMIT listLoaded();
             return;
         }
+        const moderation::AgentAdminList &list = *result;
         const QString keep = m_selectedId;
         m_model->setAgents(list.rows, list.checkedAt);
         m_status->setText(list.truncated ? tr("Showing the newest %n agent(s); refine the search to see others.", nullptr, int(list.rows.size()))
@@ -254,12 +255,17 @@ bool AgentsPanel::selectAgent(const QString &agentId)
 
 void AgentsPanel::loadDetail()
 {
-    if (!m_worker || m_selectedId.isEmpty())
+    if (!m_worker || !m_context.agentAdmin || m_selectedId.isEmpty())
         return;
     const QString id = m_selectedId;
-    const RateLimitConfig limits = m_context.config ? m_context.config->rateLimits : RateLimitConfig{};
-    m_worker->submit(this, [id, limits](QSqlDatabase db) { return agentsdata::detail(db, id, limits); },
-                     [this, id](const AgentDetail &d) {
+    m_worker->submit(this, [agents = m_context.agentAdmin, id] {
+        AgentDetail d;
+        if (auto loaded = agents->detail(id))
+            static_cast<moderation::AgentAdminDetail &>(d) = *loaded;
+        else
+            d.error = loaded.error().message;
+        return d;
+    }, [this, id](const AgentDetail &d) {
         if (id != m_selectedId)
             return;
         m_detail = d;
@@ -275,7 +281,7 @@ void AgentsPanel::loadHeldCodes()
     if (!m_worker || !m_codesBox->isVisibleTo(this) || !m_context.verification)
         return;
     auto *verification = m_context.verification;
-    m_worker->submit(this, [verification](QSqlDatabase) {
+    m_worker->submit(this, [verification]() {
         HeldCodes out;
         auto codes = verification->heldCodes(100);
         if (!codes) {
@@ -369,7 +375,7 @@ void AgentsPanel::runAction(const QString &description, std::function<QString(co
     updateActions();
     m_status->setText(description);
     const ConsoleContext context = m_context;
-    m_worker->submit(this, [context, action](QSqlDatabase) { return action(context); }, [this](const QString &error) {
+    m_worker->submit(this, [context, action]() { return action(context); }, [this](const QString &error) {
         m_actionRunning = false;
         m_status->setText(error.isEmpty() ? tr("Saved.") : tr("The change failed: %1").arg(error));
         loadDetail(); // shows the new state (and updates the list row)

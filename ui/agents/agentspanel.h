@@ -2,9 +2,10 @@
 // The Agents page: directory with search, detail of the selected agent (heartbeat age, submissions
 // by guardrail status, rate-limit state) and administrator actions through AdminOpsService
 // (verify, rate-limit override, deactivate/activate; all audited), plus the verification codes the
-// sink holds when no SMTP is configured. GUI thread; queries and actions run on the DbWorker.
+// sink holds when no SMTP is configured. GUI thread; AgentAdminService reads and the actions run
+// on the DbWorker.
 
-#include "ui/agents/agentsdata.h"
+#include "server/moderation/agentadminservice.h"
 #include "ui/common/consolecontext.h"
 
 #include <QPointer>
@@ -27,6 +28,11 @@ namespace bw::ui {
 class AgentListModel;
 class DbWorker;
 class HeldCodeModel;
+
+// The selected agent as loaded (AgentAdminService::detail), or why it could not be.
+struct AgentDetail : moderation::AgentAdminDetail {
+    QString error;
+};
 
 class AgentsPanel final : public QWidget {
     Q_OBJECT

@@ -1,5 +1,6 @@
 #include "ui/alerts/alertspanel.h"
 
+#include "server/monitoring/monitoringservice.h"
 #include "ui/alerts/alertmodel.h"
 #include "ui/common/dbworker.h"
 
@@ -102,7 +103,7 @@ void AlertsPanel::showEvent(QShowEvent *event)
 
 void AlertsPanel::refresh()
 {
-    if (!m_worker) {
+    if (!m_worker || !m_context.monitoring) {
         m_status->setText(tr("Alerts unavailable: no database connection."));
         return;
     }
@@ -111,10 +112,10 @@ void AlertsPanel::refresh()
         return;
     }
     m_inFlight = true;
-    m_worker->submit(this, [](QSqlDatabase db) {
+    m_worker->submit(this, [monitoring = m_context.monitoring] {
         Snapshot s;
-        auto current = monitoring::AlertEngine::current(db);
-        auto history = monitoring::AlertEngine::history(db, 500);
+        auto current = monitoring->currentAlerts();
+        auto history = monitoring->alertHistory(500);
         if (!current)
             s.error = current.error().message;
         else if (!history)
@@ -188,12 +189,12 @@ void AlertsPanel::acknowledgeSelected()
 
 void AlertsPanel::acknowledge(qint64 id)
 {
-    if (!m_worker)
+    if (!m_worker || !m_context.monitoring)
         return;
     const QString who = m_context.admin.displayName.isEmpty() ? m_context.admin.email : m_context.admin.displayName;
     m_ack->setEnabled(false);
-    m_worker->submit(this, [id, who](QSqlDatabase db) -> QString {
-        const Status s = monitoring::AlertEngine::acknowledge(db, id, who.isEmpty() ? QStringLiteral("console") : who);
+    m_worker->submit(this, [monitoring = m_context.monitoring, id, who]() -> QString {
+        const Status s = monitoring->acknowledgeAlert(id, who.isEmpty() ? QStringLiteral("console") : who);
         return s ? QString() : s.error().message;
     }, [this](const QString &error) {
         if (!error.isEmpty())

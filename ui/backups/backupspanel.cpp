@@ -1,7 +1,6 @@
 #include "ui/backups/backupspanel.h"
 
 #include "server/core/config.h"
-#include "server/db/database.h"
 #include "server/ops/opsservices.h"
 #include "server/ops/s3client.h"
 #include "ui/backups/backupmodel.h"
@@ -47,16 +46,15 @@ Outcome failure(const ApiError &e)
 
 BackupsPanel::BackupsPanel(const ConsoleContext &context, QWidget *parent)
     : QWidget(parent), m_context(context), m_worker(context.worker), m_model(new BackupModel(this)),
-      m_proxy(new QSortFilterProxyModel(this)), m_table(new QTableView), m_runner(new OperationRunner(context.database, this)),
+      m_proxy(new QSortFilterProxyModel(this)), m_table(new QTableView), m_runner(new OperationRunner(context.releaseThreadConnection, this)),
       m_info(new QLabel), m_step(new QLabel), m_bar(new QProgressBar), m_cancel(new QPushButton(tr("Cancel"))),
       m_create(new QPushButton(tr("&Create backup now"))), m_verify(new QPushButton(tr("&Verify"))),
       m_drill(new QPushButton(tr("Restore &drill"))), m_offsite(new QPushButton(tr("Copy &off-site"))),
       m_restore(new QPushButton(tr("&Restore…"))), m_status(new QLabel)
 {
     setObjectName(QStringLiteral("backupsPanel"));
-    if (context.config && context.database)
-        m_services = ops::OpsServices::create(*context.config, *context.database, context.secrets, context.setMaintenance,
-                                              context.metrics);
+    if (context.config && context.makeOpsServices)
+        m_services = context.makeOpsServices();
 
     auto *title = new QLabel(tr("Backups"));
     QFont titleFont = title->font();
@@ -69,10 +67,9 @@ BackupsPanel::BackupsPanel(const ConsoleContext &context, QWidget *parent)
     m_info->setTextInteractionFlags(Qt::TextSelectableByMouse);
     if (m_services) {
         const Config &c = *context.config;
-        const bool pitr = static_cast<bool>(ops::OpsServices::pointInTimeSource(c, *context.database));
         m_info->setText(tr("Folder: %1 · Database: %2 · Point-in-time recovery: %3 · Off-site: %4")
-                            .arg(m_services->backups->backupDir(), context.database->settings().database,
-                                 pitr ? tr("WAL archive (RPO ≤ %1 s)").arg(c.ops.archiveTimeoutSeconds)
+                            .arg(m_services->backups->backupDir(), m_services->databaseName,
+                                 m_services->pointInTimeRecovery ? tr("WAL archive (RPO ≤ %1 s)").arg(c.ops.archiveTimeoutSeconds)
                                       : c.embeddedDatabase() ? tr("off") : tr("the provider's job (external database)"),
                                  c.ops.s3Endpoint.isEmpty() ? tr("not configured") : tr("%1/%2").arg(c.ops.s3Endpoint, c.ops.s3Bucket)));
     }
@@ -203,7 +200,7 @@ void BackupsPanel::refresh()
     }
     m_loading = true;
     std::shared_ptr<ops::OpsServices> services = m_services;
-    m_worker->submit(this, [services](QSqlDatabase) {
+    m_worker->submit(this, [services]() {
         Catalogue c;
         auto list = services->backups->list(200);
         if (list)
@@ -395,8 +392,8 @@ RestoreDialog *BackupsPanel::openRestoreDialog()
                                .arg(r->ms / 1000.0, 0, 'f', 1)
                                .arg(r->safetyBackupId.isEmpty() ? BackupsPanel::tr("none") : r->safetyBackupId.left(8))};
     };
-    m_restoreDialog = new RestoreDialog(description, m_context.database->settings().database, ops::RestoreService::plannedSteps(),
-                                        m_context.database, work, this);
+    m_restoreDialog = new RestoreDialog(description, services->databaseName, ops::RestoreService::plannedSteps(),
+                                        m_context.releaseThreadConnection, work, this);
     m_restoreDialog->setWindowFlag(Qt::Window);
     connect(m_restoreDialog, &RestoreDialog::restoreFinished, this, [this](const Outcome &o) {
         m_status->setText(o.error.isEmpty() ? o.summary : tr("Restore failed: %1").arg(o.error));

@@ -14,8 +14,8 @@
 namespace bw::ui {
 
 RestoreDialog::RestoreDialog(const QString &description, const QString &databaseName, const QStringList &plannedSteps,
-                             db::Database *database, RestoreWork work, QWidget *parent)
-    : QDialog(parent), m_databaseName(databaseName), m_work(std::move(work)), m_runner(new OperationRunner(database, this)),
+                             std::function<void()> releaseThreadConnection, RestoreWork work, QWidget *parent)
+    : QDialog(parent), m_databaseName(databaseName), m_work(std::move(work)), m_runner(new OperationRunner(std::move(releaseThreadConnection), this)),
       m_pages(new QStackedWidget), m_confirm(new QLineEdit), m_keepPrevious(new QCheckBox(tr("&Keep the replaced database"))),
       m_restore(new QPushButton(tr("&Restore"))), m_step(new QLabel), m_bar(new QProgressBar), m_log(new QPlainTextEdit),
       m_cancel(new QPushButton(tr("&Cancel restore"))), m_result(new QLabel), m_close(new QPushButton(tr("Close")))

@@ -29,7 +29,7 @@ public:
                                                                const ops::OperationPtr &op)>;
 
     RestoreDialog(const QString &description, const QString &databaseName, const QStringList &plannedSteps,
-                  db::Database *database, RestoreWork work, QWidget *parent = nullptr);
+                  std::function<void()> releaseThreadConnection, RestoreWork work, QWidget *parent = nullptr);
 
     bool confirmationAccepted() const; // the typed text equals the database name
     bool isRunning() const;

@@ -1,32 +1,30 @@
 #include "ui/common/dbworker.h"
 
-#include "server/db/database.h"
-
 #include <QThread>
 
 namespace bw::ui {
 
 // The worker thread: runs its event loop, then gives its connection back before it ends
-// (a QSqlDatabase must be removed in the thread that created it).
+// (a database connection must be removed in the thread that created it).
 class DbWorker::Thread final : public QThread {
 public:
-    explicit Thread(bw::db::Database *database) : m_database(database) {}
+    explicit Thread(std::function<void()> finished) : m_finished(std::move(finished)) {}
 
 protected:
     void run() override
     {
         exec();
-        m_database->releaseThisThread();
+        if (m_finished)
+            m_finished();
     }
 
 private:
-    bw::db::Database *m_database;
+    std::function<void()> m_finished;
 };
 
-DbWorker::DbWorker(bw::db::Database *database, QObject *parent)
-    : QObject(parent), m_database(database), m_thread(new Thread(database)), m_executor(new QObject)
+DbWorker::DbWorker(std::function<void()> threadFinished, QObject *parent)
+    : QObject(parent), m_thread(new Thread(std::move(threadFinished))), m_executor(new QObject)
 {
-    Q_ASSERT(database);
     m_thread->setObjectName(QStringLiteral("bw-ui-db"));
     m_executor->moveToThread(m_thread);
     m_thread->start();
@@ -41,7 +39,7 @@ DbWorker::~DbWorker()
     delete m_thread;
 }
 
-void DbWorker::post(std::function<void(QSqlDatabase)> task)
+void DbWorker::post(std::function<void()> task)
 {
     ++m_pending;
     QMetaObject::invokeMethod(
@@ -49,7 +47,7 @@ void DbWorker::post(std::function<void(QSqlDatabase)> task)
         [this, task = std::move(task)] {
             if (m_stopping.load())
                 return;
-            task(m_database->connection());
+            task();
         },
         Qt::QueuedConnection);
 }

@@ -1,7 +1,5 @@
 #include "ui/common/operationrunner.h"
 
-#include "server/db/database.h"
-
 #include <QFuture>
 #include <QMutex>
 #include <QPointer>
@@ -23,8 +21,8 @@ struct OperationRunner::Relay {
     }
 };
 
-OperationRunner::OperationRunner(db::Database *database, QObject *parent)
-    : QObject(parent), m_database(database), m_relay(std::make_shared<Relay>())
+OperationRunner::OperationRunner(std::function<void()> releaseThreadConnection, QObject *parent)
+    : QObject(parent), m_releaseThreadConnection(std::move(releaseThreadConnection)), m_relay(std::make_shared<Relay>())
 {
     m_relay->runner = this;
 }
@@ -47,13 +45,12 @@ bool OperationRunner::start(const QString &name, const QStringList &steps, Work 
     auto relay = m_relay;
     m_op = ops::Operation::create(name, steps, [relay](const ops::Progress &p) { relay->post(p); });
     Q_EMIT progressChanged(m_op->progress());
-    db::Database *database = m_database;
     ops::OperationPtr op = m_op;
-    QtConcurrent::run([database, op, work = std::move(work)]() -> Outcome {
+    QtConcurrent::run([release = m_releaseThreadConnection, op, work = std::move(work)]() -> Outcome {
         Outcome o = work(op);
         op->finish();
-        if (database)
-            database->releaseThisThread();
+        if (release)
+            release();
         return o;
     }).then(this, [this](Outcome outcome) {
         m_running = false;

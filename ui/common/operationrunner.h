@@ -3,7 +3,8 @@
 // ops::Operation, and reports its progress and outcome on the GUI thread. The object lives on the
 // GUI thread; the Operation's listener (worker thread) posts snapshots to it. Destroying the
 // runner asks the operation to cancel (honoured while cancellable) and drops late reports; the
-// task itself still finishes on its thread, so the Database must outlive it.
+// task itself still finishes on its thread, so the services it uses (and their Database) must
+// outlive it.
 
 #include "server/ops/operation.h"
 
@@ -12,10 +13,6 @@
 
 #include <functional>
 #include <memory>
-
-namespace bw::db {
-class Database;
-}
 
 namespace bw::ui {
 
@@ -29,8 +26,9 @@ public:
     };
     using Work = std::function<Outcome(const ops::OperationPtr &op)>;
 
-    // database: its connection for the pool thread is released when the task ends (may be null).
-    explicit OperationRunner(db::Database *database, QObject *parent = nullptr);
+    // releaseThreadConnection: run on the pool thread when a task ends, to release that thread's
+    // database connection (ConsoleContext::releaseThreadConnection; may be empty).
+    explicit OperationRunner(std::function<void()> releaseThreadConnection, QObject *parent = nullptr);
     ~OperationRunner() override;
 
     // false when a task is still running. steps: the plan shown before the steps run (may be empty).
@@ -46,7 +44,7 @@ Q_SIGNALS:
 
 private:
     struct Relay;
-    db::Database *m_database;
+    std::function<void()> m_releaseThreadConnection;
     std::shared_ptr<Relay> m_relay;
     ops::OperationPtr m_op;
     bool m_running = false;

@@ -1,6 +1,6 @@
 #include "ui/dashboards/dashboardspanel.h"
 
-#include "server/monitoring/metricsampler.h"
+#include "server/monitoring/monitoringservice.h"
 #include "ui/charts/timeserieschart.h"
 #include "ui/common/dbworker.h"
 #include "ui/dashboards/dashboardmodels.h"
@@ -305,7 +305,7 @@ void DashboardsPanel::setWindow(Window window)
 
 void DashboardsPanel::refreshHistory()
 {
-    if (!m_worker) {
+    if (!m_worker || !m_context.monitoring) {
         m_status->setText(tr("History unavailable: no database connection."));
         return;
     }
@@ -318,9 +318,9 @@ void DashboardsPanel::refreshHistory()
     const auto span = windowSpan(m_window);
     m_historyInFlight = true;
     m_status->setText(tr("Loading history…"));
-    m_worker->submit(this, [names, span](QSqlDatabase db) {
+    m_worker->submit(this, [monitoring = m_context.monitoring, names, span] {
         const QDateTime to = QDateTime::currentDateTimeUtc();
-        return monitoring::MetricSampler::history(db, names, to.addSecs(-qint64(span.count())), to, kHistoryPoints);
+        return monitoring->metricHistory(names, to.addSecs(-qint64(span.count())), to, kHistoryPoints);
     }, [this, generation](const Result<QList<monitoring::SeriesHistory>> &result) { applyHistory(generation, result); });
     if (!m_slowInFlight)
         loadSlowQueries();
@@ -387,10 +387,10 @@ void DashboardsPanel::applyHistoryTabs(quint64 generation, std::shared_ptr<QList
 
 void DashboardsPanel::loadSlowQueries()
 {
-    if (!m_worker)
+    if (!m_worker || !m_context.monitoring)
         return;
     m_slowInFlight = true;
-    m_worker->submit(this, [](QSqlDatabase db) { return monitoring::MetricSampler::slowQueries(db); },
+    m_worker->submit(this, [monitoring = m_context.monitoring] { return monitoring->slowQueries(); },
                      [this](const Result<QList<monitoring::SlowQuery>> &result) {
                          m_slowInFlight = false;
                          if (!result) {

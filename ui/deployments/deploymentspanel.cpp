@@ -1,6 +1,5 @@
 #include "ui/deployments/deploymentspanel.h"
 
-#include "server/db/database.h"
 #include "server/ops/opsservices.h"
 #include "ui/common/dbworker.h"
 #include "ui/deployments/deploymentmodels.h"
@@ -59,7 +58,7 @@ bool needsTypedName(const ops::Environment &e)
 
 DeploymentsPanel::DeploymentsPanel(const ConsoleContext &context, QWidget *parent)
     : QWidget(parent), m_context(context), m_worker(context.worker), m_environments(new EnvironmentModel(this)),
-      m_history(new DeploymentModel(this)), m_runner(new OperationRunner(context.database, this)), m_envName(new QLineEdit),
+      m_history(new DeploymentModel(this)), m_runner(new OperationRunner(context.releaseThreadConnection, this)), m_envName(new QLineEdit),
       m_envUrl(new QLineEdit), m_envNodes(new QLineEdit), m_envTyped(new QCheckBox(tr("Require typing the name to deploy"))),
       m_envTimeout(new QSpinBox), m_saveEnv(new QPushButton(tr("&Save environment"))), m_confirm(new QLineEdit),
       m_confirmHint(new QLabel), m_deploy(new QPushButton(tr("&Deploy"))), m_rollback(new QPushButton(tr("&Roll back"))),
@@ -67,9 +66,8 @@ DeploymentsPanel::DeploymentsPanel(const ConsoleContext &context, QWidget *paren
       m_status(new QLabel)
 {
     setObjectName(QStringLiteral("deploymentsPanel"));
-    if (context.config && context.database)
-        m_services = ops::OpsServices::create(*context.config, *context.database, context.secrets, context.setMaintenance,
-                                              context.metrics);
+    if (context.config && context.makeOpsServices)
+        m_services = context.makeOpsServices();
     auto *title = new QLabel(tr("Deployments"));
     QFont titleFont = title->font();
     titleFont.setPointSizeF(titleFont.pointSizeF() * 1.4);
@@ -202,7 +200,7 @@ void DeploymentsPanel::refresh()
     }
     m_loading = true;
     std::shared_ptr<ops::OpsServices> services = m_services;
-    m_worker->submit(this, [services](QSqlDatabase) {
+    m_worker->submit(this, [services]() {
         Loaded l;
         auto envs = services->deployments->environments();
         auto history = services->deployments->history({}, 100);
@@ -303,7 +301,7 @@ bool DeploymentsPanel::saveEnvironment(const QString &name, const QString &datab
     env.requireTypedConfirmation = typedConfirmation;
     env.readyTimeoutSeconds = readyTimeoutSeconds;
     std::shared_ptr<ops::OpsServices> services = m_services;
-    m_worker->submit(this, [services, env, databaseUrl](QSqlDatabase) {
+    m_worker->submit(this, [services, env, databaseUrl]() {
         Status s = services->deployments->saveEnvironment(env, databaseUrl);
         return s ? QString() : s.error().message;
     }, [this, name](const QString &error) {

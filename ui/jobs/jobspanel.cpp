@@ -1,5 +1,6 @@
 #include "ui/jobs/jobspanel.h"
 
+#include "server/jobs/jobqueuequery.h"
 #include "server/jobs/jobsystem.h"
 #include "server/moderation/adminopsservice.h"
 #include "ui/common/dbworker.h"
@@ -24,17 +25,17 @@ namespace {
 
 constexpr int kListLimit = 500;
 
-JobsPanel::Snapshot loadJobs(QSqlDatabase db)
+JobsPanel::Snapshot loadJobs(const jobs::JobQueueQuery &queue)
 {
     JobsPanel::Snapshot s;
-    auto counts = jobs::JobSystem::counts(db);
+    auto counts = queue.counts();
     if (!counts) {
         s.error = counts.error().message;
         return s;
     }
     s.counts = *counts;
-    auto running = jobs::JobSystem::list(db, {}, QString::fromLatin1(jobs::state::kRunning), kListLimit);
-    auto dead = jobs::JobSystem::list(db, {}, QString::fromLatin1(jobs::state::kDiscarded), kListLimit);
+    auto running = queue.list({}, QString::fromLatin1(jobs::state::kRunning), kListLimit);
+    auto dead = queue.list({}, QString::fromLatin1(jobs::state::kDiscarded), kListLimit);
     if (!running || !dead) {
         s.error = (!running ? running.error() : dead.error()).message;
         return s;
@@ -157,10 +158,10 @@ void JobsPanel::showEvent(QShowEvent *event)
 
 void JobsPanel::refresh()
 {
-    if (!m_worker || m_inFlight)
+    if (!m_worker || !m_context.jobQueue || m_inFlight)
         return;
     m_inFlight = true;
-    m_worker->submit(this, &loadJobs, [this](const Snapshot &s) {
+    m_worker->submit(this, [queue = m_context.jobQueue] { return loadJobs(*queue); }, [this](const Snapshot &s) {
         m_inFlight = false;
         apply(s);
     });
@@ -214,7 +215,7 @@ void JobsPanel::redrive(const QString &jobId)
     m_status->setText(tr("Redriving job %1…").arg(jobId.left(8)));
     auto *ops = m_context.adminOps;
     const moderation::AdminCaller admin = m_context.admin;
-    m_worker->submit(this, [ops, admin, jobId](QSqlDatabase) -> QString {
+    m_worker->submit(this, [ops, admin, jobId]() -> QString {
         auto r = ops->retryJob(admin, jobId); // audited in the same transaction
         return r ? QString() : r.error().message;
     }, [this, jobId](const QString &error) {

@@ -1,42 +1,12 @@
 #include "ui/overview/overviewloader.h"
 
 #include "server/core/metrics.h"
-#include "server/db/sql.h"
+#include "server/ops/instancestatusservice.h"
 #include "ui/common/dbworker.h"
-
-#include <QSqlQuery>
 
 #include <algorithm>
 
 namespace bw::ui {
-
-namespace {
-
-// One round trip for everything the Overview needs from PostgreSQL. Exact counts are fine at
-// pilot scale and run every few seconds on the worker thread, never overlapping.
-OverviewLoader::DatabaseFacts queryDatabaseFacts(QSqlDatabase connection)
-{
-    OverviewLoader::DatabaseFacts facts;
-    auto query = bw::db::exec(connection, QStringLiteral("SELECT current_setting('server_version'),"
-                                                         " pg_database_size(current_database()),"
-                                                         " (SELECT count(*) FROM agents),"
-                                                         " (SELECT count(*) FROM problems)"));
-    if (!query) {
-        facts.error = query.error().message;
-        return facts;
-    }
-    if (!query->next()) {
-        facts.error = OverviewLoader::tr("The database returned no row.");
-        return facts;
-    }
-    facts.version = query->value(0).toString();
-    facts.sizeBytes = query->value(1).toLongLong();
-    facts.agents = query->value(2).toLongLong();
-    facts.problems = query->value(3).toLongLong();
-    return facts;
-}
-
-} // namespace
 
 OverviewLoader::OverviewLoader(QObject *parent) : QObject(parent)
 {
@@ -127,10 +97,23 @@ void OverviewLoader::sampleMetrics()
 
 void OverviewLoader::pollDatabase()
 {
-    if (!m_worker || m_pollInFlight)
+    if (!m_worker || !m_context.instanceStatus || m_pollInFlight)
         return; // a slow database must not pile up queries
     m_pollInFlight = true;
-    m_worker->submit(this, &queryDatabaseFacts, [this](const DatabaseFacts &facts) {
+    // Every few seconds on the worker thread, never overlapping (InstanceStatusService::current).
+    m_worker->submit(this, [status = m_context.instanceStatus] {
+        DatabaseFacts facts;
+        auto current = status->current();
+        if (!current) {
+            facts.error = current.error().message;
+            return facts;
+        }
+        facts.version = current->databaseVersion;
+        facts.sizeBytes = current->databaseSizeBytes;
+        facts.agents = current->agents;
+        facts.problems = current->problems;
+        return facts;
+    }, [this](const DatabaseFacts &facts) {
         m_pollInFlight = false;
         applyDatabaseFacts(facts);
     });

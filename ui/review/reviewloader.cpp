@@ -45,7 +45,7 @@ void ReviewLoader::fetchPage()
     const moderation::AdminCaller actor = m_context.admin;
     const int generation = m_generation;
     m_worker->submit(
-        this, [reviews, actor, query](QSqlDatabase) { return reviews->list(actor, query); },
+        this, [reviews, actor, query]() { return reviews->list(actor, query); },
         [this, generation](const Result<FlaggedPage> &page) {
             if (generation != m_generation)
                 return;
@@ -77,7 +77,7 @@ void ReviewLoader::submitDetail(const QString &id)
     ReviewService *reviews = m_context.reviews;
     const moderation::AdminCaller actor = m_context.admin;
     m_worker->submit(
-        this, [reviews, actor, id](QSqlDatabase) { return reviews->detail(actor, id); },
+        this, [reviews, actor, id]() { return reviews->detail(actor, id); },
         [this, id](const Result<FlaggedDetail> &detail) {
             m_detailInFlight.clear();
             const QString queued = std::exchange(m_detailQueued, QString());
@@ -103,7 +103,7 @@ void ReviewLoader::run(Action action, const QStringList &ids, const QString &not
     ++m_actionsInFlight;
     m_worker->submit(
         this,
-        [reviews, actor, action, ids, notes](QSqlDatabase) {
+        [reviews, actor, action, ids, notes]() {
             Outcome out;
             out.action = action;
             const auto collect = [&](const QString &id, const Result<FlaggedItem> &r) {

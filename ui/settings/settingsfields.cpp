@@ -1,14 +1,11 @@
 #include "ui/settings/settingsfields.h"
 
 #include "server/core/secretstore.h"
-#include "server/db/database.h"
 #include "server/guardrails/guardrailsettings.h"
 #include "server/guardrails/guardrailstack.h"
-#include "server/moderation/auditlog.h"
+#include "server/moderation/settingsservice.h"
 #include "ui/common/consolecontext.h"
 
-#include <QDir>
-#include <QFileInfo>
 #include <QJsonValue>
 #include <QSettings>
 #include <QTemporaryFile>
@@ -244,14 +241,11 @@ SaveResult saveSettings(const ConsoleContext &context, const QList<SettingField>
         r.error = QStringLiteral("%1 setting(s) are not valid").arg(r.fieldErrors.size());
         return r;
     }
-    if (!context.database || !context.config) {
+    if (!context.settings || !context.config) {
         r.error = QStringLiteral("no database");
         return r;
     }
     const QString path = configFilePath(*context.config);
-    QDir().mkpath(QFileInfo(path).absolutePath());
-    QSettings file(path, QSettings::IniFormat);
-    QSqlDatabase db = context.database->connection();
     for (const SettingField &f : changed) {
         const QString value = changes.value(f.key);
         Status s = success();
@@ -267,28 +261,13 @@ SaveResult saveSettings(const ConsoleContext &context, const QList<SettingField>
             break;
         }
         case FieldStore::Keychain:
-            s = context.secrets ? context.secrets->write(f.key, value.toUtf8()) : Status(ApiError::internal(QStringLiteral("no secret store")));
-            if (s) {
-                auto entry = moderation::AuditEntry::byModerator(context.admin, QStringLiteral("settings.secret"), QStringLiteral("secret"), f.key);
-                entry.after = QJsonObject{{QStringLiteral("changed"), true}}; // never the secret itself
-                s = moderation::audit::append(db, entry);
-            }
+            s = context.settings->saveSecret(context.admin, f.key, value.toUtf8()); // audited, never the value
             r.restartNeeded << f.key;
             break;
-        case FieldStore::ConfigFile: {
-            file.setValue(f.key, value.trimmed());
-            file.sync();
-            if (file.status() != QSettings::NoError) {
-                s = ApiError::internal(QStringLiteral("cannot write %1").arg(path));
-                break;
-            }
-            auto entry = moderation::AuditEntry::byModerator(context.admin, QStringLiteral("settings.update"), QStringLiteral("setting"), f.key);
-            entry.before = before.value(f.key);
-            entry.after = value.trimmed();
-            s = moderation::audit::append(db, entry);
+        case FieldStore::ConfigFile:
+            s = context.settings->saveConfigValue(context.admin, path, f.key, value, before.value(f.key)); // audited
             r.restartNeeded << f.key;
             break;
-        }
         }
         if (!s) {
             r.error = QStringLiteral("%1: %2").arg(f.key, s.error().message);

@@ -2,8 +2,9 @@
 // The settings the console edits, as data: where each lives (the config file — applied at the
 // next start; the shared settings table for guardrails — applied live by GuardrailSettingsStore;
 // the keychain for secrets), how it is validated (the Config settings catalogue, the guardrail
-// store's own rules) and the load/save steps. loadSettings/saveSettings block (files, SQL,
-// keychain): call them on a worker thread, never the GUI thread. Every saved change is audited.
+// store's own rules) and the load/save steps. loadSettings/saveSettings block (they call services
+// that touch files, SQL and the keychain): call them on a worker thread, never the GUI thread.
+// Every saved change is audited (SettingsService, GuardrailSettingsStore).
 
 #include "server/core/config.h"
 #include "server/moderation/admincaller.h"

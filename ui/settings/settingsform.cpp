@@ -121,7 +121,7 @@ void SettingsForm::load()
     m_busy = true;
     const ConsoleContext context = m_context;
     const QList<SettingField> fields = m_fields;
-    m_worker->submit(this, [context, fields](QSqlDatabase) { return loadSettings(context, fields); },
+    m_worker->submit(this, [context, fields]() { return loadSettings(context, fields); },
                      [this](const SettingsSnapshot &s) {
         m_busy = false;
         m_loaded = s.values;
@@ -194,7 +194,7 @@ bool SettingsForm::save()
     const ConsoleContext context = m_context;
     const QList<SettingField> fields = m_fields;
     const QMap<QString, QString> before = m_loaded;
-    m_worker->submit(this, [context, fields, edits, before](QSqlDatabase) { return saveSettings(context, fields, edits, before); },
+    m_worker->submit(this, [context, fields, edits, before]() { return saveSettings(context, fields, edits, before); },
                      [this, edits](const SaveResult &r) {
         m_busy = false;
         m_save->setEnabled(true);

@@ -1,8 +1,7 @@
 #include "ui/settings/settingspanel.h"
 
-#include "server/db/database.h"
 #include "server/domain/accounts/heartbeatservice.h"
-#include "server/moderation/auditlog.h"
+#include "server/moderation/settingsservice.h"
 #include "ui/common/dbworker.h"
 #include "ui/settings/settingsform.h"
 
@@ -140,7 +139,7 @@ void SettingsPanel::loadHeartbeat()
     if (!m_worker || !m_context.heartbeat)
         return;
     auto *heartbeat = m_context.heartbeat;
-    m_worker->submit(this, [heartbeat](QSqlDatabase) {
+    m_worker->submit(this, [heartbeat]() {
         auto doc = heartbeat->storedInstructions();
         if (!doc)
             return HeartbeatDoc{doc.error().message};
@@ -171,7 +170,7 @@ QString SettingsPanel::heartbeatResult() const
 
 bool SettingsPanel::saveHeartbeat()
 {
-    if (!m_context.isAdmin() || !m_context.heartbeat || !m_worker)
+    if (!m_context.isAdmin() || !m_context.heartbeat || !m_context.settings || !m_worker)
         return false;
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(m_heartbeatText->toPlainText().toUtf8(), &parseError);
@@ -191,21 +190,13 @@ bool SettingsPanel::saveHeartbeat()
         return false;
     }
     const int interval = m_interval->value();
-    const ConsoleContext context = m_context;
     const QString before = m_heartbeatVersionText;
     m_heartbeatSave->setEnabled(false);
-    m_worker->submit(this, [context, instructions, interval, before](QSqlDatabase) {
-        auto updated = context.heartbeat->updateInstructions(instructions, interval, context.admin.email);
+    m_worker->submit(this, [settings = m_context.settings, admin = m_context.admin, instructions, interval, before]() {
+        auto updated = settings->updateHeartbeatInstructions(admin, instructions, interval, before); // audited
         if (!updated)
             return HeartbeatDoc{updated.error().message};
-        HeartbeatDoc d = docFrom(*updated);
-        auto entry = moderation::AuditEntry::byModerator(context.admin, QStringLiteral("heartbeat.instructions"),
-                                                         QStringLiteral("setting"), QString::fromLatin1(domain::HeartbeatService::kSettingsKey));
-        entry.before = QJsonObject{{QStringLiteral("instructionsVersion"), before}};
-        entry.after = QJsonObject{{QStringLiteral("instructionsVersion"), d.version}, {QStringLiteral("checkinIntervalSeconds"), interval}};
-        if (Status s = moderation::audit::append(context.database->connection(), entry); !s)
-            d.error = s.error().message;
-        return d;
+        return docFrom(*updated);
     }, [this](const HeartbeatDoc &d) {
         m_heartbeatSave->setEnabled(true);
         if (d.error.isEmpty()) {

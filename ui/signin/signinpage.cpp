@@ -1,6 +1,5 @@
 #include "ui/signin/signinpage.h"
 
-#include "server/db/sql.h"
 #include "server/moderation/adminauthservice.h"
 #include "server/moderation/passwordhash.h"
 #include "ui/common/dbworker.h"
@@ -9,7 +8,6 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
-#include <QSqlQuery>
 #include <QVBoxLayout>
 
 namespace bw::ui {
@@ -24,12 +22,12 @@ struct AccountCheck {
     QString error;
 };
 
-AccountCheck queryAccounts(QSqlDatabase connection)
+AccountCheck readAccountCheck(AdminAuthService *auth)
 {
-    auto q = db::exec(connection, QStringLiteral("SELECT EXISTS (SELECT 1 FROM moderators)"));
-    if (!q)
-        return {true, q.error().message};
-    return {q->next() && q->value(0).toBool(), {}};
+    auto exists = auth->hasAccounts();
+    if (!exists)
+        return {true, exists.error().message};
+    return {*exists, {}};
 }
 
 QString describe(const ApiError &error)
@@ -141,7 +139,8 @@ void SignInPage::checkAccounts()
     }
     setMode(Mode::Checking);
     const int generation = m_generation;
-    m_worker->submit(this, &queryAccounts, [this, generation](const AccountCheck &check) {
+    m_worker->submit(this, [auth = m_context.adminAuth] { return readAccountCheck(auth); },
+                     [this, generation](const AccountCheck &check) {
         if (generation != m_generation)
             return;
         if (!check.error.isEmpty())
@@ -224,7 +223,7 @@ void SignInPage::signIn()
     AdminAuthService *auth = m_context.adminAuth;
     const int generation = m_generation;
     m_worker->submit(
-        this, [auth, email, password](QSqlDatabase) { return auth->login(email, password, QString()); },
+        this, [auth, email, password]() { return auth->login(email, password, QString()); },
         [this, generation](const Result<AdminAuthService::Session> &session) {
             if (generation != m_generation)
                 return;
@@ -266,14 +265,9 @@ void SignInPage::createFirstAdmin()
     const int generation = m_generation;
     m_worker->submit(
         this,
-        [auth, email, name, password](QSqlDatabase connection) -> Result<AdminAuthService::Session> {
+        [auth, email, name, password] {
             // Only while there is no account at all: afterwards, administrators add users.
-            if (const AccountCheck check = queryAccounts(connection); check.exists || !check.error.isEmpty())
-                return ApiError::conflict(check.error.isEmpty() ? QStringLiteral("accounts exist") : check.error);
-            auto created = auth->createUser({email, QStringLiteral("admin"), name, password});
-            if (!created)
-                return created.error();
-            return auth->login(email, password, QString());
+            return auth->createFirstAdministrator(email, name, password);
         },
         [this, generation](const Result<AdminAuthService::Session> &session) {
             if (generation != m_generation)

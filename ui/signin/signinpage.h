@@ -25,7 +25,7 @@ public:
 
     explicit SignInPage(QWidget *parent = nullptr);
 
-    // The services to sign in against (context.adminAuth, database, worker); checks whether any
+    // The services to sign in against (context.adminAuth, worker); checks whether any
     // admin account exists and shows the matching form. Call again after sign-out.
     void setContext(const ConsoleContext &context);
     // Back to "waiting for the server" (no context): the server is stopping or failed.

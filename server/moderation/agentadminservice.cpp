@@ -1,12 +1,15 @@
-#include "ui/agents/agentsdata.h"
+#include "agentadminservice.h"
 
+#include "server/core/ids.h"
+#include "server/db/database.h"
 #include "server/db/sql.h"
+#include "server/domain/agentratelimit.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSqlQuery>
 
-namespace bw::ui::agentsdata {
+namespace bw::moderation {
 
 namespace {
 
@@ -14,9 +17,9 @@ const QString kColumns = QStringLiteral(
     "a.id::text, a.username, coalesce(a.display_name, ''), coalesce(a.email, ''), a.framework, a.claim_status,"
     " a.is_active, a.rate_limit_override, a.last_heartbeat_at, a.created_at, now()");
 
-AgentRow readRow(const QSqlQuery &q)
+AgentAdminRow readRow(const QSqlQuery &q)
 {
-    AgentRow r;
+    AgentAdminRow r;
     r.id = q.value(0).toString();
     r.username = q.value(1).toString();
     r.displayName = q.value(2).toString();
@@ -41,27 +44,20 @@ QString escapeLike(QString s)
 
 } // namespace
 
-int effectiveLimit(const RateLimitConfig &limits, const QString &claimStatus, std::optional<int> override)
-{
-    if (override)
-        return *override;
-    // Same rule as the HTTP pipeline's agent bucket.
-    return claimStatus == u"verified" ? limits.agentVerified : claimStatus == u"claimed" ? limits.agentClaimed : limits.agentPending;
-}
+AgentAdminService::AgentAdminService(db::Database &db, RateLimitConfig limits) : m_db(db), m_limits(std::move(limits)) {}
 
-AgentList search(QSqlDatabase db, const QString &text, bool includeInactive, int limit)
+Result<AgentAdminList> AgentAdminService::search(const QString &text, bool includeInactive, int limit) const
 {
-    AgentList out;
+    AgentAdminList out;
     const QString pattern = QStringLiteral("%") + escapeLike(text.trimmed()) + QStringLiteral("%");
-    auto q = db::exec(db, QStringLiteral("SELECT %1 FROM agents a"
-                                         " WHERE (a.username ILIKE ? OR coalesce(a.display_name, '') ILIKE ? OR coalesce(a.email, '') ILIKE ?)"
-                                         " AND (? OR a.is_active) ORDER BY a.created_at DESC, a.id LIMIT ?")
-                              .arg(kColumns),
+    auto q = db::exec(m_db.connection(),
+                      QStringLiteral("SELECT %1 FROM agents a"
+                                     " WHERE (a.username ILIKE ? OR coalesce(a.display_name, '') ILIKE ? OR coalesce(a.email, '') ILIKE ?)"
+                                     " AND (? OR a.is_active) ORDER BY a.created_at DESC, a.id LIMIT ?")
+                          .arg(kColumns),
                       {pattern, pattern, pattern, includeInactive, limit + 1});
-    if (!q) {
-        out.error = q.error().message;
-        return out;
-    }
+    if (!q)
+        return q.error();
     while (q->next()) {
         if (out.rows.size() == limit) {
             out.truncated = true;
@@ -73,13 +69,16 @@ AgentList search(QSqlDatabase db, const QString &text, bool includeInactive, int
     return out;
 }
 
-AgentDetail detail(QSqlDatabase db, const QString &agentId, const RateLimitConfig &limits)
+Result<AgentAdminDetail> AgentAdminService::detail(const QString &agentId) const
 {
-    AgentDetail d;
-    d.windowSeconds = limits.windowSeconds;
+    const QString notFound = QStringLiteral("agent %1 not found").arg(agentId);
+    if (!ids::isUuid(agentId))
+        return ApiError::notFound(notFound);
+    AgentAdminDetail d;
+    d.windowSeconds = m_limits.windowSeconds;
     // The agent, its submissions by guardrail status and its shared-store rate-limit bucket in one
     // statement; the counter row only counts when it is for the current window.
-    auto q = db::exec(db, QStringLiteral(
+    auto q = db::exec(m_db.connection(), QStringLiteral(
         "SELECT %1,"
         " (SELECT coalesce(json_object_agg(t, s), '{}')::text FROM ("
         "   SELECT t, json_object_agg(g, n) AS s FROM ("
@@ -88,18 +87,14 @@ AgentDetail detail(QSqlDatabase db, const QString &agentId, const RateLimitConfi
         "     UNION ALL SELECT 'debates', guardrail_status, count(*) FROM debates WHERE agent_id = a.id GROUP BY 2"
         "     UNION ALL SELECT 'missions', guardrail_status, count(*) FROM missions WHERE created_by_agent_id = a.id GROUP BY 2"
         "   ) c GROUP BY t) x),"
-        " (SELECT r.count FROM rate_limit_counters r WHERE r.key = 'agent:' || a.id::text"
+        " (SELECT r.count FROM rate_limit_counters r WHERE r.key = ?"
         "   AND r.window_start + r.window_seconds > extract(epoch FROM now())::bigint)"
         " FROM agents a WHERE a.id = ?::uuid").arg(kColumns),
-        {agentId});
-    if (!q) {
-        d.error = q.error().message;
-        return d;
-    }
-    if (!q->next()) {
-        d.error = QStringLiteral("agent %1 not found").arg(agentId);
-        return d;
-    }
+        {domain::agentRateLimitKey(agentId.toLower()), agentId});
+    if (!q)
+        return q.error();
+    if (!q->next())
+        return ApiError::notFound(notFound);
     d.agent = readRow(*q);
     d.checkedAt = q->value(10).toDateTime();
     const QJsonObject types = QJsonDocument::fromJson(q->value(11).toString().toUtf8()).object();
@@ -108,7 +103,7 @@ AgentDetail detail(QSqlDatabase db, const QString &agentId, const RateLimitConfi
         for (auto s = statuses.begin(); s != statuses.end(); ++s)
             d.submissions[t.key()][s.key()] = s.value().toInteger();
     }
-    d.effectiveLimit = effectiveLimit(limits, d.agent.claimStatus, d.agent.rateLimitOverride);
+    d.effectiveLimit = domain::agentRequestLimit(m_limits, d.agent.claimStatus, d.agent.rateLimitOverride);
     // The shared store is in use when rate_limit/store resolves to postgres; a missing row then
     // means no request this window. With the in-memory limiter the table stays empty.
     if (!q->value(12).isNull())
@@ -116,4 +111,4 @@ AgentDetail detail(QSqlDatabase db, const QString &agentId, const RateLimitConfi
     return d;
 }
 
-} // namespace bw::ui::agentsdata
+} // namespace bw::moderation
