@@ -39,10 +39,12 @@ struct GuardrailStack;
 namespace jobs {
 class JobSystem;
 } // namespace jobs
-namespace ops {
+namespace monitoring {
 class AlertEngine;
 class AlertNotifier;
 class MetricSampler;
+} // namespace monitoring
+namespace ops {
 class OpsJobs;
 } // namespace ops
 namespace domain {

@@ -233,7 +233,7 @@ void tst_MetricSampler::rollUpRunsAsAJob()
     QVERIFY(jobs.start());
     // The cron fires on the minute; enqueue the same job now instead of waiting for it.
     auto id = bw::jobs::enqueue(db(), QString::fromLatin1(bw::jobs::JobSystem::kMaintenanceQueue),
-                                QString::fromLatin1(bw::ops::kMetricsRollupKind), {});
+                                QString::fromLatin1(bw::monitoring::kMetricsRollupKind), {});
     QVERIFY(id);
     QTRY_COMPARE_WITH_TIMEOUT(scalar(QStringLiteral("SELECT state FROM jobs WHERE id = ?::uuid"), {*id}).toString(),
                               QStringLiteral("completed"), 15000);

@@ -34,8 +34,10 @@ class AgentAdminService;
 class ReviewService;
 class SettingsService;
 } // namespace moderation
-namespace ops {
+namespace monitoring {
 class MonitoringService;
+} // namespace monitoring
+namespace ops {
 struct OpsServices;
 } // namespace ops
 } // namespace bw
