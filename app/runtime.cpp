@@ -58,6 +58,7 @@
 #include <QRandomGenerator>
 #include <QStorageInfo>
 #include <QThread>
+#include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
 
 namespace bw::app {
@@ -85,6 +86,10 @@ void runOffThread(Runtime *self, Fn fn, Done onDone)
 Runtime::Runtime(Config config, Options options, std::unique_ptr<SecretStore> secrets, QObject *parent)
     : QObject(parent), m_config(std::move(config)), m_options(options), m_secrets(std::move(secrets))
 {
+    // The global pool runs our blocking steps (runOffThread, QtConcurrent in the CLI and panels);
+    // its threads take the pool's name when they are created.
+    if (QThreadPool::globalInstance()->objectName().isEmpty())
+        QThreadPool::globalInstance()->setObjectName(QStringLiteral("bw-pool"));
 }
 
 Runtime::~Runtime()
