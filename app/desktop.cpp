@@ -3,6 +3,7 @@
 #include "app/desktopcontexts.h"
 #include "app/runtime.h"
 #include "app/shutdownsignals.h"
+#include "server/core/threadrole.h"
 #include "ui/mainwindow.h"
 #include "ui/translations.h"
 
@@ -13,6 +14,8 @@ namespace bw::app {
 void runDesktop(const Config &config, ShutdownSignals &signals)
 {
     auto *app = qobject_cast<QApplication *>(qApp);
+    // This is the GUI thread from here on: SQL on it is a bug (checked builds abort, docs/threads.md).
+    setCurrentThreadRole(ThreadRole::Gui);
     // The language follows the system unless ui/language (BW_LANGUAGE) names one.
     ui::installTranslations(*app, config.uiLanguage.isEmpty() ? QLocale::system() : QLocale(config.uiLanguage));
     QApplication::setQuitOnLastWindowClosed(false); // we quit after the server has drained

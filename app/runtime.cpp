@@ -58,6 +58,7 @@
 #include <QRandomGenerator>
 #include <QStorageInfo>
 #include <QThread>
+#include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
 
 namespace bw::app {
@@ -85,13 +86,17 @@ void runOffThread(Runtime *self, Fn fn, Done onDone)
 Runtime::Runtime(Config config, Options options, std::unique_ptr<SecretStore> secrets, QObject *parent)
     : QObject(parent), m_config(std::move(config)), m_options(options), m_secrets(std::move(secrets))
 {
+    // The global pool runs our blocking steps (runOffThread, QtConcurrent in the CLI and panels);
+    // its threads take the pool's name when they are created.
+    if (QThreadPool::globalInstance()->objectName().isEmpty())
+        QThreadPool::globalInstance()->setObjectName(QStringLiteral("bw-pool"));
 }
 
 Runtime::~Runtime()
 {
     // Normal shutdown goes through stop(); this is the last line of defence (tests, early exits).
     // A drain still running on a worker uses the server and pool: let it finish first.
-    while (m_draining)
+    while (m_draining || m_stoppingDatabase)
         QThread::msleep(10);
     if (m_jobs)
         m_jobs->stop(2000); // before anything its handlers use
@@ -109,7 +114,7 @@ Runtime::~Runtime()
     m_guardrails.reset(); // after the job system stopped
     m_database.reset();
     if (m_embedded)
-        m_embedded->stop(15000);
+        (void)m_embedded->stop(15000);
 }
 
 // After the job system stopped (its handlers use these): the ops handlers, the sampler thread and
@@ -591,10 +596,28 @@ void Runtime::finishStop()
         (void)m_database.release();
     }
     m_database.reset();
-    if (m_embedded) {
+    if (m_embedded && m_embedded->isRunning()) {
+        // A fast shutdown waits for a checkpoint (up to 15 s before SIGKILL): on a pool thread, so
+        // the GUI keeps painting; stopped() follows when it is done. The child is reaped later in
+        // this thread (QProcess) or by ~EmbeddedPostgres.
         qCInfo(lcApp) << "stopping the embedded database";
-        m_embedded->stop(15000);
+        m_stoppingDatabase = true;
+        QtConcurrent::run([embedded = m_embedded.get(), flag = &m_stoppingDatabase] {
+            Status s = embedded->stop(15000);
+            *flag = false; // last touch of this Runtime: ~Runtime may go ahead
+            return s;
+        }).then(this, [this](Status s) {
+            if (!s)
+                qCWarning(lcApp).noquote() << s.error().message;
+            reportStopped();
+        });
+        return;
     }
+    reportStopped();
+}
+
+void Runtime::reportStopped()
+{
     qCInfo(lcApp) << "stopped";
     m_finished = true;
     Q_EMIT stopped();

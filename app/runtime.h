@@ -123,7 +123,8 @@ private:
     void registerScheduledOperations();  // worker thread, before the job system starts
     void stopMonitoring();               // after the job system stopped
     void releaseServices();              // before the database goes
-    void finishStop();
+    void finishStop();                   // main thread; the embedded database stops on a pool thread
+    void reportStopped();
 
     Config m_config;
     Options m_options;
@@ -158,6 +159,7 @@ private:
     std::atomic_bool m_maintenance{false};
     std::atomic_bool m_stopping{false};
     std::atomic_bool m_draining{false}; // the drain task is running on a worker thread
+    std::atomic_bool m_stoppingDatabase{false}; // the embedded database is stopping on a worker thread
     bool m_ready = false;
     bool m_starting = false;
     bool m_stopped = false;

@@ -1,6 +1,7 @@
 #include "logging.h"
 
 #include "server/core/isotime.h"
+#include "server/core/threadrole.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -81,7 +82,10 @@ public:
                 std::fprintf(stderr, "cannot open log file %s\n", qPrintable(m_file.fileName()));
         }
         m_running = true;
-        m_thread = std::thread([this] { run(); });
+        m_thread = std::thread([this] {
+            setCurrentThreadName("bw-log-writer");
+            run();
+        });
     }
 
     void stop()

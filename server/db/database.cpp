@@ -1,5 +1,6 @@
 #include "server/db/database.h"
 
+#include "server/core/threadrole.h"
 #include "server/db/pgconn_p.h"
 #include "server/db/sql.h"
 
@@ -156,6 +157,7 @@ QString Database::sessionRole() const
 
 QSqlDatabase Database::connection()
 {
+    checkSqlThread("bw::db::Database::connection()"); // opening one is already a round trip
     const QString name = connectionName();
     QSqlDatabase db = QSqlDatabase::database(name, false);
     if (!db.isValid()) {

@@ -1,5 +1,6 @@
 #include "server/db/embeddedpostgres.h"
 
+#include "server/core/threadrole.h"
 #include "server/db/clusterfiles_p.h"
 
 #include <QDeadlineTimer>
@@ -198,7 +199,10 @@ public:
             m_tail.clear();
         }
         m_stop = false;
-        m_thread = std::thread([this, fd] { run(fd); });
+        m_thread = std::thread([this, fd] {
+            setCurrentThreadName("bw-pg-log");
+            run(fd);
+        });
     }
     // Stops reading once the pipe has nothing more for a moment (orphaned backends may keep it open).
     void finish()

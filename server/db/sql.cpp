@@ -1,5 +1,6 @@
 #include "server/db/sql.h"
 
+#include "server/core/threadrole.h"
 #include "server/db/pgconn_p.h"
 
 #include <QLoggingCategory>
@@ -74,6 +75,7 @@ Result<QSqlQuery> runOnce(QSqlDatabase &db, const QString &sql, const QVariantLi
 
 Result<QSqlQuery> exec(QSqlDatabase db, const QString &sql, const QVariantList &binds)
 {
+    checkSqlThread("bw::db::exec()");
     if (!db.isValid())
         return sqlError(QStringLiteral("no database connection (invalid QSqlDatabase)"), QStringLiteral("08003"));
 
@@ -109,6 +111,7 @@ QString sqlState(const ApiError &error)
 
 Transaction::Transaction(QSqlDatabase db) : m_db(std::move(db))
 {
+    checkSqlThread("bw::db::Transaction");
     if (detail::markedInTransaction(m_db)) {
         m_begin = sqlError(QStringLiteral("a transaction is already open on this connection"),
                            QStringLiteral("25001"));

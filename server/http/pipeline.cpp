@@ -26,6 +26,15 @@ QString requestIdFor(const QByteArray &header)
     return ids::newUuid();
 }
 
+namespace {
+// The credential lookups in authenticate() only happen for a well-formed "Bearer <token>".
+bool carriesBearer(const Request &request)
+{
+    const QByteArray header = request.header("authorization");
+    return header.size() > 7 && header.left(7).toLower().startsWith("bearer ");
+}
+} // namespace
+
 // Metric series looked up once per (method, route, status) and reused on the hot path.
 struct Pipeline::Cache {
     std::mutex mutex;
@@ -109,10 +118,13 @@ void Pipeline::handle(Request request, Respond respond)
             return;
         }
     }
-    // A shared (PostgreSQL) rate-limit store is SQL too: such routes go to the pool as well.
+    // A shared (PostgreSQL) rate-limit store is SQL too, and so is looking up a Bearer credential
+    // (agent key or admin session) on an optional-auth route such as /skill.md: such requests go to
+    // the pool as well, so I/O threads never touch the database (the thread check enforces it).
     const bool limiterUsesDb = m_deps.rateLimiter && m_deps.rateLimiter->usesDatabase() && m_config.rateLimits.enabled
                                && match.route->options.rate != RateClass::Exempt;
-    if ((!match.route->options.usesDatabase && !limiterUsesDb) || !m_deps.pool) {
+    const bool authUsesDb = match.route->options.rate != RateClass::Exempt && carriesBearer(request);
+    if ((!match.route->options.usesDatabase && !limiterUsesDb && !authUsesDb) || !m_deps.pool) {
         run(request, *match.route, respond);
         return;
     }

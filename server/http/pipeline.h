@@ -1,7 +1,8 @@
 #pragma once
 // The one middleware chain every request goes through, in order:
 // request id → access log + metrics → security headers → authentication → rate limit → handler.
-// Called on an HTTP I/O thread; anything that may touch the database continues on the request pool.
+// Called on an HTTP I/O thread; anything that may touch the database (the handler, a Bearer lookup,
+// a PostgreSQL rate-limit store) continues on the request pool — the chain itself is the same there.
 
 #include "server/core/config.h"
 #include "server/domain/caller.h"

@@ -1,6 +1,6 @@
 #include "requestpool.h"
 
-#include <pthread.h>
+#include "server/core/threadrole.h"
 
 namespace bw::http {
 
@@ -8,8 +8,10 @@ RequestPool::RequestPool(int threads, int queueLimit, std::function<void()> onTh
     : m_onThreadExit(std::move(onThreadExit)), m_queueLimit(queueLimit)
 {
     for (int i = 0; i < threads; ++i) {
-        m_threads.emplace_back([this] { run(); });
-        pthread_setname_np(m_threads.back().native_handle(), "bw-request");
+        m_threads.emplace_back([this] {
+            setCurrentThreadName("bw-request");
+            run();
+        });
     }
 }
 

@@ -30,7 +30,7 @@ using Handler = std::function<Response(Request &)>;
 struct RouteOptions {
     Auth auth = Auth::None;
     RateClass rate = RateClass::Standard;
-    bool usesDatabase = true;           // false: cheap, runs on the I/O thread
+    bool usesDatabase = true;           // false: cheap, runs on the I/O thread (on the pool when it carries a Bearer credential)
     qint64 maxBodyBytes = -1;           // -1: the server default
 };
 

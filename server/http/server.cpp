@@ -3,6 +3,7 @@
 #include <utility> // must precede Asio with g++ 12 in C++20 (platform.md)
 
 #include "server/core/metrics.h"
+#include "server/core/threadrole.h"
 #include "server/http/pipeline.h"
 
 #include <boost/asio.hpp>
@@ -331,8 +332,11 @@ Status HttpServer::start()
     d->work.emplace(d->ioc.get_executor());
     d->accept();
     for (int i = 0; i < std::max(1, d->config.ioThreads); ++i) {
-        d->threads.emplace_back([impl = d] { impl->ioc.run(); });
-        pthread_setname_np(d->threads.back().native_handle(), "bw-http-io");
+        d->threads.emplace_back([impl = d] {
+            setCurrentThreadName("bw-http-io");
+            setCurrentThreadRole(ThreadRole::HttpIo); // no SQL here: the thread check refuses it
+            impl->ioc.run();
+        });
     }
     qCInfo(lcHttp).noquote() << "listening on" << QStringLiteral("%1:%2").arg(d->config.listenHost).arg(d->boundPort);
     return success();

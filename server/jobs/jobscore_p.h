@@ -151,7 +151,8 @@ public:
     ManagedThread(const ManagedThread &) = delete;
     ManagedThread &operator=(const ManagedThread &) = delete;
 
-    void start(std::function<void()> body);
+    // name: the OS thread name (top -H; 15 characters are kept).
+    void start(QByteArray name, std::function<void()> body);
     // True (and joined) when the body returned before the deadline.
     bool wait(QDeadlineTimer deadline);
     bool finished() const;

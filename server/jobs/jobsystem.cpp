@@ -149,12 +149,12 @@ Status JobSystem::start()
     m_listener = std::make_unique<detail::NotificationListener>(core, m_database.settings());
     m_listener->start();
     m_housekeeper = std::make_unique<detail::ManagedThread>();
-    m_housekeeper->start([core] { detail::runHousekeeper(core); });
+    m_housekeeper->start("bw-housekeeper", [core] { detail::runHousekeeper(core); });
     int threads = 0;
     for (const auto &q : core->queues) {
         for (int i = 0; i < q->settings.concurrency; ++i) {
             auto t = std::make_unique<detail::ManagedThread>();
-            t->start([core, q] { detail::runWorker(core, q); });
+            t->start("bw-job-" + q->name.toLatin1(), [core, q] { detail::runWorker(core, q); }); // e.g. bw-job-maintena
             m_workers.push_back(std::move(t));
             ++threads;
         }

@@ -134,7 +134,7 @@ NotificationListener::~NotificationListener()
 
 void NotificationListener::start()
 {
-    m_thread.start([shared = m_shared] { shared->run(); });
+    m_thread.start("bw-job-listen", [shared = m_shared] { shared->run(); });
 }
 
 bool NotificationListener::stop(int timeoutMs)

@@ -3,6 +3,7 @@
 
 #include "server/jobs/jobscore_p.h"
 
+#include "server/core/threadrole.h"
 #include "server/db/database.h"
 #include "server/jobs/backoff.h"
 
@@ -209,10 +210,11 @@ ManagedThread::~ManagedThread()
     }
 }
 
-void ManagedThread::start(std::function<void()> body)
+void ManagedThread::start(QByteArray name, std::function<void()> body)
 {
     m_done = std::make_shared<Done>();
-    m_thread = std::thread([done = m_done, body = std::move(body)] {
+    m_thread = std::thread([done = m_done, name = std::move(name), body = std::move(body)] {
+        setCurrentThreadName(name.constData());
         body();
         {
             std::lock_guard lock(done->mutex);

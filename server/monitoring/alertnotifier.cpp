@@ -1,5 +1,6 @@
 #include "server/monitoring/alertnotifier.h"
 
+#include "server/core/threadrole.h"
 #include "server/db/database.h"
 #include "server/db/sql.h"
 #include "server/domain/mail/mailer.h"
@@ -17,7 +18,10 @@ namespace bw::monitoring {
 AlertNotifier::AlertNotifier(db::Database *database, Options options, std::unique_ptr<domain::Mailer> mailer)
     : m_database(database), m_options(std::move(options)), m_mailer(std::move(mailer))
 {
-    m_thread = std::thread([this] { run(); });
+    m_thread = std::thread([this] {
+        setCurrentThreadName("bw-alert-notify");
+        run();
+    });
 }
 
 AlertNotifier::~AlertNotifier() { stop(); }

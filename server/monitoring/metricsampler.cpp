@@ -1,5 +1,6 @@
 #include "server/monitoring/metricsampler.h"
 
+#include "server/core/threadrole.h"
 #include "server/db/database.h"
 #include "server/db/sql.h"
 
@@ -133,7 +134,10 @@ void MetricSampler::start()
     if (m_thread.joinable())
         return;
     m_stopping = false;
-    m_thread = std::thread([this] { run(); });
+    m_thread = std::thread([this] {
+        setCurrentThreadName("bw-sampler");
+        run();
+    });
 }
 
 void MetricSampler::stop()

@@ -24,7 +24,7 @@ QObject *keychainContext()
 {
     static QObject *context = [] {
         auto *thread = new QThread;
-        thread->setObjectName(QStringLiteral("keychain"));
+        thread->setObjectName(QStringLiteral("bw-keychain")); // QThread names the OS thread after it
         auto *ctx = new QObject;
         ctx->moveToThread(thread);
         thread->start();

@@ -5,6 +5,7 @@
 
 #include "server/core/ids.h"
 #include "server/core/metrics.h"
+#include "server/core/threadrole.h"
 #include "server/http/envelope.h"
 #include "server/http/pipeline.h"
 #include "server/http/ratelimiter.h"
@@ -77,6 +78,8 @@ public:
     std::atomic<int> handlerCalls{0};
     std::atomic<int> authCalls{0};
     QStringList keysSeen;
+    std::thread::id authThread;            // where the last credential lookup ran
+    ThreadRole authRole = ThreadRole::Other;
     std::shared_ptr<domain::Caller> lastCaller;
     QString lastClientIp;
 
@@ -123,6 +126,8 @@ public:
     {
         ++authCalls;
         keysSeen << key;
+        authThread = std::this_thread::get_id();
+        authRole = currentThreadRole();
         domain::Caller c;
         c.agentId = QStringLiteral("agent-") + key;
         c.username = key;

@@ -3,6 +3,8 @@
 // Rate limits and trusted proxies: tst_pipelineratelimit.
 #include "pipelineharness.h"
 
+#include <QScopeGuard>
+
 class tst_Pipeline : public QObject {
     Q_OBJECT
 private Q_SLOTS:
@@ -32,6 +34,7 @@ private Q_SLOTS:
     void bodyLimit();
     void poolHandOff();
     void poolFullSheds();
+    void bearerLookupOnPool();
 };
 
 void tst_Pipeline::initTestCase()
@@ -545,6 +548,46 @@ void tst_Pipeline::poolFullSheds()
     QTRY_COMPARE(queuedResponses.load(), 1);
     pool.stop();
     QCOMPARE(h.handlerCalls.load(), 1);
+}
+
+// An optional-auth route that needs no database (like /skill.md) still looks the key up: with a
+// Bearer header the whole chain moves to the pool, so the I/O thread never runs that SQL.
+void tst_Pipeline::bearerLookupOnPool()
+{
+    Harness h; // outlives the pool: queued tasks refer to its pipeline
+    RequestPool pool(1, 4);
+    h.pool = &pool;
+    setCurrentThreadRole(ThreadRole::HttpIo); // this test thread plays the I/O thread
+    const auto roleBack = qScopeGuard([] { setCurrentThreadRole(ThreadRole::Other); });
+    Sent s;
+    s.path = QStringLiteral("/api/v1/problems");
+    s.headers.insert("authorization", "Bearer key-verified");
+    std::promise<std::pair<Response, std::thread::id>> done;
+    auto future = done.get_future();
+    h.pipeline().handle(Harness::build(s), [&done](Response r) { done.set_value({std::move(r), std::this_thread::get_id()}); });
+    QCOMPARE(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    const auto [res, thread] = future.get();
+    QCOMPARE(res.status, 200);
+    QCOMPARE(bodyOf(res).value("data").toObject().value("agentId").toString(), QStringLiteral("agent-key-verified"));
+    QCOMPARE(h.authCalls.load(), 1);
+    QVERIFY(h.authThread != std::this_thread::get_id());
+    QCOMPARE(h.authThread, thread);
+    QVERIFY(h.authRole == ThreadRole::Other);
+    QCOMPARE(headerOf(res, "Cache-Control"), QByteArray("no-store")); // same headers as before the move
+    QVERIFY(hasHeader(res, "X-RateLimit-Limit"));
+
+    // An invalid key is still a 401 (now answered from the pool); no header stays on this thread.
+    s.headers.insert("authorization", "Bearer nope");
+    std::promise<Response> refused;
+    auto refusedFuture = refused.get_future();
+    h.pipeline().handle(Harness::build(s), [&refused](Response r) { refused.set_value(std::move(r)); });
+    QCOMPARE(refusedFuture.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    QCOMPARE(refusedFuture.get().status, 401);
+    s.headers.clear();
+    std::thread::id inlineThread;
+    h.pipeline().handle(Harness::build(s), [&inlineThread](Response) { inlineThread = std::this_thread::get_id(); });
+    QCOMPARE(inlineThread, std::this_thread::get_id());
+    pool.stop();
 }
 
 QTEST_GUILESS_MAIN(tst_Pipeline)

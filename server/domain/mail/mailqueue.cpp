@@ -1,5 +1,6 @@
 #include "server/domain/mail/mailqueue.h"
 
+#include "server/core/threadrole.h"
 #include <QLoggingCategory>
 
 Q_LOGGING_CATEGORY(lcMailQueue, "bw.mail")
@@ -10,7 +11,10 @@ MailQueue::MailQueue(std::unique_ptr<Mailer> mailer, ResultHandler onResult, std
     : m_mailer(std::move(mailer)), m_onResult(std::move(onResult)), m_onThreadExit(std::move(onThreadExit)),
       m_capacity(capacity)
 {
-    m_thread = std::thread([this] { run(); });
+    m_thread = std::thread([this] {
+        setCurrentThreadName("bw-mail");
+        run();
+    });
 }
 
 MailQueue::~MailQueue() { stop(); }
