@@ -16,7 +16,7 @@ PACKAGES=(
   fonts-dejavu-core xauth xvfb dbus gnome-keyring libsecret-tools
 )
 TEST_PACKAGES=(
-  clang libclang-rt-14-dev llvm curl jq openssl wrk hyperfine valgrind procps
+  clang libclang-rt-14-dev llvm clang-format clang-tidy curl jq openssl wrk hyperfine valgrind procps
   dbus-x11
   nodejs
 )

@@ -1,7 +1,7 @@
 // Problems PATCH/DELETE, solutions and debates over real HTTP: happy paths, validation families,
 // authentication and ownership, visibility of non-approved content, scores and counters, keyset
 // pagination while rows are inserted concurrently.
-#include "contentapi.h"
+#include "tests/domain/content/contentapi.h"
 
 #include <QSet>
 #include <QUrl>

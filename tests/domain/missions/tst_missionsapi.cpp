@@ -2,7 +2,7 @@
 // PATCH under the version lock — including two racing PATCHes —, archive) and the marketplace
 // (GET /missions shape, filters, rounded coordinates, distance, cursors under concurrent inserts)
 // and GET /missions/nearby.
-#include "contentapi.h"
+#include "tests/domain/content/contentapi.h"
 
 #include <QSet>
 #include <QUrl>

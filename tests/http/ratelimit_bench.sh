@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rate-limit store benchmark (BENCHMARKS.md "Rate limiting"; spec: api.md §4, performance.md).
 #
-#   tests/ratelimits/bench.sh [BUILD_DIR] [--duration SECONDS] [--hits N] [--out DIR]
+#   tests/http/ratelimit_bench.sh [BUILD_DIR] [--duration SECONDS] [--hits N] [--out DIR]
 #
 # One embedded PostgreSQL, one `betterworld serve` restarted per configuration:
 #   off       rate limiting disabled (baseline)

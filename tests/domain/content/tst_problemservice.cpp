@@ -1,7 +1,7 @@
 // ProblemService against a real PostgreSQL: atomic create (problem + evaluation + job), list
 // visibility, keyset pagination under concurrent inserts, cursors, sorts, index use, get visibility.
 
-#include "domaintestdb.h"
+#include "tests/domain/domaintestdb.h"
 
 #include "server/core/ids.h"
 #include "server/domain/accounts/agentservice.h"

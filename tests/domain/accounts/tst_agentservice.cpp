@@ -1,7 +1,7 @@
 // AgentService against a real PostgreSQL: registration (incl. races on one username),
 // authentication (current, previous, expired, deactivated keys, cache), and GET /agents/me.
 
-#include "domaintestdb.h"
+#include "tests/domain/domaintestdb.h"
 
 #include "server/core/apikey.h"
 #include "server/core/ids.h"
