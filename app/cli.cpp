@@ -52,25 +52,34 @@ Result<Command> parseCommandLine(const QStringList &arguments)
     const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show this help."));
     const QCommandLineOption version(QStringLiteral("version"), QStringLiteral("Show the version."));
     const QCommandLineOption config(QStringLiteral("config"), QStringLiteral("Read settings from FILE."), QStringLiteral("FILE"));
-    const QCommandLineOption dataDir(QStringLiteral("data-dir"), QStringLiteral("Data directory (database, logs, backups)."), QStringLiteral("DIR"));
-    const QCommandLineOption listen(QStringLiteral("listen"), QStringLiteral("HTTP listen address, e.g. 127.0.0.1:4000."), QStringLiteral("HOST:PORT"));
-    const QCommandLineOption databaseUrl(QStringLiteral("database-url"), QStringLiteral("External PostgreSQL URL (default: embedded)."), QStringLiteral("URL"));
-    const QCommandLineOption logLevel(QStringLiteral("log-level"), QStringLiteral("debug, info, warning or error."), QStringLiteral("LEVEL"));
-    const QCommandLineOption set(QStringLiteral("set"), QStringLiteral("Any setting, e.g. --set rate_limit/enabled=false (repeatable)."),
+    const QCommandLineOption dataDir(QStringLiteral("data-dir"), QStringLiteral("Data directory (database, logs, backups)."),
+                                     QStringLiteral("DIR"));
+    const QCommandLineOption listen(QStringLiteral("listen"), QStringLiteral("HTTP listen address, e.g. 127.0.0.1:4000."),
+                                    QStringLiteral("HOST:PORT"));
+    const QCommandLineOption databaseUrl(QStringLiteral("database-url"),
+                                         QStringLiteral("External PostgreSQL URL (default: embedded)."), QStringLiteral("URL"));
+    const QCommandLineOption logLevel(QStringLiteral("log-level"), QStringLiteral("debug, info, warning or error."),
+                                      QStringLiteral("LEVEL"));
+    const QCommandLineOption set(QStringLiteral("set"),
+                                 QStringLiteral("Any setting, e.g. --set rate_limit/enabled=false (repeatable)."),
                                  QStringLiteral("KEY=VALUE"));
     const QCommandLineOption email(QStringLiteral("email"), QStringLiteral("admin: the user's email."), QStringLiteral("E"));
-    const QCommandLineOption role(QStringLiteral("role"), QStringLiteral("admin create-user: admin or moderator."), QStringLiteral("ROLE"));
-    const QCommandLineOption displayName(QStringLiteral("display-name"), QStringLiteral("admin create-user: shown name."), QStringLiteral("N"));
+    const QCommandLineOption role(QStringLiteral("role"), QStringLiteral("admin create-user: admin or moderator."),
+                                  QStringLiteral("ROLE"));
+    const QCommandLineOption displayName(QStringLiteral("display-name"), QStringLiteral("admin create-user: shown name."),
+                                         QStringLiteral("N"));
     parser.addOptions({help, version, config, dataDir, listen, databaseUrl, logLevel, set, email, role, displayName});
     // Options of the ops commands (backup, migrate lint, deploy); collected into Command::opsOptions.
     const QList<QCommandLineOption> opsValueOptions = {
         {QStringLiteral("kind"), QStringLiteral("backup create: daily, monthly, pre_migration, manual."), QStringLiteral("KIND")},
         {QStringLiteral("file"), QStringLiteral("backup restore: a pg_dump custom-format file."), QStringLiteral("FILE")},
         {QStringLiteral("time"), QStringLiteral("backup restore: point in time (ISO 8601, UTC)."), QStringLiteral("TIME")},
-        {QStringLiteral("confirm"), QStringLiteral("backup restore / deploy: the database or environment name."), QStringLiteral("NAME")},
+        {QStringLiteral("confirm"), QStringLiteral("backup restore / deploy: the database or environment name."),
+         QStringLiteral("NAME")},
         {QStringLiteral("dir"), QStringLiteral("migrate lint: lint the migrations in DIR."), QStringLiteral("DIR")},
         {QStringLiteral("node"), QStringLiteral("deploy env set: an API node URL (repeatable)."), QStringLiteral("URL")},
-        {QStringLiteral("env-database-url"), QStringLiteral("deploy env set: the environment's database URL."), QStringLiteral("URL")},
+        {QStringLiteral("env-database-url"), QStringLiteral("deploy env set: the environment's database URL."),
+         QStringLiteral("URL")},
         {QStringLiteral("ready-timeout"), QStringLiteral("deploy env set: seconds to wait for /ready."), QStringLiteral("S")}};
     const QList<QCommandLineOption> opsFlagOptions = {
         {QStringLiteral("json"), QStringLiteral("ops commands: print JSON.")},
@@ -81,7 +90,9 @@ Result<Command> parseCommandLine(const QStringList &arguments)
         {QStringLiteral("require-typed"), QStringLiteral("deploy env set: deployments must type the environment name.")}};
     parser.addOptions(opsValueOptions);
     parser.addOptions(opsFlagOptions);
-    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("serve | migrate status|up | admin create-user|reset-password"), QStringLiteral("[command]"));
+    parser.addPositionalArgument(QStringLiteral("command"),
+                                 QStringLiteral("serve | migrate status|up | admin create-user|reset-password"),
+                                 QStringLiteral("[command]"));
 
     if (!parser.parse(arguments))
         return ApiError::badRequest(parser.errorText() + QStringLiteral("\nTry 'betterworld --help'."));
@@ -123,8 +134,8 @@ Result<Command> parseCommandLine(const QStringList &arguments)
         cmd.adminRole = parser.value(role).trimmed();
         cmd.adminDisplayName = parser.value(displayName).trimmed();
         if (cmd.adminEmail.isEmpty() || (cmd.adminRole != u"admin" && cmd.adminRole != u"moderator"))
-            return ApiError::badRequest(QStringLiteral(
-                "usage: betterworld admin create-user --email E --role admin|moderator [--display-name N]"));
+            return ApiError::badRequest(
+                QStringLiteral("usage: betterworld admin create-user --email E --role admin|moderator [--display-name N]"));
     } else if (verb == u"admin" && positional.size() == 2 && positional[1] == u"reset-password") {
         cmd.kind = CommandKind::AdminResetPassword;
         cmd.adminEmail = parser.value(email).trimmed();
@@ -139,7 +150,8 @@ Result<Command> parseCommandLine(const QStringList &arguments)
     cmd.sources.explicitFile = parser.value(config);
     for (const QCommandLineOption &o : opsValueOptions) {
         if (parser.isSet(o))
-            cmd.opsOptions.insert(o.names().first(), o.names().first() == u"node" ? parser.values(o).join(u',') : parser.value(o));
+            cmd.opsOptions.insert(o.names().first(),
+                                  o.names().first() == u"node" ? parser.values(o).join(u',') : parser.value(o));
     }
     for (const QCommandLineOption &o : opsFlagOptions) {
         if (parser.isSet(o))

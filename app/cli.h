@@ -8,20 +8,32 @@
 
 namespace bw::app {
 
-enum class CommandKind { Desktop, Serve, MigrateStatus, MigrateUp, Help, Version, Backup, MigrateLint, Deploy, AdminCreateUser, AdminResetPassword,
-                         KeysRotateHeartbeat };
+enum class CommandKind {
+    Desktop,
+    Serve,
+    MigrateStatus,
+    MigrateUp,
+    Help,
+    Version,
+    Backup,
+    MigrateLint,
+    Deploy,
+    AdminCreateUser,
+    AdminResetPassword,
+    KeysRotateHeartbeat
+};
 
 struct Command {
     CommandKind kind = CommandKind::Desktop;
-    ConfigSources sources;   // --config and setting flags
-    QString helpText;        // for Help
+    ConfigSources sources; // --config and setting flags
+    QString helpText;      // for Help
     // backup … | migrate lint | deploy … (app/opscommands): words after the verb, and ops options
     // (name → value; "1" for flags).
     QStringList opsArgs;
     QMap<QString, QString> opsOptions;
     // admin create-user | reset-password (the password is read from stdin or a no-echo prompt)
     QString adminEmail;
-    QString adminRole;       // admin | moderator
+    QString adminRole; // admin | moderator
     QString adminDisplayName;
 };
 

@@ -89,10 +89,13 @@ void runMigrate(const Config &config, bool apply, bool force)
             } else {
                 text << "version  state       applied at                duration  name\n";
                 for (const auto &s : *states) {
-                    const QString state = s.checksumMismatch ? QStringLiteral("CHANGED") : s.applied ? QStringLiteral("applied") : QStringLiteral("pending");
+                    const QString state = s.checksumMismatch ? QStringLiteral("CHANGED")
+                                          : s.applied        ? QStringLiteral("applied")
+                                                             : QStringLiteral("pending");
                     text << QString::number(s.version).rightJustified(4, u'0').leftJustified(9) << state.leftJustified(12)
                          << (s.applied ? s.appliedAt.toUTC().toString(Qt::ISODate) : QStringLiteral("-")).leftJustified(26)
-                         << (s.applied ? QStringLiteral("%1 ms").arg(s.durationMs) : QStringLiteral("-")).leftJustified(10) << s.name << "\n";
+                         << (s.applied ? QStringLiteral("%1 ms").arg(s.durationMs) : QStringLiteral("-")).leftJustified(10)
+                         << s.name << "\n";
                     if (s.checksumMismatch)
                         code = 1;
                 }
@@ -171,7 +174,8 @@ void runAdminUser(const Config &config, const Command &command)
     const std::optional<QString> password = readNewPassword(&why);
     if (!password) {
         std::fprintf(stderr, "betterworld: %s\n", qPrintable(why));
-        QMetaObject::invokeMethod(qApp, [] { QCoreApplication::exit(2); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            qApp, [] { QCoreApplication::exit(2); }, Qt::QueuedConnection);
         return;
     }
     auto *runtime = new Runtime(config, Runtime::Options{.serveHttp = false, .applyMigrations = true}, nullptr, qApp);
@@ -196,7 +200,8 @@ void runAdminUser(const Config &config, const Command &command)
                 else
                     out = {created.error().kind == ErrorKind::Validation ? 2 : 1, created.error().message};
                 if (!created && created.error().kind == ErrorKind::Validation)
-                    out.second += QStringLiteral(": ") + QString::fromUtf8(QJsonDocument(created.error().details).toJson(QJsonDocument::Compact));
+                    out.second += QStringLiteral(": ")
+                                  + QString::fromUtf8(QJsonDocument(created.error().details).toJson(QJsonDocument::Compact));
             } else {
                 auto reset = auth.resetPassword(command.adminEmail, pw);
                 if (reset)
@@ -204,9 +209,12 @@ void runAdminUser(const Config &config, const Command &command)
                                   .arg(reset->value(QStringLiteral("email")).toString())
                                   .arg(reset->value(QStringLiteral("sessionsRevoked")).toInt())};
                 else
-                    out = {reset.error().kind == ErrorKind::NotFound ? 1 : reset.error().kind == ErrorKind::Validation ? 2 : 1,
-                           reset.error().kind == ErrorKind::NotFound ? QStringLiteral("no admin user with email %1").arg(command.adminEmail)
-                                                                      : reset.error().message};
+                    out = {reset.error().kind == ErrorKind::NotFound     ? 1
+                           : reset.error().kind == ErrorKind::Validation ? 2
+                                                                         : 1,
+                           reset.error().kind == ErrorKind::NotFound
+                               ? QStringLiteral("no admin user with email %1").arg(command.adminEmail)
+                               : reset.error().message};
             }
             database->releaseThisThread();
             return out;
@@ -248,9 +256,11 @@ void runRotateHeartbeatKey(const Config &config)
                 for (const auto &key : signer.publishedKeys())
                     out += QStringLiteral("  %1  %2  valid from %3%4\n")
                                .arg(key.keyId, key.publicKey, key.notBefore.toString(Qt::ISODate),
-                                    key.notAfter.isValid() ? QStringLiteral(" until ") + key.notAfter.toString(Qt::ISODate) : QString());
-                out += QStringLiteral("Both keys are listed at /.well-known/heartbeat-keys.json; running servers switch to the new\n"
-                                      "key at their next heartbeat request. Other nodes need the same secret.\n");
+                                    key.notAfter.isValid() ? QStringLiteral(" until ") + key.notAfter.toString(Qt::ISODate)
+                                                           : QString());
+                out +=
+                    QStringLiteral("Both keys are listed at /.well-known/heartbeat-keys.json; running servers switch to the new\n"
+                                   "key at their next heartbeat request. Other nodes need the same secret.\n");
             }
             database->releaseThisThread();
             return {code, out};

@@ -4,10 +4,10 @@
 // main thread; the services themselves are thread-safe.
 
 #include "server/domain/content/debateservice.h"
-#include "server/domain/missions/missionmarket.h"
-#include "server/domain/missions/missionservice.h"
 #include "server/domain/content/problemeditservice.h"
 #include "server/domain/content/solutionservice.h"
+#include "server/domain/missions/missionmarket.h"
+#include "server/domain/missions/missionservice.h"
 
 namespace bw::domain {
 

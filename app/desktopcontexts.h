@@ -9,8 +9,8 @@
 #include "server/jobs/jobqueuequery.h"
 #include "server/moderation/agentadminservice.h"
 #include "server/moderation/settingsservice.h"
-#include "server/ops/instancestatusservice.h"
 #include "server/monitoring/monitoringservice.h"
+#include "server/ops/instancestatusservice.h"
 #include "server/ops/opsservices.h"
 #include "ui/common/consolecontext.h"
 #include "ui/overview/overviewcontext.h"
@@ -31,13 +31,14 @@ inline void addDatabaseServices(ui::OverviewContext &context, db::Database &data
 // metrics from `console`: set those first. database must outlive the console's worker threads.
 inline void addDatabaseServices(ui::ConsoleContext &console, db::Database &database)
 {
-    console.agentAdmin = std::make_shared<moderation::AgentAdminService>(
-        database, console.config ? console.config->rateLimits : RateLimitConfig{});
+    console.agentAdmin = std::make_shared<moderation::AgentAdminService>(database, console.config ? console.config->rateLimits
+                                                                                                  : RateLimitConfig{});
     console.settings = std::make_shared<moderation::SettingsService>(database, console.secrets, console.heartbeat);
     console.jobQueue = std::make_shared<jobs::JobQueueQuery>(database);
     console.monitoring = std::make_shared<monitoring::MonitoringService>(database);
     console.makeOpsServices = [config = console.config, db = &database, secrets = console.secrets,
-                               maintenance = console.setMaintenance, metrics = console.metrics]() -> std::unique_ptr<ops::OpsServices> {
+                               maintenance = console.setMaintenance,
+                               metrics = console.metrics]() -> std::unique_ptr<ops::OpsServices> {
         if (!config)
             return nullptr;
         return ops::OpsServices::create(*config, *db, secrets, maintenance, metrics);

@@ -17,7 +17,10 @@
 #endif
 
 namespace {
-bool hasDisplay() { return !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY"); }
+bool hasDisplay()
+{
+    return !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
+}
 } // namespace
 
 int main(int argc, char *argv[])
@@ -65,10 +68,12 @@ int main(int argc, char *argv[])
     QCoreApplication::setOrganizationName(QStringLiteral("BetterWorld"));
     QCoreApplication::setApplicationVersion(QStringLiteral(BW_VERSION));
 
-    const bool cli = bw::app::isOpsCommand(command->kind) || command->kind == bw::app::CommandKind::MigrateStatus || command->kind == bw::app::CommandKind::MigrateUp
-                     || command->kind == bw::app::CommandKind::AdminCreateUser || command->kind == bw::app::CommandKind::AdminResetPassword
+    const bool cli = bw::app::isOpsCommand(command->kind) || command->kind == bw::app::CommandKind::MigrateStatus
+                     || command->kind == bw::app::CommandKind::MigrateUp || command->kind == bw::app::CommandKind::AdminCreateUser
+                     || command->kind == bw::app::CommandKind::AdminResetPassword
                      || command->kind == bw::app::CommandKind::KeysRotateHeartbeat;
-    bw::log::init({.level = cli && !command->sources.flags.contains(QStringLiteral("log/level")) ? QStringLiteral("warning") : config->logLevel,
+    bw::log::init({.level = cli && !command->sources.flags.contains(QStringLiteral("log/level")) ? QStringLiteral("warning")
+                                                                                                 : config->logLevel,
                    .directory = config->logDir(),
                    .toStderr = !desktop || ::isatty(STDERR_FILENO)});
 

@@ -2,17 +2,17 @@
 
 #include "app/runtime.h"
 #include "app/shutdownsignals.h"
+#include "server/core/secretstore.h"
 #include "server/db/database.h"
 #include "server/db/migrator.h"
 #include "server/db/sql.h"
-#include "server/core/secretstore.h"
 #include "server/ops/archiveservice.h"
 #include "server/ops/backupservice.h"
 #include "server/ops/deploymentservice.h"
-#include "server/ops/s3client.h"
 #include "server/ops/migrationlinter.h"
 #include "server/ops/operation.h"
 #include "server/ops/restoreservice.h"
+#include "server/ops/s3client.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -101,7 +101,8 @@ QString table(const QList<ops::BackupRecord> &list)
                  .arg(when(b.startedAt), -17)
                  .arg(b.verifyStatus.isEmpty() ? QStringLiteral("-") : b.verifyStatus, -9)
                  .arg(b.drillStatus.isEmpty() ? QStringLiteral("-") : b.drillStatus, -8)
-                 .arg(b.expiresAt.isValid() ? b.expiresAt.toUTC().toString(QStringLiteral("yyyy-MM-dd")) : QStringLiteral("keep"));
+                 .arg(b.expiresAt.isValid() ? b.expiresAt.toUTC().toString(QStringLiteral("yyyy-MM-dd"))
+                                            : QStringLiteral("keep"));
         if (!b.error.isEmpty())
             t << QStringLiteral("          error: %1\n").arg(b.error);
     }
@@ -134,9 +135,10 @@ Outcome archiveCommand(const Config &config, const Command &cmd, db::Database &d
 {
     const QString what = cmd.opsArgs.value(1, QStringLiteral("status"));
     if (!config.embeddedDatabase())
-        return {0, QStringLiteral("The database is external (%1): continuous archiving and point-in-time recovery are the provider's "
-                                  "job (e.g. a managed PostgreSQL's PITR window). Logical backups still run here.\n")
-                       .arg(database.settings().redactedUrl())};
+        return {
+            0, QStringLiteral("The database is external (%1): continuous archiving and point-in-time recovery are the provider's "
+                              "job (e.g. a managed PostgreSQL's PITR window). Logical backups still run here.\n")
+                   .arg(database.settings().redactedUrl())};
     if (!ops::ArchiveService::wanted(config))
         return {1, QStringLiteral("WAL archiving is off (backups/wal_archiving, or pgbackrest is not installed)\n")};
     db::ConnectionSettings superuser = database.settings();
@@ -163,15 +165,16 @@ Outcome archiveCommand(const Config &config, const Command &cmd, db::Database &d
     return {2, QStringLiteral("usage: betterworld backup archive status|backup [full|diff|incr]\n")};
 }
 
-Outcome backupCommand(const Config &config, const Command &cmd, db::Database &database, SecretStore *secrets, const ops::OperationPtr &op)
+Outcome backupCommand(const Config &config, const Command &cmd, db::Database &database, SecretStore *secrets,
+                      const ops::OperationPtr &op)
 {
     const QString sub = cmd.opsArgs.value(0);
     const QString arg = cmd.opsArgs.value(1);
     const bool asJson = cmd.opsOptions.contains(QStringLiteral("json"));
     ops::BackupService service(database, config.ops, config.backupDir(), config.pgBinDir);
     const auto fail = [](const ApiError &e) { return Outcome{1, QStringLiteral("betterworld: %1\n").arg(e.message)}; };
-    if (auto q = db::exec(database.connection(), QStringLiteral("SELECT to_regclass('backups') IS NOT NULL")); q && q->next()
-        && !q->value(0).toBool() && sub != u"archive")
+    if (auto q = db::exec(database.connection(), QStringLiteral("SELECT to_regclass('backups') IS NOT NULL"));
+        q && q->next() && !q->value(0).toBool() && sub != u"archive")
         return {1, QStringLiteral("betterworld: the database %1 has no backup catalogue yet: run `betterworld migrate up` first "
                                   "(it takes a pre-migration snapshot when there is data)\n")
                        .arg(database.settings().database)};
@@ -196,13 +199,16 @@ Outcome backupCommand(const Config &config, const Command &cmd, db::Database &da
                 a.append(b.toJson());
             return {0, json(a)};
         }
-        return {0, list->isEmpty() ? QStringLiteral("no backups yet (backups/dir = %1)\n").arg(config.backupDir()) : table(*list)};
+        return {0,
+                list->isEmpty() ? QStringLiteral("no backups yet (backups/dir = %1)\n").arg(config.backupDir()) : table(*list)};
     }
     if (sub == u"create") {
         const QString kindText = cmd.opsOptions.value(QStringLiteral("kind"), QStringLiteral("manual"));
         const auto kind = ops::parseKind(kindText);
         if (!kind)
-            return {2, QStringLiteral("betterworld: unknown backup kind '%1' (daily, monthly, pre_migration, pre_restore, manual)\n").arg(kindText)};
+            return {2,
+                    QStringLiteral("betterworld: unknown backup kind '%1' (daily, monthly, pre_migration, pre_restore, manual)\n")
+                        .arg(kindText)};
         auto r = service.create(*kind, op, ops::CreateOptions{.requestedBy = requester()});
         if (!r)
             return fail(r.error());
@@ -219,7 +225,8 @@ Outcome backupCommand(const Config &config, const Command &cmd, db::Database &da
         auto v = service.verify(*id, op);
         if (!v)
             return fail(v.error());
-        return {v->ok ? 0 : 1, QStringLiteral("backup %1: %2 — %3\n").arg(id->left(8), v->ok ? QStringLiteral("OK") : QStringLiteral("FAILED"), v->detail)};
+        return {v->ok ? 0 : 1, QStringLiteral("backup %1: %2 — %3\n")
+                                   .arg(id->left(8), v->ok ? QStringLiteral("OK") : QStringLiteral("FAILED"), v->detail)};
     }
     if (sub == u"drill") {
         auto id = resolve(arg);
@@ -230,13 +237,14 @@ Outcome backupCommand(const Config &config, const Command &cmd, db::Database &da
             return fail(d.error());
         if (asJson)
             return {d->ok ? 0 : 1, json(d->toJson())};
-        QString text = QStringLiteral("restore drill of %1: %2\n  restore time %3 s (RTO %4 min: %5), %6 tables compared, total %7 s\n")
-                           .arg(id->left(8), d->ok ? QStringLiteral("PASSED") : QStringLiteral("FAILED"))
-                           .arg(d->restoreMs / 1000.0, 0, 'f', 1)
-                           .arg(d->rtoMs / 60000)
-                           .arg(d->withinRto ? QStringLiteral("within") : QStringLiteral("EXCEEDED"))
-                           .arg(d->tablesCompared)
-                           .arg(d->totalMs / 1000.0, 0, 'f', 1);
+        QString text =
+            QStringLiteral("restore drill of %1: %2\n  restore time %3 s (RTO %4 min: %5), %6 tables compared, total %7 s\n")
+                .arg(id->left(8), d->ok ? QStringLiteral("PASSED") : QStringLiteral("FAILED"))
+                .arg(d->restoreMs / 1000.0, 0, 'f', 1)
+                .arg(d->rtoMs / 60000)
+                .arg(d->withinRto ? QStringLiteral("within") : QStringLiteral("EXCEEDED"))
+                .arg(d->tablesCompared)
+                .arg(d->totalMs / 1000.0, 0, 'f', 1);
         for (const QString &m : std::as_const(d->mismatches))
             text += QStringLiteral("  mismatch: %1\n").arg(m);
         return {d->ok ? 0 : 1, text};
@@ -262,10 +270,11 @@ Outcome backupCommand(const Config &config, const Command &cmd, db::Database &da
         auto r = service.enforceRetention();
         if (!r)
             return fail(r.error());
-        return {r->errors.isEmpty() ? 0 : 1, QStringLiteral("expired %1 backup(s), deleted %2 file(s)%3\n")
-                                                 .arg(r->expiredIds.size())
-                                                 .arg(r->removedFiles.size())
-                                                 .arg(r->errors.isEmpty() ? QString() : QStringLiteral("; ") + r->errors.join(QStringLiteral("; ")))};
+        return {r->errors.isEmpty() ? 0 : 1,
+                QStringLiteral("expired %1 backup(s), deleted %2 file(s)%3\n")
+                    .arg(r->expiredIds.size())
+                    .arg(r->removedFiles.size())
+                    .arg(r->errors.isEmpty() ? QString() : QStringLiteral("; ") + r->errors.join(QStringLiteral("; ")))};
     }
     if (sub == u"restore") {
         ops::RestoreRequest req;
@@ -281,8 +290,9 @@ Outcome backupCommand(const Config &config, const Command &cmd, db::Database &da
         req.backupId = arg;
         QString typed;
         if (!confirmed(cmd, database.settings().database, &typed))
-            return {2, QStringLiteral("betterworld: not confirmed: pass --confirm %1 (the database name) or type it at the prompt\n")
-                           .arg(database.settings().database)};
+            return {2,
+                    QStringLiteral("betterworld: not confirmed: pass --confirm %1 (the database name) or type it at the prompt\n")
+                        .arg(database.settings().database)};
         req.confirmation = typed;
         ops::PointInTimeSource pitr;
         if (config.embeddedDatabase() && ops::ArchiveService::wanted(config)) {
@@ -293,9 +303,8 @@ Outcome backupCommand(const Config &config, const Command &cmd, db::Database &da
                 return archive.dumpAtTime(t, db, config.backupDir(), o);
             };
         }
-        ops::RestoreService restore(service, [](bool on) {
-            std::fprintf(stderr, "      maintenance mode %s\n", on ? "on" : "off");
-        }, pitr);
+        ops::RestoreService restore(
+            service, [](bool on) { std::fprintf(stderr, "      maintenance mode %s\n", on ? "on" : "off"); }, pitr);
         auto r = restore.restore(req, op);
         if (!r)
             return fail(r.error());
@@ -303,9 +312,13 @@ Outcome backupCommand(const Config &config, const Command &cmd, db::Database &da
                        .arg(r->restoreId)
                        .arg(r->ms / 1000.0, 0, 'f', 1)
                        .arg(r->safetyBackupId.isEmpty() ? QStringLiteral("none") : r->safetyBackupId,
-                            req.keepPrevious ? QStringLiteral("; previous database kept as %1").arg(r->previousDatabase) : QString())};
+                            req.keepPrevious ? QStringLiteral("; previous database kept as %1").arg(r->previousDatabase)
+                                             : QString())};
     }
-    return {2, QStringLiteral("usage: betterworld backup list|create|verify [ID]|drill [ID]|restore ID|offsite [ID]|prune|archive … [options]\n")};
+    return {
+        2,
+        QStringLiteral(
+            "usage: betterworld backup list|create|verify [ID]|drill [ID]|restore ID|offsite [ID]|prune|archive … [options]\n")};
 }
 
 QString deploymentText(const ops::DeploymentRecord &d)
@@ -317,11 +330,13 @@ QString deploymentText(const ops::DeploymentRecord &d)
     for (const QString &line : d.log.split(u'\n', Qt::SkipEmptyParts))
         text += QStringLiteral("  %1\n").arg(line);
     if (d.rollbackAvailable())
-        text += QStringLiteral("rollback available: betterworld deploy rollback %1 --confirm %2\n").arg(d.id.left(8), d.environment);
+        text +=
+            QStringLiteral("rollback available: betterworld deploy rollback %1 --confirm %2\n").arg(d.id.left(8), d.environment);
     return text;
 }
 
-Outcome deployCommand(const Config &config, const Command &cmd, db::Database &database, SecretStore *secrets, const ops::OperationPtr &op)
+Outcome deployCommand(const Config &config, const Command &cmd, db::Database &database, SecretStore *secrets,
+                      const ops::OperationPtr &op)
 {
     ops::BackupService backups(database, config.ops, config.backupDir(), config.pgBinDir);
     ops::DeploymentService deployments(backups, secrets);
@@ -336,8 +351,9 @@ Outcome deployCommand(const Config &config, const Command &cmd, db::Database &da
         QString text;
         for (const auto &e : *envs) {
             a.append(e.toJson());
-            text += QStringLiteral("%1  %2  nodes: %3%4\n").arg(e.name, e.databaseUrl, e.nodeUrls.join(QStringLiteral(", ")),
-                                                                 e.requireTypedConfirmation ? QStringLiteral("  (typed confirmation)") : QString());
+            text += QStringLiteral("%1  %2  nodes: %3%4\n")
+                        .arg(e.name, e.databaseUrl, e.nodeUrls.join(QStringLiteral(", ")),
+                             e.requireTypedConfirmation ? QStringLiteral("  (typed confirmation)") : QString());
         }
         return {0, asJson ? json(a) : text.isEmpty() ? QStringLiteral("no environments yet\n") : text};
     }
@@ -360,7 +376,8 @@ Outcome deployCommand(const Config &config, const Command &cmd, db::Database &da
         for (const auto &d : *list) {
             a.append(d.toJson());
             text += QStringLiteral("%1  %2  %3  %4  %5  %6 migration(s)  by %7\n")
-                        .arg(d.id.left(8), when(d.startedAt), d.environment.leftJustified(12), d.appVersion, d.outcome.leftJustified(11))
+                        .arg(d.id.left(8), when(d.startedAt), d.environment.leftJustified(12), d.appVersion,
+                             d.outcome.leftJustified(11))
                         .arg(d.migrationsApplied.size())
                         .arg(d.requestedBy);
         }
@@ -383,9 +400,10 @@ Outcome deployCommand(const Config &config, const Command &cmd, db::Database &da
             return fail(r.error());
         return {r->outcome == u"succeeded" ? 0 : 1, asJson ? json(r->toJson()) : deploymentText(*r)};
     }
-    return {2, QStringLiteral("usage: betterworld deploy ENV [--confirm ENV] [--force] | deploy env list | deploy env set ENV "
-                              "--env-database-url URL [--node URL]… [--require-typed] [--ready-timeout S] | deploy history [ENV] | "
-                              "deploy rollback ID --confirm ENV\n")};
+    return {2,
+            QStringLiteral("usage: betterworld deploy ENV [--confirm ENV] [--force] | deploy env list | deploy env set ENV "
+                           "--env-database-url URL [--node URL]… [--require-typed] [--ready-timeout S] | deploy history [ENV] | "
+                           "deploy rollback ID --confirm ENV\n")};
 }
 
 Result<QList<db::MigrationFile>> lintTargets(const Command &cmd, QSqlDatabase db)
@@ -432,10 +450,11 @@ Outcome lintCommand(const Command &cmd, db::Database &database)
     QString out;
     for (const auto &f : *findings)
         out += f.toText() + u'\n';
-    out += QStringLiteral("%1 migration file(s) checked: %2\n")
-               .arg(files->size())
-               .arg(blocked ? QStringLiteral("BLOCKED (fix the statements above or mark them with '-- lint: allow <rule> <reason>')")
-                            : QStringLiteral("ok"));
+    out +=
+        QStringLiteral("%1 migration file(s) checked: %2\n")
+            .arg(files->size())
+            .arg(blocked ? QStringLiteral("BLOCKED (fix the statements above or mark them with '-- lint: allow <rule> <reason>')")
+                         : QStringLiteral("ok"));
     return {blocked ? 1 : 0, out};
 }
 
@@ -509,8 +528,9 @@ Status MigrationGuard::before(const Config &config, db::Database &database, bool
         out << f.toText() << "\n";
     if (ops::MigrationLinter::blocks(*findings)) {
         if (!force)
-            return ApiError::conflict(QStringLiteral("the migration lint blocks these migrations (see above); fix them, or pass --force "
-                                                     "to apply anyway"));
+            return ApiError::conflict(
+                QStringLiteral("the migration lint blocks these migrations (see above); fix them, or pass --force "
+                               "to apply anyway"));
         out << "lint findings overridden with --force\n";
     }
     // A database that already holds applied migrations gets a snapshot first; a fresh one has nothing to lose.
@@ -527,11 +547,13 @@ Status MigrationGuard::before(const Config &config, db::Database &database, bool
     if (applied->value(0).toInt() == 0)
         return success();
     ops::BackupService service(database, config.ops, config.backupDir(), config.pgBinDir);
-    auto snap = service.create(ops::BackupKind::PreMigration, ops::Operation::create(QStringLiteral("backup"), {},
-                                                                                     snapshotProgress ? snapshotProgress : printer()),
-                               ops::CreateOptions{.requestedBy = requester(), .label = QStringLiteral("before-%1").arg(pending->first().version)});
+    auto snap = service.create(
+        ops::BackupKind::PreMigration,
+        ops::Operation::create(QStringLiteral("backup"), {}, snapshotProgress ? snapshotProgress : printer()),
+        ops::CreateOptions{.requestedBy = requester(), .label = QStringLiteral("before-%1").arg(pending->first().version)});
     if (!snap)
-        return ApiError::internal(QStringLiteral("pre-migration snapshot failed, nothing was migrated: %1").arg(snap.error().message));
+        return ApiError::internal(
+            QStringLiteral("pre-migration snapshot failed, nothing was migrated: %1").arg(snap.error().message));
     out << "pre-migration snapshot " << snap->id << " (" << snap->path << ")\n";
     if (!snap->catalogued)
         state->uncatalogued = *snap;

@@ -4,51 +4,51 @@
 
 #include <QScopeGuard>
 
+#include "app/contentservices.h"
 #include "server/core/logging.h"
 #include "server/core/secretstore.h"
 #include "server/db/database.h"
-#include "server/db/sql.h"
 #include "server/db/embeddedpostgres.h"
 #include "server/db/migrator.h"
-#include "server/ops/archiveservice.h"
-#include "server/monitoring/alertengine.h"
-#include "server/monitoring/alertnotifier.h"
-#include "server/monitoring/metricjobs.h"
-#include "server/monitoring/metricsampler.h"
-#include "server/ops/opsjobs.h"
-#include "server/domain/accounts/agentservice.h"
+#include "server/db/sql.h"
 #include "server/domain/accounts/agentprofileservice.h"
+#include "server/domain/accounts/agentservice.h"
 #include "server/domain/accounts/heartbeatservice.h"
 #include "server/domain/accounts/heartbeatsigner.h"
-#include "server/domain/mail/smtpmailer.h"
 #include "server/domain/accounts/verificationservice.h"
-#include "app/contentservices.h"
 #include "server/domain/content/problemservice.h"
-#include "server/http/controllers/agentscontroller.h"
-#include "server/http/controllers/heartbeatcontroller.h"
-#include "server/http/controllers/skillscontroller.h"
-#include "server/http/controllers/healthcontroller.h"
-#include "server/http/controllers/debatescontroller.h"
-#include "server/http/controllers/missionscontroller.h"
-#include "server/http/controllers/problemscontroller.h"
-#include "server/http/controllers/solutionscontroller.h"
-#include "server/http/controllers/adminauthcontroller.h"
-#include "server/http/controllers/adminopscontroller.h"
-#include "server/http/controllers/adminreviewcontroller.h"
-#include "server/moderation/adminauthservice.h"
-#include "server/moderation/adminopsservice.h"
-#include "server/moderation/reviewservice.h"
-#include "server/http/pipeline.h"
-#include "server/jobs/jobsystem.h"
+#include "server/domain/mail/smtpmailer.h"
 #include "server/guardrails/guardrailjobs.h"
 #include "server/guardrails/guardrailsettings.h"
 #include "server/guardrails/guardrailstack.h"
+#include "server/http/controllers/adminauthcontroller.h"
+#include "server/http/controllers/adminopscontroller.h"
+#include "server/http/controllers/adminreviewcontroller.h"
+#include "server/http/controllers/agentscontroller.h"
+#include "server/http/controllers/debatescontroller.h"
 #include "server/http/controllers/guardrailscontroller.h"
+#include "server/http/controllers/healthcontroller.h"
+#include "server/http/controllers/heartbeatcontroller.h"
+#include "server/http/controllers/missionscontroller.h"
+#include "server/http/controllers/problemscontroller.h"
+#include "server/http/controllers/skillscontroller.h"
+#include "server/http/controllers/solutionscontroller.h"
 #include "server/http/pgratelimiter.h"
+#include "server/http/pipeline.h"
 #include "server/http/ratelimiter.h"
 #include "server/http/requestpool.h"
 #include "server/http/router.h"
 #include "server/http/server.h"
+#include "server/jobs/jobsystem.h"
+#include "server/moderation/adminauthservice.h"
+#include "server/moderation/adminopsservice.h"
+#include "server/moderation/reviewservice.h"
+#include "server/monitoring/alertengine.h"
+#include "server/monitoring/alertnotifier.h"
+#include "server/monitoring/metricjobs.h"
+#include "server/monitoring/metricsampler.h"
+#include "server/ops/archiveservice.h"
+#include "server/ops/opsjobs.h"
 #include "server/secrets/keychainsecretstore.h"
 
 #include <QDeadlineTimer>
@@ -146,13 +146,20 @@ void Runtime::releaseServices()
     m_agents.reset();
 }
 
-quint16 Runtime::port() const { return m_server ? m_server->port() : 0; }
-db::Database *Runtime::database() const { return m_ready ? m_database.get() : nullptr; }
+quint16 Runtime::port() const
+{
+    return m_server ? m_server->port() : 0;
+}
+db::Database *Runtime::database() const
+{
+    return m_ready ? m_database.get() : nullptr;
+}
 
 QString Runtime::databaseDescription() const
 {
     if (m_config.embeddedDatabase())
-        return tr("embedded PostgreSQL %1 in %2").arg(m_embedded ? m_embedded->serverVersion() : QString(), m_config.clusterDir());
+        return tr("embedded PostgreSQL %1 in %2")
+            .arg(m_embedded ? m_embedded->serverVersion() : QString(), m_config.clusterDir());
     return m_database ? m_database->settings().redactedUrl() : tr("external PostgreSQL");
 }
 
@@ -171,54 +178,63 @@ void Runtime::start()
     m_startedAt = QDateTime::currentDateTimeUtc();
     if (m_config.embeddedDatabase())
         m_embedded = std::make_unique<db::EmbeddedPostgres>(db::EmbeddedPostgresOptions{
-            .clusterDir = m_config.clusterDir(), .binDir = m_config.pgBinDir,
+            .clusterDir = m_config.clusterDir(),
+            .binDir = m_config.pgBinDir,
             .extraSettings = ops::ArchiveService::embeddedSettings(m_config)}); // WAL archiving (PITR)
     Q_EMIT progress(tr("Preparing the database…"));
-    runOffThread(this, [this] { return prepareSecretsAndCluster(); }, [this](Status s) {
-        if (!s)
-            return fail(s.error().message);
-        if (m_stopping)
-            return finishStop();
-        if (m_embedded) {
-            // Spawned from the main thread: the server's parent-death signal follows this thread.
-            if (Status started = m_embedded->start(); !started)
-                return fail(started.error().message);
-        }
-        Q_EMIT progress(tr("Starting the database…"));
-        runOffThread(this, [this] { return connectAndMigrate(); }, [this](Status s2) {
-            if (!s2)
-                return fail(s2.error().message);
+    runOffThread(
+        this, [this] { return prepareSecretsAndCluster(); },
+        [this](Status s) {
+            if (!s)
+                return fail(s.error().message);
             if (m_stopping)
                 return finishStop();
-            if (!m_options.serveHttp) {
-                m_starting = false;
-                m_ready = true;
-                Q_EMIT ready();
-                return;
+            if (m_embedded) {
+                // Spawned from the main thread: the server's parent-death signal follows this thread.
+                if (Status started = m_embedded->start(); !started)
+                    return fail(started.error().message);
             }
-            createJobSystem(); // before startHttp(), which registers the job handlers
-            Q_EMIT progress(tr("Starting the API server…"));
-            auto *database = m_database.get();
-            runOffThread(this, [this, database] {
-                Status st = startHttp();
-                database->releaseThisThread();
-                return st;
-            }, [this](Status s3) {
-                if (!s3)
-                    return fail(s3.error().message);
-                startJobSystem();
-                if (m_embedded) // stanza + first base backup of the WAL archive, on a pool thread
-                    ops::ArchiveService::startInBackground(m_config, m_embedded->connectionSettings(m_dbPassword));
-                m_starting = false;
-                m_ready = true;
-                qCInfo(lcApp).noquote() << "ready: API on" << QStringLiteral("%1:%2").arg(m_config.listenHost).arg(port())
-                                        << "database" << databaseDescription();
-                Q_EMIT ready();
-                if (m_stopping)
-                    stop();
-            });
+            Q_EMIT progress(tr("Starting the database…"));
+            runOffThread(
+                this, [this] { return connectAndMigrate(); },
+                [this](Status s2) {
+                    if (!s2)
+                        return fail(s2.error().message);
+                    if (m_stopping)
+                        return finishStop();
+                    if (!m_options.serveHttp) {
+                        m_starting = false;
+                        m_ready = true;
+                        Q_EMIT ready();
+                        return;
+                    }
+                    createJobSystem(); // before startHttp(), which registers the job handlers
+                    Q_EMIT progress(tr("Starting the API server…"));
+                    auto *database = m_database.get();
+                    runOffThread(
+                        this,
+                        [this, database] {
+                            Status st = startHttp();
+                            database->releaseThisThread();
+                            return st;
+                        },
+                        [this](Status s3) {
+                            if (!s3)
+                                return fail(s3.error().message);
+                            startJobSystem();
+                            if (m_embedded) // stanza + first base backup of the WAL archive, on a pool thread
+                                ops::ArchiveService::startInBackground(m_config, m_embedded->connectionSettings(m_dbPassword));
+                            m_starting = false;
+                            m_ready = true;
+                            qCInfo(lcApp).noquote()
+                                << "ready: API on" << QStringLiteral("%1:%2").arg(m_config.listenHost).arg(port()) << "database"
+                                << databaseDescription();
+                            Q_EMIT ready();
+                            if (m_stopping)
+                                stop();
+                        });
+                });
         });
-    });
 }
 
 Status Runtime::prepareSecretsAndCluster()
@@ -235,7 +251,8 @@ Status Runtime::prepareSecretsAndCluster()
         return success();
     auto password = readOrCreateSecret(*m_secrets, QString::fromLatin1(kDbPasswordSecret), randomPassword);
     if (!password)
-        return ApiError::internal(tr("cannot read the database password from %1: %2").arg(m_secrets->description(), password.error().message));
+        return ApiError::internal(
+            tr("cannot read the database password from %1: %2").arg(m_secrets->description(), password.error().message));
     m_dbPassword = QString::fromLatin1(*password);
     if (Status archiving = ops::ArchiveService::prepareEmbedded(m_config); !archiving)
         qCWarning(lcApp).noquote() << "WAL archiving disabled:" << archiving.error().message;
@@ -260,7 +277,8 @@ Status Runtime::connectAndMigrate()
     m_database = std::make_unique<db::Database>(settings);
     Status result = m_database->ping();
     if (!result) {
-        result = ApiError::unavailable(tr("cannot connect to the database %1: %2").arg(settings.redactedUrl(), result.error().message));
+        result = ApiError::unavailable(
+            tr("cannot connect to the database %1: %2").arg(settings.redactedUrl(), result.error().message));
     } else if (m_options.applyMigrations) {
         result = migrateAtStart();
     }
@@ -330,7 +348,8 @@ Result<std::unique_ptr<domain::Mailer>> Runtime::makeMailer()
     if (password.isEmpty()) {
         auto stored = m_secrets->read(QStringLiteral("smtp-password"));
         if (!stored)
-            return ApiError::internal(tr("cannot read the SMTP password from %1: %2").arg(m_secrets->description(), stored.error().message));
+            return ApiError::internal(
+                tr("cannot read the SMTP password from %1: %2").arg(m_secrets->description(), stored.error().message));
         password = stored->value_or(QByteArray());
     }
     if (password.isEmpty() && !smtp.username.isEmpty())
@@ -425,10 +444,10 @@ Status Runtime::startHttp()
 
     // Moderation: admin sessions, the review queue and admin controls (api.md §9).
     m_adminAuth = std::make_unique<moderation::AdminAuthService>(
-        *m_database, moderation::AdminAuthService::Options{
-                         .sessionTtl = std::chrono::hours(m_config.admin.sessionHours),
-                         .lockoutFailures = m_config.admin.lockoutFailures,
-                         .lockoutDuration = std::chrono::minutes(m_config.admin.lockoutMinutes)});
+        *m_database,
+        moderation::AdminAuthService::Options{.sessionTtl = std::chrono::hours(m_config.admin.sessionHours),
+                                              .lockoutFailures = m_config.admin.lockoutFailures,
+                                              .lockoutDuration = std::chrono::minutes(m_config.admin.lockoutMinutes)});
     m_reviews = std::make_unique<moderation::ReviewService>(
         *m_database, moderation::ReviewService::Options{.claimLease = std::chrono::minutes(m_config.admin.claimLeaseMinutes),
                                                         .metrics = &m_metrics});
@@ -445,7 +464,8 @@ Status Runtime::startHttp()
         m_rateLimiter = std::make_unique<http::PgRateLimiter>(*m_database, &m_metrics);
     else
         m_rateLimiter = std::make_unique<http::InMemoryRateLimiter>();
-    qCInfo(lcApp).noquote() << "rate-limit store:" << (m_rateLimiter->usesDatabase() ? "postgres (shared by all nodes)" : "memory (this node)");
+    qCInfo(lcApp).noquote() << "rate-limit store:"
+                            << (m_rateLimiter->usesDatabase() ? "postgres (shared by all nodes)" : "memory (this node)");
     m_pool = std::make_unique<http::RequestPool>(m_config.requestThreads, m_config.requestQueueLimit,
                                                  [database] { database->releaseThisThread(); });
     http::PipelineDeps deps;
@@ -488,7 +508,7 @@ void Runtime::stop()
             server->shutdown(timeout);
         if (pool)
             pool->stop(); // finishes queued handlers; each pool thread closes its connection
-        if (jobs) // running jobs get what is left of the limit (at least 1 s), then lose their leases
+        if (jobs)         // running jobs get what is left of the limit (at least 1 s), then lose their leases
             jobs->stop(int(std::max<qint64>(1000, deadline.remainingTime())));
         *draining = false;
     }).then(this, [this] { finishStop(); });
@@ -526,26 +546,30 @@ void Runtime::registerScheduledOperations()
     // leader's metrics-rollup job records the cluster series, prunes and evaluates the alerts.
     m_sampler = std::make_unique<monitoring::MetricSampler>(
         *m_database, m_metrics, monitoring::MetricSampler::Options{.nodeId = m_jobs->nodeId(), .diskPath = m_config.dataDir});
-    auto alertMailer = m_config.alerts.emailTo.isEmpty() ? Result<std::unique_ptr<domain::Mailer>>(std::unique_ptr<domain::Mailer>())
-                                                         : makeMailer();
+    auto alertMailer = m_config.alerts.emailTo.isEmpty()
+                           ? Result<std::unique_ptr<domain::Mailer>>(std::unique_ptr<domain::Mailer>())
+                           : makeMailer();
     if (!alertMailer)
         qCWarning(lcApp).noquote() << "alert e-mail disabled:" << alertMailer.error().message;
     m_alertNotifier = std::make_unique<monitoring::AlertNotifier>(
-        m_database.get(), monitoring::AlertNotifier::Options{.webhookUrl = m_config.alerts.webhookUrl, .emailTo = m_config.alerts.emailTo},
+        m_database.get(),
+        monitoring::AlertNotifier::Options{.webhookUrl = m_config.alerts.webhookUrl, .emailTo = m_config.alerts.emailTo},
         alertMailer ? std::move(*alertMailer) : nullptr);
-    m_alerts = std::make_unique<monitoring::AlertEngine>(monitoring::AlertEngine::Options{.healthUrls = m_config.alerts.healthUrls},
-                                                  m_alertNotifier.get());
+    m_alerts = std::make_unique<monitoring::AlertEngine>(
+        monitoring::AlertEngine::Options{.healthUrls = m_config.alerts.healthUrls}, m_alertNotifier.get());
     monitoring::registerMetricJobs(*m_jobs, *m_database, *m_sampler, m_alerts.get());
 
     const QString maintenance = QString::fromLatin1(jobs::JobSystem::kMaintenanceQueue);
-    m_jobs->addSchedule(QStringLiteral("missions-expire"), QStringLiteral("0 2 * * *"), maintenance, QStringLiteral("expire-missions"));
-    m_jobs->registerHandler(maintenance, QStringLiteral("expire-missions"), [missions = &m_content->missions](const jobs::Job &, jobs::JobContext &) -> Status {
-        auto expired = missions->expireOverdue();
-        if (!expired)
-            return expired.error();
-        qCInfo(lcApp) << "missions expired:" << *expired;
-        return success();
-    });
+    m_jobs->addSchedule(QStringLiteral("missions-expire"), QStringLiteral("0 2 * * *"), maintenance,
+                        QStringLiteral("expire-missions"));
+    m_jobs->registerHandler(maintenance, QStringLiteral("expire-missions"),
+                            [missions = &m_content->missions](const jobs::Job &, jobs::JobContext &) -> Status {
+                                auto expired = missions->expireOverdue();
+                                if (!expired)
+                                    return expired.error();
+                                qCInfo(lcApp) << "missions expired:" << *expired;
+                                return success();
+                            });
 }
 
 void Runtime::startJobSystem()

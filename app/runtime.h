@@ -66,7 +66,7 @@ class Runtime final : public QObject {
     Q_OBJECT
 public:
     struct Options {
-        bool serveHttp = true;        // false: database only (migrate commands)
+        bool serveHttp = true; // false: database only (migrate commands)
         bool applyMigrations = true;
     };
 
@@ -74,12 +74,12 @@ public:
     Runtime(Config config, Options options, std::unique_ptr<SecretStore> secrets = nullptr, QObject *parent = nullptr);
     ~Runtime() override;
 
-    void start();  // → ready() or failed()
-    void stop();   // → stopped(); safe to call at any time, more than once
+    void start(); // → ready() or failed()
+    void stop();  // → stopped(); safe to call at any time, more than once
 
     const Config &config() const { return m_config; }
-    quint16 port() const;                  // the bound HTTP port once ready
-    db::Database *database() const;        // null until the database is up
+    quint16 port() const;           // the bound HTTP port once ready
+    db::Database *database() const; // null until the database is up
     MetricsRegistry &metrics() { return m_metrics; }
     QString databaseDescription() const;
     QDateTime startedAt() const { return m_startedAt; }
@@ -111,19 +111,19 @@ Q_SIGNALS:
     void stopped();
 
 private:
-    Status prepareSecretsAndCluster();   // worker thread
-    Status connectAndMigrate();          // worker thread
-    Status migrateAtStart();             // worker thread, connected
-    void useApplicationRole();           // worker thread, after the migrations
+    Status prepareSecretsAndCluster();                    // worker thread
+    Status connectAndMigrate();                           // worker thread
+    Status migrateAtStart();                              // worker thread, connected
+    void useApplicationRole();                            // worker thread, after the migrations
     Result<std::unique_ptr<domain::Mailer>> makeMailer(); // null without smtp/host
-    Status startHttp();                  // worker thread
+    Status startHttp();                                   // worker thread
     void fail(const QString &message);
-    void createJobSystem();              // main thread, before startHttp()
-    void startJobSystem();               // main thread, once HTTP is up
-    void registerScheduledOperations();  // worker thread, before the job system starts
-    void stopMonitoring();               // after the job system stopped
-    void releaseServices();              // before the database goes
-    void finishStop();                   // main thread; the embedded database stops on a pool thread
+    void createJobSystem();             // main thread, before startHttp()
+    void startJobSystem();              // main thread, once HTTP is up
+    void registerScheduledOperations(); // worker thread, before the job system starts
+    void stopMonitoring();              // after the job system stopped
+    void releaseServices();             // before the database goes
+    void finishStop();                  // main thread; the embedded database stops on a pool thread
     void reportStopped();
 
     Config m_config;
@@ -134,11 +134,11 @@ private:
     std::unique_ptr<db::Database> m_database;
     // Before m_jobs: its handlers use the evaluator, so it must be destroyed after the job system.
     std::unique_ptr<guardrails::GuardrailStack> m_guardrails;
-    std::unique_ptr<ops::OpsJobs> m_opsJobs;  // scheduled backups/drills; used by m_jobs' handlers
+    std::unique_ptr<ops::OpsJobs> m_opsJobs;                    // scheduled backups/drills; used by m_jobs' handlers
     std::unique_ptr<monitoring::MetricSampler> m_sampler;       // dashboards' history (metric_samples)
     std::unique_ptr<monitoring::AlertNotifier> m_alertNotifier; // webhook / e-mail, own thread
     std::unique_ptr<monitoring::AlertEngine> m_alerts;          // the seed's rules, run by metrics-rollup
-    std::unique_ptr<jobs::JobSystem> m_jobs; // created in the main thread once the database is up
+    std::unique_ptr<jobs::JobSystem> m_jobs;                    // created in the main thread once the database is up
     std::unique_ptr<domain::AgentService> m_agents;
     std::unique_ptr<domain::ProblemService> m_problems;
     std::unique_ptr<domain::ContentServices> m_content; // solutions, debates, missions, problem edits
@@ -158,7 +158,7 @@ private:
     QDateTime m_startedAt;
     std::atomic_bool m_maintenance{false};
     std::atomic_bool m_stopping{false};
-    std::atomic_bool m_draining{false}; // the drain task is running on a worker thread
+    std::atomic_bool m_draining{false};         // the drain task is running on a worker thread
     std::atomic_bool m_stoppingDatabase{false}; // the embedded database is stopping on a worker thread
     bool m_ready = false;
     bool m_starting = false;

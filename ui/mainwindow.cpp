@@ -214,7 +214,8 @@ void MainWindow::signOut()
     if (m_dbWorker && m_context.adminAuth) {
         moderation::AdminAuthService *auth = m_context.adminAuth;
         const moderation::AdminCaller caller = m_context.admin;
-        m_dbWorker->submit(this, [auth, caller]() { return bool(auth->logout(caller)); }, [](bool) {});
+        m_dbWorker->submit(
+            this, [auth, caller]() { return bool(auth->logout(caller)); }, [](bool) {});
     }
     removeConsolePanels();
     m_signedIn = false;
@@ -258,7 +259,8 @@ void MainWindow::updateUserLabel()
 
 void MainWindow::setServerStopping(const QString &message)
 {
-    setStatus(QColor(0x75, 0x75, 0x75), message.isEmpty() ? tr("Stopping the server…") : tr("Stopping the server: %1").arg(message));
+    setStatus(QColor(0x75, 0x75, 0x75),
+              message.isEmpty() ? tr("Stopping the server…") : tr("Stopping the server: %1").arg(message));
     m_overview->setStopping(message);
     if (!m_signedIn) {
         m_signIn->setWaiting(message.isEmpty() ? tr("Stopping the server…") : message);

@@ -30,8 +30,8 @@ public:
     ~MainWindow() override;
 
     void setServerStarting(const QString &message);      // shown until ready (status bar + overview)
-    void setServerReady(const OverviewContext &context);  // panels start loading
-    void setServerFailed(const QString &message);         // clear error, window stays usable
+    void setServerReady(const OverviewContext &context); // panels start loading
+    void setServerFailed(const QString &message);        // clear error, window stays usable
     // Stops all polling and joins the panels' database thread (bounded by the one query it may
     // be running), so the app may destroy the Database once this returns. Closing the window
     // calls it; call it yourself before stopping the server on other paths (SIGTERM).
@@ -76,10 +76,10 @@ private:
     void showAbout();
     void removeConsolePanels();
     int addNavigation(const QString &title, QWidget *page, const QIcon &icon);
-    void buildPanel(int index);       // runs the panel's factory if it has not run yet
+    void buildPanel(int index); // runs the panel's factory if it has not run yet
     void updateUserLabel();
 
-    QStackedWidget *m_pages;   // the console (navigation + panels) or the sign-in page
+    QStackedWidget *m_pages; // the console (navigation + panels) or the sign-in page
     QWidget *m_console;
     SignInPage *m_signIn;
     QListWidget *m_navigation;
@@ -92,9 +92,9 @@ private:
     QLabel *m_userText;
     QAction *m_signOutAction = nullptr;
     DbWorker *m_dbWorker = nullptr;
-    ConsoleContext m_services; // without the admin: what sign-in starts from
-    ConsoleContext m_context;  // the signed-in console's context
-    int m_basePanels = 1;      // panels that stay across sign-outs (the Overview)
+    ConsoleContext m_services;                                  // without the admin: what sign-in starts from
+    ConsoleContext m_context;                                   // the signed-in console's context
+    int m_basePanels = 1;                                       // panels that stay across sign-outs (the Overview)
     std::map<int, std::function<QWidget *()>> m_deferredPanels; // index → factory, until built
     bool m_signedIn = false;
     bool m_quitRequested = false;

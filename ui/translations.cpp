@@ -10,8 +10,7 @@ bool installTranslations(QCoreApplication &app, const QLocale &locale)
 {
     // Qt's own strings (standard dialogs, data sizes) come from the distribution, if installed.
     auto *qt = new QTranslator(&app);
-    if (qt->load(locale, QStringLiteral("qtbase"), QStringLiteral("_"),
-                 QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+    if (qt->load(locale, QStringLiteral("qtbase"), QStringLiteral("_"), QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
         app.installTranslator(qt);
     else
         delete qt;

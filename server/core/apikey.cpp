@@ -25,7 +25,10 @@ bool looksValid(const QString &key)
     return true;
 }
 
-QString prefix(const QString &key) { return key.left(kPrefixLength); }
+QString prefix(const QString &key)
+{
+    return key.left(kPrefixLength);
+}
 
 QByteArray hash(const QString &key)
 {

@@ -10,8 +10,8 @@ constexpr int kKeyLength = 64;
 constexpr int kPrefixLength = 12;
 
 QString generate();
-bool looksValid(const QString &key);          // 64 lower-case hex chars
-QString prefix(const QString &key);           // first 12 chars
-QByteArray hash(const QString &key);          // SHA-256, lower-case hex
+bool looksValid(const QString &key); // 64 lower-case hex chars
+QString prefix(const QString &key);  // first 12 chars
+QByteArray hash(const QString &key); // SHA-256, lower-case hex
 bool constantTimeEquals(const QByteArray &a, const QByteArray &b);
 } // namespace bw::apikey

@@ -6,8 +6,8 @@
 #include <QSettings>
 #include <QUrl>
 
-#include <functional>
 #include <arpa/inet.h>
+#include <functional>
 #include <unistd.h>
 
 namespace bw {
@@ -63,8 +63,14 @@ Apply boolSetting(std::function<void(Config &, bool)> set)
 {
     return [=](Config &c, const QString &v) -> QString {
         const QString t = v.trimmed().toLower();
-        if (t == u"1" || t == u"true" || t == u"yes" || t == u"on") { set(c, true); return {}; }
-        if (t == u"0" || t == u"false" || t == u"no" || t == u"off") { set(c, false); return {}; }
+        if (t == u"1" || t == u"true" || t == u"yes" || t == u"on") {
+            set(c, true);
+            return {};
+        }
+        if (t == u"0" || t == u"false" || t == u"no" || t == u"off") {
+            set(c, false);
+            return {};
+        }
         return QStringLiteral("expected true or false");
     };
 }
@@ -87,7 +93,10 @@ Apply listSetting(QStringList Config::*member, bool ipAddresses)
 
 Apply stringSetting(QString Config::*member)
 {
-    return [=](Config &c, const QString &v) -> QString { c.*member = v.trimmed(); return {}; };
+    return [=](Config &c, const QString &v) -> QString {
+        c.*member = v.trimmed();
+        return {};
+    };
 }
 
 Apply guardrailInt(int GuardrailConfig::*member, int min, int max)
@@ -128,7 +137,10 @@ Apply opsInt(int OpsConfig::*member, int min, int max)
 
 Apply opsString(QString OpsConfig::*member)
 {
-    return [=](Config &c, const QString &v) -> QString { c.ops.*member = v.trimmed(); return {}; };
+    return [=](Config &c, const QString &v) -> QString {
+        c.ops.*member = v.trimmed();
+        return {};
+    };
 }
 
 struct Setting {
@@ -141,14 +153,16 @@ const QList<Setting> &settings()
     static const QList<Setting> all = {
         {{"general/data_dir", "BW_DATA_DIR", "data directory (embedded database, logs, backups)"},
          [](Config &c, const QString &v) -> QString {
-             if (v.trimmed().isEmpty()) return QStringLiteral("must not be empty");
+             if (v.trimmed().isEmpty())
+                 return QStringLiteral("must not be empty");
              c.dataDir = QDir::cleanPath(QDir(v.trimmed()).absolutePath());
              return {};
          }},
         {{"server/listen", "BW_LISTEN", "HTTP listen address host:port (port 0 = any free port)"},
          [](Config &c, const QString &v) -> QString {
-             return parseListen(v.trimmed(), &c.listenHost, &c.listenPort) ? QString()
-                    : QStringLiteral("expected host:port, e.g. 127.0.0.1:4000");
+             return parseListen(v.trimmed(), &c.listenHost, &c.listenPort)
+                        ? QString()
+                        : QStringLiteral("expected host:port, e.g. 127.0.0.1:4000");
          }},
         {{"server/io_threads", "BW_IO_THREADS", "HTTP I/O threads"}, intSetting(&Config::ioThreads, 1, 64)},
         {{"server/request_threads", "BW_REQUEST_THREADS", "request pool threads (each holds one DB connection)"},
@@ -159,7 +173,8 @@ const QList<Setting> &settings()
          [](Config &c, const QString &v) -> QString {
              bool ok = false;
              const qint64 n = v.trimmed().toLongLong(&ok);
-             if (!ok || n < 1024 || n > 1024LL * 1024 * 1024) return QStringLiteral("expected bytes from 1024 to 1073741824");
+             if (!ok || n < 1024 || n > 1024LL * 1024 * 1024)
+                 return QStringLiteral("expected bytes from 1024 to 1073741824");
              c.maxBodyBytes = n;
              return {};
          }},
@@ -167,19 +182,24 @@ const QList<Setting> &settings()
          intSetting(&Config::maxHeaderBytes, 1024, 1024 * 1024)},
         {{"server/header_timeout_ms", "BW_HEADER_TIMEOUT_MS", "time allowed to send the request headers"},
          intSetting(&Config::headerTimeoutMs, 100, 600000)},
-        {{"server/idle_timeout_ms", "BW_IDLE_TIMEOUT_MS", "keep-alive idle timeout"}, intSetting(&Config::idleTimeoutMs, 100, 600000)},
+        {{"server/idle_timeout_ms", "BW_IDLE_TIMEOUT_MS", "keep-alive idle timeout"},
+         intSetting(&Config::idleTimeoutMs, 100, 600000)},
         {{"server/body_timeout_ms", "BW_BODY_TIMEOUT_MS", "time allowed to send the request body"},
          intSetting(&Config::bodyTimeoutMs, 100, 3600000)},
         {{"server/shutdown_timeout_ms", "BW_SHUTDOWN_TIMEOUT_MS", "graceful drain limit"},
          intSetting(&Config::shutdownTimeoutMs, 100, 600000)},
         {{"server/trusted_proxies", "BW_TRUSTED_PROXIES", "comma list of proxy IPs whose X-Forwarded-For is honoured"},
          listSetting(&Config::trustedProxies, true)},
-        {{"server/cors_origins", "BW_CORS_ORIGINS", "comma list of allowed CORS origins"}, listSetting(&Config::corsOrigins, false)},
+        {{"server/cors_origins", "BW_CORS_ORIGINS", "comma list of allowed CORS origins"},
+         listSetting(&Config::corsOrigins, false)},
         {{"server/metrics_allow", "BW_METRICS_ALLOW", "comma list of IPs allowed to read /metrics"},
          listSetting(&Config::metricsAllow, true)},
-        {{"server/metrics_token", "BW_METRICS_TOKEN", "bearer token that also unlocks /metrics"}, stringSetting(&Config::metricsToken)},
-        {{"database/url", "BW_DATABASE_URL", "external PostgreSQL URL (empty: embedded cluster)"}, stringSetting(&Config::databaseUrl)},
-        {{"database/pg_bindir", "BW_PG_BINDIR", "PostgreSQL binaries for the embedded cluster"}, stringSetting(&Config::pgBinDir)},
+        {{"server/metrics_token", "BW_METRICS_TOKEN", "bearer token that also unlocks /metrics"},
+         stringSetting(&Config::metricsToken)},
+        {{"database/url", "BW_DATABASE_URL", "external PostgreSQL URL (empty: embedded cluster)"},
+         stringSetting(&Config::databaseUrl)},
+        {{"database/pg_bindir", "BW_PG_BINDIR", "PostgreSQL binaries for the embedded cluster"},
+         stringSetting(&Config::pgBinDir)},
         {{"database/statement_timeout_ms", "BW_STATEMENT_TIMEOUT_MS", "per-statement timeout"},
          intSetting(&Config::statementTimeoutMs, 100, 3600000)},
         {{"database/idle_in_transaction_timeout_ms", "BW_IDLE_IN_TRANSACTION_TIMEOUT_MS", "idle-in-transaction timeout"},
@@ -205,10 +225,12 @@ const QList<Setting> &settings()
         {{"backups/restore_jobs", "BW_RESTORE_JOBS", "parallel pg_restore jobs"}, opsInt(&OpsConfig::restoreJobs, 1, 16)},
         {{"backups/rto_minutes", "BW_RTO_MINUTES", "recovery time objective that restore drills report against"},
          opsInt(&OpsConfig::rtoMinutes, 1, 10000)},
-        {{"backups/wal_archiving", "BW_WAL_ARCHIVING", "auto | on | off: pgBackRest WAL archiving of the embedded cluster (PITR)"},
+        {{"backups/wal_archiving", "BW_WAL_ARCHIVING",
+          "auto | on | off: pgBackRest WAL archiving of the embedded cluster (PITR)"},
          [](Config &c, const QString &v) -> QString {
              const QString t = v.trimmed().toLower();
-             if (t != u"auto" && t != u"on" && t != u"off") return QStringLiteral("expected auto, on or off");
+             if (t != u"auto" && t != u"on" && t != u"off")
+                 return QStringLiteral("expected auto, on or off");
              c.ops.walArchiving = t;
              return {};
          }},
@@ -216,7 +238,8 @@ const QList<Setting> &settings()
          opsInt(&OpsConfig::archiveTimeoutSeconds, 1, 3600)},
         {{"backups/wal_retention_days", "BW_WAL_RETENTION_DAYS", "days of point-in-time recovery kept by pgBackRest"},
          opsInt(&OpsConfig::walRetentionDays, 1, 3650)},
-        {{"backups/pgbackrest", "BW_PGBACKREST", "pgbackrest executable (default: on PATH)"}, opsString(&OpsConfig::pgbackrestBin)},
+        {{"backups/pgbackrest", "BW_PGBACKREST", "pgbackrest executable (default: on PATH)"},
+         opsString(&OpsConfig::pgbackrestBin)},
         {{"s3/endpoint", "BW_S3_ENDPOINT", "S3-compatible endpoint for off-site backup copies (empty: none)"},
          [](Config &c, const QString &v) -> QString {
              const QString t = v.trimmed();
@@ -235,7 +258,8 @@ const QList<Setting> &settings()
          [](Config &c, const QString &v) -> QString {
              static const QStringList levels = {"debug", "info", "warning", "error"};
              const QString t = v.trimmed().toLower();
-             if (!levels.contains(t)) return QStringLiteral("expected one of debug, info, warning, error");
+             if (!levels.contains(t))
+                 return QStringLiteral("expected one of debug, info, warning, error");
              c.logLevel = t;
              return {};
          }},
@@ -243,7 +267,8 @@ const QList<Setting> &settings()
          [](Config &c, const QString &v) -> QString {
              const QString t = v.trimmed();
              const QUrl url(t, QUrl::StrictMode);
-             if (!t.isEmpty() && (!url.isValid() || (url.scheme() != u"https" && url.scheme() != u"http") || url.host().isEmpty()))
+             if (!t.isEmpty()
+                 && (!url.isValid() || (url.scheme() != u"https" && url.scheme() != u"http") || url.host().isEmpty()))
                  return QStringLiteral("expected an http(s):// URL");
              c.alerts.webhookUrl = t;
              return {};
@@ -283,22 +308,28 @@ const QList<Setting> &settings()
         {{"secrets/backend", "BW_SECRETS", "auto | keychain | file"},
          [](Config &c, const QString &v) -> QString {
              const QString t = v.trimmed().toLower();
-             if (t != u"auto" && t != u"keychain" && t != u"file") return QStringLiteral("expected auto, keychain or file");
+             if (t != u"auto" && t != u"keychain" && t != u"file")
+                 return QStringLiteral("expected auto, keychain or file");
              c.secretsBackend = t;
              return {};
          }},
         {{"rate_limit/enabled", "BW_RATE_LIMIT_ENABLED", "enforce rate limits"},
          boolSetting([](Config &c, bool on) { c.rateLimits.enabled = on; })},
-        {{"rate_limit/public", "BW_RATE_LIMIT_PUBLIC", "public requests per IP per minute"}, rateSetting(&RateLimitConfig::publicPerIp)},
-        {{"rate_limit/agent_pending", "BW_RATE_LIMIT_AGENT_PENDING", "per minute, unverified agents"}, rateSetting(&RateLimitConfig::agentPending)},
-        {{"rate_limit/agent_claimed", "BW_RATE_LIMIT_AGENT_CLAIMED", "per minute, claimed agents"}, rateSetting(&RateLimitConfig::agentClaimed)},
-        {{"rate_limit/agent_verified", "BW_RATE_LIMIT_AGENT_VERIFIED", "per minute, verified agents"}, rateSetting(&RateLimitConfig::agentVerified)},
+        {{"rate_limit/public", "BW_RATE_LIMIT_PUBLIC", "public requests per IP per minute"},
+         rateSetting(&RateLimitConfig::publicPerIp)},
+        {{"rate_limit/agent_pending", "BW_RATE_LIMIT_AGENT_PENDING", "per minute, unverified agents"},
+         rateSetting(&RateLimitConfig::agentPending)},
+        {{"rate_limit/agent_claimed", "BW_RATE_LIMIT_AGENT_CLAIMED", "per minute, claimed agents"},
+         rateSetting(&RateLimitConfig::agentClaimed)},
+        {{"rate_limit/agent_verified", "BW_RATE_LIMIT_AGENT_VERIFIED", "per minute, verified agents"},
+         rateSetting(&RateLimitConfig::agentVerified)},
         {{"rate_limit/content_creation", "BW_RATE_LIMIT_CONTENT", "content creations per agent per minute"},
          rateSetting(&RateLimitConfig::contentCreation)},
         {{"rate_limit/registration", "BW_RATE_LIMIT_REGISTRATION", "registrations/logins per IP per minute"},
          rateSetting(&RateLimitConfig::registrationPerIp)},
         {{"rate_limit/admin", "BW_RATE_LIMIT_ADMIN", "admin requests per minute"}, rateSetting(&RateLimitConfig::admin)},
-        {{"server/public_url", "BW_PUBLIC_URL", "base URL agents use (https://api.example.org), printed in SKILL.md; empty: the Host header"},
+        {{"server/public_url", "BW_PUBLIC_URL",
+          "base URL agents use (https://api.example.org), printed in SKILL.md; empty: the Host header"},
          [](Config &c, const QString &v) -> QString {
              const QString t = v.trimmed();
              if (!t.isEmpty() && !t.startsWith(u"http://") && !t.startsWith(u"https://"))
@@ -307,33 +338,45 @@ const QList<Setting> &settings()
              return {};
          }},
         {{"smtp/host", "BW_SMTP_HOST", "SMTP server for verification mail (empty: codes are shown to administrators)"},
-         [](Config &c, const QString &v) -> QString { c.smtp.host = v.trimmed(); return {}; }},
+         [](Config &c, const QString &v) -> QString {
+             c.smtp.host = v.trimmed();
+             return {};
+         }},
         {{"smtp/port", "BW_SMTP_PORT", "SMTP port (587 = submission with STARTTLS)"},
          [](Config &c, const QString &v) -> QString {
              bool ok = false;
              const int n = v.trimmed().toInt(&ok);
-             if (!ok || n < 1 || n > 65535) return QStringLiteral("expected a port from 1 to 65535");
+             if (!ok || n < 1 || n > 65535)
+                 return QStringLiteral("expected a port from 1 to 65535");
              c.smtp.port = n;
              return {};
          }},
         {{"smtp/username", "BW_SMTP_USERNAME", "SMTP AUTH user (empty: no AUTH); the password is the secret smtp-password"},
-         [](Config &c, const QString &v) -> QString { c.smtp.username = v.trimmed(); return {}; }},
+         [](Config &c, const QString &v) -> QString {
+             c.smtp.username = v.trimmed();
+             return {};
+         }},
         {{"smtp/from", "BW_SMTP_FROM", "sender, e.g. BetterWorld <noreply@example.org>"},
          [](Config &c, const QString &v) -> QString {
              const QString t = v.trimmed();
-             if (!t.contains(u'@') || t.contains(u'\r') || t.contains(u'\n')) return QStringLiteral("expected an e-mail address");
+             if (!t.contains(u'@') || t.contains(u'\r') || t.contains(u'\n'))
+                 return QStringLiteral("expected an e-mail address");
              c.smtp.from = t;
              return {};
          }},
         {{"smtp/starttls", "BW_SMTP_STARTTLS", "require STARTTLS before AUTH and MAIL"},
          boolSetting([](Config &c, bool on) { c.smtp.startTls = on; })},
         {{"smtp/ca_file", "BW_SMTP_CA_FILE", "extra trusted CA certificates (PEM) for the SMTP server"},
-         [](Config &c, const QString &v) -> QString { c.smtp.caFile = v.trimmed(); return {}; }},
+         [](Config &c, const QString &v) -> QString {
+             c.smtp.caFile = v.trimmed();
+             return {};
+         }},
         {{"smtp/timeout_ms", "BW_SMTP_TIMEOUT_MS", "SMTP timeout per step"},
          [](Config &c, const QString &v) -> QString {
              bool ok = false;
              const int n = v.trimmed().toInt(&ok);
-             if (!ok || n < 100 || n > 600000) return QStringLiteral("expected a whole number from 100 to 600000");
+             if (!ok || n < 100 || n > 600000)
+                 return QStringLiteral("expected a whole number from 100 to 600000");
              c.smtp.timeoutMs = n;
              return {};
          }},
@@ -349,11 +392,13 @@ const QList<Setting> &settings()
           "auto | memory | postgres (shared by all nodes; auto: postgres with an external database, memory with the embedded one)"},
          [](Config &c, const QString &v) -> QString {
              const QString t = v.trimmed().toLower();
-             if (t != u"auto" && t != u"memory" && t != u"postgres") return QStringLiteral("expected auto, memory or postgres");
+             if (t != u"auto" && t != u"memory" && t != u"postgres")
+                 return QStringLiteral("expected auto, memory or postgres");
              c.rateLimits.store = t;
              return {};
          }},
-        {{"guardrails/provider", "BW_GUARDRAILS_PROVIDER", "classifier: none | anthropic | openai-compatible (key: secret llm-api-key)"},
+        {{"guardrails/provider", "BW_GUARDRAILS_PROVIDER",
+          "classifier: none | anthropic | openai-compatible (key: secret llm-api-key)"},
          [](Config &c, const QString &v) -> QString {
              const QString t = v.trimmed().toLower();
              if (t != u"none" && t != u"anthropic" && t != u"openai-compatible")
@@ -362,7 +407,10 @@ const QList<Setting> &settings()
              return {};
          }},
         {{"guardrails/model", "BW_GUARDRAILS_MODEL", "classifier model (empty: provider default)"},
-         [](Config &c, const QString &v) -> QString { c.guardrails.model = v.trimmed(); return {}; }},
+         [](Config &c, const QString &v) -> QString {
+             c.guardrails.model = v.trimmed();
+             return {};
+         }},
         {{"guardrails/base_url", "BW_GUARDRAILS_BASE_URL", "classifier base URL (empty: provider default)"},
          [](Config &c, const QString &v) -> QString {
              const QString t = v.trimmed();
@@ -375,9 +423,11 @@ const QList<Setting> &settings()
          guardrailInt(&GuardrailConfig::timeoutMs, 100, 600000)},
         {{"guardrails/budget_cents", "BW_GUARDRAILS_BUDGET_CENTS", "daily AI budget in cents"},
          guardrailInt(&GuardrailConfig::budgetCents, 0, 100000000)},
-        {{"guardrails/price_input_cents_per_mtok", "BW_GUARDRAILS_PRICE_INPUT", "cents per million input tokens (-1: provider default)"},
+        {{"guardrails/price_input_cents_per_mtok", "BW_GUARDRAILS_PRICE_INPUT",
+          "cents per million input tokens (-1: provider default)"},
          guardrailDouble(&GuardrailConfig::priceInputCentsPerMTok, -1, 1e7)},
-        {{"guardrails/price_output_cents_per_mtok", "BW_GUARDRAILS_PRICE_OUTPUT", "cents per million output tokens (-1: provider default)"},
+        {{"guardrails/price_output_cents_per_mtok", "BW_GUARDRAILS_PRICE_OUTPUT",
+          "cents per million output tokens (-1: provider default)"},
          guardrailDouble(&GuardrailConfig::priceOutputCentsPerMTok, -1, 1e7)},
         {{"guardrails/cache_ttl_seconds", "BW_GUARDRAILS_CACHE_TTL", "classifier cache lifetime"},
          guardrailInt(&GuardrailConfig::cacheTtlSeconds, 0, 30 * 86400)},
@@ -385,9 +435,11 @@ const QList<Setting> &settings()
          guardrailDouble(&GuardrailConfig::approveThreshold, 0, 1)},
         {{"guardrails/flag_threshold", "BW_GUARDRAILS_FLAG_THRESHOLD", "verified tier: alignment score to flag (below: reject)"},
          guardrailDouble(&GuardrailConfig::flagThreshold, 0, 1)},
-        {{"guardrails/composite_reject_below", "BW_GUARDRAILS_COMPOSITE_REJECT", "solutions: composite score below which approval becomes rejection"},
+        {{"guardrails/composite_reject_below", "BW_GUARDRAILS_COMPOSITE_REJECT",
+          "solutions: composite score below which approval becomes rejection"},
          guardrailDouble(&GuardrailConfig::compositeRejectBelow, 0, 100)},
-        {{"guardrails/composite_flag_below", "BW_GUARDRAILS_COMPOSITE_FLAG", "solutions: composite score below which approval becomes a flag"},
+        {{"guardrails/composite_flag_below", "BW_GUARDRAILS_COMPOSITE_FLAG",
+          "solutions: composite score below which approval becomes a flag"},
          guardrailDouble(&GuardrailConfig::compositeFlagBelow, 0, 100)},
         {{"guardrails/verified_min_age_days", "BW_GUARDRAILS_VERIFIED_AGE_DAYS", "verified tier: minimum account age in days"},
          guardrailInt(&GuardrailConfig::verifiedMinAgeDays, 0, 3650)},
@@ -399,7 +451,8 @@ const QList<Setting> &settings()
          [](Config &c, const QString &v) -> QString {
              bool ok = false;
              const int n = v.trimmed().toInt(&ok);
-             if (!ok || n < 1 || n > 256) return QStringLiteral("expected a whole number from 1 to 256");
+             if (!ok || n < 1 || n > 256)
+                 return QStringLiteral("expected a whole number from 1 to 256");
              c.jobs.guardrailConcurrency = n;
              return {};
          }},
@@ -407,7 +460,8 @@ const QList<Setting> &settings()
          [](Config &c, const QString &v) -> QString {
              bool ok = false;
              const int n = v.trimmed().toInt(&ok);
-             if (!ok || n < 5 || n > 86400) return QStringLiteral("expected a whole number from 5 to 86400");
+             if (!ok || n < 5 || n > 86400)
+                 return QStringLiteral("expected a whole number from 5 to 86400");
              c.jobs.leaseSeconds = n;
              return {};
          }},
@@ -496,8 +550,8 @@ Result<Config> loadConfig(const ConfigSources &sources)
         const QStringList keys = ini.allKeys();
         for (const QString &key : keys) {
             const QString lookup = key.contains(u'/') ? key : QStringLiteral("general/") + key;
-            const auto it = std::find_if(settings().cbegin(), settings().cend(),
-                                         [&](const Setting &s) { return s.info.key == lookup; });
+            const auto it =
+                std::find_if(settings().cbegin(), settings().cend(), [&](const Setting &s) { return s.info.key == lookup; });
             if (it == settings().cend())
                 return ApiError::badRequest(QStringLiteral("unknown setting '%1' in %2").arg(key, file));
             const QVariant raw = ini.value(key);
@@ -518,8 +572,8 @@ Result<Config> loadConfig(const ConfigSources &sources)
             return settingError(s.info.key, s.info.env, value, why);
     }
     for (auto it = sources.flags.cbegin(); it != sources.flags.cend(); ++it) {
-        const auto s = std::find_if(settings().cbegin(), settings().cend(),
-                                    [&](const Setting &x) { return x.info.key == it.key(); });
+        const auto s =
+            std::find_if(settings().cbegin(), settings().cend(), [&](const Setting &x) { return x.info.key == it.key(); });
         if (s == settings().cend())
             return ApiError::badRequest(QStringLiteral("unknown setting '%1'").arg(it.key()));
         if (const QString why = s->apply(config, it.value()); !why.isEmpty())

@@ -48,10 +48,10 @@ struct GuardrailConfig {
 
 // Admin users and the review queue (server/moderation).
 struct AdminConfig {
-    int sessionHours = 12;        // admin API session lifetime
-    int lockoutFailures = 5;      // consecutive failed logins that lock an account
+    int sessionHours = 12;   // admin API session lifetime
+    int lockoutFailures = 5; // consecutive failed logins that lock an account
     int lockoutMinutes = 15;
-    int claimLeaseMinutes = 15;   // a moderator's exclusive claim on a flagged item
+    int claimLeaseMinutes = 15; // a moderator's exclusive claim on a flagged item
 };
 
 // Outgoing mail (agent e-mail verification). Empty host: no SMTP — codes go to the sink
@@ -61,59 +61,59 @@ struct SmtpConfig {
     int port = 587;
     QString username;
     QString from = QStringLiteral("BetterWorld <noreply@localhost>");
-    bool startTls = true;      // required before AUTH/MAIL when on
-    QString caFile;            // extra trusted CA certificates (PEM), e.g. a private CA
-    int timeoutMs = 15000;     // per SMTP step
+    bool startTls = true;  // required before AUTH/MAIL when on
+    QString caFile;        // extra trusted CA certificates (PEM), e.g. a private CA
+    int timeoutMs = 15000; // per SMTP step
 };
 
 // Alert delivery and probes (server/ops AlertEngine/AlertNotifier; operations.md "alerts").
 struct AlertsConfig {
-    QString webhookUrl;        // Slack-compatible incoming webhook; empty: none
-    QStringList emailTo;       // recipients through the SMTP settings; empty: none
-    QStringList healthUrls;    // API nodes' /health probed by the APIDown rule; empty: rule idle
+    QString webhookUrl;     // Slack-compatible incoming webhook; empty: none
+    QStringList emailTo;    // recipients through the SMTP settings; empty: none
+    QStringList healthUrls; // API nodes' /health probed by the APIDown rule; empty: rule idle
 };
 
 // The job queue on this node (server/jobs).
 struct JobsConfig {
-    bool enabled = true;            // false: this node runs the API only (no workers, no cron)
-    int guardrailConcurrency = 10;  // guardrail-evaluation workers per node (Little's law, operations.md)
-    int leaseSeconds = 60;          // a dead node's jobs are rescued this long after its last renewal
+    bool enabled = true;           // false: this node runs the API only (no workers, no cron)
+    int guardrailConcurrency = 10; // guardrail-evaluation workers per node (Little's law, operations.md)
+    int leaseSeconds = 60;         // a dead node's jobs are rescued this long after its last renewal
 };
 
 // Backups, WAL archiving, off-site copies, deployments (server/ops).
 struct OpsConfig {
-    QString backupDir;                // empty: <data dir>/backups
-    int dailyRetentionDays = 30;      // retention per kind; 0 = keep for ever
+    QString backupDir;           // empty: <data dir>/backups
+    int dailyRetentionDays = 30; // retention per kind; 0 = keep for ever
     int monthlyRetentionDays = 365;
     int preMigrationRetentionDays = 90;
     int preRestoreRetentionDays = 90;
     int manualRetentionDays = 0;
-    int minFreeMb = 256;              // refuse to start a backup with less free space (plus the estimate)
-    int compressLevel = 6;            // pg_dump -Z (0-9)
-    int restoreJobs = 2;              // pg_restore -j
-    int rtoMinutes = 15;              // drills report against this
+    int minFreeMb = 256;                           // refuse to start a backup with less free space (plus the estimate)
+    int compressLevel = 6;                         // pg_dump -Z (0-9)
+    int restoreJobs = 2;                           // pg_restore -j
+    int rtoMinutes = 15;                           // drills report against this
     QString walArchiving = QStringLiteral("auto"); // auto (embedded + pgbackrest installed) | on | off
-    int archiveTimeoutSeconds = 50;   // archive_timeout: bounds the RPO (50 s + push time ≤ 60 s)
-    int walRetentionDays = 7;         // pgBackRest time-based retention of full backups + WAL
-    QString pgbackrestBin;            // empty: pgbackrest on PATH
-    QString s3Endpoint;               // e.g. https://<account>.r2.cloudflarestorage.com; empty: no off-site copy
+    int archiveTimeoutSeconds = 50;                // archive_timeout: bounds the RPO (50 s + push time ≤ 60 s)
+    int walRetentionDays = 7;                      // pgBackRest time-based retention of full backups + WAL
+    QString pgbackrestBin;                         // empty: pgbackrest on PATH
+    QString s3Endpoint;                            // e.g. https://<account>.r2.cloudflarestorage.com; empty: no off-site copy
     QString s3Bucket;
     QString s3Region = QStringLiteral("auto");
     QString s3Prefix = QStringLiteral("betterworld/");
-    QString s3AccessKeyId;            // the secret key is the secret "s3-secret-access-key"
-    int s3PartSizeMb = 16;            // multipart above this size
+    QString s3AccessKeyId; // the secret key is the secret "s3-secret-access-key"
+    int s3PartSizeMb = 16; // multipart above this size
 };
 
 struct Config {
-    QString configFile;                  // the file that was read ("" when none)
+    QString configFile; // the file that was read ("" when none)
     QString dataDir;
     QString listenHost = QStringLiteral("127.0.0.1");
     quint16 listenPort = 4000;
-    QString databaseUrl;                 // empty: embedded cluster in dataDir/postgres
-    QString pgBinDir;                    // empty: pg_config --bindir
+    QString databaseUrl; // empty: embedded cluster in dataDir/postgres
+    QString pgBinDir;    // empty: pg_config --bindir
     int ioThreads = 2;
-    int requestThreads = 8;              // request pool (handlers that touch the database)
-    int requestQueueLimit = 256;         // queued handlers beyond this → fast 503
+    int requestThreads = 8;      // request pool (handlers that touch the database)
+    int requestQueueLimit = 256; // queued handlers beyond this → fast 503
     qint64 maxBodyBytes = 1024 * 1024;
     int maxHeaderBytes = 16 * 1024;
     int maxJsonDepth = 32;
@@ -123,15 +123,15 @@ struct Config {
     int shutdownTimeoutMs = 30000;
     int statementTimeoutMs = 5000;
     int idleInTransactionTimeoutMs = 10000;
-    QStringList trustedProxies;          // IPs whose X-Forwarded-For is honoured
+    QStringList trustedProxies; // IPs whose X-Forwarded-For is honoured
     QStringList corsOrigins;
     QStringList metricsAllow = {QStringLiteral("127.0.0.1"), QStringLiteral("::1")};
-    QString metricsToken;                // when set, /metrics also accepts this bearer token
+    QString metricsToken; // when set, /metrics also accepts this bearer token
     QString logLevel = QStringLiteral("info");
-    QString uiLanguage;                  // desktop console language ("" = the system's; e.g. es, en)
+    QString uiLanguage;                              // desktop console language ("" = the system's; e.g. es, en)
     QString secretsBackend = QStringLiteral("auto"); // auto | keychain | file
     OpsConfig ops;
-    QString publicUrl;                   // base URL printed in SKILL.md/HEARTBEAT.md; empty: from the Host header
+    QString publicUrl; // base URL printed in SKILL.md/HEARTBEAT.md; empty: from the Host header
     SmtpConfig smtp;
     AlertsConfig alerts;
     RateLimitConfig rateLimits;
@@ -147,15 +147,15 @@ struct Config {
 };
 
 struct ConfigSources {
-    QString explicitFile;                     // --config; else BW_CONFIG; else the XDG default
+    QString explicitFile; // --config; else BW_CONFIG; else the XDG default
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    QMap<QString, QString> flags;             // setting key → value, from the command line
+    QMap<QString, QString> flags; // setting key → value, from the command line
 };
 
 // Every setting once: its key in the file and in flags, its environment variable and a short help.
 struct SettingInfo {
-    QString key;   // e.g. "server/listen"
-    QString env;   // e.g. "BW_LISTEN"
+    QString key; // e.g. "server/listen"
+    QString env; // e.g. "BW_LISTEN"
     QString help;
 };
 const QList<SettingInfo> &settingsCatalogue();

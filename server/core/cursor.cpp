@@ -10,7 +10,10 @@ namespace bw {
 namespace {
 constexpr auto kBase64Url = QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals;
 
-ApiError invalidCursor() { return ApiError::make(ErrorKind::InvalidCursor, QStringLiteral("Invalid cursor")); }
+ApiError invalidCursor()
+{
+    return ApiError::make(ErrorKind::InvalidCursor, QStringLiteral("Invalid cursor"));
+}
 } // namespace
 
 CursorCodec::CursorCodec(QByteArray signingKey) : m_key(std::move(signingKey)) {}
@@ -35,8 +38,10 @@ Result<QJsonObject> CursorCodec::decode(const QString &cursor) const
     const qsizetype dot = text.indexOf('.');
     if (dot <= 0 || text.indexOf('.', dot + 1) != -1)
         return invalidCursor();
-    const auto payload = QByteArray::fromBase64Encoding(text.left(dot), QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
-    const auto mac = QByteArray::fromBase64Encoding(text.mid(dot + 1), QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
+    const auto payload =
+        QByteArray::fromBase64Encoding(text.left(dot), QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
+    const auto mac = QByteArray::fromBase64Encoding(text.mid(dot + 1),
+                                                    QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
     if (!payload || !mac || !apikey::constantTimeEquals(*mac, signature(*payload)))
         return invalidCursor();
     QJsonParseError error{};

@@ -4,7 +4,10 @@
 
 namespace bw::ids {
 
-QString newUuid() { return QUuid::createUuid().toString(QUuid::WithoutBraces); }
+QString newUuid()
+{
+    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
 
 bool isUuid(const QString &text)
 {

@@ -18,8 +18,8 @@ inline QByteArray isoUtcNowMs()
     std::tm t{};
     gmtime_r(&secs, &t);
     char text[32];
-    const int n = std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
-                                t.tm_hour, t.tm_min, t.tm_sec, int(ms % 1000));
+    const int n = std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.tm_year + 1900, t.tm_mon + 1,
+                                t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, int(ms % 1000));
     return QByteArray(text, n);
 }
 

@@ -33,11 +33,16 @@ thread_local ThreadContext t_context;
 int levelRank(QtMsgType type)
 {
     switch (type) {
-    case QtDebugMsg: return 0;
-    case QtInfoMsg: return 1;
-    case QtWarningMsg: return 2;
-    case QtCriticalMsg: return 3;
-    case QtFatalMsg: return 4;
+    case QtDebugMsg:
+        return 0;
+    case QtInfoMsg:
+        return 1;
+    case QtWarningMsg:
+        return 2;
+    case QtCriticalMsg:
+        return 3;
+    case QtFatalMsg:
+        return 4;
     }
     return 1;
 }
@@ -45,11 +50,16 @@ int levelRank(QtMsgType type)
 const char *levelName(QtMsgType type)
 {
     switch (type) {
-    case QtDebugMsg: return "debug";
-    case QtInfoMsg: return "info";
-    case QtWarningMsg: return "warning";
-    case QtCriticalMsg: return "error";
-    case QtFatalMsg: return "fatal";
+    case QtDebugMsg:
+        return "debug";
+    case QtInfoMsg:
+        return "info";
+    case QtWarningMsg:
+        return "warning";
+    case QtCriticalMsg:
+        return "error";
+    case QtFatalMsg:
+        return "fatal";
     }
     return "info";
 }
@@ -57,13 +67,19 @@ const char *levelName(QtMsgType type)
 // Errors wake the writer at once; everything else waits for its next batch (≤ 200 ms). Not
 // `type >= QtCriticalMsg`: QtInfoMsg is 4 in the enum, so that woke the writer (a futex wake, a
 // context switch and a write()+flush) for every access-log line.
-bool isUrgent(QtMsgType type) { return levelRank(type) >= levelRank(QtCriticalMsg); }
+bool isUrgent(QtMsgType type)
+{
+    return levelRank(type) >= levelRank(QtCriticalMsg);
+}
 
 int rankOf(const QString &level)
 {
-    if (level == u"debug") return 0;
-    if (level == u"warning") return 2;
-    if (level == u"error") return 3;
+    if (level == u"debug")
+        return 0;
+    if (level == u"warning")
+        return 2;
+    if (level == u"error")
+        return 3;
     return 1;
 }
 
@@ -231,14 +247,31 @@ void appendJsonString(QByteArray &out, QStringView text)
         } else if (u < 0x80) {
             out += '\\';
             switch (u) {
-            case '"': out += '"'; break;
-            case '\\': out += '\\'; break;
-            case '\b': out += 'b'; break;
-            case '\f': out += 'f'; break;
-            case '\n': out += 'n'; break;
-            case '\r': out += 'r'; break;
-            case '\t': out += 't'; break;
-            default: out += "u00"; out += hex[u >> 4]; out += hex[u & 0xf];
+            case '"':
+                out += '"';
+                break;
+            case '\\':
+                out += '\\';
+                break;
+            case '\b':
+                out += 'b';
+                break;
+            case '\f':
+                out += 'f';
+                break;
+            case '\n':
+                out += 'n';
+                break;
+            case '\r':
+                out += 'r';
+                break;
+            case '\t':
+                out += 't';
+                break;
+            default:
+                out += "u00";
+                out += hex[u >> 4];
+                out += hex[u & 0xf];
             }
         } else if (QChar::isHighSurrogate(u) && i + 1 < text.size() && QChar::isLowSurrogate(text[i + 1].unicode())) {
             out += text.mid(i, 2).toUtf8();
@@ -299,8 +332,9 @@ void messageHandler(QtMsgType type, const QMessageLogContext &context, const QSt
 
 bool isSecretKey(const QString &key)
 {
-    static const QRegularExpression secret(QStringLiteral("authorization|cookie|api[_-]?key|password|passwd|secret|token|_hash$|Hash$"),
-                                           QRegularExpression::CaseInsensitiveOption);
+    static const QRegularExpression secret(
+        QStringLiteral("authorization|cookie|api[_-]?key|password|passwd|secret|token|_hash$|Hash$"),
+        QRegularExpression::CaseInsensitiveOption);
     return secret.match(key).hasMatch();
 }
 
@@ -317,18 +351,34 @@ void shutdown()
     writer().stop();
 }
 
-void flush() { writer().flushNow(); }
+void flush()
+{
+    writer().flushNow();
+}
 
-ScopedContext::ScopedContext(const QString &requestId) { t_context = {requestId, {}}; }
-ScopedContext::~ScopedContext() { t_context = {}; }
-void ScopedContext::setAgentId(const QString &agentId) { t_context.agentId = agentId; }
-QString ScopedContext::requestId() { return t_context.requestId; }
+ScopedContext::ScopedContext(const QString &requestId)
+{
+    t_context = {requestId, {}};
+}
+ScopedContext::~ScopedContext()
+{
+    t_context = {};
+}
+void ScopedContext::setAgentId(const QString &agentId)
+{
+    t_context.agentId = agentId;
+}
+QString ScopedContext::requestId()
+{
+    return t_context.requestId;
+}
 
 void write(QtMsgType type, const char *category, const QString &message, const QJsonObject &fields)
 {
     if (!writer().accepts(type))
         return;
-    const QByteArray fieldsJson = fields.isEmpty() ? QByteArray() : QJsonDocument(redactFields(fields)).toJson(QJsonDocument::Compact);
+    const QByteArray fieldsJson =
+        fields.isEmpty() ? QByteArray() : QJsonDocument(redactFields(fields)).toJson(QJsonDocument::Compact);
     writer().append(formatLine(type, category, message, fieldsJson), isUrgent(type));
 }
 
@@ -358,9 +408,11 @@ void writeAccess(QtMsgType type, const AccessEntry &entry)
 QString redact(const QString &text)
 {
     static const QRegularExpression patterns(
-        QStringLiteral(R"((Bearer\s+)[A-Za-z0-9._~+/=-]+|\b[0-9a-f]{64}\b|((?:password|passwd|pwd|api_?key|token|secret)\s*[=:]\s*)("[^"]*"|\S+))"),
+        QStringLiteral(
+            R"((Bearer\s+)[A-Za-z0-9._~+/=-]+|\b[0-9a-f]{64}\b|((?:password|passwd|pwd|api_?key|token|secret)\s*[=:]\s*)("[^"]*"|\S+))"),
         QRegularExpression::CaseInsensitiveOption);
-    if (!text.contains(u'=') && !text.contains(u':') && !text.contains(QStringLiteral("earer"), Qt::CaseInsensitive) && text.size() < 64)
+    if (!text.contains(u'=') && !text.contains(u':') && !text.contains(QStringLiteral("earer"), Qt::CaseInsensitive)
+        && text.size() < 64)
         return text; // fast path: nothing that could hold a credential
     QString out;
     qsizetype last = 0;
@@ -416,7 +468,13 @@ QJsonObject redactFields(const QJsonObject &fields)
     return out;
 }
 
-int addSink(std::function<void(const QByteArray &line)> sink) { return writer().addSink(std::move(sink)); }
-void removeSink(int id) { writer().removeSink(id); }
+int addSink(std::function<void(const QByteArray &line)> sink)
+{
+    return writer().addSink(std::move(sink));
+}
+void removeSink(int id)
+{
+    writer().removeSink(id);
+}
 
 } // namespace bw::log

@@ -13,8 +13,8 @@
 namespace bw::log {
 
 struct Options {
-    QString level = QStringLiteral("info");   // debug | info | warning | error
-    QString directory;                        // rotating betterworld.log here; empty = no file
+    QString level = QStringLiteral("info"); // debug | info | warning | error
+    QString directory;                      // rotating betterworld.log here; empty = no file
     bool toStderr = true;
     qint64 maxFileBytes = 10 * 1024 * 1024;
     int keepFiles = 5;

@@ -1,7 +1,7 @@
 #include "metrics.h"
 
-#include <QFile>
 #include <QDir>
+#include <QFile>
 
 #include <algorithm>
 #include <cmath>
@@ -24,10 +24,14 @@ QByteArray escapeLabel(const QString &value)
 {
     QByteArray out;
     for (const char c : value.toUtf8()) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '"') out += "\\\"";
-        else if (c == '\n') out += "\\n";
-        else out += c;
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '"')
+            out += "\\\"";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
     }
     return out;
 }
@@ -39,12 +43,14 @@ QByteArray renderLabels(const Labels &labels, const QByteArray &extra = {})
     QByteArray out = "{";
     bool first = true;
     for (const auto &[k, v] : labels) {
-        if (!first) out += ',';
+        if (!first)
+            out += ',';
         out += k.toUtf8() + "=\"" + escapeLabel(v) + '"';
         first = false;
     }
     if (!extra.isEmpty()) {
-        if (!first) out += ',';
+        if (!first)
+            out += ',';
         out += extra;
     }
     return out + '}';
@@ -52,9 +58,12 @@ QByteArray renderLabels(const Labels &labels, const QByteArray &extra = {})
 
 QByteArray number(double v)
 {
-    if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-    if (std::isnan(v)) return "NaN";
-    if (v == std::floor(v) && std::fabs(v) < 1e15) return QByteArray::number(static_cast<qint64>(v));
+    if (std::isinf(v))
+        return v > 0 ? "+Inf" : "-Inf";
+    if (std::isnan(v))
+        return "NaN";
+    if (v == std::floor(v) && std::fabs(v) < 1e15)
+        return QByteArray::number(static_cast<qint64>(v));
     return QByteArray::number(v, 'g', 12);
 }
 
@@ -68,9 +77,11 @@ QByteArray processMetrics()
     if (statm.open(QIODevice::ReadOnly)) {
         const QList<QByteArray> f = statm.readAll().split(' ');
         if (f.size() >= 2) {
-            out += "# HELP process_virtual_memory_bytes Virtual memory size in bytes.\n# TYPE process_virtual_memory_bytes gauge\n";
+            out +=
+                "# HELP process_virtual_memory_bytes Virtual memory size in bytes.\n# TYPE process_virtual_memory_bytes gauge\n";
             out += "process_virtual_memory_bytes " + number(f[0].toDouble() * pageSize) + '\n';
-            out += "# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\n";
+            out +=
+                "# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\n";
             out += "process_resident_memory_bytes " + number(f[1].toDouble() * pageSize) + '\n';
         }
     }
@@ -81,7 +92,8 @@ QByteArray processMetrics()
         const QList<QByteArray> f = all.mid(all.lastIndexOf(')') + 2).split(' ');
         if (f.size() > 19) {
             const double cpu = (f[11].toDouble() + f[12].toDouble()) / ticks;
-            out += "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n# TYPE process_cpu_seconds_total counter\n";
+            out +=
+                "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n# TYPE process_cpu_seconds_total counter\n";
             out += "process_cpu_seconds_total " + number(cpu) + '\n';
             out += "# HELP process_threads Number of OS threads.\n# TYPE process_threads gauge\n";
             out += "process_threads " + f[17] + '\n';
@@ -90,12 +102,14 @@ QByteArray processMetrics()
                 const double bootAgo = uptime.readAll().split(' ').value(0).toDouble();
                 const double startedSecondsAfterBoot = f[19].toDouble() / ticks;
                 const double start = std::floor(::time(nullptr) - bootAgo + startedSecondsAfterBoot);
-                out += "# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.\n# TYPE process_start_time_seconds gauge\n";
+                out +=
+                    "# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.\n# TYPE process_start_time_seconds gauge\n";
                 out += "process_start_time_seconds " + number(start) + '\n';
             }
         }
     }
-    const qsizetype fds = QDir(QStringLiteral("/proc/self/fd")).entryList(QDir::Files | QDir::System | QDir::NoDotAndDotDot).size();
+    const qsizetype fds =
+        QDir(QStringLiteral("/proc/self/fd")).entryList(QDir::Files | QDir::System | QDir::NoDotAndDotDot).size();
     out += "# HELP process_open_fds Number of open file descriptors.\n# TYPE process_open_fds gauge\n";
     out += "process_open_fds " + number(double(fds)) + '\n';
     return out;
@@ -199,8 +213,8 @@ Gauge &MetricsRegistry::gauge(const QString &name, const QString &help, const La
     return *s.gauge;
 }
 
-Histogram &MetricsRegistry::histogram(const QString &name, const QString &help,
-                                      const std::vector<double> &upperBounds, const Labels &labels)
+Histogram &MetricsRegistry::histogram(const QString &name, const QString &help, const std::vector<double> &upperBounds,
+                                      const Labels &labels)
 {
     std::lock_guard lock(m_mutex);
     Family &f = family(name, help, HistogramType);

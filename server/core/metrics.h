@@ -41,8 +41,8 @@ public:
     void observe(double value);
 
     struct Snapshot {
-        std::vector<double> upperBounds;     // without +Inf
-        std::vector<quint64> cumulative;     // one per bound, then +Inf
+        std::vector<double> upperBounds; // without +Inf
+        std::vector<quint64> cumulative; // one per bound, then +Inf
         double sum = 0;
         quint64 count = 0;
         // Linear interpolation inside the bucket, as Prometheus' histogram_quantile does.

@@ -100,6 +100,9 @@ private:
 // For operations that return nothing on success.
 struct Done {};
 using Status = Result<Done>;
-inline Status success() { return Done{}; }
+inline Status success()
+{
+    return Done{};
+}
 
 } // namespace bw

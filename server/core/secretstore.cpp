@@ -1,8 +1,8 @@
 #include "secretstore.h"
 
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QDir>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSaveFile>
@@ -47,7 +47,10 @@ Status MemorySecretStore::remove(const QString &name)
 
 FileSecretStore::FileSecretStore(QString path) : m_path(std::move(path)) {}
 
-QString FileSecretStore::description() const { return QStringLiteral("file %1 (mode 0600)").arg(m_path); }
+QString FileSecretStore::description() const
+{
+    return QStringLiteral("file %1 (mode 0600)").arg(m_path);
+}
 
 QString FileSecretStore::environmentName(const QString &secretName)
 {

@@ -37,9 +37,12 @@ std::atomic_bool &checksFlag()
 const char *roleName(ThreadRole role)
 {
     switch (role) {
-    case ThreadRole::Gui: return "GUI";
-    case ThreadRole::HttpIo: return "HTTP I/O";
-    case ThreadRole::Other: break;
+    case ThreadRole::Gui:
+        return "GUI";
+    case ThreadRole::HttpIo:
+        return "HTTP I/O";
+    case ThreadRole::Other:
+        break;
     }
     return "worker";
 }
@@ -53,11 +56,23 @@ void setCurrentThreadName(const char *name)
     pthread_setname_np(pthread_self(), cut);
 }
 
-void setCurrentThreadRole(ThreadRole role) { t_role = role; }
-ThreadRole currentThreadRole() { return t_role; }
+void setCurrentThreadRole(ThreadRole role)
+{
+    t_role = role;
+}
+ThreadRole currentThreadRole()
+{
+    return t_role;
+}
 
-bool threadChecksEnabled() { return checksFlag().load(std::memory_order_relaxed); }
-void setThreadChecksEnabled(bool on) { checksFlag().store(on, std::memory_order_relaxed); }
+bool threadChecksEnabled()
+{
+    return checksFlag().load(std::memory_order_relaxed);
+}
+void setThreadChecksEnabled(bool on)
+{
+    checksFlag().store(on, std::memory_order_relaxed);
+}
 
 void checkSqlThread(const char *where)
 {

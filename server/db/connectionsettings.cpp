@@ -27,9 +27,12 @@ bool percentDecode(QStringView in, QString *out)
         if (i + 2 >= utf8.size())
             return false;
         const auto hex = [](char h) -> int {
-            if (h >= '0' && h <= '9') return h - '0';
-            if (h >= 'a' && h <= 'f') return h - 'a' + 10;
-            if (h >= 'A' && h <= 'F') return h - 'A' + 10;
+            if (h >= '0' && h <= '9')
+                return h - '0';
+            if (h >= 'a' && h <= 'f')
+                return h - 'a' + 10;
+            if (h >= 'A' && h <= 'F')
+                return h - 'A' + 10;
             return -1;
         };
         const int hi = hex(utf8.at(i + 1));
@@ -50,9 +53,8 @@ QString enc(const QString &s)
 
 const QSet<QString> &sslModes()
 {
-    static const QSet<QString> modes{QStringLiteral("disable"), QStringLiteral("allow"),
-                                     QStringLiteral("prefer"), QStringLiteral("require"),
-                                     QStringLiteral("verify-ca"), QStringLiteral("verify-full")};
+    static const QSet<QString> modes{QStringLiteral("disable"), QStringLiteral("allow"),     QStringLiteral("prefer"),
+                                     QStringLiteral("require"), QStringLiteral("verify-ca"), QStringLiteral("verify-full")};
     return modes;
 }
 

@@ -91,8 +91,7 @@ ThreadExitCleanup &threadCleanup()
 } // namespace
 
 Database::Database(ConnectionSettings settings)
-    : m_settings(std::move(settings)),
-      m_prefix(QStringLiteral("bw_db_%1_t").arg(g_nextDatabaseId.fetch_add(1))),
+    : m_settings(std::move(settings)), m_prefix(QStringLiteral("bw_db_%1_t").arg(g_nextDatabaseId.fetch_add(1))),
       m_registry(std::make_shared<Registry>())
 {
 }
@@ -176,8 +175,7 @@ QSqlDatabase Database::connection()
             const qint64 now = QDateTime::currentMSecsSinceEpoch();
             if (now - lastLog.load() > 10000) {
                 lastLog = now;
-                qCWarning(lcDb).noquote() << "cannot connect to" << m_settings.redactedUrl() << ":"
-                                          << db.lastError().text();
+                qCWarning(lcDb).noquote() << "cannot connect to" << m_settings.redactedUrl() << ":" << db.lastError().text();
             }
         }
     }

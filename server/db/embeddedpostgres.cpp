@@ -19,8 +19,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <optional>
 #include <csignal>
+#include <optional>
 #include <thread>
 
 #include <fcntl.h>
@@ -54,12 +54,11 @@ QString packageHint()
 bool hasServerBinaries(const QString &dir)
 {
     return !dir.isEmpty() && QFileInfo(dir + QStringLiteral("/postgres")).isExecutable()
-        && QFileInfo(dir + QStringLiteral("/initdb")).isExecutable();
+           && QFileInfo(dir + QStringLiteral("/initdb")).isExecutable();
 }
 
 // Runs a short tool synchronously (explicit timeout), optionally as the system user.
-Result<QByteArray> runTool(const QString &program, const QStringList &args, const detail::ChildSetup &setup,
-                           int timeoutMs)
+Result<QByteArray> runTool(const QString &program, const QStringList &args, const detail::ChildSetup &setup, int timeoutMs)
 {
     QProcess p;
     p.setProcessChannelMode(QProcess::MergedChannels);
@@ -93,8 +92,8 @@ Result<QString> locateBinDir(const QString &explicitDir)
     if (!explicitDir.isEmpty()) {
         if (hasServerBinaries(explicitDir))
             return QDir(explicitDir).absolutePath();
-        return error(QStringLiteral("PostgreSQL server binaries (postgres, initdb) not found in %1. %2")
-                         .arg(explicitDir, packageHint()));
+        return error(
+            QStringLiteral("PostgreSQL server binaries (postgres, initdb) not found in %1. %2").arg(explicitDir, packageHint()));
     }
     const QString pgConfig = QStandardPaths::findExecutable(QStringLiteral("pg_config"));
     if (!pgConfig.isEmpty()) {
@@ -107,9 +106,8 @@ Result<QString> locateBinDir(const QString &explicitDir)
     // pg_config may come from libpq-dev without a server; take the newest installed server.
     QDir base(QStringLiteral("/usr/lib/postgresql"));
     QStringList versions = base.entryList(QDir::Dirs | QDir::NoDotAndDotDot);
-    std::sort(versions.begin(), versions.end(), [](const QString &a, const QString &b) {
-        return QVersionNumber::fromString(a) > QVersionNumber::fromString(b);
-    });
+    std::sort(versions.begin(), versions.end(),
+              [](const QString &a, const QString &b) { return QVersionNumber::fromString(a) > QVersionNumber::fromString(b); });
     for (const QString &v : std::as_const(versions)) {
         const QString dir = base.filePath(v + QStringLiteral("/bin"));
         if (hasServerBinaries(dir))
@@ -145,8 +143,7 @@ QByteArray configText(const EmbeddedPostgresOptions &o, const QString &socketDir
     l << QStringLiteral("# Written by BetterWorld before every start; override with ALTER SYSTEM.")
       << QStringLiteral("listen_addresses = ''") // Unix socket only: nothing to firewall, no port clash
       << QStringLiteral("unix_socket_directories = %1").arg(confQuote(socketDir))
-      << QStringLiteral("unix_socket_permissions = 0700")
-      << QStringLiteral("port = %1").arg(o.port)
+      << QStringLiteral("unix_socket_permissions = 0700") << QStringLiteral("port = %1").arg(o.port)
       << QStringLiteral("max_connections = %1").arg(o.maxConnections)
       << QStringLiteral("shared_buffers = %1").arg(confQuote(o.sharedBuffers))
       // A small machine shared with the app: modest memory, few parallel workers.
@@ -253,7 +250,7 @@ private:
         const auto has = [&](const char *s) { return text.contains(QLatin1StringView(s)); };
         // Expected noise: connection attempts while starting, sessions ended by a shutdown.
         const bool routine = has("the database system is starting up") || has("the database system is shutting down")
-            || has("terminating connection due to administrator command");
+                             || has("terminating connection due to administrator command");
         if ((has("FATAL:") || has("PANIC:")) && !routine)
             qCWarning(lcEmbedded).noquote() << text;
         else if (has("WARNING:"))
@@ -279,7 +276,7 @@ struct EmbeddedPostgres::Private {
     QString clusterDir; // absolute
     QString socketDir;
 
-    QMutex prepareMutex; // one prepare() at a time
+    QMutex prepareMutex;  // one prepare() at a time
     mutable QMutex mutex; // guards the fields below
     bool prepared = false;
     QString binDir;
@@ -374,10 +371,16 @@ Status EmbeddedPostgres::prepare(const QString &password)
         const QString pwFile = pwDir->filePath(QStringLiteral("pw"));
         if (Status s = detail::writePrivateFile(pwFile, password.toUtf8() + '\n', *user); !s)
             return s;
-        QStringList args{QStringLiteral("-D"), d->clusterDir, QStringLiteral("-U"), o.superuser,
-                         QStringLiteral("--encoding=UTF8"), QStringLiteral("--locale=C.UTF-8"),
-                         QStringLiteral("--auth=scram-sha-256"), QStringLiteral("--pwfile=") + pwFile,
-                         QStringLiteral("--data-checksums"), QStringLiteral("--no-instructions")};
+        QStringList args{QStringLiteral("-D"),
+                         d->clusterDir,
+                         QStringLiteral("-U"),
+                         o.superuser,
+                         QStringLiteral("--encoding=UTF8"),
+                         QStringLiteral("--locale=C.UTF-8"),
+                         QStringLiteral("--auth=scram-sha-256"),
+                         QStringLiteral("--pwfile=") + pwFile,
+                         QStringLiteral("--data-checksums"),
+                         QStringLiteral("--no-instructions")};
         if (!o.durable)
             args << QStringLiteral("--no-sync");
         qCInfo(lcEmbedded).noquote() << "initialising a new PostgreSQL cluster in" << d->clusterDir;
@@ -508,8 +511,8 @@ Status EmbeddedPostgres::waitUntilReady(int timeoutMs)
     const QByteArray user = d->options.superuser.toUtf8();
     const QByteArray pw = password.toUtf8();
     const char *keys[] = {"host", "port", "dbname", "user", "password", "connect_timeout", "application_name", nullptr};
-    const char *values[] = {host.constData(), port.constData(), "postgres", user.constData(), pw.constData(),
-                            "5", "betterworld-embedded", nullptr};
+    const char *values[] = {host.constData(),       port.constData(), "postgres", user.constData(), pw.constData(), "5",
+                            "betterworld-embedded", nullptr};
 
     if (timeoutMs <= 0)
         timeoutMs = d->options.startTimeoutMs;
@@ -548,8 +551,7 @@ Status EmbeddedPostgres::waitUntilReady(int timeoutMs)
 
     const QByteArray db = d->options.database.toUtf8();
     const char *params[] = {db.constData()};
-    PGresult *res = PQexecParams(conn, "SELECT 1 FROM pg_database WHERE datname = $1", 1, nullptr, params,
-                                 nullptr, nullptr, 0);
+    PGresult *res = PQexecParams(conn, "SELECT 1 FROM pg_database WHERE datname = $1", 1, nullptr, params, nullptr, nullptr, 0);
     const bool queried = PQresultStatus(res) == PGRES_TUPLES_OK;
     const bool exists = queried && PQntuples(res) > 0;
     PQclear(res);
@@ -561,7 +563,7 @@ Status EmbeddedPostgres::waitUntilReady(int timeoutMs)
         PQfreemem(ident);
         res = PQexec(conn, sql.constData());
         const bool ok = PQresultStatus(res) == PGRES_COMMAND_OK
-            || qstrcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE), "42P04") == 0; // created meanwhile
+                        || qstrcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE), "42P04") == 0; // created meanwhile
         const QString msg = QString::fromUtf8(PQresultErrorMessage(res)).trimmed();
         PQclear(res);
         if (!ok)

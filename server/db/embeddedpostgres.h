@@ -15,8 +15,8 @@
 namespace bw::db {
 
 struct EmbeddedPostgresOptions {
-    QString clusterDir;  // data directory of the cluster (created if missing)
-    QString binDir;      // empty: `pg_config --bindir`, else the highest /usr/lib/postgresql/*/bin
+    QString clusterDir;                              // data directory of the cluster (created if missing)
+    QString binDir;                                  // empty: `pg_config --bindir`, else the highest /usr/lib/postgresql/*/bin
     QString systemUser = QStringLiteral("postgres"); // the cluster runs as this user when we are root
     QString superuser = QStringLiteral("betterworld");
     QString database = QStringLiteral("betterworld");

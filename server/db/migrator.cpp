@@ -56,8 +56,8 @@ Result<QHash<int, Applied>> readApplied(QSqlDatabase &db)
     if (!q)
         return q.error();
     while (q->next())
-        rows.insert(q->value(0).toInt(), Applied{q->value(1).toString(), q->value(2).toString(),
-                                                 q->value(3).toDateTime(), q->value(4).toLongLong()});
+        rows.insert(q->value(0).toInt(),
+                    Applied{q->value(1).toString(), q->value(2).toString(), q->value(3).toDateTime(), q->value(4).toLongLong()});
     return rows;
 }
 
@@ -114,13 +114,11 @@ Result<QList<MigrationFile>> Migrator::fromDirectory(const QString &dirPath)
     for (const QString &fileName : names) {
         const auto m = nameRx.match(fileName);
         if (!m.hasMatch())
-            return ApiError::internal(
-                QStringLiteral("Migration file %1 is not named NNNN_name.sql").arg(dir.filePath(fileName)));
+            return ApiError::internal(QStringLiteral("Migration file %1 is not named NNNN_name.sql").arg(dir.filePath(fileName)));
         const int version = m.captured(1).toInt();
         if (seen.contains(version))
-            return ApiError::internal(QStringLiteral("Migrations %1 and %2 share version %3")
-                                          .arg(seen.value(version), fileName)
-                                          .arg(version));
+            return ApiError::internal(
+                QStringLiteral("Migrations %1 and %2 share version %3").arg(seen.value(version), fileName).arg(version));
         seen.insert(version, fileName);
         QFile f(dir.filePath(fileName));
         if (!f.open(QIODevice::ReadOnly))
@@ -129,8 +127,7 @@ Result<QList<MigrationFile>> Migrator::fromDirectory(const QString &dirPath)
         file.checksum = checksumOf(file.sql);
         files << file;
     }
-    std::sort(files.begin(), files.end(),
-              [](const MigrationFile &a, const MigrationFile &b) { return a.version < b.version; });
+    std::sort(files.begin(), files.end(), [](const MigrationFile &a, const MigrationFile &b) { return a.version < b.version; });
     return files;
 }
 
@@ -192,8 +189,7 @@ Result<QList<int>> Migrator::up(QSqlDatabase db) const
                    {savedStatementTimeout, savedLockTimeout});
     });
     if (auto r = exec(db, QStringLiteral("SELECT pg_advisory_lock(?)"), {kAdvisoryLockKey}); !r)
-        return migrationError(QStringLiteral("Cannot take the migration lock: %1").arg(r.error().message),
-                              sqlState(r.error()));
+        return migrationError(QStringLiteral("Cannot take the migration lock: %1").arg(r.error().message), sqlState(r.error()));
     locked = true;
     // DDL below should wait for table locks like any session would.
     if (auto r = exec(db, QStringLiteral("SELECT set_config('lock_timeout', ?, false)"), {savedLockTimeout}); !r)
@@ -225,8 +221,8 @@ Result<QList<int>> Migrator::up(QSqlDatabase db) const
                                       .arg(f.fileName(), it->checksum.left(12), f.checksum.left(12)));
     }
     for (auto it = applied->cbegin(); it != applied->cend(); ++it) {
-        const bool known = std::any_of(m_files.cbegin(), m_files.cend(),
-                                       [&](const MigrationFile &f) { return f.version == it.key(); });
+        const bool known =
+            std::any_of(m_files.cbegin(), m_files.cend(), [&](const MigrationFile &f) { return f.version == it.key(); });
         if (!known)
             qCWarning(lcMigrations) << "database has migration" << it.key() << it->name
                                     << "that this build does not know (a newer version migrated it)";
@@ -245,10 +241,10 @@ Result<QList<int>> Migrator::up(QSqlDatabase db) const
         if (!e.message.isEmpty()) {
             const QString sql = QString::fromUtf8(f.sql);
             const int line = e.position > 0 ? int(QStringView(sql).left(e.position - 1).count(u'\n')) + 1 : 0;
-            return migrationError(QStringLiteral("Migration %1 failed%2: %3")
-                                      .arg(f.fileName(),
-                                           line > 0 ? QStringLiteral(" at line %1").arg(line) : QString(), e.message),
-                                  e.sqlState);
+            return migrationError(
+                QStringLiteral("Migration %1 failed%2: %3")
+                    .arg(f.fileName(), line > 0 ? QStringLiteral(" at line %1").arg(line) : QString(), e.message),
+                e.sqlState);
         }
         const qint64 ms = timer.elapsed();
         if (auto r = exec(db,

@@ -14,7 +14,7 @@ namespace bw::db {
 
 struct MigrationFile {
     int version = 0;
-    QString name;     // "core" for 0001_core.sql
+    QString name; // "core" for 0001_core.sql
     QByteArray sql;
     QString checksum; // sha256 hex of sql (computed by Migrator when empty)
 
@@ -33,8 +33,8 @@ struct MigrationState {
 
 class Migrator final {
 public:
-    explicit Migrator(QList<MigrationFile> files); // sorted by version here
-    static QList<MigrationFile> builtIn();          // :/migrations/NNNN_name.sql, ordered
+    explicit Migrator(QList<MigrationFile> files);                         // sorted by version here
+    static QList<MigrationFile> builtIn();                                 // :/migrations/NNNN_name.sql, ordered
     static Result<QList<MigrationFile>> fromDirectory(const QString &dir); // NNNN_name.sql files
     static QString checksumOf(const QByteArray &sql);
 

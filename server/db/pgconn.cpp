@@ -53,11 +53,16 @@ TxState transactionState(const QSqlDatabase &db)
     if (!conn)
         return TxState::Unknown;
     switch (PQtransactionStatus(conn)) {
-    case PQTRANS_IDLE: return TxState::Idle;
-    case PQTRANS_ACTIVE: return TxState::Active;
-    case PQTRANS_INTRANS: return TxState::InTransaction;
-    case PQTRANS_INERROR: return TxState::InError;
-    case PQTRANS_UNKNOWN: break;
+    case PQTRANS_IDLE:
+        return TxState::Idle;
+    case PQTRANS_ACTIVE:
+        return TxState::Active;
+    case PQTRANS_INTRANS:
+        return TxState::InTransaction;
+    case PQTRANS_INERROR:
+        return TxState::InError;
+    case PQTRANS_UNKNOWN:
+        break;
     }
     return TxState::Unknown;
 }

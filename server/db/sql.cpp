@@ -67,8 +67,7 @@ Result<QSqlQuery> runOnce(QSqlDatabase &db, const QString &sql, const QVariantLi
     }
     if (ok)
         return query;
-    return fromQSqlError(query.lastError(),
-                         detail::connectionOk(db) ? QString() : QStringLiteral("08006"));
+    return fromQSqlError(query.lastError(), detail::connectionOk(db) ? QString() : QStringLiteral("08006"));
 }
 
 } // namespace
@@ -83,8 +82,7 @@ Result<QSqlQuery> exec(QSqlDatabase db, const QString &sql, const QVariantList &
     if (!detail::connectionOk(db)) {
         // Reconnecting inside a transaction would run the rest of it in autocommit mode.
         if (marked)
-            return sqlError(QStringLiteral("connection to the database was lost inside a transaction"),
-                            QStringLiteral("08006"));
+            return sqlError(QStringLiteral("connection to the database was lost inside a transaction"), QStringLiteral("08006"));
         if (Status s = reopen(db); !s)
             return s.error();
     }
@@ -113,8 +111,7 @@ Transaction::Transaction(QSqlDatabase db) : m_db(std::move(db))
 {
     checkSqlThread("bw::db::Transaction");
     if (detail::markedInTransaction(m_db)) {
-        m_begin = sqlError(QStringLiteral("a transaction is already open on this connection"),
-                           QStringLiteral("25001"));
+        m_begin = sqlError(QStringLiteral("a transaction is already open on this connection"), QStringLiteral("25001"));
         return;
     }
     if (auto r = exec(m_db, QStringLiteral("BEGIN")); !r) {
@@ -137,8 +134,7 @@ Status Transaction::commit()
         return sqlError(QStringLiteral("no active transaction to commit"), QStringLiteral("25000"));
     if (detail::transactionState(m_db) == detail::TxState::InError) {
         (void)rollback();
-        return sqlError(QStringLiteral("transaction aborted by an earlier error; rolled back"),
-                        QStringLiteral("25P02"));
+        return sqlError(QStringLiteral("transaction aborted by an earlier error; rolled back"), QStringLiteral("25P02"));
     }
     auto r = exec(m_db, QStringLiteral("COMMIT"));
     // Whatever happened, the transaction is over: committed, rolled back by the server, or lost.

@@ -6,7 +6,9 @@ int agentRequestLimit(const RateLimitConfig &limits, const QString &claimStatus,
 {
     if (override)
         return *override;
-    return claimStatus == u"verified" ? limits.agentVerified : claimStatus == u"claimed" ? limits.agentClaimed : limits.agentPending;
+    return claimStatus == u"verified"  ? limits.agentVerified
+           : claimStatus == u"claimed" ? limits.agentClaimed
+                                       : limits.agentPending;
 }
 
 QString agentRateLimitKey(const QString &agentId)

@@ -29,8 +29,7 @@ std::optional<QJsonValue> FieldReader::value(const QString &field, bool required
     return *it;
 }
 
-std::optional<QString> FieldReader::string(const QString &field, bool required, int minLength,
-                                           int maxLength)
+std::optional<QString> FieldReader::string(const QString &field, bool required, int minLength, int maxLength)
 {
     const auto v = value(field, required);
     if (!v)
@@ -149,7 +148,7 @@ bool looksLikeEmail(const QString &email)
     const qsizetype dot = domainPart.lastIndexOf(QLatin1Char('.'));
     // Needs a dot that is neither first nor last, and no empty labels.
     return dot > 0 && dot < domainPart.size() - 1 && !domainPart.contains(QLatin1String(".."))
-        && !domainPart.startsWith(QLatin1Char('.'));
+           && !domainPart.startsWith(QLatin1Char('.'));
 }
 
 bool isHttpUrl(const QString &url)

@@ -47,7 +47,7 @@ bool rewrite(const QString &sql, QString &out, F onPlaceholder)
 }
 
 struct ConnectionStatements {
-    const void *handle = nullptr; // the PGconn the statements were prepared on
+    const void *handle = nullptr;  // the PGconn the statements were prepared on
     QHash<QString, QString> names; // SQL text → prepared statement name
 };
 

@@ -11,14 +11,18 @@ namespace bw::guardrails {
 namespace {
 Q_LOGGING_CATEGORY(lcBudget, "bw.guardrails.budget")
 
-QString cents(double c) { return QString::number(c, 'f', 4); }
+QString cents(double c)
+{
+    return QString::number(c, 'f', 4);
+}
 } // namespace
 
 AiBudget::AiBudget(MetricsRegistry *metrics) : m_metrics(metrics)
 {
     if (!metrics)
         return;
-    m_spent = &metrics->gauge(QStringLiteral("guardrail_ai_spend_cents"), QStringLiteral("AI spend today (UTC) in cents, as last seen by this node"));
+    m_spent = &metrics->gauge(QStringLiteral("guardrail_ai_spend_cents"),
+                              QStringLiteral("AI spend today (UTC) in cents, as last seen by this node"));
     m_cap = &metrics->gauge(QStringLiteral("guardrail_ai_budget_cents"), QStringLiteral("Daily AI budget in cents"));
     m_exhausted = &metrics->counter(QStringLiteral("guardrail_ai_budget_exhausted_total"),
                                     QStringLiteral("Classifier calls skipped because the daily AI budget was spent"));
@@ -36,11 +40,15 @@ void AiBudget::observe(double before, double after, int capCents)
         const double threshold = capCents * percent / 100.0;
         if (before < threshold && after >= threshold) {
             qCWarning(lcBudget).noquote() << QStringLiteral("AI budget alert: %1 % of today's %2 cents spent (%3 cents)")
-                                                 .arg(percent).arg(capCents).arg(after, 0, 'f', 2);
+                                                 .arg(percent)
+                                                 .arg(capCents)
+                                                 .arg(after, 0, 'f', 2);
             if (m_metrics)
-                m_metrics->counter(QStringLiteral("guardrail_ai_budget_alerts_total"),
-                                   QStringLiteral("Daily AI budget thresholds crossed (50, 80, 100 %)"),
-                                   {{QStringLiteral("threshold"), QString::number(percent)}}).inc();
+                m_metrics
+                    ->counter(QStringLiteral("guardrail_ai_budget_alerts_total"),
+                              QStringLiteral("Daily AI budget thresholds crossed (50, 80, 100 %)"),
+                              {{QStringLiteral("threshold"), QString::number(percent)}})
+                    .inc();
         }
     }
 }
@@ -55,13 +63,13 @@ Result<AiBudget::Reservation> AiBudget::reserve(QSqlDatabase db, double estimate
     }
     // The upsert's WHERE makes check-and-book one atomic step across nodes: no row comes back when
     // today's spend already reached the cap. (A new day's first insert always passes.)
-    static const QString sql = QStringLiteral(
-        "INSERT INTO guardrail_ai_spend AS s (day, spent_cents, calls)"
-        " VALUES ((now() AT TIME ZONE 'UTC')::date, ?::numeric, 1)"
-        " ON CONFLICT (day) DO UPDATE SET spent_cents = s.spent_cents + EXCLUDED.spent_cents,"
-        "  calls = s.calls + 1, updated_at = now()"
-        " WHERE s.spent_cents < ?::numeric"
-        " RETURNING s.day::text, s.spent_cents::float8");
+    static const QString sql =
+        QStringLiteral("INSERT INTO guardrail_ai_spend AS s (day, spent_cents, calls)"
+                       " VALUES ((now() AT TIME ZONE 'UTC')::date, ?::numeric, 1)"
+                       " ON CONFLICT (day) DO UPDATE SET spent_cents = s.spent_cents + EXCLUDED.spent_cents,"
+                       "  calls = s.calls + 1, updated_at = now()"
+                       " WHERE s.spent_cents < ?::numeric"
+                       " RETURNING s.day::text, s.spent_cents::float8");
     auto q = domain::sqlliteral::run(db, sql, {cents(estimateCents), capCents});
     if (!q)
         return q.error();
@@ -87,9 +95,9 @@ Status AiBudget::settle(QSqlDatabase db, const Reservation &reservation, double 
     const double delta = actualCents - reservation.cents;
     if (delta == 0)
         return success();
-    static const QString sql = QStringLiteral(
-        "UPDATE guardrail_ai_spend SET spent_cents = greatest(0, spent_cents + ?::numeric), updated_at = now()"
-        " WHERE day = ?::date RETURNING spent_cents::float8");
+    static const QString sql =
+        QStringLiteral("UPDATE guardrail_ai_spend SET spent_cents = greatest(0, spent_cents + ?::numeric), updated_at = now()"
+                       " WHERE day = ?::date RETURNING spent_cents::float8");
     auto q = domain::sqlliteral::run(db, sql, {cents(delta), reservation.day});
     if (!q)
         return q.error();
@@ -102,8 +110,10 @@ Status AiBudget::settle(QSqlDatabase db, const Reservation &reservation, double 
 
 Result<double> AiBudget::spentToday(QSqlDatabase db)
 {
-    auto q = domain::sqlliteral::run(db, QStringLiteral(
-        "SELECT coalesce((SELECT spent_cents::float8 FROM guardrail_ai_spend WHERE day = (now() AT TIME ZONE 'UTC')::date), 0)"));
+    auto q = domain::sqlliteral::run(
+        db,
+        QStringLiteral(
+            "SELECT coalesce((SELECT spent_cents::float8 FROM guardrail_ai_spend WHERE day = (now() AT TIME ZONE 'UTC')::date), 0)"));
     if (!q)
         return q.error();
     return q->next() ? q->value(0).toDouble() : 0.0;

@@ -24,8 +24,8 @@ public:
 
     struct Reservation {
         bool granted = false;
-        QString day;          // UTC day the reservation was booked on ("YYYY-MM-DD")
-        double cents = 0;     // reserved amount
+        QString day;      // UTC day the reservation was booked on ("YYYY-MM-DD")
+        double cents = 0; // reserved amount
         double spentAfter = 0;
     };
     // Books estimateCents on today's row unless today's spend already reached capCents.

@@ -91,9 +91,12 @@ CircuitBreaker::State CircuitBreaker::state() const
 QString CircuitBreaker::stateName(State s)
 {
     switch (s) {
-    case State::Closed: return QStringLiteral("closed");
-    case State::Open: return QStringLiteral("open");
-    case State::HalfOpen: return QStringLiteral("half_open");
+    case State::Closed:
+        return QStringLiteral("closed");
+    case State::Open:
+        return QStringLiteral("open");
+    case State::HalfOpen:
+        return QStringLiteral("half_open");
     }
     return {};
 }

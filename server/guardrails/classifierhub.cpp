@@ -49,10 +49,11 @@ ClassifierHub::Active ClassifierHub::active(const GuardrailConfig &policy)
                 key = **read;
         }
         if (key.isEmpty() && policy.provider == u"anthropic") {
-            next.unavailableReason = QStringLiteral("classifier unavailable: no API key stored as secret '%1'")
-                                         .arg(QLatin1String(kApiKeySecret));
+            next.unavailableReason =
+                QStringLiteral("classifier unavailable: no API key stored as secret '%1'").arg(QLatin1String(kApiKeySecret));
         } else {
-            next.provider = std::shared_ptr<const ClassifierProvider>(makeProvider(policy.provider, policy.model, policy.baseUrl, key));
+            next.provider =
+                std::shared_ptr<const ClassifierProvider>(makeProvider(policy.provider, policy.model, policy.baseUrl, key));
             if (!next.provider)
                 next.unavailableReason = QStringLiteral("unknown classifier provider '%1'").arg(policy.provider);
         }
@@ -75,8 +76,8 @@ ClassifierHub::Active ClassifierHub::active(const GuardrailConfig &policy)
         }
         next.breaker = breaker;
         if (!rebuild || !m_current.provider)
-            qCInfo(lcHub).noquote() << "classifier:" << next.provider->name() << "model" << next.provider->model()
-                                    << "at" << next.provider->endpoint();
+            qCInfo(lcHub).noquote() << "classifier:" << next.provider->name() << "model" << next.provider->model() << "at"
+                                    << next.provider->endpoint();
     } else if (!rebuild || m_current.unavailableReason != next.unavailableReason) {
         qCWarning(lcHub).noquote() << next.unavailableReason;
     }

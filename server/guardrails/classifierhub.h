@@ -32,9 +32,9 @@ public:
     ~ClassifierHub();
 
     struct Active {
-        std::shared_ptr<const ClassifierProvider> provider;   // null: no classifier
-        std::shared_ptr<CircuitBreaker> breaker;               // per provider endpoint, kept across rebuilds
-        QString unavailableReason;                             // why provider is null
+        std::shared_ptr<const ClassifierProvider> provider; // null: no classifier
+        std::shared_ptr<CircuitBreaker> breaker;            // per provider endpoint, kept across rebuilds
+        QString unavailableReason;                          // why provider is null
     };
     Active active(const GuardrailConfig &policy);
 
@@ -46,7 +46,7 @@ private:
     MetricsRegistry *m_metrics;
     CircuitBreaker::Options m_breakerOptions;
     QMutex m_mutex;
-    QString m_builtFor;   // provider|model|base_url the current entry was built for
+    QString m_builtFor; // provider|model|base_url the current entry was built for
     std::chrono::steady_clock::time_point m_builtAt;
     Active m_current;
     QHash<QString, std::shared_ptr<CircuitBreaker>> m_breakers; // by provider name + endpoint

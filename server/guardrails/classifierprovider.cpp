@@ -39,14 +39,22 @@ bool ClassifierReply::breakerFailure() const
 QString ClassifierReply::failureName(Failure f)
 {
     switch (f) {
-    case Failure::None: return QStringLiteral("none");
-    case Failure::Timeout: return QStringLiteral("timeout");
-    case Failure::Network: return QStringLiteral("network");
-    case Failure::RateLimited: return QStringLiteral("rate_limited");
-    case Failure::ServerError: return QStringLiteral("server_error");
-    case Failure::AuthError: return QStringLiteral("auth_error");
-    case Failure::ClientError: return QStringLiteral("client_error");
-    case Failure::BadResponse: return QStringLiteral("bad_response");
+    case Failure::None:
+        return QStringLiteral("none");
+    case Failure::Timeout:
+        return QStringLiteral("timeout");
+    case Failure::Network:
+        return QStringLiteral("network");
+    case Failure::RateLimited:
+        return QStringLiteral("rate_limited");
+    case Failure::ServerError:
+        return QStringLiteral("server_error");
+    case Failure::AuthError:
+        return QStringLiteral("auth_error");
+    case Failure::ClientError:
+        return QStringLiteral("client_error");
+    case Failure::BadResponse:
+        return QStringLiteral("bad_response");
     }
     return {};
 }
@@ -79,10 +87,10 @@ ClassifierReply fromAnswer(const HttpAnswer &a, QJsonObject *body)
         r.retryAfterSeconds = retryAfter;
     if (a.status != 200) {
         using F = ClassifierReply::Failure;
-        r.failure = a.status == 429 ? F::RateLimited
+        r.failure = a.status == 429                        ? F::RateLimited
                     : (a.status >= 500 || a.status == 408) ? F::ServerError
                     : (a.status == 401 || a.status == 403) ? F::AuthError
-                                                            : F::ClientError;
+                                                           : F::ClientError;
         r.message = QStringLiteral("HTTP %1: %2").arg(a.status).arg(QString::fromUtf8(a.body.left(300)));
         return r;
     }
@@ -100,7 +108,8 @@ class AnthropicProvider final : public ClassifierProvider {
 public:
     AnthropicProvider(QString model, QString baseUrl, QByteArray apiKey)
         : m_model(model.isEmpty() ? QStringLiteral("claude-haiku-4-5") : std::move(model)),
-          m_endpoint(joinUrl(baseUrl.isEmpty() ? QStringLiteral("https://api.anthropic.com") : baseUrl, QStringLiteral("/messages"))),
+          m_endpoint(
+              joinUrl(baseUrl.isEmpty() ? QStringLiteral("https://api.anthropic.com") : baseUrl, QStringLiteral("/messages"))),
           m_apiKey(std::move(apiKey))
     {
     }
@@ -151,14 +160,15 @@ class OpenAiCompatibleProvider final : public ClassifierProvider {
 public:
     OpenAiCompatibleProvider(QString model, QString baseUrl, QByteArray apiKey)
         : m_model(model.isEmpty() ? QStringLiteral("default") : std::move(model)),
-          m_endpoint(joinUrl(baseUrl.isEmpty() ? QStringLiteral("http://127.0.0.1:8080") : baseUrl, QStringLiteral("/chat/completions"))),
+          m_endpoint(joinUrl(baseUrl.isEmpty() ? QStringLiteral("http://127.0.0.1:8080") : baseUrl,
+                             QStringLiteral("/chat/completions"))),
           m_apiKey(std::move(apiKey))
     {
     }
     QString name() const override { return QStringLiteral("openai-compatible"); }
     QString model() const override { return m_model; }
     QString endpoint() const override { return m_endpoint; }
-    double defaultInputCentsPerMTok() const override { return 0; }   // self-hosted: no per-call price
+    double defaultInputCentsPerMTok() const override { return 0; } // self-hosted: no per-call price
     double defaultOutputCentsPerMTok() const override { return 0; }
 
     ClassifierReply classify(const ClassifierCall &call) const override
@@ -169,8 +179,9 @@ public:
             {QStringLiteral("temperature"), 0},
             {QStringLiteral("response_format"), QJsonObject{{QStringLiteral("type"), QStringLiteral("json_object")}}},
             {QStringLiteral("messages"),
-             QJsonArray{QJsonObject{{QStringLiteral("role"), QStringLiteral("system")}, {QStringLiteral("content"), call.systemPrompt}},
-                        QJsonObject{{QStringLiteral("role"), QStringLiteral("user")}, {QStringLiteral("content"), call.userMessage}}}}};
+             QJsonArray{
+                 QJsonObject{{QStringLiteral("role"), QStringLiteral("system")}, {QStringLiteral("content"), call.systemPrompt}},
+                 QJsonObject{{QStringLiteral("role"), QStringLiteral("user")}, {QStringLiteral("content"), call.userMessage}}}}};
         HttpPost post{m_endpoint, {}, QJsonDocument(request).toJson(QJsonDocument::Compact), call.timeoutMs};
         if (!m_apiKey.isEmpty())
             post.headers.append({"authorization", "Bearer " + m_apiKey});
@@ -179,8 +190,10 @@ public:
         if (!r.ok())
             return r;
         const QJsonArray choices = body.value(QStringLiteral("choices")).toArray();
-        const QJsonValue content = choices.isEmpty() ? QJsonValue()
-                                   : choices.first().toObject().value(QStringLiteral("message")).toObject().value(QStringLiteral("content"));
+        const QJsonValue content =
+            choices.isEmpty()
+                ? QJsonValue()
+                : choices.first().toObject().value(QStringLiteral("message")).toObject().value(QStringLiteral("content"));
         const QJsonObject usage = body.value(QStringLiteral("usage")).toObject();
         r.inputTokens = usage.value(QStringLiteral("prompt_tokens")).toInt();
         r.outputTokens = usage.value(QStringLiteral("completion_tokens")).toInt();

@@ -22,12 +22,12 @@ struct ClassifierReply {
     enum class Failure { None, Timeout, Network, RateLimited, ServerError, AuthError, ClientError, BadResponse };
 
     Failure failure = Failure::None;
-    QString text;                 // the model's answer (Failure::None)
+    QString text; // the model's answer (Failure::None)
     int inputTokens = 0;
     int outputTokens = 0;
     int httpStatus = 0;
-    QString message;              // what went wrong, for logs and the evaluation's reason
-    int retryAfterSeconds = -1;   // from a 429/503 Retry-After header
+    QString message;            // what went wrong, for logs and the evaluation's reason
+    int retryAfterSeconds = -1; // from a 429/503 Retry-After header
 
     bool ok() const { return failure == Failure::None; }
     // Worth another attempt later (timeouts, network errors, 429, 5xx, unparseable envelopes).
@@ -40,9 +40,9 @@ struct ClassifierReply {
 class ClassifierProvider {
 public:
     virtual ~ClassifierProvider() = default;
-    virtual QString name() const = 0;           // "anthropic" | "openai-compatible"
+    virtual QString name() const = 0; // "anthropic" | "openai-compatible"
     virtual QString model() const = 0;
-    virtual QString endpoint() const = 0;       // the URL calls go to
+    virtual QString endpoint() const = 0; // the URL calls go to
     virtual double defaultInputCentsPerMTok() const = 0;
     virtual double defaultOutputCentsPerMTok() const = 0;
     virtual ClassifierReply classify(const ClassifierCall &call) const = 0;

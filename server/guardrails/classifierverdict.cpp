@@ -10,7 +10,10 @@
 namespace bw::guardrails {
 
 namespace {
-ApiError invalid(const QString &why) { return ApiError::badRequest(QStringLiteral("invalid classifier output: ") + why); }
+ApiError invalid(const QString &why)
+{
+    return ApiError::badRequest(QStringLiteral("invalid classifier output: ") + why);
+}
 
 const QStringList &levels()
 {
@@ -47,17 +50,19 @@ std::optional<double> number(const QJsonObject &o, const char *key, double min, 
 
 QJsonObject ClassifierVerdict::toJson() const
 {
-    QJsonObject o{{QStringLiteral("aligned_domain"), alignedDomain.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(alignedDomain)},
-                  {QStringLiteral("alignment_score"), alignmentScore},
-                  {QStringLiteral("harm_risk"), harmRisk},
-                  {QStringLiteral("feasibility"), feasibility},
-                  {QStringLiteral("quality"), quality},
-                  {QStringLiteral("decision"), decision},
-                  {QStringLiteral("reasoning"), reasoning}};
+    QJsonObject o{
+        {QStringLiteral("aligned_domain"), alignedDomain.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(alignedDomain)},
+        {QStringLiteral("alignment_score"), alignmentScore},
+        {QStringLiteral("harm_risk"), harmRisk},
+        {QStringLiteral("feasibility"), feasibility},
+        {QStringLiteral("quality"), quality},
+        {QStringLiteral("decision"), decision},
+        {QStringLiteral("reasoning"), reasoning}};
     if (solutionScores)
-        o.insert(QStringLiteral("solution_scores"), QJsonObject{{QStringLiteral("impact"), solutionScores->impact},
-                                                                {QStringLiteral("feasibility"), solutionScores->feasibility},
-                                                                {QStringLiteral("cost_efficiency"), solutionScores->costEfficiency}});
+        o.insert(QStringLiteral("solution_scores"),
+                 QJsonObject{{QStringLiteral("impact"), solutionScores->impact},
+                             {QStringLiteral("feasibility"), solutionScores->feasibility},
+                             {QStringLiteral("cost_efficiency"), solutionScores->costEfficiency}});
     return o;
 }
 
@@ -97,7 +102,8 @@ Result<ClassifierVerdict> ClassifierVerdict::fromJson(const QJsonObject &o, cons
     if (contentType == u"solution") {
         const QJsonValue scores = o.value(QStringLiteral("solution_scores"));
         if (!scores.isObject())
-            return invalid(QStringLiteral("\"solution_scores\" {impact, feasibility, cost_efficiency} is required for solutions"));
+            return invalid(
+                QStringLiteral("\"solution_scores\" {impact, feasibility, cost_efficiency} is required for solutions"));
         const QJsonObject s = scores.toObject();
         const auto impact = number(s, "impact", 0, 100, &why);
         const auto feas = impact ? number(s, "feasibility", 0, 100, &why) : std::nullopt;

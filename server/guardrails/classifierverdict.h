@@ -13,7 +13,7 @@
 namespace bw::guardrails {
 
 struct SolutionScores {
-    double impact = 0;          // 0–100
+    double impact = 0; // 0–100
     double feasibility = 0;
     double costEfficiency = 0;
     // 0.40·impact + 0.35·feasibility + 0.25·cost_efficiency (api.md §7).
@@ -21,13 +21,13 @@ struct SolutionScores {
 };
 
 struct ClassifierVerdict {
-    QString alignedDomain;      // one of the 15 domains; "" when the classifier answered null
-    double alignmentScore = 0;  // 0–1, finite
-    QString harmRisk;           // low | medium | high
-    QString feasibility;        // low | medium | high
-    QString quality;            // low | medium | high
-    QString decision;           // approve | flag | reject (the classifier's own suggestion)
-    QString reasoning;          // ≤ 2000 characters
+    QString alignedDomain;                        // one of the 15 domains; "" when the classifier answered null
+    double alignmentScore = 0;                    // 0–1, finite
+    QString harmRisk;                             // low | medium | high
+    QString feasibility;                          // low | medium | high
+    QString quality;                              // low | medium | high
+    QString decision;                             // approve | flag | reject (the classifier's own suggestion)
+    QString reasoning;                            // ≤ 2000 characters
     std::optional<SolutionScores> solutionScores; // required for solutions, ignored otherwise
 
     // The snake_case object the classifier returned (validated fields only).

@@ -2,7 +2,10 @@
 
 namespace bw::guardrails {
 
-QString tierName(TrustTier tier) { return tier == TrustTier::Verified ? QStringLiteral("verified") : QStringLiteral("new"); }
+QString tierName(TrustTier tier)
+{
+    return tier == TrustTier::Verified ? QStringLiteral("verified") : QStringLiteral("new");
+}
 
 Decision decide(const DecisionInput &in, const GuardrailConfig &policy)
 {
@@ -34,9 +37,11 @@ Decision decide(const DecisionInput &in, const GuardrailConfig &policy)
 
     if (d.finalDecision == approved && composite) {
         if (*composite < policy.compositeRejectBelow)
-            return {rejected, QStringLiteral("solution composite score %1 < %2").arg(*composite).arg(policy.compositeRejectBelow), composite};
+            return {rejected, QStringLiteral("solution composite score %1 < %2").arg(*composite).arg(policy.compositeRejectBelow),
+                    composite};
         if (*composite < policy.compositeFlagBelow)
-            d = {flagged, QStringLiteral("solution composite score %1 < %2").arg(*composite).arg(policy.compositeFlagBelow), composite};
+            d = {flagged, QStringLiteral("solution composite score %1 < %2").arg(*composite).arg(policy.compositeFlagBelow),
+                 composite};
     }
     // Never auto-approve high harm risk, nor what the classifier itself would not approve.
     if (d.finalDecision == approved && v.harmRisk == u"high")

@@ -17,16 +17,16 @@ QString tierName(TrustTier tier); // "new" | "verified"
 
 struct DecisionInput {
     TrustTier tier = TrustTier::New;
-    QString contentType;                          // problem | solution | debate | mission
+    QString contentType; // problem | solution | debate | mission
     bool layerAMatched = false;
-    std::optional<ClassifierVerdict> verdict;     // absent: Layer B did not answer
-    QString unavailableReason;                    // why there is no verdict (budget, provider…)
+    std::optional<ClassifierVerdict> verdict; // absent: Layer B did not answer
+    QString unavailableReason;                // why there is no verdict (budget, provider…)
 };
 
 struct Decision {
-    QString finalDecision;                        // approved | flagged | rejected
-    QString reason;                               // the rule that decided, for moderators and agents
-    std::optional<double> compositeScore;         // solutions with scores
+    QString finalDecision;                // approved | flagged | rejected
+    QString reason;                       // the rule that decided, for moderators and agents
+    std::optional<double> compositeScore; // solutions with scores
 };
 
 // policy supplies the thresholds (approve/flag score, composite reject/flag).

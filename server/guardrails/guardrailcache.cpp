@@ -9,9 +9,9 @@ namespace bw::guardrails::cache {
 
 Result<std::optional<QJsonObject>> lookup(QSqlDatabase db, const QString &key)
 {
-    static const QString sql = QStringLiteral(
-        "UPDATE guardrail_cache SET hit_count = hit_count + 1 WHERE cache_key = ? AND expires_at > now()"
-        " RETURNING result::text");
+    static const QString sql =
+        QStringLiteral("UPDATE guardrail_cache SET hit_count = hit_count + 1 WHERE cache_key = ? AND expires_at > now()"
+                       " RETURNING result::text");
     auto q = domain::sqlliteral::run(db, sql, {key});
     if (!q)
         return q.error();
@@ -25,12 +25,13 @@ Result<std::optional<QJsonObject>> lookup(QSqlDatabase db, const QString &key)
 
 Status store(QSqlDatabase db, const QString &key, const QJsonObject &result, int ttlSeconds)
 {
-    static const QString sql = QStringLiteral(
-        "INSERT INTO guardrail_cache (cache_key, result, expires_at)"
-        " VALUES (?, ?::jsonb, now() + make_interval(secs => ?))"
-        " ON CONFLICT (cache_key) DO UPDATE SET result = EXCLUDED.result, expires_at = EXCLUDED.expires_at,"
-        " created_at = now(), hit_count = 0");
-    auto q = domain::sqlliteral::run(db, sql, {key, QString::fromUtf8(QJsonDocument(result).toJson(QJsonDocument::Compact)), ttlSeconds});
+    static const QString sql =
+        QStringLiteral("INSERT INTO guardrail_cache (cache_key, result, expires_at)"
+                       " VALUES (?, ?::jsonb, now() + make_interval(secs => ?))"
+                       " ON CONFLICT (cache_key) DO UPDATE SET result = EXCLUDED.result, expires_at = EXCLUDED.expires_at,"
+                       " created_at = now(), hit_count = 0");
+    auto q = domain::sqlliteral::run(db, sql,
+                                     {key, QString::fromUtf8(QJsonDocument(result).toJson(QJsonDocument::Compact)), ttlSeconds});
     if (!q)
         return q.error();
     return success();

@@ -128,14 +128,18 @@ Result<GuardrailEvaluator::LayerBOutcome> GuardrailEvaluator::layerB(const Loade
                 out.result.insert(QStringLiteral("cacheHit"), true);
                 out.provider = (*cached)->value(QStringLiteral("provider")).toString();
                 if (m_metrics)
-                    m_metrics->counter(QStringLiteral("guardrail_cache_lookups_total"), QStringLiteral("Classifier cache lookups"),
-                                       {{QStringLiteral("result"), QStringLiteral("hit")}}).inc();
+                    m_metrics
+                        ->counter(QStringLiteral("guardrail_cache_lookups_total"), QStringLiteral("Classifier cache lookups"),
+                                  {{QStringLiteral("result"), QStringLiteral("hit")}})
+                        .inc();
                 return out;
             }
         }
         if (m_metrics)
-            m_metrics->counter(QStringLiteral("guardrail_cache_lookups_total"), QStringLiteral("Classifier cache lookups"),
-                               {{QStringLiteral("result"), QStringLiteral("miss")}}).inc();
+            m_metrics
+                ->counter(QStringLiteral("guardrail_cache_lookups_total"), QStringLiteral("Classifier cache lookups"),
+                          {{QStringLiteral("result"), QStringLiteral("miss")}})
+                .inc();
     }
 
     // Step 6 preconditions: a provider, a closed (or trial) circuit, budget (step 5).
@@ -156,10 +160,12 @@ Result<GuardrailEvaluator::LayerBOutcome> GuardrailEvaluator::layerB(const Loade
 
     ClassifierCall call{classifierSystemPrompt(item.contentType, snapshot.patterns->names()),
                         classifierUserMessage(item.contentType, labelled), kMaxTokens, policy.timeoutMs};
-    const double priceIn = policy.priceInputCentsPerMTok >= 0 ? policy.priceInputCentsPerMTok : provider.defaultInputCentsPerMTok();
-    const double priceOut = policy.priceOutputCentsPerMTok >= 0 ? policy.priceOutputCentsPerMTok : provider.defaultOutputCentsPerMTok();
-    const double estimate = (call.systemPrompt.size() + call.userMessage.size()) / 4.0 * priceIn / 1e6
-                            + kExpectedOutputTokens * priceOut / 1e6;
+    const double priceIn =
+        policy.priceInputCentsPerMTok >= 0 ? policy.priceInputCentsPerMTok : provider.defaultInputCentsPerMTok();
+    const double priceOut =
+        policy.priceOutputCentsPerMTok >= 0 ? policy.priceOutputCentsPerMTok : provider.defaultOutputCentsPerMTok();
+    const double estimate =
+        (call.systemPrompt.size() + call.userMessage.size()) / 4.0 * priceIn / 1e6 + kExpectedOutputTokens * priceOut / 1e6;
     auto reservation = m_budget.reserve(m_db.connection(), estimate, policy.budgetCents);
     if (!reservation) {
         active.breaker->release();
@@ -167,7 +173,8 @@ Result<GuardrailEvaluator::LayerBOutcome> GuardrailEvaluator::layerB(const Loade
     }
     if (!reservation->granted) {
         active.breaker->release();
-        out.unavailableReason = QStringLiteral("daily AI budget of %1 cents spent: human review required").arg(policy.budgetCents);
+        out.unavailableReason =
+            QStringLiteral("daily AI budget of %1 cents spent: human review required").arg(policy.budgetCents);
         out.result = skipped(QStringLiteral("budget_exhausted"), out.unavailableReason);
         return out;
     }
@@ -177,7 +184,8 @@ Result<GuardrailEvaluator::LayerBOutcome> GuardrailEvaluator::layerB(const Loade
     const ClassifierReply reply = provider.classify(call);
     const qint64 latencyMs = callTimer.elapsed();
     const bool usage = reply.inputTokens > 0 || reply.outputTokens > 0;
-    out.costCents = usage ? reply.inputTokens * priceIn / 1e6 + reply.outputTokens * priceOut / 1e6 : (reply.ok() ? estimate : 0.0);
+    out.costCents =
+        usage ? reply.inputTokens * priceIn / 1e6 + reply.outputTokens * priceOut / 1e6 : (reply.ok() ? estimate : 0.0);
     if (Status settled = m_budget.settle(m_db.connection(), *reservation, out.costCents, policy.budgetCents); !settled)
         qCWarning(lcEval).noquote() << "AI spend not settled:" << settled.error().message;
 
@@ -190,12 +198,14 @@ Result<GuardrailEvaluator::LayerBOutcome> GuardrailEvaluator::layerB(const Loade
                             : *verdict  ? QStringLiteral("ok")
                                         : QStringLiteral("invalid_output");
     if (m_metrics)
-        m_metrics->counter(QStringLiteral("guardrail_classifier_calls_total"), QStringLiteral("Classifier calls by outcome"),
-                           {{QStringLiteral("provider"), provider.name()}, {QStringLiteral("outcome"), outcome}}).inc();
+        m_metrics
+            ->counter(QStringLiteral("guardrail_classifier_calls_total"), QStringLiteral("Classifier calls by outcome"),
+                      {{QStringLiteral("provider"), provider.name()}, {QStringLiteral("outcome"), outcome}})
+            .inc();
 
     if (!reply.ok() || !*verdict) {
-        const QString why = !reply.ok() ? QStringLiteral("classifier %1: %2").arg(outcome, reply.message)
-                                         : verdict->error().message;
+        const QString why =
+            !reply.ok() ? QStringLiteral("classifier %1: %2").arg(outcome, reply.message) : verdict->error().message;
         const bool retryable = !reply.ok() ? reply.retryable() : true;
         qCWarning(lcEval).noquote() << "evaluation" << item.evaluationId << why
                                     << (retryable && !options.finalAttempt ? "(will retry)" : "(final)");
@@ -263,8 +273,10 @@ Result<EvaluationOutcome> GuardrailEvaluator::evaluate(const QString &evaluation
     in.layerAMatched = !matches.isEmpty();
     if (m_metrics) {
         for (const PatternMatch &m : matches)
-            m_metrics->counter(QStringLiteral("guardrail_layer_a_matches_total"), QStringLiteral("Layer A pattern matches"),
-                               {{QStringLiteral("pattern"), m.pattern}}).inc();
+            m_metrics
+                ->counter(QStringLiteral("guardrail_layer_a_matches_total"), QStringLiteral("Layer A pattern matches"),
+                          {{QStringLiteral("pattern"), m.pattern}})
+                .inc();
     }
 
     if (!in.layerAMatched) {
@@ -312,8 +324,8 @@ Result<EvaluationOutcome> GuardrailEvaluator::flagAsFailed(const QString &evalua
 {
     if (!ids::isUuid(evaluationId))
         return permanent(ErrorKind::BadRequest, QStringLiteral("'%1' is not an evaluation id").arg(evaluationId));
-    auto q = domain::sqlliteral::run(m_db.connection(), QStringLiteral(
-        "SELECT content_type FROM guardrail_evaluations WHERE id = ?::uuid"), {evaluationId});
+    auto q = domain::sqlliteral::run(
+        m_db.connection(), QStringLiteral("SELECT content_type FROM guardrail_evaluations WHERE id = ?::uuid"), {evaluationId});
     if (!q)
         return q.error();
     if (!q->next())
@@ -349,12 +361,14 @@ Result<EvaluationOutcome> GuardrailEvaluator::flagAsFailed(const QString &evalua
 
 Result<int> GuardrailEvaluator::rescueStranded(std::chrono::seconds olderThan, int limit)
 {
-    auto q = domain::sqlliteral::run(m_db.connection(), QStringLiteral(
-        "SELECT e.id::text FROM guardrail_evaluations e"
-        " WHERE e.final_decision IS NULL AND e.created_at < now() - make_interval(secs => ?)"
-        " AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.queue = 'guardrail-evaluation'"
-        "  AND j.state IN ('available', 'running', 'retryable') AND j.payload->>'evaluationId' = e.id::text)"
-        " ORDER BY e.created_at LIMIT ?"), {qint64(olderThan.count()), limit});
+    auto q = domain::sqlliteral::run(
+        m_db.connection(),
+        QStringLiteral("SELECT e.id::text FROM guardrail_evaluations e"
+                       " WHERE e.final_decision IS NULL AND e.created_at < now() - make_interval(secs => ?)"
+                       " AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.queue = 'guardrail-evaluation'"
+                       "  AND j.state IN ('available', 'running', 'retryable') AND j.payload->>'evaluationId' = e.id::text)"
+                       " ORDER BY e.created_at LIMIT ?"),
+        {qint64(olderThan.count()), limit});
     if (!q)
         return q.error();
     QStringList stranded;
@@ -378,11 +392,15 @@ void GuardrailEvaluator::record(const EvaluationOutcome &o, double seconds)
         return;
     static const std::vector<double> buckets{0.1, 0.5, 1, 2, 5, 10, 30};
     if (seconds >= 0) // not for failures flagged by the queue: there was no evaluation to time
-        m_metrics->histogram(QStringLiteral("guardrail_evaluation_duration_seconds"),
-                         QStringLiteral("Time to evaluate content through guardrails"), buckets,
-                         {{QStringLiteral("decision"), o.finalDecision}}).observe(seconds);
-    m_metrics->counter(QStringLiteral("guardrail_evaluations_total"), QStringLiteral("Guardrail decisions"),
-                       {{QStringLiteral("decision"), o.finalDecision}, {QStringLiteral("tier"), o.trustTier}}).inc();
+        m_metrics
+            ->histogram(QStringLiteral("guardrail_evaluation_duration_seconds"),
+                        QStringLiteral("Time to evaluate content through guardrails"), buckets,
+                        {{QStringLiteral("decision"), o.finalDecision}})
+            .observe(seconds);
+    m_metrics
+        ->counter(QStringLiteral("guardrail_evaluations_total"), QStringLiteral("Guardrail decisions"),
+                  {{QStringLiteral("decision"), o.finalDecision}, {QStringLiteral("tier"), o.trustTier}})
+        .inc();
 }
 
 void GuardrailEvaluator::maybePruneCache()

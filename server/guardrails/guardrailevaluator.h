@@ -31,7 +31,7 @@ struct PolicySnapshot;
 
 struct EvaluationOutcome {
     QString evaluationId;
-    QString finalDecision;     // approved | flagged | rejected
+    QString finalDecision; // approved | flagged | rejected
     QString reason;
     QString trustTier;
     bool cacheHit = false;

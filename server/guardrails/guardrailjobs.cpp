@@ -26,8 +26,9 @@ jobs::JobHandler makeEvaluationHandler(GuardrailEvaluator &evaluator)
             return error;
         if (!last)
             return error; // retried with backoff
-        auto flagged = evaluator.flagAsFailed(
-            id, QStringLiteral("evaluation failed after %1 attempts: %2; human review required").arg(job.attempts).arg(error.message.left(500)));
+        auto flagged = evaluator.flagAsFailed(id, QStringLiteral("evaluation failed after %1 attempts: %2; human review required")
+                                                      .arg(job.attempts)
+                                                      .arg(error.message.left(500)));
         if (flagged)
             return success();
         // Even the flag could not be written (database down): the job is discarded and the
@@ -52,7 +53,8 @@ void registerGuardrailJobs(jobs::JobSystem &jobs, GuardrailEvaluator &evaluator,
     settings.backoffBaseMs = 10000;
     settings.backoffCapMs = 5 * 60 * 1000;
     jobs.setQueueSettings(queue, settings);
-    jobs.addSchedule(QStringLiteral("guardrails-rescue"), QStringLiteral("*/10 * * * *"), queue, QString::fromLatin1(kRescueKind));
+    jobs.addSchedule(QStringLiteral("guardrails-rescue"), QStringLiteral("*/10 * * * *"), queue,
+                     QString::fromLatin1(kRescueKind));
 }
 
 } // namespace bw::guardrails

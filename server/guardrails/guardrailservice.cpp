@@ -25,7 +25,10 @@ QJsonValue parsedOrNull(const QVariant &v)
     return doc.isObject() ? QJsonValue(doc.object()) : QJsonValue(QJsonValue::Null);
 }
 
-QJsonValue textOrNull(const QVariant &v) { return v.isNull() ? QJsonValue(QJsonValue::Null) : QJsonValue(v.toString()); }
+QJsonValue textOrNull(const QVariant &v)
+{
+    return v.isNull() ? QJsonValue(QJsonValue::Null) : QJsonValue(v.toString());
+}
 } // namespace
 
 GuardrailService::GuardrailService(db::Database &db) : m_db(db) {}
@@ -96,13 +99,13 @@ Result<QJsonObject> GuardrailService::submit(const domain::Caller &caller, const
 
 Result<QJsonObject> GuardrailService::status(const domain::Caller &caller, const QString &evaluationId)
 {
-    static const QString sql = QStringLiteral(
-        "SELECT agent_id::text, final_decision, alignment_score::float8, alignment_domain, layer_a_result::text,"
-        " layer_b_result::text, cache_hit, evaluation_duration_ms, decision_reason,"
-        " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
-        " to_char(completed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
-        " extract(epoch FROM now() - created_at)::float8"
-        " FROM guardrail_evaluations WHERE id = ?::uuid");
+    static const QString sql =
+        QStringLiteral("SELECT agent_id::text, final_decision, alignment_score::float8, alignment_domain, layer_a_result::text,"
+                       " layer_b_result::text, cache_hit, evaluation_duration_ms, decision_reason,"
+                       " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+                       " to_char(completed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+                       " extract(epoch FROM now() - created_at)::float8"
+                       " FROM guardrail_evaluations WHERE id = ?::uuid");
     if (!ids::isUuid(evaluationId))
         return ApiError::notFound(QStringLiteral("Evaluation not found"));
     auto q = domain::sqlliteral::run(m_db.connection(), sql, {evaluationId.toLower()});
@@ -123,12 +126,14 @@ Result<QJsonObject> GuardrailService::status(const domain::Caller &caller, const
         {QStringLiteral("evaluationId"), evaluationId.toLower()},
         {QStringLiteral("status"), QStringLiteral("completed")},
         {QStringLiteral("finalDecision"), q->value(1).toString()},
-        {QStringLiteral("alignmentScore"), q->value(2).isNull() ? QJsonValue(QJsonValue::Null) : QJsonValue(q->value(2).toDouble())},
+        {QStringLiteral("alignmentScore"),
+         q->value(2).isNull() ? QJsonValue(QJsonValue::Null) : QJsonValue(q->value(2).toDouble())},
         {QStringLiteral("alignmentDomain"), textOrNull(q->value(3))},
         {QStringLiteral("layerAResult"), parsedOrNull(q->value(4))},
         {QStringLiteral("layerBResult"), parsedOrNull(q->value(5))},
         {QStringLiteral("cacheHit"), q->value(6).toBool()},
-        {QStringLiteral("evaluationDurationMs"), q->value(7).isNull() ? QJsonValue(QJsonValue::Null) : QJsonValue(q->value(7).toInt())},
+        {QStringLiteral("evaluationDurationMs"),
+         q->value(7).isNull() ? QJsonValue(QJsonValue::Null) : QJsonValue(q->value(7).toInt())},
         {QStringLiteral("reason"), textOrNull(q->value(8))},
         {QStringLiteral("completedAt"), q->value(10).toString()},
     };

@@ -175,8 +175,9 @@ Result<std::shared_ptr<const PolicySnapshot>> GuardrailSettingsStore::current()
 
 Result<std::shared_ptr<const PolicySnapshot>> GuardrailSettingsStore::load()
 {
-    auto q = db::exec(m_db.connection(), QStringLiteral(
-        "SELECT key, value::text, coalesce(updated_by, '') FROM settings WHERE key LIKE 'guardrails/%'"));
+    auto q =
+        db::exec(m_db.connection(),
+                 QStringLiteral("SELECT key, value::text, coalesce(updated_by, '') FROM settings WHERE key LIKE 'guardrails/%'"));
     if (!q)
         return q.error();
     auto snapshot = std::make_shared<PolicySnapshot>();
@@ -206,8 +207,8 @@ Result<std::shared_ptr<const PolicySnapshot>> GuardrailSettingsStore::load()
             snapshot->patternsSource = QStringLiteral("settings");
             m_patternsJson = patternsJson;
         } else {
-            qCCritical(lcSettings).noquote() << "guardrails/patterns override rejected, using the built-in patterns:"
-                                             << parsed.error().message;
+            qCCritical(lcSettings).noquote()
+                << "guardrails/patterns override rejected, using the built-in patterns:" << parsed.error().message;
         }
     }
     if (!snapshot->patterns)
@@ -220,17 +221,18 @@ Status GuardrailSettingsStore::syncNodeConfig()
     QJsonObject values;
     for (const QString &key : keys())
         values.insert(key, valueOf(m_node, key));
-    auto q = db::exec(m_db.connection(), QStringLiteral(
-        "UPDATE settings s SET value = v.value FROM jsonb_each(?::jsonb) v"
-        " WHERE s.key = v.key AND s.updated_by = 'migration' AND s.value <> v.value"),
-        {QString::fromUtf8(QJsonDocument(values).toJson(QJsonDocument::Compact))});
+    auto q = db::exec(m_db.connection(),
+                      QStringLiteral("UPDATE settings s SET value = v.value FROM jsonb_each(?::jsonb) v"
+                                     " WHERE s.key = v.key AND s.updated_by = 'migration' AND s.value <> v.value"),
+                      {QString::fromUtf8(QJsonDocument(values).toJson(QJsonDocument::Compact))});
     if (!q)
         return q.error();
     invalidate();
     return success();
 }
 
-Status GuardrailSettingsStore::update(const QString &key, const QJsonValue &value, const QString &actorType, const QString &actorId)
+Status GuardrailSettingsStore::update(const QString &key, const QJsonValue &value, const QString &actorType,
+                                      const QString &actorId)
 {
     QString after;
     if (key == QLatin1String(kPatternsKey)) {
@@ -253,12 +255,14 @@ Status GuardrailSettingsStore::update(const QString &key, const QJsonValue &valu
     db::Transaction tx(m_db.connection());
     if (!tx.begin_status())
         return tx.begin_status();
-    auto q = db::exec(m_db.connection(), QStringLiteral(
-        "WITH old AS (SELECT value FROM settings WHERE key = ? FOR UPDATE),"
-        " up AS (INSERT INTO settings (key, value, updated_by) VALUES (?, ?::jsonb, ?)"
-        "  ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_by = EXCLUDED.updated_by RETURNING value)"
-        " INSERT INTO audit_log (actor_type, actor_id, action, target_type, target_id, before, after)"
-        " SELECT ?, nullif(?, '')::uuid, 'settings.update', 'setting', ?, (SELECT value FROM old), (SELECT value FROM up)"),
+    auto q = db::exec(
+        m_db.connection(),
+        QStringLiteral(
+            "WITH old AS (SELECT value FROM settings WHERE key = ? FOR UPDATE),"
+            " up AS (INSERT INTO settings (key, value, updated_by) VALUES (?, ?::jsonb, ?)"
+            "  ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_by = EXCLUDED.updated_by RETURNING value)"
+            " INSERT INTO audit_log (actor_type, actor_id, action, target_type, target_id, before, after)"
+            " SELECT ?, nullif(?, '')::uuid, 'settings.update', 'setting', ?, (SELECT value FROM old), (SELECT value FROM up)"),
         {key, key, after, actorId.isEmpty() ? actorType : actorId, actorType, actorId, key});
     if (!q)
         return q.error();

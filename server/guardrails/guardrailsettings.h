@@ -26,7 +26,7 @@ namespace bw::guardrails {
 struct PolicySnapshot {
     GuardrailConfig policy;
     std::shared_ptr<const PatternSet> patterns;
-    QString patternsSource;   // "built-in" | "settings"
+    QString patternsSource; // "built-in" | "settings"
 };
 
 class GuardrailSettingsStore final {

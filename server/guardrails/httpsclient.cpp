@@ -73,9 +73,7 @@ struct Exchange {
         http::async_write(stream, request, [this](beast::error_code ec, std::size_t) {
             if (ec)
                 return done(ec, "write");
-            http::async_read(stream, buffer, parser, [this](beast::error_code ec2, std::size_t) {
-                done(ec2, "read");
-            });
+            http::async_read(stream, buffer, parser, [this](beast::error_code ec2, std::size_t) { done(ec2, "read"); });
         });
     }
 };
@@ -120,7 +118,8 @@ HttpAnswer postJson(const HttpPost &spec)
         finished = true;
         if (ec && !(ec == ssl::error::stream_truncated && parser.is_done()))
             answer.error = QStringLiteral("%1 %2:%3 failed: %4")
-                               .arg(QString::fromLatin1(step), url.host()).arg(port)
+                               .arg(QString::fromLatin1(step), url.host())
+                               .arg(port)
                                .arg(QString::fromStdString(ec.message()));
     };
     const auto timeout = std::chrono::milliseconds(std::max(1, spec.timeoutMs));
@@ -132,7 +131,8 @@ HttpAnswer postJson(const HttpPost &spec)
             return answer;
         }
         stream.set_verify_callback(ssl::host_name_verification(host));
-        Exchange<beast::ssl_stream<beast::tcp_stream>> x{stream, resolver, host, std::to_string(port), request, parser, {}, onDone, {}};
+        Exchange<beast::ssl_stream<beast::tcp_stream>> x{stream, resolver, host, std::to_string(port), request, parser,
+                                                         {},     onDone,   {}};
         x.handshake = [&stream](std::function<void(beast::error_code)> next) {
             stream.async_handshake(ssl::stream_base::client, [next](beast::error_code ec) { next(ec); });
         };

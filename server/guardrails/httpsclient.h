@@ -12,19 +12,19 @@
 namespace bw::guardrails {
 
 struct HttpPost {
-    QString url;                                       // http:// or https://
-    QList<QPair<QByteArray, QByteArray>> headers;      // besides Host, Content-Type, Content-Length
-    QByteArray body;                                   // sent as application/json
+    QString url;                                  // http:// or https://
+    QList<QPair<QByteArray, QByteArray>> headers; // besides Host, Content-Type, Content-Length
+    QByteArray body;                              // sent as application/json
     int timeoutMs = 20000;
     qint64 maxResponseBytes = 4 * 1024 * 1024;
 };
 
 struct HttpAnswer {
-    int status = 0;            // 0 when no answer arrived
+    int status = 0; // 0 when no answer arrived
     QByteArray body;
-    QByteArray retryAfter;     // the Retry-After header, if any
+    QByteArray retryAfter; // the Retry-After header, if any
     bool timedOut = false;
-    QString error;             // transport failure (DNS, connect, TLS, parse, timeout); "" when answered
+    QString error; // transport failure (DNS, connect, TLS, parse, timeout); "" when answered
     bool answered() const { return error.isEmpty(); }
 };
 

@@ -16,7 +16,10 @@ Q_LOGGING_CATEGORY(lcPatterns, "bw.guardrails.patterns")
 constexpr int kFormat = 1;
 constexpr auto kBuiltInPath = ":/guardrails/patterns.json";
 
-ApiError invalid(const QString &why) { return ApiError::badRequest(QStringLiteral("invalid pattern file: ") + why); }
+ApiError invalid(const QString &why)
+{
+    return ApiError::badRequest(QStringLiteral("invalid pattern file: ") + why);
+}
 
 // "A…B…C" → \b(?:A)\b <gap> \b(?:B)\b <gap> \b(?:C)\b. The gap stays inside one sentence/line
 // and allows up to maxWords words in between (always at least one separator).
@@ -57,8 +60,8 @@ Result<std::shared_ptr<const PatternSet>> PatternSet::fromJson(const QByteArray 
         return invalid(QStringLiteral("\"patterns\" must be a non-empty array"));
 
     static const QRegularExpression nameRe(QStringLiteral("^[a-z][a-z0-9_]{0,63}$"));
-    static const QStringList severities = {QStringLiteral("critical"), QStringLiteral("high"),
-                                           QStringLiteral("medium"), QStringLiteral("low")};
+    static const QStringList severities = {QStringLiteral("critical"), QStringLiteral("high"), QStringLiteral("medium"),
+                                           QStringLiteral("low")};
     std::shared_ptr<PatternSet> set(new PatternSet);
     set->m_version = version;
     QSet<QString> seen;
@@ -90,8 +93,7 @@ Result<std::shared_ptr<const PatternSet>> PatternSet::fromJson(const QByteArray 
             }
             alternatives << QStringLiteral("(?:%1)").arg(one.pattern());
         }
-        Compiled compiled{name, severity,
-                          QRegularExpression(alternatives.join(u'|'), QRegularExpression::CaseInsensitiveOption)};
+        Compiled compiled{name, severity, QRegularExpression(alternatives.join(u'|'), QRegularExpression::CaseInsensitiveOption)};
         compiled.regex.optimize(); // JIT-compile now, not on the first evaluation
         set->m_patterns.append(std::move(compiled));
     }
@@ -147,9 +149,8 @@ QJsonObject PatternSet::resultJson(const QList<PatternMatch> &matches) const
 {
     QJsonArray list;
     for (const PatternMatch &m : matches)
-        list.append(QJsonObject{{QStringLiteral("pattern"), m.pattern},
-                                {QStringLiteral("severity"), m.severity},
-                                {QStringLiteral("text"), m.text}});
+        list.append(QJsonObject{
+            {QStringLiteral("pattern"), m.pattern}, {QStringLiteral("severity"), m.severity}, {QStringLiteral("text"), m.text}});
     return QJsonObject{{QStringLiteral("passed"), matches.isEmpty()},
                        {QStringLiteral("matches"), list},
                        {QStringLiteral("patternsVersion"), m_version}};

@@ -18,9 +18,9 @@
 namespace bw::guardrails {
 
 struct PatternMatch {
-    QString pattern;   // e.g. "weapons"
-    QString severity;  // critical | high | medium | low
-    QString text;      // the matched passage (of the normalised text)
+    QString pattern;  // e.g. "weapons"
+    QString severity; // critical | high | medium | low
+    QString text;     // the matched passage (of the normalised text)
 };
 
 class PatternSet final {

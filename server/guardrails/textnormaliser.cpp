@@ -13,49 +13,104 @@ namespace {
 char32_t lookalike(char32_t c)
 {
     switch (c) {
-    case 0x0430: case 0x03B1: return U'a';
-    case 0x0432: case 0x03B2: return U'b';
-    case 0x0441: case 0x03F2: return U'c';
-    case 0x0501: return U'd';
-    case 0x0435: case 0x0454: case 0x03B5: return U'e';
-    case 0x04BB: return U'h';
-    case 0x0456: case 0x03B9: case 0x0131: return U'i';
-    case 0x0458: case 0x03F3: return U'j';
-    case 0x043A: case 0x03BA: return U'k';
-    case 0x04CF: return U'l';
-    case 0x043C: return U'm';
-    case 0x043F: case 0x03B7: return U'n';
-    case 0x043E: case 0x03BF: return U'o';
-    case 0x0440: case 0x03C1: return U'p';
-    case 0x051B: return U'q';
-    case 0x0455: return U's';
-    case 0x0442: case 0x03C4: return U't';
-    case 0x03C5: return U'u';
-    case 0x03BD: case 0x0475: return U'v';
-    case 0x051D: case 0x03C9: return U'w';
-    case 0x0445: case 0x03C7: return U'x';
-    case 0x0443: case 0x03B3: return U'y';
-    default: return 0;
+    case 0x0430:
+    case 0x03B1:
+        return U'a';
+    case 0x0432:
+    case 0x03B2:
+        return U'b';
+    case 0x0441:
+    case 0x03F2:
+        return U'c';
+    case 0x0501:
+        return U'd';
+    case 0x0435:
+    case 0x0454:
+    case 0x03B5:
+        return U'e';
+    case 0x04BB:
+        return U'h';
+    case 0x0456:
+    case 0x03B9:
+    case 0x0131:
+        return U'i';
+    case 0x0458:
+    case 0x03F3:
+        return U'j';
+    case 0x043A:
+    case 0x03BA:
+        return U'k';
+    case 0x04CF:
+        return U'l';
+    case 0x043C:
+        return U'm';
+    case 0x043F:
+    case 0x03B7:
+        return U'n';
+    case 0x043E:
+    case 0x03BF:
+        return U'o';
+    case 0x0440:
+    case 0x03C1:
+        return U'p';
+    case 0x051B:
+        return U'q';
+    case 0x0455:
+        return U's';
+    case 0x0442:
+    case 0x03C4:
+        return U't';
+    case 0x03C5:
+        return U'u';
+    case 0x03BD:
+    case 0x0475:
+        return U'v';
+    case 0x051D:
+    case 0x03C9:
+        return U'w';
+    case 0x0445:
+    case 0x03C7:
+        return U'x';
+    case 0x0443:
+    case 0x03B3:
+        return U'y';
+    default:
+        return 0;
     }
 }
 
 char32_t leet(char32_t c)
 {
     switch (c) {
-    case U'0': return U'o';
-    case U'1': return U'i';
-    case U'3': return U'e';
-    case U'4': return U'a';
-    case U'5': return U's';
-    case U'7': return U't';
-    case U'@': return U'a';
-    case U'$': return U's';
-    default: return 0;
+    case U'0':
+        return U'o';
+    case U'1':
+        return U'i';
+    case U'3':
+        return U'e';
+    case U'4':
+        return U'a';
+    case U'5':
+        return U's';
+    case U'7':
+        return U't';
+    case U'@':
+        return U'a';
+    case U'$':
+        return U's';
+    default:
+        return 0;
     }
 }
 
-bool isLatinLetter(char32_t c) { return (c >= U'a' && c <= U'z'); }
-bool isTokenChar(char32_t c) { return QChar::isLetterOrNumber(c) || c == U'@' || c == U'$'; }
+bool isLatinLetter(char32_t c)
+{
+    return (c >= U'a' && c <= U'z');
+}
+bool isTokenChar(char32_t c)
+{
+    return QChar::isLetterOrNumber(c) || c == U'@' || c == U'$';
+}
 
 // Maps look-alikes and leetspeak inside one token [begin, end). Look-alikes only when the token
 // mixes them with Latin letters or consists of nothing else (real Cyrillic/Greek words keep their
@@ -159,9 +214,9 @@ QString normaliseForMatching(const QString &text)
             break;
         }
     }
-    QString folded = ascii ? text.toLower()
-                           : text.normalized(QString::NormalizationForm_KC).toCaseFolded()
-                                 .normalized(QString::NormalizationForm_D);
+    QString folded = ascii
+                         ? text.toLower()
+                         : text.normalized(QString::NormalizationForm_KC).toCaseFolded().normalized(QString::NormalizationForm_D);
     QList<char32_t> cps;
     cps.reserve(folded.size());
     for (const char32_t c : folded.toUcs4()) {

@@ -9,7 +9,10 @@
 namespace bw::guardrails {
 
 namespace {
-QVariant nullText() { return QVariant(QMetaType::fromType<QString>()); }
+QVariant nullText()
+{
+    return QVariant(QMetaType::fromType<QString>());
+}
 
 QVariant number(const std::optional<double> &d)
 {
@@ -36,25 +39,24 @@ QString buildSql(const ContentTable *table)
         sql += QStringLiteral(" SELECT (SELECT count(*) FROM ev), 0, 0");
         return sql;
     }
-    sql += QStringLiteral(
-        ", ct AS ("
-        " UPDATE %1 c SET guardrail_status = ev.final_decision, alignment_score = ev.alignment_score,"
-        "  alignment_domain = ev.alignment_domain").arg(table->table);
+    sql += QStringLiteral(", ct AS ("
+                          " UPDATE %1 c SET guardrail_status = ev.final_decision, alignment_score = ev.alignment_score,"
+                          "  alignment_domain = ev.alignment_domain")
+               .arg(table->table);
     if (table->solutionScores)
         sql += QStringLiteral(
             ", impact_score = coalesce(?::numeric, c.impact_score), feasibility_score = coalesce(?::numeric, c.feasibility_score),"
             "  cost_efficiency_score = coalesce(?::numeric, c.cost_efficiency_score),"
             "  composite_score = coalesce(?::numeric, c.composite_score)");
-    sql += QStringLiteral(
-        " FROM ev WHERE c.id = ev.content_id AND c.guardrail_evaluation_id = ev.id AND ev.origin = 'content'"
-        "  AND c.guardrail_status = 'pending'"
-        " RETURNING c.id),"
-        " fl AS ("
-        " INSERT INTO flagged_content (evaluation_id, content_id, content_type, agent_id)"
-        " SELECT ev.id, ev.content_id, ev.content_type, ev.agent_id FROM ev"
-        " WHERE ev.final_decision = 'flagged' AND EXISTS (SELECT 1 FROM ct)"
-        " ON CONFLICT (evaluation_id) DO NOTHING RETURNING 1)"
-        " SELECT (SELECT count(*) FROM ev), (SELECT count(*) FROM ct), (SELECT count(*) FROM fl)");
+    sql += QStringLiteral(" FROM ev WHERE c.id = ev.content_id AND c.guardrail_evaluation_id = ev.id AND ev.origin = 'content'"
+                          "  AND c.guardrail_status = 'pending'"
+                          " RETURNING c.id),"
+                          " fl AS ("
+                          " INSERT INTO flagged_content (evaluation_id, content_id, content_type, agent_id)"
+                          " SELECT ev.id, ev.content_id, ev.content_type, ev.agent_id FROM ev"
+                          " WHERE ev.final_decision = 'flagged' AND EXISTS (SELECT 1 FROM ct)"
+                          " ON CONFLICT (evaluation_id) DO NOTHING RETURNING 1)"
+                          " SELECT (SELECT count(*) FROM ev), (SELECT count(*) FROM ct), (SELECT count(*) FROM fl)");
     return sql;
 }
 } // namespace
@@ -80,20 +82,25 @@ Result<WriteBackResult> writeBack(QSqlDatabase db, const QString &contentType, c
         return ApiError::internal(QStringLiteral("unknown content type '%1'").arg(contentType));
 
     QVariantList binds{
-        w.finalDecision, w.reason.isEmpty() ? nullText() : QVariant(w.reason),
-        number(w.alignmentScore), w.alignmentDomain.isEmpty() ? nullText() : QVariant(w.alignmentDomain),
-        jsonOrNull(w.layerA), jsonOrNull(w.layerB), w.cacheHit,
+        w.finalDecision,
+        w.reason.isEmpty() ? nullText() : QVariant(w.reason),
+        number(w.alignmentScore),
+        w.alignmentDomain.isEmpty() ? nullText() : QVariant(w.alignmentDomain),
+        jsonOrNull(w.layerA),
+        jsonOrNull(w.layerB),
+        w.cacheHit,
         w.cacheKey.isEmpty() ? nullText() : QVariant(w.cacheKey),
         w.trustTier.isEmpty() ? nullText() : QVariant(w.trustTier),
         w.provider.isEmpty() ? nullText() : QVariant(w.provider),
-        QString::number(w.costCents, 'f', 4), w.durationMs, w.evaluationId,
+        QString::number(w.costCents, 'f', 4),
+        w.durationMs,
+        w.evaluationId,
     };
     if (table && table->solutionScores) {
         const auto s = w.solutionScores;
         binds << number(s ? std::optional<double>(s->impact) : std::nullopt)
               << number(s ? std::optional<double>(s->feasibility) : std::nullopt)
-              << number(s ? std::optional<double>(s->costEfficiency) : std::nullopt)
-              << number(w.compositeScore);
+              << number(s ? std::optional<double>(s->costEfficiency) : std::nullopt) << number(w.compositeScore);
     }
     auto q = domain::sqlliteral::run(db, buildSql(table), binds);
     if (!q)

@@ -21,8 +21,8 @@
 namespace bw::guardrails {
 
 struct ContentTable {
-    QString contentType;   // problem | solution | debate | mission
-    QString table;         // problems | solutions | debates | missions
+    QString contentType; // problem | solution | debate | mission
+    QString table;       // problems | solutions | debates | missions
     bool solutionScores = false;
 };
 // nullptr for an unknown content type.
@@ -30,11 +30,11 @@ const ContentTable *contentTable(const QString &contentType);
 
 struct WriteBack {
     QString evaluationId;
-    QString finalDecision;                 // approved | flagged | rejected
+    QString finalDecision; // approved | flagged | rejected
     QString reason;
     std::optional<double> alignmentScore;
     QString alignmentDomain;
-    QJsonObject layerA;                    // empty → left as is
+    QJsonObject layerA; // empty → left as is
     QJsonObject layerB;
     bool cacheHit = false;
     QString cacheKey;
@@ -47,7 +47,7 @@ struct WriteBack {
 };
 
 struct WriteBackResult {
-    bool evaluationUpdated = false;        // false: it already had a decision (nothing written)
+    bool evaluationUpdated = false; // false: it already had a decision (nothing written)
     bool contentUpdated = false;
     bool flaggedQueued = false;
 };

@@ -110,9 +110,8 @@ Response error(const Request &req, const ApiError &err)
     QJsonObject error{{QStringLiteral("code"), err.code()}, {QStringLiteral("message"), message}};
     if (!err.details.isEmpty() && err.kind != ErrorKind::Internal && !databaseError)
         error.insert(QStringLiteral("details"), err.details);
-    QJsonObject body{{QStringLiteral("ok"), false},
-                     {QStringLiteral("error"), error},
-                     {QStringLiteral("requestId"), req.requestId}};
+    QJsonObject body{
+        {QStringLiteral("ok"), false}, {QStringLiteral("error"), error}, {QStringLiteral("requestId"), req.requestId}};
     Response res;
     res.status = err.status();
     res.body = QJsonDocument(body).toJson(QJsonDocument::Compact);

@@ -29,26 +29,25 @@ qint64 steadyMs()
 // A counter is not an acknowledged write: it commits asynchronously (no WAL flush wait, which
 // made the shared store 5x slower than the in-memory one); a database crash may forget the last
 // fraction of a second of hits.
-const QString kHitSql = QStringLiteral(
-    "INSERT INTO rate_limit_counters AS c (key, window_start, window_seconds, count) "
-    "SELECT ?, floor(t.now / w.s)::bigint * w.s, w.s, 1 "
-    "FROM (SELECT extract(epoch FROM statement_timestamp()) AS now) t, "
-    "(SELECT ?::int AS s, set_config('synchronous_commit', 'off', true) AS async) w "
-    "ON CONFLICT (key) DO UPDATE SET "
-    "count = CASE WHEN c.window_seconds = EXCLUDED.window_seconds AND c.window_start >= EXCLUDED.window_start "
-    "THEN c.count + 1 ELSE 1 END, "
-    "window_start = CASE WHEN c.window_seconds = EXCLUDED.window_seconds "
-    "THEN greatest(c.window_start, EXCLUDED.window_start) ELSE EXCLUDED.window_start END, "
-    "window_seconds = EXCLUDED.window_seconds "
-    "RETURNING count, window_start + window_seconds, extract(epoch FROM statement_timestamp())::float8");
+const QString kHitSql =
+    QStringLiteral("INSERT INTO rate_limit_counters AS c (key, window_start, window_seconds, count) "
+                   "SELECT ?, floor(t.now / w.s)::bigint * w.s, w.s, 1 "
+                   "FROM (SELECT extract(epoch FROM statement_timestamp()) AS now) t, "
+                   "(SELECT ?::int AS s, set_config('synchronous_commit', 'off', true) AS async) w "
+                   "ON CONFLICT (key) DO UPDATE SET "
+                   "count = CASE WHEN c.window_seconds = EXCLUDED.window_seconds AND c.window_start >= EXCLUDED.window_start "
+                   "THEN c.count + 1 ELSE 1 END, "
+                   "window_start = CASE WHEN c.window_seconds = EXCLUDED.window_seconds "
+                   "THEN greatest(c.window_start, EXCLUDED.window_start) ELSE EXCLUDED.window_start END, "
+                   "window_seconds = EXCLUDED.window_seconds "
+                   "RETURNING count, window_start + window_seconds, extract(epoch FROM statement_timestamp())::float8");
 
 // Batched and SKIP LOCKED: never waits behind a hot row, never holds many locks for long.
-const QString kSweepSql = QStringLiteral(
-    "WITH gone AS (DELETE FROM rate_limit_counters WHERE key IN ("
-    "SELECT key FROM rate_limit_counters "
-    "WHERE window_start + window_seconds < extract(epoch FROM statement_timestamp()) "
-    "LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING 1) "
-    "SELECT count(*) FROM gone");
+const QString kSweepSql = QStringLiteral("WITH gone AS (DELETE FROM rate_limit_counters WHERE key IN ("
+                                         "SELECT key FROM rate_limit_counters "
+                                         "WHERE window_start + window_seconds < extract(epoch FROM statement_timestamp()) "
+                                         "LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING 1) "
+                                         "SELECT count(*) FROM gone");
 
 constexpr int kMaxStoreKey = 200;
 constexpr int kMaxDeniedEntries = 100000;
@@ -65,10 +64,7 @@ QString rateLimitStoreKey(const QString &key)
            + QString::fromLatin1(QCryptographicHash::hash(key.toUtf8(), QCryptographicHash::Sha256).toHex());
 }
 
-PgRateLimiter::PgRateLimiter(db::Database &database, MetricsRegistry *metrics)
-    : PgRateLimiter(database, metrics, Options{})
-{
-}
+PgRateLimiter::PgRateLimiter(db::Database &database, MetricsRegistry *metrics) : PgRateLimiter(database, metrics, Options{}) {}
 
 PgRateLimiter::PgRateLimiter(db::Database &database, MetricsRegistry *metrics, Options options)
     : m_db(database), m_options(options)
@@ -77,14 +73,19 @@ PgRateLimiter::PgRateLimiter(db::Database &database, MetricsRegistry *metrics, O
         return;
     m_errorsMetric = &metrics->counter(QStringLiteral("rate_limit_store_errors_total"),
                                        QStringLiteral("Shared rate-limit store failures (requests then limited per node)"));
-    m_fallbackMetric = &metrics->counter(QStringLiteral("rate_limit_fallback_hits_total"),
-                                         QStringLiteral("Hits counted by the per-node fallback while the shared store was failing"));
+    m_fallbackMetric =
+        &metrics->counter(QStringLiteral("rate_limit_fallback_hits_total"),
+                          QStringLiteral("Hits counted by the per-node fallback while the shared store was failing"));
     const QString deniedHelp = QStringLiteral("Requests refused by the rate limiter");
-    m_deniedStoreMetric = &metrics->counter(QStringLiteral("rate_limit_denied_total"), deniedHelp, {{QStringLiteral("source"), QStringLiteral("store")}});
-    m_deniedCacheMetric = &metrics->counter(QStringLiteral("rate_limit_denied_total"), deniedHelp, {{QStringLiteral("source"), QStringLiteral("cache")}});
-    m_sweptMetric = &metrics->counter(QStringLiteral("rate_limit_swept_total"), QStringLiteral("Expired rate-limit counters deleted"));
-    m_latencyMetric = &metrics->histogram(QStringLiteral("rate_limit_store_seconds"), QStringLiteral("Shared rate-limit store round trip"),
-                                          {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1.0});
+    m_deniedStoreMetric = &metrics->counter(QStringLiteral("rate_limit_denied_total"), deniedHelp,
+                                            {{QStringLiteral("source"), QStringLiteral("store")}});
+    m_deniedCacheMetric = &metrics->counter(QStringLiteral("rate_limit_denied_total"), deniedHelp,
+                                            {{QStringLiteral("source"), QStringLiteral("cache")}});
+    m_sweptMetric =
+        &metrics->counter(QStringLiteral("rate_limit_swept_total"), QStringLiteral("Expired rate-limit counters deleted"));
+    m_latencyMetric =
+        &metrics->histogram(QStringLiteral("rate_limit_store_seconds"), QStringLiteral("Shared rate-limit store round trip"),
+                            {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1.0});
 }
 
 PgRateLimiter::~PgRateLimiter() = default; // never touches the database: it may already be gone

@@ -11,8 +11,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <optional>
 #include <mutex>
+#include <optional>
 
 namespace bw {
 class Counter;
@@ -70,7 +70,7 @@ private:
     InMemoryRateLimiter m_fallback;
     std::mutex m_deniedMutex;
     QHash<QString, Denied> m_denied;
-    std::atomic<qint64> m_nextSweepMs{0};     // steady-clock ms
+    std::atomic<qint64> m_nextSweepMs{0};      // steady-clock ms
     std::atomic<qint64> m_storeDownUntilMs{0}; // steady-clock ms; 0 = store healthy
     std::atomic<qint64> m_lastWarningMs{0};
     std::atomic<quint64> m_storeErrors{0};

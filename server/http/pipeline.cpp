@@ -96,14 +96,18 @@ void Pipeline::handle(Request request, Respond respond)
             }
             finish(request, std::move(res), respond, nullptr);
         } else if (!match.allowed.isEmpty()) {
-            Response res = error(request, ApiError::make(ErrorKind::MethodNotAllowed,
-                                                         QStringLiteral("Method %1 not allowed on %2")
-                                                             .arg(QString::fromLatin1(request.method), request.path)));
+            Response res =
+                error(request,
+                      ApiError::make(
+                          ErrorKind::MethodNotAllowed,
+                          QStringLiteral("Method %1 not allowed on %2").arg(QString::fromLatin1(request.method), request.path)));
             res.setHeader("Allow", match.allowed.join(", "));
             finish(request, std::move(res), respond, nullptr);
         } else {
-            finish(request, error(request, ApiError::notFound(QStringLiteral("Route %1 %2 not found")
-                                                                  .arg(QString::fromLatin1(request.method), request.path))),
+            finish(request,
+                   error(request,
+                         ApiError::notFound(
+                             QStringLiteral("Route %1 %2 not found").arg(QString::fromLatin1(request.method), request.path))),
                    respond, nullptr);
         }
         return;
@@ -174,9 +178,11 @@ std::optional<ApiError> Pipeline::authenticate(Request &request, const Route &ro
         // Admin routes take an admin session token (never an agent key).
         const QByteArray bearer = request.header("authorization");
         if (bearer.isEmpty())
-            return ApiError::make(ErrorKind::Unauthorized, QStringLiteral("Missing Authorization header (Bearer <session token>)"));
+            return ApiError::make(ErrorKind::Unauthorized,
+                                  QStringLiteral("Missing Authorization header (Bearer <session token>)"));
         if (!bearer.left(7).toLower().startsWith("bearer ") || bearer.size() <= 7)
-            return ApiError::make(ErrorKind::Unauthorized, QStringLiteral("Authorization header must be 'Bearer <session token>'"));
+            return ApiError::make(ErrorKind::Unauthorized,
+                                  QStringLiteral("Authorization header must be 'Bearer <session token>'"));
         if (!m_deps.authenticateAdmin)
             return ApiError::make(ErrorKind::Unauthorized, QStringLiteral("Invalid session token"));
         auto admin = m_deps.authenticateAdmin(QString::fromLatin1(bearer.mid(7).trimmed()), request.clientIp);
@@ -212,16 +218,18 @@ std::optional<ApiError> Pipeline::rateLimit(Request &request, const Route &route
         return std::nullopt;
     std::vector<RateDecision> decisions;
     if (route.options.rate == RateClass::Registration) {
-        decisions.push_back(m_deps.rateLimiter->hit(QStringLiteral("registration:") + request.clientIp,
-                                                    rl.registrationPerIp, rl.windowSeconds));
+        decisions.push_back(
+            m_deps.rateLimiter->hit(QStringLiteral("registration:") + request.clientIp, rl.registrationPerIp, rl.windowSeconds));
     } else if (request.admin) {
-        decisions.push_back(m_deps.rateLimiter->hit(QStringLiteral("admin:") + request.admin->moderatorId, rl.admin, rl.windowSeconds));
+        decisions.push_back(
+            m_deps.rateLimiter->hit(QStringLiteral("admin:") + request.admin->moderatorId, rl.admin, rl.windowSeconds));
     } else if (request.caller) {
         const domain::Caller &c = *request.caller;
         const int limit = domain::agentRequestLimit(rl, c.claimStatus, c.rateLimitOverride);
         decisions.push_back(m_deps.rateLimiter->hit(domain::agentRateLimitKey(c.agentId), limit, rl.windowSeconds));
         if (route.options.rate == RateClass::Content && decisions.back().allowed)
-            decisions.push_back(m_deps.rateLimiter->hit(QStringLiteral("content:") + c.agentId, rl.contentCreation, rl.windowSeconds));
+            decisions.push_back(
+                m_deps.rateLimiter->hit(QStringLiteral("content:") + c.agentId, rl.contentCreation, rl.windowSeconds));
     } else {
         decisions.push_back(m_deps.rateLimiter->hit(QStringLiteral("ip:") + request.clientIp, rl.publicPerIp, rl.windowSeconds));
     }
@@ -278,13 +286,16 @@ void Pipeline::finish(Request &request, Response response, const Respond &respon
             std::lock_guard lock(m_cache->mutex);
             auto &c = m_cache->requests[key];
             if (!c)
-                c = &m_deps.metrics->counter(QStringLiteral("http_requests_total"), QStringLiteral("HTTP requests by method, route and status"),
-                                             {{QStringLiteral("method"), method}, {QStringLiteral("route"), request.route}, {QStringLiteral("status"), status}});
+                c = &m_deps.metrics->counter(QStringLiteral("http_requests_total"),
+                                             QStringLiteral("HTTP requests by method, route and status"),
+                                             {{QStringLiteral("method"), method},
+                                              {QStringLiteral("route"), request.route},
+                                              {QStringLiteral("status"), status}});
             counter = c;
             auto &h = m_cache->durations[method + u' ' + request.route];
             if (!h)
-                h = &m_deps.metrics->histogram(QStringLiteral("http_request_duration_seconds"), QStringLiteral("HTTP request latency"),
-                                               MetricsRegistry::defaultLatencyBuckets(),
+                h = &m_deps.metrics->histogram(QStringLiteral("http_request_duration_seconds"),
+                                               QStringLiteral("HTTP request latency"), MetricsRegistry::defaultLatencyBuckets(),
                                                {{QStringLiteral("method"), method}, {QStringLiteral("route"), request.route}});
             histogram = h;
         }

@@ -6,9 +6,9 @@
 
 #include "server/core/config.h"
 #include "server/domain/caller.h"
-#include "server/moderation/admincaller.h"
 #include "server/http/request.h"
 #include "server/http/router.h"
+#include "server/moderation/admincaller.h"
 
 #include <atomic>
 #include <functional>

@@ -5,7 +5,10 @@
 namespace bw::http {
 
 namespace {
-qint64 systemClock() { return QDateTime::currentSecsSinceEpoch(); }
+qint64 systemClock()
+{
+    return QDateTime::currentSecsSinceEpoch();
+}
 } // namespace
 
 InMemoryRateLimiter::InMemoryRateLimiter(Clock clock) : m_clock(clock ? clock : &systemClock) {}

@@ -15,8 +15,8 @@ struct RateDecision {
     bool allowed = true;
     int limit = 0;
     int remaining = 0;
-    qint64 resetEpoch = 0;   // when the current window ends (epoch seconds)
-    int retryAfter = 0;      // seconds, when not allowed
+    qint64 resetEpoch = 0; // when the current window ends (epoch seconds)
+    int retryAfter = 0;    // seconds, when not allowed
 };
 
 class RateLimiter {

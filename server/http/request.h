@@ -26,20 +26,20 @@ struct AdminCaller;
 namespace bw::http {
 
 struct Request {
-    QByteArray method;                      // upper case, as sent
-    QByteArray target;                      // raw request target
-    QString path;                           // percent-decoded path without query
-    QMap<QString, QString> query;           // decoded query parameters (last one wins)
-    QHash<QByteArray, QByteArray> headers;  // lower-case names
+    QByteArray method;                     // upper case, as sent
+    QByteArray target;                     // raw request target
+    QString path;                          // percent-decoded path without query
+    QMap<QString, QString> query;          // decoded query parameters (last one wins)
+    QHash<QByteArray, QByteArray> headers; // lower-case names
     QByteArray body;
-    QString peerIp;                         // socket peer
-    QString clientIp;                       // peer, or X-Forwarded-For from a trusted proxy
+    QString peerIp;   // socket peer
+    QString clientIp; // peer, or X-Forwarded-For from a trusted proxy
     QString requestId;
-    QHash<QString, QString> params;         // route parameters (":id")
-    QString route;                          // matched pattern, "unmatched" when none
-    QElapsedTimer timer;                    // started when the headers arrived
-    std::optional<ApiError> rejection;      // set by the transport: 413/431/400 before routing
-    std::shared_ptr<domain::Caller> caller; // the authenticated agent, if any
+    QHash<QString, QString> params;                 // route parameters (":id")
+    QString route;                                  // matched pattern, "unmatched" when none
+    QElapsedTimer timer;                            // started when the headers arrived
+    std::optional<ApiError> rejection;              // set by the transport: 413/431/400 before routing
+    std::shared_ptr<domain::Caller> caller;         // the authenticated agent, if any
     std::shared_ptr<moderation::AdminCaller> admin; // the authenticated moderator/admin (admin routes)
 
     QByteArray header(const QByteArray &lowerName) const { return headers.value(lowerName); }

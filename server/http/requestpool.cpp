@@ -15,7 +15,10 @@ RequestPool::RequestPool(int threads, int queueLimit, std::function<void()> onTh
     }
 }
 
-RequestPool::~RequestPool() { stop(); }
+RequestPool::~RequestPool()
+{
+    stop();
+}
 
 bool RequestPool::trySubmit(std::function<void()> task)
 {

@@ -35,7 +35,8 @@ void Router::add(const QByteArray &method, const QString &pattern, RouteOptions 
     route->method = method;
     route->pattern = pattern;
     route->segments = split(pattern);
-    route->literal = std::none_of(route->segments.begin(), route->segments.end(), [](const QString &s) { return s.startsWith(u':'); });
+    route->literal =
+        std::none_of(route->segments.begin(), route->segments.end(), [](const QString &s) { return s.startsWith(u':'); });
     route->options = options;
     route->handler = std::move(handler);
     m_routes.push_back(std::move(route));

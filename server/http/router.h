@@ -18,11 +18,11 @@ enum class Auth {
 };
 
 enum class RateClass {
-    Exempt,        // health, readiness, metrics: probed by load balancers and monitors
-    Standard,      // per agent (by claim status) or per IP when anonymous
-    Content,       // Standard plus the per-agent content-creation limit
-    Registration,  // per IP registration/login limit
-    Admin,         // per admin user (rate_limit/admin), on routes with Auth::Moderator/Admin
+    Exempt,       // health, readiness, metrics: probed by load balancers and monitors
+    Standard,     // per agent (by claim status) or per IP when anonymous
+    Content,      // Standard plus the per-agent content-creation limit
+    Registration, // per IP registration/login limit
+    Admin,        // per admin user (rate_limit/admin), on routes with Auth::Moderator/Admin
 };
 
 using Handler = std::function<Response(Request &)>;
@@ -30,15 +30,15 @@ using Handler = std::function<Response(Request &)>;
 struct RouteOptions {
     Auth auth = Auth::None;
     RateClass rate = RateClass::Standard;
-    bool usesDatabase = true;           // false: cheap, runs on the I/O thread (on the pool when it carries a Bearer credential)
-    qint64 maxBodyBytes = -1;           // -1: the server default
+    bool usesDatabase = true; // false: cheap, runs on the I/O thread (on the pool when it carries a Bearer credential)
+    qint64 maxBodyBytes = -1; // -1: the server default
 };
 
 struct Route {
     QByteArray method;
     QString pattern;
-    std::vector<QString> segments;      // ":name" marks a parameter
-    bool literal = true;                // no parameter segments (computed once by Router::add)
+    std::vector<QString> segments; // ":name" marks a parameter
+    bool literal = true;           // no parameter segments (computed once by Router::add)
     RouteOptions options;
     Handler handler;
 };
@@ -46,7 +46,7 @@ struct Route {
 struct Match {
     const Route *route = nullptr;
     QHash<QString, QString> params;
-    QByteArrayList allowed;             // methods for this path when route == nullptr (405)
+    QByteArrayList allowed; // methods for this path when route == nullptr (405)
 };
 
 class Router final {

@@ -144,10 +144,12 @@ private:
             return close(); // idle or slow client (slowloris): cut, no answer owed
         m_started.start();
         if (ec == bhttp::error::header_limit)
-            return reject(ApiError::make(ErrorKind::HeaderTooLarge, QStringLiteral("Request header section exceeds %1 bytes")
-                                                                          .arg(m_server.config.maxHeaderBytes)));
+            return reject(
+                ApiError::make(ErrorKind::HeaderTooLarge,
+                               QStringLiteral("Request header section exceeds %1 bytes").arg(m_server.config.maxHeaderBytes)));
         if (ec)
-            return reject(ApiError::badRequest(QStringLiteral("Malformed HTTP request: %1").arg(QString::fromStdString(ec.message()))));
+            return reject(
+                ApiError::badRequest(QStringLiteral("Malformed HTTP request: %1").arg(QString::fromStdString(ec.message()))));
 
         m_request = toRequest(m_parser->get());
         const qint64 limit = m_server.pipeline.bodyLimit(m_request.method, m_request.path);
@@ -180,7 +182,8 @@ private:
                 || ec == net::error::eof)
                 return self->close(); // a body that stops arriving is cut, not waited for
             if (ec)
-                return self->reject(ApiError::badRequest(QStringLiteral("Malformed HTTP body: %1").arg(QString::fromStdString(ec.message()))));
+                return self->reject(
+                    ApiError::badRequest(QStringLiteral("Malformed HTTP body: %1").arg(QString::fromStdString(ec.message()))));
             auto &body = self->m_parser->get().body();
             self->m_request.body = QByteArray(body.data(), qsizetype(body.size()));
             self->dispatch();
@@ -205,7 +208,8 @@ private:
         for (const auto &field : msg) {
             const auto name = field.name_string();
             const auto value = field.value();
-            req.headers.insert(QByteArray(name.data(), qsizetype(name.size())).toLower(), QByteArray(value.data(), qsizetype(value.size())));
+            req.headers.insert(QByteArray(name.data(), qsizetype(name.size())).toLower(),
+                               QByteArray(value.data(), qsizetype(value.size())));
         }
         req.peerIp = m_peerIp;
         m_keepAlive = msg.keep_alive();
@@ -232,9 +236,8 @@ private:
         m_lastWasHead = m_request.isHead();
         auto self = shared_from_this();
         m_server.pipeline.handle(std::move(m_request), [self](Response response) {
-            net::post(self->m_stream.get_executor(), [self, response = std::move(response)]() mutable {
-                self->write(std::move(response));
-            });
+            net::post(self->m_stream.get_executor(),
+                      [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
         });
         m_request = Request{};
     }
@@ -242,11 +245,14 @@ private:
     void write(Response response)
     {
         const bool head = m_lastWasHead;
-        auto res = std::make_shared<bhttp::response<bhttp::string_body>>(bhttp::int_to_status(unsigned(response.status)), m_version ? m_version : 11);
+        auto res = std::make_shared<bhttp::response<bhttp::string_body>>(bhttp::int_to_status(unsigned(response.status)),
+                                                                         m_version ? m_version : 11);
         res->set(bhttp::field::server, "betterworld");
-        res->set(bhttp::field::content_type, beast::string_view(response.contentType.constData(), size_t(response.contentType.size())));
+        res->set(bhttp::field::content_type,
+                 beast::string_view(response.contentType.constData(), size_t(response.contentType.size())));
         for (const auto &[name, value] : response.headers)
-            res->set(beast::string_view(name.constData(), size_t(name.size())), beast::string_view(value.constData(), size_t(value.size())));
+            res->set(beast::string_view(name.constData(), size_t(name.size())),
+                     beast::string_view(value.constData(), size_t(value.size())));
         const bool keep = m_keepAlive && !m_closeAfter && !response.closeConnection && !m_server.draining;
         res->keep_alive(keep);
         if (head) {
@@ -309,7 +315,10 @@ HttpServer::HttpServer(const Config &config, Pipeline &pipeline, MetricsRegistry
 {
 }
 
-HttpServer::~HttpServer() { shutdown(0); }
+HttpServer::~HttpServer()
+{
+    shutdown(0);
+}
 
 Status HttpServer::start()
 {
@@ -327,7 +336,8 @@ Status HttpServer::start()
     if (!ec)
         d->acceptor->listen(net::socket_base::max_listen_connections, ec);
     if (ec)
-        return ApiError::unavailable(QStringLiteral("cannot listen on %1: %2").arg(d->config.listenAddress(), QString::fromStdString(ec.message())));
+        return ApiError::unavailable(
+            QStringLiteral("cannot listen on %1: %2").arg(d->config.listenAddress(), QString::fromStdString(ec.message())));
     d->boundPort = d->acceptor->local_endpoint().port();
     d->work.emplace(d->ioc.get_executor());
     d->accept();
@@ -342,8 +352,14 @@ Status HttpServer::start()
     return success();
 }
 
-quint16 HttpServer::port() const { return d->boundPort; }
-int HttpServer::activeConnections() const { return d->active.load(); }
+quint16 HttpServer::port() const
+{
+    return d->boundPort;
+}
+int HttpServer::activeConnections() const
+{
+    return d->active.load();
+}
 
 bool HttpServer::shutdown(int timeoutMs)
 {

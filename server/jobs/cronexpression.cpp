@@ -74,11 +74,16 @@ QString parseField(const QString &field, const FieldSpec &spec, std::bitset<N> &
 QString expandMacro(const QString &text)
 {
     const QString t = text.toLower();
-    if (t == u"@hourly") return QStringLiteral("0 * * * *");
-    if (t == u"@daily" || t == u"@midnight") return QStringLiteral("0 0 * * *");
-    if (t == u"@weekly") return QStringLiteral("0 0 * * 0");
-    if (t == u"@monthly") return QStringLiteral("0 0 1 * *");
-    if (t == u"@yearly" || t == u"@annually") return QStringLiteral("0 0 1 1 *");
+    if (t == u"@hourly")
+        return QStringLiteral("0 * * * *");
+    if (t == u"@daily" || t == u"@midnight")
+        return QStringLiteral("0 0 * * *");
+    if (t == u"@weekly")
+        return QStringLiteral("0 0 * * 0");
+    if (t == u"@monthly")
+        return QStringLiteral("0 0 1 * *");
+    if (t == u"@yearly" || t == u"@annually")
+        return QStringLiteral("0 0 1 1 *");
     return text;
 }
 
@@ -100,10 +105,14 @@ CronExpression CronExpression::parse(const QString &text)
     static const FieldSpec weekday{"day-of-week", 0, 7, &kDayNames, 0};
     std::bitset<8> weekdays; // 0..7, 7 folded into 0 below
     QString why = parseField(fields[0], minute, c.m_minutes);
-    if (why.isEmpty()) why = parseField(fields[1], hour, c.m_hours);
-    if (why.isEmpty()) why = parseField(fields[2], day, c.m_days);
-    if (why.isEmpty()) why = parseField(fields[3], month, c.m_months);
-    if (why.isEmpty()) why = parseField(fields[4], weekday, weekdays);
+    if (why.isEmpty())
+        why = parseField(fields[1], hour, c.m_hours);
+    if (why.isEmpty())
+        why = parseField(fields[2], day, c.m_days);
+    if (why.isEmpty())
+        why = parseField(fields[3], month, c.m_months);
+    if (why.isEmpty())
+        why = parseField(fields[4], weekday, weekdays);
     if (!why.isEmpty()) {
         c.m_error = why;
         return c;

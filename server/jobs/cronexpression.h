@@ -31,10 +31,10 @@ private:
 
     std::bitset<60> m_minutes;
     std::bitset<24> m_hours;
-    std::bitset<32> m_days;      // 1..31
-    std::bitset<13> m_months;    // 1..12
-    std::bitset<7> m_weekdays;   // 0 = Sunday
-    bool m_dayStar = false;      // day-of-month field started with '*'
+    std::bitset<32> m_days;    // 1..31
+    std::bitset<13> m_months;  // 1..12
+    std::bitset<7> m_weekdays; // 0 = Sunday
+    bool m_dayStar = false;    // day-of-month field started with '*'
     bool m_weekdayStar = false;
     bool m_valid = false;
     QString m_error;

@@ -112,7 +112,8 @@ private:
         if (now != m_leader) {
             m_leader = now;
             m_core->leader = now;
-            qCInfo(lcHouse).noquote() << "node" << m_core->nodeId << (now ? "is now the job leader" : "is no longer the job leader");
+            qCInfo(lcHouse).noquote() << "node" << m_core->nodeId
+                                      << (now ? "is now the job leader" : "is no longer the job leader");
         }
     }
 
@@ -122,11 +123,12 @@ private:
         if (!r)
             return logError(QStringLiteral("cannot rescue expired leases:"), r.error());
         for (const StateCount &c : *r) {
-            qCWarning(lcHouse).noquote() << "rescued" << c.count << "job(s) of queue" << c.queue
-                                         << "whose lease expired; now" << c.state;
+            qCWarning(lcHouse).noquote() << "rescued" << c.count << "job(s) of queue" << c.queue << "whose lease expired; now"
+                                         << c.state;
             // The expired attempt failed; counted by the node that rescued it.
-            m_core->metrics->counter(QStringLiteral("job_failed_total"), QStringLiteral("Job attempts that failed"),
-                                     {{"queue", c.queue}}).inc(double(c.count));
+            m_core->metrics
+                ->counter(QStringLiteral("job_failed_total"), QStringLiteral("Job attempts that failed"), {{"queue", c.queue}})
+                .inc(double(c.count));
         }
     }
 
@@ -195,9 +197,9 @@ private:
         // Jobs still running here belong to handlers that outlived the drain limit: hand them back.
         const QList<LeaseEntry> left = m_core->leases.snapshot();
         if (!left.isEmpty()) {
-            auto r = JobStore::release(db(), left, m_core->nodeId,
-                                       QStringLiteral("released at shutdown of %1 (still running after the drain limit)")
-                                           .arg(m_core->nodeId));
+            auto r = JobStore::release(
+                db(), left, m_core->nodeId,
+                QStringLiteral("released at shutdown of %1 (still running after the drain limit)").arg(m_core->nodeId));
             if (r)
                 qCWarning(lcHouse).noquote() << "released" << *r << "job lease(s) still running at shutdown";
             else

@@ -30,8 +30,8 @@ struct Job {
     QString queue;
     QString kind;
     QJsonObject payload;
-    int attempts = 0;       // including the current one (1 on the first run)
-    int maxAttempts = 3;    // attempts >= maxAttempts: this is the last try
+    int attempts = 0;    // including the current one (1 on the first run)
+    int maxAttempts = 3; // attempts >= maxAttempts: this is the last try
     QString uniqueKey;
     QDateTime runAt;
     int priority = 0;
@@ -40,10 +40,10 @@ struct Job {
 };
 
 struct EnqueueOptions {
-    int priority = 0;       // higher runs first
-    QDateTime runAt;        // null = now
+    int priority = 0; // higher runs first
+    QDateTime runAt;  // null = now
     int maxAttempts = 3;
-    QString uniqueKey;      // at most one live (available/running/retryable) job per (queue, key)
+    QString uniqueKey; // at most one live (available/running/retryable) job per (queue, key)
 };
 
 // Inserts a job on the caller's connection (so it joins the caller's open transaction) in one
@@ -86,9 +86,9 @@ private:
 using JobHandler = std::function<Status(const Job &job, JobContext &context)>;
 
 struct QueueSettings {
-    int concurrency = 1;        // worker threads for this queue on each node
-    int leaseSeconds = 60;      // a dead node's jobs are rescued this long after its last renewal
-    int backoffBaseMs = 1000;   // retry n waits ~base·2^(n-1), jittered to [½, 1]×, capped
+    int concurrency = 1;      // worker threads for this queue on each node
+    int leaseSeconds = 60;    // a dead node's jobs are rescued this long after its last renewal
+    int backoffBaseMs = 1000; // retry n waits ~base·2^(n-1), jittered to [½, 1]×, capped
     int backoffCapMs = 10 * 60 * 1000;
 };
 

@@ -95,8 +95,8 @@ struct Schedule {
 };
 
 struct Retention {
-    int completedHours = 24;       // completed and cancelled jobs
-    int discardedHours = 30 * 24;  // the dead letter, kept for inspection and redrive
+    int completedHours = 24;      // completed and cancelled jobs
+    int discardedHours = 30 * 24; // the dead letter, kept for inspection and redrive
 };
 
 struct Core {
@@ -106,8 +106,8 @@ struct Core {
     int pollIntervalMs = 1000;
     Retention retention;
 
-    std::atomic_bool stopping{false};   // workers stop claiming; handlers see cancelled()
-    std::atomic_bool paused{false};     // maintenance: no claiming, no cron, no rescue
+    std::atomic_bool stopping{false}; // workers stop claiming; handlers see cancelled()
+    std::atomic_bool paused{false};   // maintenance: no claiming, no cron, no rescue
     std::atomic_bool leader{false};
     LeaseRegistry leases;
 

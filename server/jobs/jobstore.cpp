@@ -52,7 +52,7 @@ QDateTime fromMs(const QVariant &v)
 
 bool isState(const QString &s)
 {
-    static const QStringList all = {state::kAvailable, state::kRunning, state::kRetryable,
+    static const QStringList all = {state::kAvailable, state::kRunning,   state::kRetryable,
                                     state::kCompleted, state::kDiscarded, state::kCancelled};
     return all.contains(s);
 }
@@ -61,7 +61,8 @@ bool isState(const QString &s)
 QString fence(const Job &job, const QString &node)
 {
     return format(QStringLiteral("id = %1::uuid AND attempts = %2 AND state = 'running' AND locked_by = %3"),
-                  {lit(job.id), num(job.attempts), lit(node)}) + kAsyncCommit;
+                  {lit(job.id), num(job.attempts), lit(node)})
+           + kAsyncCommit;
 }
 
 Result<bool> affectedOne(Result<QSqlQuery> r)
@@ -103,11 +104,11 @@ Result<QString> enqueue(QSqlDatabase db, const QString &queue, const QString &ki
         return ApiError::badRequest(QStringLiteral("a job needs a queue and a kind"));
     if (options.maxAttempts < 1)
         return ApiError::badRequest(QStringLiteral("maxAttempts must be at least 1"));
-    const QString insert = format(QStringLiteral(
-        "INSERT INTO jobs (queue, kind, payload, priority, run_at, max_attempts, unique_key)"
-        " VALUES (%1, %2, %3::jsonb, %4, %5, %6, %7)"),
-        {lit(queue), lit(kind), lit(jsonText(payload)), num(options.priority), sqltext::timestampOrNow(options.runAt),
-         num(options.maxAttempts), options.uniqueKey.isEmpty() ? QStringLiteral("NULL") : lit(options.uniqueKey)});
+    const QString insert =
+        format(QStringLiteral("INSERT INTO jobs (queue, kind, payload, priority, run_at, max_attempts, unique_key)"
+                              " VALUES (%1, %2, %3::jsonb, %4, %5, %6, %7)"),
+               {lit(queue), lit(kind), lit(jsonText(payload)), num(options.priority), sqltext::timestampOrNow(options.runAt),
+                num(options.maxAttempts), options.uniqueKey.isEmpty() ? QStringLiteral("NULL") : lit(options.uniqueKey)});
     if (options.uniqueKey.isEmpty()) {
         auto r = db::exec(db, insert + QLatin1StringView(" RETURNING id"));
         if (!r)
@@ -118,11 +119,12 @@ Result<QString> enqueue(QSqlDatabase db, const QString &queue, const QString &ki
     }
     // ON CONFLICT on the partial unique index, then read the live holder of the key. If it
     // finished between the two statements, the key is free again: insert once more.
-    const QString upsert = format(QStringLiteral(
-        "WITH ins AS (%1 ON CONFLICT (queue, unique_key) WHERE unique_key IS NOT NULL AND state IN %2 DO NOTHING RETURNING id)"
-        " SELECT id FROM ins UNION ALL"
-        " SELECT id FROM jobs WHERE queue = %3 AND unique_key = %4 AND state IN %2 AND NOT EXISTS (SELECT 1 FROM ins)"
-        " LIMIT 1"),
+    const QString upsert = format(
+        QStringLiteral(
+            "WITH ins AS (%1 ON CONFLICT (queue, unique_key) WHERE unique_key IS NOT NULL AND state IN %2 DO NOTHING RETURNING id)"
+            " SELECT id FROM ins UNION ALL"
+            " SELECT id FROM jobs WHERE queue = %3 AND unique_key = %4 AND state IN %2 AND NOT EXISTS (SELECT 1 FROM ins)"
+            " LIMIT 1"),
         {insert, kLiveStates, lit(queue), lit(options.uniqueKey)});
     for (int attempt = 0; attempt < 3; ++attempt) {
         auto r = db::exec(db, upsert);
@@ -136,13 +138,14 @@ Result<QString> enqueue(QSqlDatabase db, const QString &queue, const QString &ki
 
 Result<std::optional<Job>> JobStore::claim(QSqlDatabase db, const QString &queue, const QString &node, int leaseSeconds)
 {
-    const QString sql = format(QStringLiteral(
-        "UPDATE jobs j SET state = 'running', attempts = j.attempts + 1, locked_by = %2,"
-        " locked_until = now() + make_interval(secs => %3), started_at = now(), heartbeat_at = now()"
-        " WHERE j.id = (SELECT id FROM jobs WHERE queue = %1 AND state IN ('available', 'retryable') AND run_at <= now()"
-        "  ORDER BY priority DESC, run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)%4"
-        " RETURNING j.id, j.kind, j.payload::text, j.attempts, j.max_attempts, j.unique_key,"
-        "  (extract(epoch FROM j.run_at) * 1000)::int8, j.priority"),
+    const QString sql = format(
+        QStringLiteral(
+            "UPDATE jobs j SET state = 'running', attempts = j.attempts + 1, locked_by = %2,"
+            " locked_until = now() + make_interval(secs => %3), started_at = now(), heartbeat_at = now()"
+            " WHERE j.id = (SELECT id FROM jobs WHERE queue = %1 AND state IN ('available', 'retryable') AND run_at <= now()"
+            "  ORDER BY priority DESC, run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)%4"
+            " RETURNING j.id, j.kind, j.payload::text, j.attempts, j.max_attempts, j.unique_key,"
+            "  (extract(epoch FROM j.run_at) * 1000)::int8, j.priority"),
         {lit(queue), lit(node), num(leaseSeconds), kAsyncCommit});
     auto r = db::exec(db, sql);
     if (!r)
@@ -164,36 +167,47 @@ Result<std::optional<Job>> JobStore::claim(QSqlDatabase db, const QString &queue
 
 Result<bool> JobStore::complete(QSqlDatabase db, const Job &job, const QString &node)
 {
-    return affectedOne(db::exec(db, format(QStringLiteral(
-        "UPDATE jobs SET state = 'completed', finished_at = now(), locked_by = NULL, locked_until = NULL WHERE %1"),
-        {fence(job, node)})));
+    return affectedOne(db::exec(
+        db,
+        format(QStringLiteral(
+                   "UPDATE jobs SET state = 'completed', finished_at = now(), locked_by = NULL, locked_until = NULL WHERE %1"),
+               {fence(job, node)})));
 }
 
 Result<bool> JobStore::retryLater(QSqlDatabase db, const Job &job, const QString &node, const QString &error, qint64 delayMs)
 {
-    return affectedOne(db::exec(db, format(QStringLiteral(
-        "UPDATE jobs SET state = 'retryable', run_at = now() + make_interval(secs => %2 / 1000.0), last_error = %3,"
-        " locked_by = NULL, locked_until = NULL WHERE %1"),
-        {fence(job, node), num(delayMs), lit(error)})));
+    return affectedOne(db::exec(
+        db,
+        format(QStringLiteral(
+                   "UPDATE jobs SET state = 'retryable', run_at = now() + make_interval(secs => %2 / 1000.0), last_error = %3,"
+                   " locked_by = NULL, locked_until = NULL WHERE %1"),
+               {fence(job, node), num(delayMs), lit(error)})));
 }
 
 Result<bool> JobStore::discard(QSqlDatabase db, const Job &job, const QString &node, const QString &error)
 {
-    return affectedOne(db::exec(db, format(QStringLiteral(
-        "UPDATE jobs SET state = 'discarded', finished_at = now(), last_error = %2, locked_by = NULL, locked_until = NULL"
-        " WHERE %1"), {fence(job, node), lit(error)})));
+    return affectedOne(db::exec(
+        db,
+        format(
+            QStringLiteral(
+                "UPDATE jobs SET state = 'discarded', finished_at = now(), last_error = %2, locked_by = NULL, locked_until = NULL"
+                " WHERE %1"),
+            {fence(job, node), lit(error)})));
 }
 
 Result<int> JobStore::release(QSqlDatabase db, const QList<LeaseEntry> &jobs, const QString &node, const QString &reason)
 {
     if (jobs.isEmpty())
         return 0;
-    auto r = db::exec(db, format(QStringLiteral(
-        "WITH r AS (UPDATE jobs j SET state = 'available', attempts = greatest(j.attempts - 1, 0), run_at = now(),"
-        "  last_error = %2, locked_by = NULL, locked_until = NULL FROM %3"
-        "  WHERE j.id = v.id AND j.attempts = v.attempts AND j.state = 'running' AND j.locked_by = %1%5 RETURNING j.queue)"
-        " SELECT count(*), pg_notify(%4, queue)::text FROM r GROUP BY queue"),
-        {lit(node), lit(reason), leaseValues(jobs), channel(), kAsyncCommit}));
+    auto r = db::exec(
+        db,
+        format(
+            QStringLiteral(
+                "WITH r AS (UPDATE jobs j SET state = 'available', attempts = greatest(j.attempts - 1, 0), run_at = now(),"
+                "  last_error = %2, locked_by = NULL, locked_until = NULL FROM %3"
+                "  WHERE j.id = v.id AND j.attempts = v.attempts AND j.state = 'running' AND j.locked_by = %1%5 RETURNING j.queue)"
+                " SELECT count(*), pg_notify(%4, queue)::text FROM r GROUP BY queue"),
+            {lit(node), lit(reason), leaseValues(jobs), channel(), kAsyncCommit}));
     if (!r)
         return r.error();
     int n = 0;
@@ -206,10 +220,11 @@ Result<int> JobStore::extendLeases(QSqlDatabase db, const QList<LeaseEntry> &job
 {
     if (jobs.isEmpty())
         return 0;
-    auto r = db::exec(db, format(QStringLiteral(
-        "UPDATE jobs j SET locked_until = now() + make_interval(secs => v.lease), heartbeat_at = now() FROM %2"
-        " WHERE j.id = v.id AND j.attempts = v.attempts AND j.state = 'running' AND j.locked_by = %1%3"),
-        {lit(node), leaseValues(jobs), kAsyncCommit}));
+    auto r = db::exec(
+        db, format(QStringLiteral(
+                       "UPDATE jobs j SET locked_until = now() + make_interval(secs => v.lease), heartbeat_at = now() FROM %2"
+                       " WHERE j.id = v.id AND j.attempts = v.attempts AND j.state = 'running' AND j.locked_by = %1%3"),
+                   {lit(node), leaseValues(jobs), kAsyncCommit}));
     if (!r)
         return r.error();
     return r->numRowsAffected();
@@ -217,29 +232,31 @@ Result<int> JobStore::extendLeases(QSqlDatabase db, const QList<LeaseEntry> &job
 
 Result<QList<StateCount>> JobStore::rescueExpired(QSqlDatabase db, int limit)
 {
-    return stateCounts(db::exec(db, format(QStringLiteral(
-        "WITH expired AS (SELECT id FROM jobs WHERE state = 'running' AND locked_until < now()%3"
-        "  ORDER BY locked_until LIMIT %1 FOR UPDATE SKIP LOCKED),"
-        " moved AS (UPDATE jobs j SET"
-        "  state = CASE WHEN j.attempts >= j.max_attempts THEN 'discarded' ELSE 'available' END,"
-        "  finished_at = CASE WHEN j.attempts >= j.max_attempts THEN now() END,"
-        "  run_at = now(), last_error = format('lease of %s expired: the node stopped renewing it', j.locked_by),"
-        "  locked_by = NULL, locked_until = NULL"
-        "  FROM expired e WHERE j.id = e.id RETURNING j.queue, j.state)"
-        " SELECT queue, state, count(*), CASE WHEN state = 'available' THEN pg_notify(%2, queue)::text END"
-        " FROM moved GROUP BY queue, state"),
-        {num(limit), channel(), kAsyncCommit})));
+    return stateCounts(db::exec(
+        db, format(QStringLiteral(
+                       "WITH expired AS (SELECT id FROM jobs WHERE state = 'running' AND locked_until < now()%3"
+                       "  ORDER BY locked_until LIMIT %1 FOR UPDATE SKIP LOCKED),"
+                       " moved AS (UPDATE jobs j SET"
+                       "  state = CASE WHEN j.attempts >= j.max_attempts THEN 'discarded' ELSE 'available' END,"
+                       "  finished_at = CASE WHEN j.attempts >= j.max_attempts THEN now() END,"
+                       "  run_at = now(), last_error = format('lease of %s expired: the node stopped renewing it', j.locked_by),"
+                       "  locked_by = NULL, locked_until = NULL"
+                       "  FROM expired e WHERE j.id = e.id RETURNING j.queue, j.state)"
+                       " SELECT queue, state, count(*), CASE WHEN state = 'available' THEN pg_notify(%2, queue)::text END"
+                       " FROM moved GROUP BY queue, state"),
+                   {num(limit), channel(), kAsyncCommit})));
 }
 
 Result<int> JobStore::pruneBatch(QSqlDatabase db, int completedHours, int discardedHours, int batch)
 {
-    auto r = db::exec(db, format(QStringLiteral(
-        "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs"
-        " WHERE finished_at < now() - make_interval(hours => least(%1, %2))"
-        "  AND ((state IN ('completed', 'cancelled') AND finished_at < now() - make_interval(hours => %1))"
-        "   OR (state = 'discarded' AND finished_at < now() - make_interval(hours => %2)))"
-        " LIMIT %3 FOR UPDATE SKIP LOCKED)"),
-        {num(completedHours), num(discardedHours), num(batch)}));
+    auto r = db::exec(
+        db,
+        format(QStringLiteral("DELETE FROM jobs WHERE id IN (SELECT id FROM jobs"
+                              " WHERE finished_at < now() - make_interval(hours => least(%1, %2))"
+                              "  AND ((state IN ('completed', 'cancelled') AND finished_at < now() - make_interval(hours => %1))"
+                              "   OR (state = 'discarded' AND finished_at < now() - make_interval(hours => %2)))"
+                              " LIMIT %3 FOR UPDATE SKIP LOCKED)"),
+               {num(completedHours), num(discardedHours), num(batch)}));
     if (!r)
         return r.error();
     return r->numRowsAffected();
@@ -247,19 +264,21 @@ Result<int> JobStore::pruneBatch(QSqlDatabase db, int completedHours, int discar
 
 Result<QList<StateCount>> JobStore::liveCounts(QSqlDatabase db)
 {
-    return stateCounts(db::exec(db, QStringLiteral(
-        "SELECT queue, state, count(*) FROM jobs WHERE state IN ('available', 'retryable', 'running', 'discarded')"
-        " GROUP BY queue, state")));
+    return stateCounts(db::exec(
+        db,
+        QStringLiteral("SELECT queue, state, count(*) FROM jobs WHERE state IN ('available', 'retryable', 'running', 'discarded')"
+                       " GROUP BY queue, state")));
 }
 
 Result<bool> JobStore::holdLeadership(QSqlDatabase db)
 {
     // Re-checked every tick: after a silent reconnect the new session no longer holds the lock.
-    auto r = db::exec(db, format(QStringLiteral(
-        "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
-        "  AND classid = %1 AND objid = %2 AND objsubid = 2 AND granted)"
-        " THEN true ELSE pg_try_advisory_lock(%1, %2) END"),
-        {num(kLeaderLockClass), num(kLeaderLockObject)}));
+    auto r = db::exec(
+        db, format(QStringLiteral(
+                       "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+                       "  AND classid = %1 AND objid = %2 AND objsubid = 2 AND granted)"
+                       " THEN true ELSE pg_try_advisory_lock(%1, %2) END"),
+                   {num(kLeaderLockClass), num(kLeaderLockObject)}));
     if (!r)
         return r.error();
     return r->next() && r->value(0).toBool();
@@ -267,10 +286,11 @@ Result<bool> JobStore::holdLeadership(QSqlDatabase db)
 
 Status JobStore::releaseLeadership(QSqlDatabase db)
 {
-    auto r = db::exec(db, format(QStringLiteral(
-        "SELECT pg_advisory_unlock(%1, %2) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
-        " AND classid = %1 AND objid = %2 AND objsubid = 2 AND granted"),
-        {num(kLeaderLockClass), num(kLeaderLockObject)}));
+    auto r = db::exec(
+        db, format(QStringLiteral(
+                       "SELECT pg_advisory_unlock(%1, %2) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+                       " AND classid = %1 AND objid = %2 AND objsubid = 2 AND granted"),
+                   {num(kLeaderLockClass), num(kLeaderLockObject)}));
     if (!r)
         return r.error();
     return success();
@@ -279,13 +299,16 @@ Status JobStore::releaseLeadership(QSqlDatabase db)
 Status JobStore::upsertSchedule(QSqlDatabase db, const QString &name, const QString &cron, const QString &queue,
                                 const QString &kind, const QJsonObject &payload)
 {
-    auto r = db::exec(db, format(QStringLiteral(
-        "INSERT INTO job_schedules (name, cron, queue, kind, payload, last_run_at) VALUES (%1, %2, %3, %4, %5::jsonb, now())"
-        " ON CONFLICT (name) DO UPDATE SET cron = EXCLUDED.cron, queue = EXCLUDED.queue, kind = EXCLUDED.kind,"
-        "  payload = EXCLUDED.payload, updated_at = now()"
-        " WHERE (job_schedules.cron, job_schedules.queue, job_schedules.kind, job_schedules.payload)"
-        "  IS DISTINCT FROM (EXCLUDED.cron, EXCLUDED.queue, EXCLUDED.kind, EXCLUDED.payload)"),
-        {lit(name), lit(cron), lit(queue), lit(kind), lit(jsonText(payload))}));
+    auto r = db::exec(
+        db,
+        format(
+            QStringLiteral(
+                "INSERT INTO job_schedules (name, cron, queue, kind, payload, last_run_at) VALUES (%1, %2, %3, %4, %5::jsonb, now())"
+                " ON CONFLICT (name) DO UPDATE SET cron = EXCLUDED.cron, queue = EXCLUDED.queue, kind = EXCLUDED.kind,"
+                "  payload = EXCLUDED.payload, updated_at = now()"
+                " WHERE (job_schedules.cron, job_schedules.queue, job_schedules.kind, job_schedules.payload)"
+                "  IS DISTINCT FROM (EXCLUDED.cron, EXCLUDED.queue, EXCLUDED.kind, EXCLUDED.payload)"),
+            {lit(name), lit(cron), lit(queue), lit(kind), lit(jsonText(payload))}));
     if (!r)
         return r.error();
     return success();
@@ -293,9 +316,12 @@ Status JobStore::upsertSchedule(QSqlDatabase db, const QString &name, const QStr
 
 Result<QList<ScheduleRow>> JobStore::schedules(QSqlDatabase db, const QStringList &names)
 {
-    auto r = db::exec(db, format(QStringLiteral(
-        "SELECT name, (extract(epoch FROM last_run_at) * 1000000)::int8 FROM job_schedules WHERE name = ANY(%1::text[])"),
-        {sqltext::textArray(names)}));
+    auto r = db::exec(
+        db,
+        format(
+            QStringLiteral(
+                "SELECT name, (extract(epoch FROM last_run_at) * 1000000)::int8 FROM job_schedules WHERE name = ANY(%1::text[])"),
+            {sqltext::textArray(names)}));
     if (!r)
         return r.error();
     QList<ScheduleRow> out;
@@ -311,17 +337,20 @@ Result<QList<ScheduleRow>> JobStore::schedules(QSqlDatabase db, const QStringLis
     return out;
 }
 
-Result<bool> JobStore::fireSchedule(QSqlDatabase db, const ScheduleRow &previous, const QDateTime &due,
-                                    const QString &queue, const QString &kind, const QJsonObject &payload)
+Result<bool> JobStore::fireSchedule(QSqlDatabase db, const ScheduleRow &previous, const QDateTime &due, const QString &queue,
+                                    const QString &kind, const QJsonObject &payload)
 {
     const QString prev = previous.lastRunAtMicros ? QString::number(*previous.lastRunAtMicros) : QStringLiteral("NULL");
-    auto r = db::exec(db, format(QStringLiteral(
-        "WITH s AS (UPDATE job_schedules SET last_run_at = %2, updated_at = now()"
-        "  WHERE name = %1 AND (extract(epoch FROM last_run_at) * 1000000)::int8 IS NOT DISTINCT FROM %3 RETURNING name),"
-        " j AS (INSERT INTO jobs (queue, kind, payload, unique_key)"
-        "  SELECT %4, %5, %6::jsonb, 'cron:' || name FROM s ON CONFLICT DO NOTHING RETURNING id)"
-        " SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM j)"),
-        {lit(previous.name), sqltext::timestampOrNow(due), prev, lit(queue), lit(kind), lit(jsonText(payload))}));
+    auto r = db::exec(
+        db,
+        format(
+            QStringLiteral(
+                "WITH s AS (UPDATE job_schedules SET last_run_at = %2, updated_at = now()"
+                "  WHERE name = %1 AND (extract(epoch FROM last_run_at) * 1000000)::int8 IS NOT DISTINCT FROM %3 RETURNING name),"
+                " j AS (INSERT INTO jobs (queue, kind, payload, unique_key)"
+                "  SELECT %4, %5, %6::jsonb, 'cron:' || name FROM s ON CONFLICT DO NOTHING RETURNING id)"
+                " SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM j)"),
+            {lit(previous.name), sqltext::timestampOrNow(due), prev, lit(queue), lit(kind), lit(jsonText(payload))}));
     if (!r)
         return r.error();
     return r->next() && r->value(0).toInt() > 0;
@@ -337,15 +366,18 @@ Result<QJsonArray> JobStore::list(QSqlDatabase db, const QString &queue, const Q
     if (!stateFilter.isEmpty())
         where << QStringLiteral("state = ") + lit(stateFilter);
     using sqltext::isoUtc;
-    auto r = db::exec(db, format(QStringLiteral(
-        "SELECT coalesce(json_agg(t), '[]')::text FROM (SELECT id, queue, kind, payload, state, priority, attempts,"
-        " max_attempts AS \"maxAttempts\", unique_key AS \"uniqueKey\", locked_by AS \"lockedBy\", last_error AS \"lastError\","
-        " %1 AS \"runAt\", %2 AS \"lockedUntil\", %3 AS \"heartbeatAt\", %4 AS \"startedAt\", %5 AS \"createdAt\","
-        " %6 AS \"finishedAt\" FROM jobs %7 ORDER BY created_at DESC, id LIMIT %8) t"),
-        {isoUtc(QStringLiteral("run_at")), isoUtc(QStringLiteral("locked_until")), isoUtc(QStringLiteral("heartbeat_at")),
-         isoUtc(QStringLiteral("started_at")), isoUtc(QStringLiteral("created_at")), isoUtc(QStringLiteral("finished_at")),
-         where.isEmpty() ? QString() : QStringLiteral("WHERE ") + where.join(QLatin1StringView(" AND ")),
-         num(std::clamp(limit, 1, 1000))}));
+    auto r = db::exec(
+        db,
+        format(
+            QStringLiteral(
+                "SELECT coalesce(json_agg(t), '[]')::text FROM (SELECT id, queue, kind, payload, state, priority, attempts,"
+                " max_attempts AS \"maxAttempts\", unique_key AS \"uniqueKey\", locked_by AS \"lockedBy\", last_error AS \"lastError\","
+                " %1 AS \"runAt\", %2 AS \"lockedUntil\", %3 AS \"heartbeatAt\", %4 AS \"startedAt\", %5 AS \"createdAt\","
+                " %6 AS \"finishedAt\" FROM jobs %7 ORDER BY created_at DESC, id LIMIT %8) t"),
+            {isoUtc(QStringLiteral("run_at")), isoUtc(QStringLiteral("locked_until")), isoUtc(QStringLiteral("heartbeat_at")),
+             isoUtc(QStringLiteral("started_at")), isoUtc(QStringLiteral("created_at")), isoUtc(QStringLiteral("finished_at")),
+             where.isEmpty() ? QString() : QStringLiteral("WHERE ") + where.join(QLatin1StringView(" AND ")),
+             num(std::clamp(limit, 1, 1000))}));
     if (!r)
         return r.error();
     if (!r->next())
@@ -355,10 +387,12 @@ Result<QJsonArray> JobStore::list(QSqlDatabase db, const QString &queue, const Q
 
 Result<QJsonObject> JobStore::counts(QSqlDatabase db)
 {
-    auto r = db::exec(db, QStringLiteral(
-        "SELECT coalesce(json_object_agg(queue, states), '{}')::text FROM ("
-        " SELECT queue, json_object_agg(state, n) AS states FROM (SELECT queue, state, count(*) AS n FROM jobs GROUP BY 1, 2) c"
-        " GROUP BY queue) q"));
+    auto r = db::exec(
+        db,
+        QStringLiteral(
+            "SELECT coalesce(json_object_agg(queue, states), '{}')::text FROM ("
+            " SELECT queue, json_object_agg(state, n) AS states FROM (SELECT queue, state, count(*) AS n FROM jobs GROUP BY 1, 2) c"
+            " GROUP BY queue) q"));
     if (!r)
         return r.error();
     if (!r->next())
@@ -370,10 +404,12 @@ Status JobStore::redrive(QSqlDatabase db, const QString &jobId)
 {
     if (!ids::isUuid(jobId))
         return ApiError::notFound(QStringLiteral("job not found"));
-    auto r = db::exec(db, format(QStringLiteral(
-        "WITH r AS (UPDATE jobs SET state = 'available', attempts = 0, run_at = now(), finished_at = NULL,"
-        "  locked_by = NULL, locked_until = NULL WHERE id = %1::uuid AND state = 'discarded' RETURNING queue)"
-        " SELECT queue, pg_notify(%2, queue)::text FROM r"), {lit(jobId), channel()}));
+    auto r = db::exec(
+        db, format(QStringLiteral(
+                       "WITH r AS (UPDATE jobs SET state = 'available', attempts = 0, run_at = now(), finished_at = NULL,"
+                       "  locked_by = NULL, locked_until = NULL WHERE id = %1::uuid AND state = 'discarded' RETURNING queue)"
+                       " SELECT queue, pg_notify(%2, queue)::text FROM r"),
+                   {lit(jobId), channel()}));
     if (!r) {
         if (db::sqlState(r.error()) == QLatin1StringView(db::kUniqueViolation))
             return ApiError::conflict(QStringLiteral("another live job holds this job's unique key"));
@@ -393,9 +429,12 @@ Status JobStore::cancel(QSqlDatabase db, const QString &jobId)
 {
     if (!ids::isUuid(jobId))
         return ApiError::notFound(QStringLiteral("job not found"));
-    auto r = db::exec(db, format(QStringLiteral(
-        "UPDATE jobs SET state = 'cancelled', finished_at = now() WHERE id = %1::uuid AND state IN ('available', 'retryable')"),
-        {lit(jobId)}));
+    auto r = db::exec(
+        db,
+        format(
+            QStringLiteral(
+                "UPDATE jobs SET state = 'cancelled', finished_at = now() WHERE id = %1::uuid AND state IN ('available', 'retryable')"),
+            {lit(jobId)}));
     if (!r)
         return r.error();
     if (r->numRowsAffected() > 0)

@@ -68,8 +68,8 @@ public:
     // Atomically: if last_run_at is still `previous`, set it to `due` and enqueue the job with
     // unique key cron:<name> (a run still queued or running is not doubled). false when another
     // node fired it first.
-    static Result<bool> fireSchedule(QSqlDatabase db, const ScheduleRow &previous, const QDateTime &due,
-                                     const QString &queue, const QString &kind, const QJsonObject &payload);
+    static Result<bool> fireSchedule(QSqlDatabase db, const ScheduleRow &previous, const QDateTime &due, const QString &queue,
+                                     const QString &kind, const QJsonObject &payload);
 
     // Admin/panels.
     static Result<QJsonArray> list(QSqlDatabase db, const QString &queue, const QString &state, int limit);

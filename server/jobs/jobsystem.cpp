@@ -116,8 +116,11 @@ void JobSystem::registerBuiltIns()
     }
     if (std::none_of(m_schedules.cbegin(), m_schedules.cend(),
                      [](const ScheduleSpec &s) { return s.name == QLatin1StringView(kPruneSchedule); }))
-        m_schedules.push_back(ScheduleSpec{QString::fromLatin1(kPruneSchedule), QStringLiteral("17 * * * *"),
-                                           QString::fromLatin1(kMaintenanceQueue), QString::fromLatin1(kPruneKind), {}});
+        m_schedules.push_back(ScheduleSpec{QString::fromLatin1(kPruneSchedule),
+                                           QStringLiteral("17 * * * *"),
+                                           QString::fromLatin1(kMaintenanceQueue),
+                                           QString::fromLatin1(kPruneKind),
+                                           {}});
 }
 
 Status JobSystem::start()
@@ -143,7 +146,8 @@ Status JobSystem::start()
         core->queues.push_back(std::make_shared<detail::QueueState>(it.key(), s, it.value(), m_metrics));
     }
     for (const ScheduleSpec &spec : m_schedules)
-        core->schedules.push_back(detail::Schedule{spec.name, CronExpression::parse(spec.cron), spec.queue, spec.kind, spec.payload});
+        core->schedules.push_back(
+            detail::Schedule{spec.name, CronExpression::parse(spec.cron), spec.queue, spec.kind, spec.payload});
     m_core = core;
 
     m_listener = std::make_unique<detail::NotificationListener>(core, m_database.settings());
@@ -204,11 +208,26 @@ void JobSystem::stop(int timeoutMs)
     qCInfo(lcJobs) << "job system stopped";
 }
 
-bool JobSystem::isRunning() const { return m_running; }
-bool JobSystem::isPaused() const { return m_paused; }
-bool JobSystem::isLeader() const { return m_core && m_core->leader; }
-bool JobSystem::isListening() const { return m_listener && m_listener->listening(); }
-int JobSystem::stragglers() const { return m_stragglers; }
+bool JobSystem::isRunning() const
+{
+    return m_running;
+}
+bool JobSystem::isPaused() const
+{
+    return m_paused;
+}
+bool JobSystem::isLeader() const
+{
+    return m_core && m_core->leader;
+}
+bool JobSystem::isListening() const
+{
+    return m_listener && m_listener->listening();
+}
+int JobSystem::stragglers() const
+{
+    return m_stragglers;
+}
 
 Result<QJsonArray> JobSystem::list(QSqlDatabase db, const QString &queue, const QString &state, int limit)
 {

@@ -39,8 +39,8 @@ public:
     static constexpr auto kPruneSchedule = "jobs-prune";
 
     struct Retention {
-        int completedHours = 24;       // completed and cancelled jobs
-        int discardedHours = 30 * 24;  // the dead letter
+        int completedHours = 24;      // completed and cancelled jobs
+        int discardedHours = 30 * 24; // the dead letter
     };
 
     JobSystem(db::Database &database, MetricsRegistry &metrics, QString nodeId, QObject *parent = nullptr);
@@ -48,8 +48,8 @@ public:
 
     // Before start(). A queue gets workers on this node when it has at least one handler.
     void registerHandler(const QString &queue, const QString &kind, JobHandler handler);
-    void setQueueSettings(const QString &queue, QueueSettings settings);  // guardrail-evaluation: concurrency 10
-    void setDefaultQueueSettings(QueueSettings settings);                  // queues without their own settings
+    void setQueueSettings(const QString &queue, QueueSettings settings); // guardrail-evaluation: concurrency 10
+    void setDefaultQueueSettings(QueueSettings settings);                // queues without their own settings
     // 5-field cron in UTC (see CronExpression). The leader enqueues (queue, kind, payload) when due;
     // a run still queued or running is not doubled. Invalid cron → logged and ignored.
     void addSchedule(const QString &name, const QString &cron, const QString &queue, const QString &kind,
@@ -69,8 +69,8 @@ public:
 
     bool isRunning() const;
     bool isPaused() const;
-    bool isLeader() const;              // this node currently holds cron leadership
-    bool isListening() const;           // LISTEN connection up
+    bool isLeader() const;    // this node currently holds cron leadership
+    bool isListening() const; // LISTEN connection up
     QString nodeId() const { return m_nodeId; }
     // Handler threads still running after stop() gave up on them. While > 0 the Database (and the
     // handlers' own dependencies) must stay alive: the process should simply exit.
@@ -80,9 +80,9 @@ public:
 
     // For admin API / panels (any thread, uses the caller's connection):
     static Result<QJsonArray> list(QSqlDatabase db, const QString &queue, const QString &state, int limit);
-    static Result<QJsonObject> counts(QSqlDatabase db);   // {queue: {state: n}}
-    static Status redrive(QSqlDatabase db, const QString &jobId);  // discarded → available, attempts reset
-    static Status cancel(QSqlDatabase db, const QString &jobId);   // available/retryable → cancelled
+    static Result<QJsonObject> counts(QSqlDatabase db);           // {queue: {state: n}}
+    static Status redrive(QSqlDatabase db, const QString &jobId); // discarded → available, attempts reset
+    static Status cancel(QSqlDatabase db, const QString &jobId);  // available/retryable → cancelled
 
 private:
     void registerBuiltIns();
@@ -92,7 +92,7 @@ private:
     const QString m_nodeId;
 
     mutable std::mutex m_configMutex;
-    QHash<QString, QHash<QString, JobHandler>> m_handlers;   // queue → kind → handler
+    QHash<QString, QHash<QString, JobHandler>> m_handlers; // queue → kind → handler
     QHash<QString, QueueSettings> m_settings;
     QueueSettings m_defaultSettings;
     struct ScheduleSpec {

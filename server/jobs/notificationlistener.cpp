@@ -31,8 +31,7 @@ struct NotificationListener::Shared {
         const QByteArray host = settings.host.toUtf8(), port = QByteArray::number(settings.port),
                          dbname = settings.database.toUtf8(), user = settings.user.toUtf8(),
                          password = settings.password.toUtf8(), sslmode = settings.sslMode.toUtf8(),
-                         app = (settings.applicationName + QStringLiteral("-listen")).toUtf8(),
-                         timeout = QByteArrayLiteral("10");
+                         app = (settings.applicationName + QStringLiteral("-listen")).toUtf8(), timeout = QByteArrayLiteral("10");
         std::vector<const char *> keys, values;
         const auto add = [&](const char *k, const QByteArray &v) {
             if (!v.isEmpty()) {

@@ -54,8 +54,8 @@ void execute(Core &core, QueueState &q, Job job)
     Status outcome = success();
     const auto handler = q.handlers.constFind(job.kind);
     if (handler == q.handlers.cend()) {
-        outcome = ApiError::internal(QStringLiteral("no handler for kind '%1' on queue '%2' on node %3")
-                                         .arg(job.kind, job.queue, core.nodeId));
+        outcome = ApiError::internal(
+            QStringLiteral("no handler for kind '%1' on queue '%2' on node %3").arg(job.kind, job.queue, core.nodeId));
     } else {
         try {
             outcome = handler.value()(job, context);
@@ -81,8 +81,9 @@ void execute(Core &core, QueueState &q, Job job)
             q.completed.inc();
     } else if (core.stopping) {
         // Most likely the handler gave up because of cancelled(): not the job's fault.
-        auto r = JobStore::release(db, {lease}, core.nodeId,
-                                   QStringLiteral("interrupted by shutdown of %1: %2").arg(core.nodeId, describe(outcome.error())));
+        auto r =
+            JobStore::release(db, {lease}, core.nodeId,
+                              QStringLiteral("interrupted by shutdown of %1: %2").arg(core.nodeId, describe(outcome.error())));
         if (!r)
             qCWarning(lcWorker).noquote() << "could not release job" << job.id << ":" << r.error().message;
     } else {
@@ -94,8 +95,8 @@ void execute(Core &core, QueueState &q, Job job)
             auto r = JobStore::discard(db, job, core.nodeId, text);
             if (r && *r)
                 q.discarded.inc();
-            qCWarning(lcWorker).noquote() << "job" << job.id << job.queue << job.kind << "discarded after attempt"
-                                          << job.attempts << "of" << job.maxAttempts << ":" << text;
+            qCWarning(lcWorker).noquote() << "job" << job.id << job.queue << job.kind << "discarded after attempt" << job.attempts
+                                          << "of" << job.maxAttempts << ":" << text;
         } else {
             const qint64 delay = backoffDelayMs(job.attempts, q.settings.backoffBaseMs, q.settings.backoffCapMs);
             auto r = JobStore::retryLater(db, job, core.nodeId, text, delay);
@@ -113,9 +114,7 @@ void execute(Core &core, QueueState &q, Job job)
 
 QueueState::QueueState(QString queueName, QueueSettings queueSettings, QHash<QString, JobHandler> queueHandlers,
                        MetricsRegistry &metrics)
-    : name(std::move(queueName)),
-      settings(queueSettings),
-      handlers(std::move(queueHandlers)),
+    : name(std::move(queueName)), settings(queueSettings), handlers(std::move(queueHandlers)),
       completed(metrics.counter(QStringLiteral("job_completed_total"), QStringLiteral("Jobs completed"), {{"queue", name}})),
       failed(metrics.counter(QStringLiteral("job_failed_total"), QStringLiteral("Job attempts that failed"), {{"queue", name}})),
       discarded(metrics.counter(QStringLiteral("job_discarded_total"), QStringLiteral("Jobs moved to the dead letter"),

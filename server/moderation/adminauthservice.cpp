@@ -51,9 +51,8 @@ bool looksLikeToken(const QString &token)
 {
     if (token.size() != kTokenBytes * 2)
         return false;
-    return std::all_of(token.cbegin(), token.cend(), [](QChar c) {
-        return (c >= u'0' && c <= u'9') || (c >= u'a' && c <= u'f');
-    });
+    return std::all_of(token.cbegin(), token.cend(),
+                       [](QChar c) { return (c >= u'0' && c <= u'9') || (c >= u'a' && c <= u'f'); });
 }
 
 void validateEmail(const QString &email, FieldErrors &fields)
@@ -133,8 +132,8 @@ Result<QJsonObject> AdminAuthService::createUser(const NewUser &input, const std
     if (!account)
         return account.error();
     AuditEntry entry = entryFor(actor, QStringLiteral("admin.user_created"), account->value(QStringLiteral("id")).toString());
-    entry.after = QJsonObject{{QStringLiteral("email"), email}, {QStringLiteral("role"), input.role},
-                              {QStringLiteral("displayName"), displayName}};
+    entry.after = QJsonObject{
+        {QStringLiteral("email"), email}, {QStringLiteral("role"), input.role}, {QStringLiteral("displayName"), displayName}};
     if (Status s = audit::append(db, entry); !s)
         return s.error();
     if (Status s = tx.commit(); !s)
@@ -164,16 +163,18 @@ Result<QJsonObject> AdminAuthService::resetPassword(const QString &emailIn, cons
     db::Transaction tx(db);
     if (!tx.begin_status())
         return tx.begin_status().error();
-    auto q = db::exec(db, QStringLiteral("UPDATE moderators SET password_hash = ?, password_changed_at = now(),"
-                                         " failed_logins = 0, locked_until = NULL"
-                                         " WHERE lower(email) = lower(?) RETURNING id::text, email, role"),
+    auto q = db::exec(db,
+                      QStringLiteral("UPDATE moderators SET password_hash = ?, password_changed_at = now(),"
+                                     " failed_logins = 0, locked_until = NULL"
+                                     " WHERE lower(email) = lower(?) RETURNING id::text, email, role"),
                       {QString::fromLatin1(*hashed), email});
     if (!q)
         return q.error();
     if (!q->next())
         return detail::notFound(QStringLiteral("Admin user"));
     const QString id = q->value(0).toString();
-    QJsonObject result{{QStringLiteral("id"), id}, {QStringLiteral("email"), q->value(1).toString()},
+    QJsonObject result{{QStringLiteral("id"), id},
+                       {QStringLiteral("email"), q->value(1).toString()},
                        {QStringLiteral("role"), q->value(2).toString()}};
     auto revoked = db::exec(db, QStringLiteral("DELETE FROM admin_sessions WHERE moderator_id = ?::uuid"), {id});
     if (!revoked)
@@ -226,10 +227,11 @@ Result<AdminAuthService::Session> AdminAuthService::login(const QString &emailIn
         return invalidCredentials();
 
     QSqlDatabase db = m_db.connection();
-    auto q = db::exec(db, QStringLiteral("SELECT id::text, email, coalesce(display_name, ''), role, password_hash, is_active,"
-                                         " coalesce(locked_until > now(), false),"
-                                         " ceil(extract(epoch FROM locked_until - now()))::int"
-                                         " FROM moderators WHERE lower(email) = lower(?)"),
+    auto q = db::exec(db,
+                      QStringLiteral("SELECT id::text, email, coalesce(display_name, ''), role, password_hash, is_active,"
+                                     " coalesce(locked_until > now(), false),"
+                                     " ceil(extract(epoch FROM locked_until - now()))::int"
+                                     " FROM moderators WHERE lower(email) = lower(?)"),
                       {email});
     if (!q)
         return q.error();
@@ -249,8 +251,8 @@ Result<AdminAuthService::Session> AdminAuthService::login(const QString &emailIn
     const int lockedFor = q->value(7).toInt();
     q->finish();
 
-    AuditEntry failure = AuditEntry::byModerator(caller, QStringLiteral("admin.login_failed"), QStringLiteral("moderator"),
-                                                 caller.moderatorId);
+    AuditEntry failure =
+        AuditEntry::byModerator(caller, QStringLiteral("admin.login_failed"), QStringLiteral("moderator"), caller.moderatorId);
     if (locked) {
         failure.after = QJsonObject{{QStringLiteral("reason"), QStringLiteral("locked")}};
         (void)audit::append(db, failure);
@@ -263,17 +265,20 @@ Result<AdminAuthService::Session> AdminAuthService::login(const QString &emailIn
         db::Transaction tx(db);
         if (!tx.begin_status())
             return tx.begin_status().error();
-        auto failed = db::exec(db, QStringLiteral(
-            "UPDATE moderators SET"
-            " locked_until = CASE WHEN failed_logins + 1 >= ? THEN now() + make_interval(secs => ?) ELSE locked_until END,"
-            " failed_logins = CASE WHEN failed_logins + 1 >= ? THEN 0 ELSE failed_logins + 1 END"
-            " WHERE id = ?::uuid RETURNING failed_logins, coalesce(locked_until > now(), false)"),
-            {m_options.lockoutFailures, double(m_options.lockoutDuration.count()), m_options.lockoutFailures, caller.moderatorId});
+        auto failed = db::exec(
+            db,
+            QStringLiteral(
+                "UPDATE moderators SET"
+                " locked_until = CASE WHEN failed_logins + 1 >= ? THEN now() + make_interval(secs => ?) ELSE locked_until END,"
+                " failed_logins = CASE WHEN failed_logins + 1 >= ? THEN 0 ELSE failed_logins + 1 END"
+                " WHERE id = ?::uuid RETURNING failed_logins, coalesce(locked_until > now(), false)"),
+            {m_options.lockoutFailures, double(m_options.lockoutDuration.count()), m_options.lockoutFailures,
+             caller.moderatorId});
         if (!failed)
             return failed.error();
         const bool nowLocked = failed->next() && failed->value(1).toBool();
-        failure.after = QJsonObject{{QStringLiteral("reason"), QStringLiteral("password")},
-                                    {QStringLiteral("locked"), nowLocked}};
+        failure.after =
+            QJsonObject{{QStringLiteral("reason"), QStringLiteral("password")}, {QStringLiteral("locked"), nowLocked}};
         if (Status s = audit::append(db, failure); !s)
             return s.error();
         if (Status s = tx.commit(); !s)
@@ -299,24 +304,27 @@ Result<AdminAuthService::Session> AdminAuthService::login(const QString &emailIn
     db::Transaction tx(db);
     if (!tx.begin_status())
         return tx.begin_status().error();
-    auto touched = db::exec(db, QStringLiteral("UPDATE moderators SET failed_logins = 0, locked_until = NULL, last_login_at = now(),"
-                                               " password_hash = coalesce(?, password_hash) WHERE id = ?::uuid"),
+    auto touched = db::exec(db,
+                            QStringLiteral("UPDATE moderators SET failed_logins = 0, locked_until = NULL, last_login_at = now(),"
+                                           " password_hash = coalesce(?, password_hash) WHERE id = ?::uuid"),
                             {rehashed, caller.moderatorId});
     if (!touched)
         return touched.error();
-    auto inserted = db::exec(db, QStringLiteral("INSERT INTO admin_sessions (token_hash, moderator_id, expires_at, ip)"
-                                                " VALUES (?, ?::uuid, now() + make_interval(secs => ?), ?::inet)"
-                                                " RETURNING id::text, %1")
-                                     .arg(isoTimestamp(QStringLiteral("expires_at"))),
-                             {tokenHash(session.token), caller.moderatorId, double(m_options.sessionTtl.count()),
-                              textOrNull(caller.ip)});
+    auto inserted =
+        db::exec(db,
+                 QStringLiteral("INSERT INTO admin_sessions (token_hash, moderator_id, expires_at, ip)"
+                                " VALUES (?, ?::uuid, now() + make_interval(secs => ?), ?::inet)"
+                                " RETURNING id::text, %1")
+                     .arg(isoTimestamp(QStringLiteral("expires_at"))),
+                 {tokenHash(session.token), caller.moderatorId, double(m_options.sessionTtl.count()), textOrNull(caller.ip)});
     if (!inserted)
         return inserted.error();
     if (!inserted->next())
         return ApiError::internal(QStringLiteral("session insert returned no row"));
     caller.sessionId = inserted->value(0).toString();
     session.expiresAt = QDateTime::fromString(inserted->value(1).toString(), Qt::ISODateWithMs);
-    AuditEntry entry = AuditEntry::byModerator(caller, QStringLiteral("admin.login"), QStringLiteral("moderator"), caller.moderatorId);
+    AuditEntry entry =
+        AuditEntry::byModerator(caller, QStringLiteral("admin.login"), QStringLiteral("moderator"), caller.moderatorId);
     entry.after = QJsonObject{{QStringLiteral("sessionId"), caller.sessionId},
                               {QStringLiteral("expiresAt"), inserted->value(1).toString()}};
     if (Status s = audit::append(db, entry); !s)
@@ -372,7 +380,8 @@ Status AdminAuthService::logout(const AdminCaller &caller)
                       {caller.sessionId, caller.moderatorId});
     if (!q)
         return q.error();
-    AuditEntry entry = AuditEntry::byModerator(caller, QStringLiteral("admin.logout"), QStringLiteral("moderator"), caller.moderatorId);
+    AuditEntry entry =
+        AuditEntry::byModerator(caller, QStringLiteral("admin.logout"), QStringLiteral("moderator"), caller.moderatorId);
     entry.after = QJsonObject{{QStringLiteral("sessionId"), caller.sessionId}};
     if (Status s = audit::append(db, entry); !s)
         return s.error();
@@ -381,10 +390,11 @@ Status AdminAuthService::logout(const AdminCaller &caller)
 
 Result<QJsonObject> AdminAuthService::profile(const AdminCaller &caller)
 {
-    auto q = db::exec(m_db.connection(),
-                      QStringLiteral("SELECT (SELECT row_to_json(j) FROM (SELECT %1) j)::text FROM moderators m WHERE m.id = ?::uuid")
-                          .arg(accountColumns(QStringLiteral("m"))),
-                      {caller.moderatorId});
+    auto q =
+        db::exec(m_db.connection(),
+                 QStringLiteral("SELECT (SELECT row_to_json(j) FROM (SELECT %1) j)::text FROM moderators m WHERE m.id = ?::uuid")
+                     .arg(accountColumns(QStringLiteral("m"))),
+                 {caller.moderatorId});
     if (!q)
         return q.error();
     if (!q->next())

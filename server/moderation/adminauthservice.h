@@ -26,20 +26,20 @@ class AdminAuthService final {
 public:
     struct Options {
         std::chrono::seconds sessionTtl{std::chrono::hours(12)};
-        int lockoutFailures = 5;                                    // consecutive failures that lock
+        int lockoutFailures = 5; // consecutive failures that lock
         std::chrono::seconds lockoutDuration{std::chrono::minutes(15)};
     };
 
     struct NewUser {
         QString email;
-        QString role;         // admin | moderator
-        QString displayName;  // optional
+        QString role;        // admin | moderator
+        QString displayName; // optional
         QString password;
     };
 
     struct Session {
-        QString token;        // shown once; only its hash is stored
-        QDateTime expiresAt;  // UTC
+        QString token;       // shown once; only its hash is stored
+        QDateTime expiresAt; // UTC
         AdminCaller caller;
     };
 

@@ -11,9 +11,9 @@ struct AdminCaller {
     QString moderatorId;
     QString email;
     QString displayName;
-    QString role;       // admin | moderator
-    QString sessionId;  // the admin_sessions row ("" for the CLI or an in-process caller without one)
-    QString ip;         // where the action comes from, recorded in the audit log ("" = unknown/local)
+    QString role;      // admin | moderator
+    QString sessionId; // the admin_sessions row ("" for the CLI or an in-process caller without one)
+    QString ip;        // where the action comes from, recorded in the audit log ("" = unknown/local)
 
     bool isAdmin() const { return role == QLatin1String("admin"); }
 };

@@ -9,9 +9,9 @@
 #include "server/domain/sqljson.h"
 
 #include <QLoggingCategory>
-#include <cmath>
 #include <QSqlQuery>
 #include <QStringList>
+#include <cmath>
 
 Q_LOGGING_CATEGORY(lcAdminOps, "bw.moderation.ops")
 
@@ -97,9 +97,8 @@ Result<JsonPage> listJobRows(QSqlDatabase db, const CursorCodec &codec, const Jo
     }
     page.itemsJson = items + ']';
     if (page.hasMore)
-        page.nextCursor = codec.encode(QJsonObject{{QStringLiteral("t"), QStringLiteral("jobs")},
-                                                   {QStringLiteral("c"), lastAt},
-                                                   {QStringLiteral("i"), lastId}});
+        page.nextCursor = codec.encode(QJsonObject{
+            {QStringLiteral("t"), QStringLiteral("jobs")}, {QStringLiteral("c"), lastAt}, {QStringLiteral("i"), lastId}});
     return page;
 }
 
@@ -111,23 +110,28 @@ struct Redriven {
 // Inside the caller's transaction.
 Result<Redriven> redriveJobRow(QSqlDatabase db, const QString &id)
 {
-    auto q = db::exec(db, QStringLiteral("SELECT state, attempts, last_error, queue FROM jobs WHERE id = ?::uuid FOR UPDATE"), {id});
+    auto q =
+        db::exec(db, QStringLiteral("SELECT state, attempts, last_error, queue FROM jobs WHERE id = ?::uuid FOR UPDATE"), {id});
     if (!q)
         return q.error();
     if (!q->next())
         return detail::notFound(QStringLiteral("Job"));
     const QString state = q->value(0).toString();
     Redriven out;
-    out.before = QJsonObject{{QStringLiteral("state"), state}, {QStringLiteral("attempts"), q->value(1).toInt()},
-                             {QStringLiteral("lastError"), q->value(2).isNull() ? QJsonValue() : QJsonValue(q->value(2).toString())}};
+    out.before =
+        QJsonObject{{QStringLiteral("state"), state},
+                    {QStringLiteral("attempts"), q->value(1).toInt()},
+                    {QStringLiteral("lastError"), q->value(2).isNull() ? QJsonValue() : QJsonValue(q->value(2).toString())}};
     const QString queue = q->value(3).toString();
     q->finish();
     // Same rule as JobSystem::redrive: the dead letter (discarded) only.
     if (state != u"discarded")
         return ApiError::conflict(QStringLiteral("Only discarded (dead-letter) jobs can be retried; this one is %1").arg(state));
-    auto u = db::exec(db, QStringLiteral("UPDATE jobs j SET state = 'available', attempts = 0, run_at = now(), locked_by = NULL,"
-                                         " locked_until = NULL, finished_at = NULL WHERE j.id = ?::uuid"
-                                         " RETURNING (SELECT row_to_json(x) FROM (SELECT %1) x)::text").arg(jobColumns()),
+    auto u = db::exec(db,
+                      QStringLiteral("UPDATE jobs j SET state = 'available', attempts = 0, run_at = now(), locked_by = NULL,"
+                                     " locked_until = NULL, finished_at = NULL WHERE j.id = ?::uuid"
+                                     " RETURNING (SELECT row_to_json(x) FROM (SELECT %1) x)::text")
+                          .arg(jobColumns()),
                       {id});
     if (!u) {
         if (db::sqlState(u.error()) == QLatin1String(db::kUniqueViolation))
@@ -229,8 +233,8 @@ Result<QJsonObject> AdminOpsService::updateAgent(const AdminCaller &actor, const
         db::Transaction tx(db);
         if (!tx.begin_status())
             return tx.begin_status().error();
-        auto before = db::exec(db, QStringLiteral("SELECT to_jsonb(%1) FROM agents WHERE id = ?::uuid FOR UPDATE").arg(column),
-                               {agentId});
+        auto before =
+            db::exec(db, QStringLiteral("SELECT to_jsonb(%1) FROM agents WHERE id = ?::uuid FOR UPDATE").arg(column), {agentId});
         if (!before)
             return before.error();
         if (!before->next())
@@ -241,8 +245,9 @@ Result<QJsonObject> AdminOpsService::updateAgent(const AdminCaller &actor, const
         before->finish();
         static const QString select = QStringLiteral("(SELECT row_to_json(j) FROM (SELECT %1) j)::text")
                                           .arg(domain::sqljson::agentColumns(QStringLiteral("a"), true));
-        auto updated = db::exec(db, QStringLiteral("UPDATE agents a SET %1 = ? WHERE a.id = ?::uuid RETURNING %2").arg(column, select),
-                                {value, agentId});
+        auto updated =
+            db::exec(db, QStringLiteral("UPDATE agents a SET %1 = ? WHERE a.id = ?::uuid RETURNING %2").arg(column, select),
+                     {value, agentId});
         if (!updated)
             return updated.error();
         if (!updated->next())
@@ -265,7 +270,8 @@ Result<QJsonObject> AdminOpsService::updateAgent(const AdminCaller &actor, const
     return agent;
 }
 
-Result<QJsonObject> AdminOpsService::setRateLimitOverride(const AdminCaller &actor, const QString &agentId, std::optional<int> limit)
+Result<QJsonObject> AdminOpsService::setRateLimitOverride(const AdminCaller &actor, const QString &agentId,
+                                                          std::optional<int> limit)
 {
     if (limit && (*limit < 1 || *limit > 1000))
         return fieldError(QStringLiteral("limit"), QStringLiteral("Must be a whole number from 1 to 1000, or null"));

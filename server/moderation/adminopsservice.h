@@ -29,8 +29,8 @@ class Database;
 namespace bw::moderation {
 
 struct JobQuery {
-    QString queue;  // "" = any
-    QString state;  // available | running | retryable | completed | discarded | cancelled | "" = any
+    QString queue; // "" = any
+    QString state; // available | running | retryable | completed | discarded | cancelled | "" = any
     QString cursor;
     int limit = 20;
 

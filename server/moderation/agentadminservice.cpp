@@ -13,9 +13,9 @@ namespace bw::moderation {
 
 namespace {
 
-const QString kColumns = QStringLiteral(
-    "a.id::text, a.username, coalesce(a.display_name, ''), coalesce(a.email, ''), a.framework, a.claim_status,"
-    " a.is_active, a.rate_limit_override, a.last_heartbeat_at, a.created_at, now()");
+const QString kColumns =
+    QStringLiteral("a.id::text, a.username, coalesce(a.display_name, ''), coalesce(a.email, ''), a.framework, a.claim_status,"
+                   " a.is_active, a.rate_limit_override, a.last_heartbeat_at, a.created_at, now()");
 
 AgentAdminRow readRow(const QSqlQuery &q)
 {
@@ -50,12 +50,13 @@ Result<AgentAdminList> AgentAdminService::search(const QString &text, bool inclu
 {
     AgentAdminList out;
     const QString pattern = QStringLiteral("%") + escapeLike(text.trimmed()) + QStringLiteral("%");
-    auto q = db::exec(m_db.connection(),
-                      QStringLiteral("SELECT %1 FROM agents a"
-                                     " WHERE (a.username ILIKE ? OR coalesce(a.display_name, '') ILIKE ? OR coalesce(a.email, '') ILIKE ?)"
-                                     " AND (? OR a.is_active) ORDER BY a.created_at DESC, a.id LIMIT ?")
-                          .arg(kColumns),
-                      {pattern, pattern, pattern, includeInactive, limit + 1});
+    auto q = db::exec(
+        m_db.connection(),
+        QStringLiteral("SELECT %1 FROM agents a"
+                       " WHERE (a.username ILIKE ? OR coalesce(a.display_name, '') ILIKE ? OR coalesce(a.email, '') ILIKE ?)"
+                       " AND (? OR a.is_active) ORDER BY a.created_at DESC, a.id LIMIT ?")
+            .arg(kColumns),
+        {pattern, pattern, pattern, includeInactive, limit + 1});
     if (!q)
         return q.error();
     while (q->next()) {
@@ -78,18 +79,21 @@ Result<AgentAdminDetail> AgentAdminService::detail(const QString &agentId) const
     d.windowSeconds = m_limits.windowSeconds;
     // The agent, its submissions by guardrail status and its shared-store rate-limit bucket in one
     // statement; the counter row only counts when it is for the current window.
-    auto q = db::exec(m_db.connection(), QStringLiteral(
-        "SELECT %1,"
-        " (SELECT coalesce(json_object_agg(t, s), '{}')::text FROM ("
-        "   SELECT t, json_object_agg(g, n) AS s FROM ("
-        "     SELECT 'problems' AS t, guardrail_status AS g, count(*) AS n FROM problems WHERE reported_by_agent_id = a.id GROUP BY 2"
-        "     UNION ALL SELECT 'solutions', guardrail_status, count(*) FROM solutions WHERE proposed_by_agent_id = a.id GROUP BY 2"
-        "     UNION ALL SELECT 'debates', guardrail_status, count(*) FROM debates WHERE agent_id = a.id GROUP BY 2"
-        "     UNION ALL SELECT 'missions', guardrail_status, count(*) FROM missions WHERE created_by_agent_id = a.id GROUP BY 2"
-        "   ) c GROUP BY t) x),"
-        " (SELECT r.count FROM rate_limit_counters r WHERE r.key = ?"
-        "   AND r.window_start + r.window_seconds > extract(epoch FROM now())::bigint)"
-        " FROM agents a WHERE a.id = ?::uuid").arg(kColumns),
+    auto q = db::exec(
+        m_db.connection(),
+        QStringLiteral(
+            "SELECT %1,"
+            " (SELECT coalesce(json_object_agg(t, s), '{}')::text FROM ("
+            "   SELECT t, json_object_agg(g, n) AS s FROM ("
+            "     SELECT 'problems' AS t, guardrail_status AS g, count(*) AS n FROM problems WHERE reported_by_agent_id = a.id GROUP BY 2"
+            "     UNION ALL SELECT 'solutions', guardrail_status, count(*) FROM solutions WHERE proposed_by_agent_id = a.id GROUP BY 2"
+            "     UNION ALL SELECT 'debates', guardrail_status, count(*) FROM debates WHERE agent_id = a.id GROUP BY 2"
+            "     UNION ALL SELECT 'missions', guardrail_status, count(*) FROM missions WHERE created_by_agent_id = a.id GROUP BY 2"
+            "   ) c GROUP BY t) x),"
+            " (SELECT r.count FROM rate_limit_counters r WHERE r.key = ?"
+            "   AND r.window_start + r.window_seconds > extract(epoch FROM now())::bigint)"
+            " FROM agents a WHERE a.id = ?::uuid")
+            .arg(kColumns),
         {domain::agentRateLimitKey(agentId.toLower()), agentId});
     if (!q)
         return q.error();

@@ -27,24 +27,24 @@ struct AgentAdminRow {
     QString displayName;
     QString email;
     QString framework;
-    QString claimStatus;            // pending | claimed | verified
+    QString claimStatus; // pending | claimed | verified
     bool active = true;
     std::optional<int> rateLimitOverride;
-    QDateTime lastHeartbeatAt;      // invalid: never checked in
+    QDateTime lastHeartbeatAt; // invalid: never checked in
     QDateTime createdAt;
 };
 
 struct AgentAdminList {
     QList<AgentAdminRow> rows;
-    bool truncated = false;         // more agents matched than the limit
-    QDateTime checkedAt;            // database clock (for ages); invalid when no row matched
+    bool truncated = false; // more agents matched than the limit
+    QDateTime checkedAt;    // database clock (for ages); invalid when no row matched
 };
 
 struct AgentAdminDetail {
     AgentAdminRow agent;
     // content type ("problems", "solutions", "debates", "missions") → guardrail status → count
     QMap<QString, QMap<QString, qint64>> submissions;
-    int effectiveLimit = 0;         // requests per window in effect (override or the tier's)
+    int effectiveLimit = 0; // requests per window in effect (override or the tier's)
     int windowSeconds = 60;
     std::optional<int> windowCount; // this window's requests in the shared store; unset = none/not shared
     QDateTime checkedAt;            // database clock when loaded (for ages)

@@ -73,9 +73,9 @@ QString inetOrEmpty(const QString &ip)
 
 Status append(QSqlDatabase db, const AuditEntry &entry)
 {
-    static const QString sql = QStringLiteral(
-        "INSERT INTO audit_log (actor_type, actor_id, action, target_type, target_id, before, after, ip)"
-        " VALUES (?, ?::uuid, ?, ?, ?, ?::jsonb, ?::jsonb, ?::inet)");
+    static const QString sql =
+        QStringLiteral("INSERT INTO audit_log (actor_type, actor_id, action, target_type, target_id, before, after, ip)"
+                       " VALUES (?, ?::uuid, ?, ?, ?, ?::jsonb, ?::jsonb, ?::inet)");
     const auto jsonOrNull = [](const QJsonValue &v) {
         return v.isNull() || v.isUndefined() ? QVariant(QMetaType::fromType<QString>()) : QVariant(detail::compact(v));
     };
@@ -91,11 +91,10 @@ Status append(QSqlDatabase db, const AuditEntry &entry)
 namespace {
 QString itemColumns()
 {
-    return QStringLiteral(
-               "l.id AS \"id\", l.actor_type AS \"actorType\", l.actor_id AS \"actorId\","
-               " m.email AS \"actorEmail\", l.action AS \"action\", l.target_type AS \"targetType\","
-               " l.target_id AS \"targetId\", l.before AS \"before\", l.after AS \"after\","
-               " host(l.ip) AS \"ip\", %1 AS \"at\"")
+    return QStringLiteral("l.id AS \"id\", l.actor_type AS \"actorType\", l.actor_id AS \"actorId\","
+                          " m.email AS \"actorEmail\", l.action AS \"action\", l.target_type AS \"targetType\","
+                          " l.target_id AS \"targetId\", l.before AS \"before\", l.after AS \"after\","
+                          " host(l.ip) AS \"ip\", %1 AS \"at\"")
         .arg(domain::sqljson::isoTimestamp(QStringLiteral("l.at")));
 }
 } // namespace
@@ -130,12 +129,12 @@ Result<JsonPage> list(QSqlDatabase db, const CursorCodec &codec, const AuditQuer
         binds << at << id;
     }
     binds << query.limit + 1;
-    const QString sql = QStringLiteral(
-                            "SELECT (SELECT row_to_json(j) FROM (SELECT %1) j)::text, %2, l.id"
-                            " FROM audit_log l LEFT JOIN moderators m ON l.actor_type = 'moderator' AND m.id = l.actor_id"
-                            " %3 ORDER BY l.at DESC, l.id DESC LIMIT ?")
-                            .arg(itemColumns(), domain::sqljson::exactTimestamp(QStringLiteral("l.at")),
-                                 where.isEmpty() ? QString() : QStringLiteral("WHERE ") + where.join(QStringLiteral(" AND ")));
+    const QString sql =
+        QStringLiteral("SELECT (SELECT row_to_json(j) FROM (SELECT %1) j)::text, %2, l.id"
+                       " FROM audit_log l LEFT JOIN moderators m ON l.actor_type = 'moderator' AND m.id = l.actor_id"
+                       " %3 ORDER BY l.at DESC, l.id DESC LIMIT ?")
+            .arg(itemColumns(), domain::sqljson::exactTimestamp(QStringLiteral("l.at")),
+                 where.isEmpty() ? QString() : QStringLiteral("WHERE ") + where.join(QStringLiteral(" AND ")));
     auto q = db::exec(db, sql, binds);
     if (!q)
         return q.error();
@@ -166,11 +165,10 @@ Result<JsonPage> list(QSqlDatabase db, const CursorCodec &codec, const AuditQuer
 
 Result<QJsonValue> forTarget(QSqlDatabase db, const QString &targetType, const QString &targetId)
 {
-    const QString sql = QStringLiteral(
-                            "SELECT coalesce(json_agg(x ORDER BY x.\"at\", x.\"id\"), '[]')::text FROM ("
-                            " SELECT %1 FROM audit_log l"
-                            " LEFT JOIN moderators m ON l.actor_type = 'moderator' AND m.id = l.actor_id"
-                            " WHERE l.target_type = ? AND l.target_id = ? ORDER BY l.at DESC, l.id DESC LIMIT 200) x")
+    const QString sql = QStringLiteral("SELECT coalesce(json_agg(x ORDER BY x.\"at\", x.\"id\"), '[]')::text FROM ("
+                                       " SELECT %1 FROM audit_log l"
+                                       " LEFT JOIN moderators m ON l.actor_type = 'moderator' AND m.id = l.actor_id"
+                                       " WHERE l.target_type = ? AND l.target_id = ? ORDER BY l.at DESC, l.id DESC LIMIT 200) x")
                             .arg(itemColumns());
     auto q = db::exec(db, sql, {targetType, targetId});
     if (!q)

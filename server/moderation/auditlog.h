@@ -30,7 +30,7 @@ struct AuditEntry {
     QString targetId;
     QJsonValue before = QJsonValue::Null;
     QJsonValue after = QJsonValue::Null;
-    QString ip;                                      // "" or not an address → NULL
+    QString ip; // "" or not an address → NULL
 
     static AuditEntry byModerator(const AdminCaller &actor, const QString &action, const QString &targetType,
                                   const QString &targetId);

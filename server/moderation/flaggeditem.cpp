@@ -8,7 +8,10 @@
 namespace bw::moderation {
 
 namespace {
-QJsonValue textOrNull(const QString &s) { return s.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(s); }
+QJsonValue textOrNull(const QString &s)
+{
+    return s.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(s);
+}
 
 QJsonValue timeOrNull(const QDateTime &t)
 {
@@ -28,7 +31,8 @@ Result<FlaggedQuery> FlaggedQuery::fromQuery(const QMap<QString, QString> &query
     }
     q.contentType = query.value(QStringLiteral("contentType"));
     if (!q.contentType.isEmpty() && !contenttables::tableFor(q.contentType))
-        fields.add(QStringLiteral("contentType"), QStringLiteral("Must be one of %1").arg(contenttables::contentTypes().join(u", ")));
+        fields.add(QStringLiteral("contentType"),
+                   QStringLiteral("Must be one of %1").arg(contenttables::contentTypes().join(u", ")));
     q.agentId = query.value(QStringLiteral("agentId"));
     if (!q.agentId.isEmpty() && !ids::isUuid(q.agentId))
         fields.add(QStringLiteral("agentId"), QStringLiteral("Must be a UUID"));

@@ -28,7 +28,7 @@ struct FlaggedQuery {
     QString pattern;                                   // a Layer A pattern name that matched; "" = any
     bool newestFirst = false;                          // default: oldest first (the SLA order)
     QString cursor;
-    int limit = 20;                                    // 1–100
+    int limit = 20; // 1–100
 
     // From GET query parameters (status, contentType, agentId, trustTier, domain, assigned, age,
     // pattern, order=oldest|newest, cursor, limit); invalid values → 422 with fields.
@@ -42,21 +42,21 @@ struct FlaggedItem {
     QString contentType;
     QString agentId;
     QString agentUsername;
-    QString status;          // pending_review | approved | rejected
-    QString assignedTo;      // moderator id of the latest claim ("" when never claimed or released)
+    QString status;     // pending_review | approved | rejected
+    QString assignedTo; // moderator id of the latest claim ("" when never claimed or released)
     QString assignedToName;
-    QDateTime claimedAt;     // invalid when none (all times UTC)
+    QDateTime claimedAt; // invalid when none (all times UTC)
     QDateTime claimExpiresAt;
     bool claimActive = false; // claimed and the lease has not expired
-    QString decision;        // approve | reject | ""
+    QString decision;         // approve | reject | ""
     QString notes;
     QDateTime reviewedAt;
     QDateTime createdAt;
-    qint64 ageSeconds = 0;   // now − created_at (server clock)
+    qint64 ageSeconds = 0; // now − created_at (server clock)
     QString trustTier;
     QString domain;
     std::optional<double> alignmentScore;
-    QString title;           // the submission's title (or the start of its text), for the list
+    QString title; // the submission's title (or the start of its text), for the list
 
     // new (< 1 h) | normal (1–6 h) | attention (6–24 h) | overdue (≥ 24 h: the SLA is 24 h)
     static QString ageBadgeFor(qint64 ageSeconds);

@@ -22,8 +22,8 @@ Result<QJsonValue> parseJson(const QString &text, const char *what)
     QJsonParseError error{};
     const QJsonDocument doc = QJsonDocument::fromJson(QByteArrayLiteral("[") + text.toUtf8() + ']', &error);
     if (error.error != QJsonParseError::NoError || !doc.isArray())
-        return ApiError::internal(QStringLiteral("%1 JSON from the database did not parse: %2")
-                                      .arg(QLatin1String(what), error.errorString()));
+        return ApiError::internal(
+            QStringLiteral("%1 JSON from the database did not parse: %2").arg(QLatin1String(what), error.errorString()));
     return doc.array().at(0);
 }
 

@@ -27,8 +27,8 @@ const QByteArray &dummyHash()
     static const QByteArray h = [] {
         char out[crypto_pwhash_STRBYTES];
         static const char pw[] = "not-a-real-password-just-timing";
-        if (crypto_pwhash_str(out, pw, sizeof pw - 1, crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                              crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+        if (crypto_pwhash_str(out, pw, sizeof pw - 1, crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE)
+            != 0)
             return QByteArray();
         return QByteArray(out);
     }();
@@ -87,7 +87,8 @@ bool needsRehash(const QByteArray &storedHash)
     if (!initialize())
         return false;
     return crypto_pwhash_str_needs_rehash(storedHash.constData(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0;
+                                          crypto_pwhash_MEMLIMIT_INTERACTIVE)
+           != 0;
 }
 
 void dummyVerify(const QString &password)

@@ -11,9 +11,9 @@
 
 namespace bw::moderation::password {
 
-constexpr int kMinLength = 12;     // characters
-constexpr int kMaxLength = 1024;   // characters; bounds the work done on hostile input
-constexpr int kMaxConcurrent = 2;  // one per core on the reference machine
+constexpr int kMinLength = 12;    // characters
+constexpr int kMaxLength = 1024;  // characters; bounds the work done on hostile input
+constexpr int kMaxConcurrent = 2; // one per core on the reference machine
 
 // libsodium initialisation (idempotent); false only if libsodium cannot work at all.
 bool initialize();

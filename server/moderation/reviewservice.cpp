@@ -39,23 +39,24 @@ QDateTime parseTime(const QVariant &v)
 // for cursors. LEFT JOINs: an item stays visible even if its agent or evaluation row is gone.
 const QString &itemSelect()
 {
-    static const QString sql = QStringLiteral(
-        "SELECT f.id::text, f.evaluation_id::text, f.content_id::text, f.content_type, f.agent_id::text, a.username,"
-        " f.status, f.assigned_to::text, coalesce(nullif(m.display_name, ''), m.email),"
-        " %1, %2, (f.assigned_to IS NOT NULL AND coalesce(f.claim_expires_at > now(), false)),"
-        " f.decision, f.notes, %3, %4,"
-        " floor(extract(epoch FROM now() - f.created_at))::bigint, e.trust_tier,"
-        " coalesce(e.alignment_domain, e.submitted_content->>'domain'), e.alignment_score::float8,"
-        " left(coalesce(e.submitted_content->>'title', e.submitted_content->>'content',"
-        "  e.submitted_content->>'description', ''), 200),"
-        " %5"
-        " FROM flagged_content f"
-        " LEFT JOIN guardrail_evaluations e ON e.id = f.evaluation_id"
-        " LEFT JOIN agents a ON a.id = f.agent_id"
-        " LEFT JOIN moderators m ON m.id = f.assigned_to")
-        .arg(isoTimestamp(QStringLiteral("f.claimed_at")), isoTimestamp(QStringLiteral("f.claim_expires_at")),
-             isoTimestamp(QStringLiteral("f.reviewed_at")), isoTimestamp(QStringLiteral("f.created_at")),
-             exactTimestamp(QStringLiteral("f.created_at")));
+    static const QString sql =
+        QStringLiteral(
+            "SELECT f.id::text, f.evaluation_id::text, f.content_id::text, f.content_type, f.agent_id::text, a.username,"
+            " f.status, f.assigned_to::text, coalesce(nullif(m.display_name, ''), m.email),"
+            " %1, %2, (f.assigned_to IS NOT NULL AND coalesce(f.claim_expires_at > now(), false)),"
+            " f.decision, f.notes, %3, %4,"
+            " floor(extract(epoch FROM now() - f.created_at))::bigint, e.trust_tier,"
+            " coalesce(e.alignment_domain, e.submitted_content->>'domain'), e.alignment_score::float8,"
+            " left(coalesce(e.submitted_content->>'title', e.submitted_content->>'content',"
+            "  e.submitted_content->>'description', ''), 200),"
+            " %5"
+            " FROM flagged_content f"
+            " LEFT JOIN guardrail_evaluations e ON e.id = f.evaluation_id"
+            " LEFT JOIN agents a ON a.id = f.agent_id"
+            " LEFT JOIN moderators m ON m.id = f.assigned_to")
+            .arg(isoTimestamp(QStringLiteral("f.claimed_at")), isoTimestamp(QStringLiteral("f.claim_expires_at")),
+                 isoTimestamp(QStringLiteral("f.reviewed_at")), isoTimestamp(QStringLiteral("f.created_at")),
+                 exactTimestamp(QStringLiteral("f.created_at")));
     return sql;
 }
 
@@ -103,24 +104,28 @@ struct Locked {
 // (409 CONFLICT otherwise).
 Result<Locked> lockPendingItem(QSqlDatabase db, const QString &id)
 {
-    auto q = db::exec(db, QStringLiteral("SELECT status, assigned_to::text,"
-                                         " (assigned_to IS NOT NULL AND coalesce(claim_expires_at > now(), false)),"
-                                         " %1, content_type, content_id::text, evaluation_id::text"
-                                         " FROM flagged_content WHERE id = ?::uuid FOR UPDATE")
+    auto q = db::exec(db,
+                      QStringLiteral("SELECT status, assigned_to::text,"
+                                     " (assigned_to IS NOT NULL AND coalesce(claim_expires_at > now(), false)),"
+                                     " %1, content_type, content_id::text, evaluation_id::text"
+                                     " FROM flagged_content WHERE id = ?::uuid FOR UPDATE")
                           .arg(isoTimestamp(QStringLiteral("claim_expires_at"))),
                       {id});
     if (!q)
         return q.error();
     if (!q->next())
         return detail::notFound(QStringLiteral("Flagged item"));
-    Locked row{q->value(0).toString(), q->value(1).toString(), q->value(2).toBool(), q->value(3).toString(),
+    Locked row{q->value(0).toString(), q->value(1).toString(), q->value(2).toBool(),  q->value(3).toString(),
                q->value(4).toString(), q->value(5).toString(), q->value(6).toString()};
     if (row.status != u"pending_review")
         return ApiError::conflict(QStringLiteral("Flagged item was already decided (%1)").arg(row.status));
     return row;
 }
 
-QJsonValue textOrNull(const QString &s) { return s.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(s); }
+QJsonValue textOrNull(const QString &s)
+{
+    return s.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(s);
+}
 
 QJsonObject claimJson(const QString &assignedTo, const QString &expiresAt)
 {
@@ -201,13 +206,15 @@ Result<FlaggedPage> ReviewService::list(const AdminCaller &actor, const FlaggedQ
         const QString id = pos->value(QStringLiteral("i")).toString();
         if (pos->value(QStringLiteral("o")).toString() != order || at.isEmpty() || !ids::isUuid(id))
             return ApiError::make(ErrorKind::InvalidCursor, QStringLiteral("Invalid cursor"));
-        add(QStringLiteral("(f.created_at, f.id) %1 (?::timestamptz, ?::uuid)").arg(query.newestFirst ? QStringLiteral("<") : QStringLiteral(">")), {at, id});
+        add(QStringLiteral("(f.created_at, f.id) %1 (?::timestamptz, ?::uuid)")
+                .arg(query.newestFirst ? QStringLiteral("<") : QStringLiteral(">")),
+            {at, id});
     }
     binds << query.limit + 1;
     const QString direction = query.newestFirst ? QStringLiteral("DESC") : QStringLiteral("ASC");
     const QString sql = itemSelect()
-        + (where.isEmpty() ? QString() : QStringLiteral(" WHERE ") + where.join(QStringLiteral(" AND ")))
-        + QStringLiteral(" ORDER BY f.created_at %1, f.id %1 LIMIT ?").arg(direction);
+                        + (where.isEmpty() ? QString() : QStringLiteral(" WHERE ") + where.join(QStringLiteral(" AND ")))
+                        + QStringLiteral(" ORDER BY f.created_at %1, f.id %1 LIMIT ?").arg(direction);
     auto q = db::exec(m_db.connection(), sql, binds);
     if (!q)
         return q.error();
@@ -252,28 +259,29 @@ Result<FlaggedDetail> ReviewService::detail(const AdminCaller &actor, const QStr
     FlaggedDetail out;
     out.item = *item;
     QSqlDatabase db = m_db.connection();
-    static const QString sql = QStringLiteral(
-        "SELECT"
-        " (SELECT json_build_object('id', e.id, 'contentType', e.content_type, 'contentId', e.content_id,"
-        "  'finalDecision', e.final_decision, 'layerAResult', e.layer_a_result, 'layerBResult', e.layer_b_result,"
-        "  'alignmentScore', e.alignment_score::float8, 'alignmentDomain', e.alignment_domain, 'cacheHit', e.cache_hit,"
-        "  'trustTier', e.trust_tier, 'provider', e.provider, 'costCents', e.cost_cents::float8,"
-        "  'createdAt', %1, 'completedAt', %2, 'evaluationDurationMs', e.evaluation_duration_ms)"
-        "  FROM guardrail_evaluations e WHERE e.id = f.evaluation_id)::text,"
-        " (SELECT e.submitted_content FROM guardrail_evaluations e WHERE e.id = f.evaluation_id)::text,"
-        " (SELECT row_to_json(j) FROM agents a, LATERAL (SELECT %3) j WHERE a.id = f.agent_id)::text,"
-        " (SELECT json_build_object('approved', count(*) FILTER (WHERE g.final_decision = 'approved'),"
-        "  'flagged', count(*) FILTER (WHERE g.final_decision = 'flagged'),"
-        "  'rejected', count(*) FILTER (WHERE g.final_decision = 'rejected'),"
-        "  'pending', count(*) FILTER (WHERE g.final_decision IS NULL), 'total', count(*))"
-        "  FROM guardrail_evaluations g WHERE g.agent_id = f.agent_id)::text,"
-        " (SELECT json_build_object('pendingReview', count(*) FILTER (WHERE h.status = 'pending_review'),"
-        "  'approved', count(*) FILTER (WHERE h.status = 'approved'),"
-        "  'rejected', count(*) FILTER (WHERE h.status = 'rejected'))"
-        "  FROM flagged_content h WHERE h.agent_id = f.agent_id)::text"
-        " FROM flagged_content f WHERE f.id = ?::uuid")
-        .arg(isoTimestamp(QStringLiteral("e.created_at")), isoTimestamp(QStringLiteral("e.completed_at")),
-             domain::sqljson::agentColumns(QStringLiteral("a"), true));
+    static const QString sql =
+        QStringLiteral(
+            "SELECT"
+            " (SELECT json_build_object('id', e.id, 'contentType', e.content_type, 'contentId', e.content_id,"
+            "  'finalDecision', e.final_decision, 'layerAResult', e.layer_a_result, 'layerBResult', e.layer_b_result,"
+            "  'alignmentScore', e.alignment_score::float8, 'alignmentDomain', e.alignment_domain, 'cacheHit', e.cache_hit,"
+            "  'trustTier', e.trust_tier, 'provider', e.provider, 'costCents', e.cost_cents::float8,"
+            "  'createdAt', %1, 'completedAt', %2, 'evaluationDurationMs', e.evaluation_duration_ms)"
+            "  FROM guardrail_evaluations e WHERE e.id = f.evaluation_id)::text,"
+            " (SELECT e.submitted_content FROM guardrail_evaluations e WHERE e.id = f.evaluation_id)::text,"
+            " (SELECT row_to_json(j) FROM agents a, LATERAL (SELECT %3) j WHERE a.id = f.agent_id)::text,"
+            " (SELECT json_build_object('approved', count(*) FILTER (WHERE g.final_decision = 'approved'),"
+            "  'flagged', count(*) FILTER (WHERE g.final_decision = 'flagged'),"
+            "  'rejected', count(*) FILTER (WHERE g.final_decision = 'rejected'),"
+            "  'pending', count(*) FILTER (WHERE g.final_decision IS NULL), 'total', count(*))"
+            "  FROM guardrail_evaluations g WHERE g.agent_id = f.agent_id)::text,"
+            " (SELECT json_build_object('pendingReview', count(*) FILTER (WHERE h.status = 'pending_review'),"
+            "  'approved', count(*) FILTER (WHERE h.status = 'approved'),"
+            "  'rejected', count(*) FILTER (WHERE h.status = 'rejected'))"
+            "  FROM flagged_content h WHERE h.agent_id = f.agent_id)::text"
+            " FROM flagged_content f WHERE f.id = ?::uuid")
+            .arg(isoTimestamp(QStringLiteral("e.created_at")), isoTimestamp(QStringLiteral("e.completed_at")),
+                 domain::sqljson::agentColumns(QStringLiteral("a"), true));
     auto q = db::exec(db, sql, {id});
     if (!q)
         return q.error();
@@ -342,10 +350,11 @@ Result<FlaggedItem> ReviewService::claim(const AdminCaller &actor, const QString
                                   QJsonObject{{QStringLiteral("claimedBy"), row->assignedTo},
                                               {QStringLiteral("claimExpiresAt"), row->claimExpiresAt}});
         const bool renewal = row->claimActive && mine;
-        auto q = db::exec(db, QStringLiteral("UPDATE flagged_content SET assigned_to = ?::uuid,"
-                                             " claimed_at = CASE WHEN ? THEN claimed_at ELSE now() END,"
-                                             " claim_expires_at = now() + make_interval(secs => ?)"
-                                             " WHERE id = ?::uuid RETURNING %1")
+        auto q = db::exec(db,
+                          QStringLiteral("UPDATE flagged_content SET assigned_to = ?::uuid,"
+                                         " claimed_at = CASE WHEN ? THEN claimed_at ELSE now() END,"
+                                         " claim_expires_at = now() + make_interval(secs => ?)"
+                                         " WHERE id = ?::uuid RETURNING %1")
                               .arg(isoTimestamp(QStringLiteral("claim_expires_at"))),
                           {actor.moderatorId, renewal, double(m_options.claimLease.count()), id});
         if (!q)
@@ -383,12 +392,14 @@ Result<FlaggedItem> ReviewService::release(const AdminCaller &actor, const QStri
             return ApiError::conflict(QStringLiteral("Flagged item is not claimed"));
         if (!mine && !actor.isAdmin())
             return ApiError::forbidden(QStringLiteral("Only the claimant or an administrator can release this claim"));
-        auto q = db::exec(db, QStringLiteral("UPDATE flagged_content SET assigned_to = NULL, claimed_at = NULL,"
-                                             " claim_expires_at = NULL WHERE id = ?::uuid"),
+        auto q = db::exec(db,
+                          QStringLiteral("UPDATE flagged_content SET assigned_to = NULL, claimed_at = NULL,"
+                                         " claim_expires_at = NULL WHERE id = ?::uuid"),
                           {id});
         if (!q)
             return q.error();
-        AuditEntry entry = AuditEntry::byModerator(actor, QStringLiteral("flagged.release"), QStringLiteral("flagged_content"), id);
+        AuditEntry entry =
+            AuditEntry::byModerator(actor, QStringLiteral("flagged.release"), QStringLiteral("flagged_content"), id);
         entry.before = claimJson(row->assignedTo, row->claimExpiresAt);
         entry.after = claimJson({}, {});
         if (Status s = audit::append(db, entry); !s)
@@ -428,21 +439,25 @@ Result<FlaggedItem> ReviewService::review(const AdminCaller &actor, const QStrin
         if (!table)
             return ApiError::internal(QStringLiteral("flagged item %1 has unknown content type '%2'").arg(id, row->contentType));
 
-        auto flagged = db::exec(db, QStringLiteral("UPDATE flagged_content SET status = ?, decision = ?, notes = ?,"
-                                                   " reviewed_at = now() WHERE id = ?::uuid"),
+        auto flagged = db::exec(db,
+                                QStringLiteral("UPDATE flagged_content SET status = ?, decision = ?, notes = ?,"
+                                               " reviewed_at = now() WHERE id = ?::uuid"),
                                 {outcome, decision->decision, decision->notes, id});
         if (!flagged)
             return flagged.error();
-        auto evaluation = db::exec(db, QStringLiteral("UPDATE guardrail_evaluations SET final_decision = ?,"
-                                                      " completed_at = coalesce(completed_at, now()) WHERE id = ?::uuid"),
+        auto evaluation = db::exec(db,
+                                   QStringLiteral("UPDATE guardrail_evaluations SET final_decision = ?,"
+                                                  " completed_at = coalesce(completed_at, now()) WHERE id = ?::uuid"),
                                    {outcome, row->evaluationId});
         if (!evaluation)
             return evaluation.error();
         // Only the version that was evaluated: if the agent edited the content since (a newer
         // evaluation is attached), this decision must not publish the unreviewed edit.
-        auto before = db::exec(db, QStringLiteral("SELECT guardrail_status FROM %1 WHERE id = ?::uuid"
-                                                  " AND (guardrail_evaluation_id IS NULL OR guardrail_evaluation_id = ?::uuid)"
-                                                  " FOR UPDATE").arg(*table),
+        auto before = db::exec(db,
+                               QStringLiteral("SELECT guardrail_status FROM %1 WHERE id = ?::uuid"
+                                              " AND (guardrail_evaluation_id IS NULL OR guardrail_evaluation_id = ?::uuid)"
+                                              " FOR UPDATE")
+                                   .arg(*table),
                                {row->contentId, row->evaluationId});
         if (!before)
             return before.error();
@@ -455,16 +470,18 @@ Result<FlaggedItem> ReviewService::review(const AdminCaller &actor, const QStrin
             if (!content)
                 return content.error();
         }
-        AuditEntry entry = AuditEntry::byModerator(actor, QStringLiteral("flagged.review"), QStringLiteral("flagged_content"), id);
+        AuditEntry entry =
+            AuditEntry::byModerator(actor, QStringLiteral("flagged.review"), QStringLiteral("flagged_content"), id);
         entry.before = QJsonObject{{QStringLiteral("status"), row->status},
                                    {QStringLiteral("contentGuardrailStatus"), textOrNull(contentBefore)}};
-        entry.after = QJsonObject{{QStringLiteral("status"), outcome},
-                                  {QStringLiteral("decision"), decision->decision},
-                                  {QStringLiteral("notes"), decision->notes},
-                                  {QStringLiteral("contentType"), row->contentType},
-                                  {QStringLiteral("contentId"), row->contentId},
-                                  {QStringLiteral("evaluationId"), row->evaluationId},
-                                  {QStringLiteral("contentGuardrailStatus"), contentCurrent ? QJsonValue(outcome) : QJsonValue(QJsonValue::Null)}};
+        entry.after = QJsonObject{
+            {QStringLiteral("status"), outcome},
+            {QStringLiteral("decision"), decision->decision},
+            {QStringLiteral("notes"), decision->notes},
+            {QStringLiteral("contentType"), row->contentType},
+            {QStringLiteral("contentId"), row->contentId},
+            {QStringLiteral("evaluationId"), row->evaluationId},
+            {QStringLiteral("contentGuardrailStatus"), contentCurrent ? QJsonValue(outcome) : QJsonValue(QJsonValue::Null)}};
         if (Status s = audit::append(db, entry); !s)
             return s.error();
         if (Status s = tx.commit(); !s)
@@ -488,11 +505,12 @@ QList<BulkOutcome> ReviewService::reviewMany(const AdminCaller &actor, const QSt
 
 Result<ReviewService::QueueStats> ReviewService::stats()
 {
-    auto q = db::exec(m_db.connection(),
-                      QStringLiteral("SELECT count(*), count(*) FILTER (WHERE assigned_to IS NOT NULL AND claim_expires_at > now()),"
-                                     " count(*) FILTER (WHERE created_at <= now() - interval '24 hours'),"
-                                     " coalesce(floor(extract(epoch FROM now() - min(created_at))), 0)::bigint"
-                                     " FROM flagged_content WHERE status = 'pending_review'"));
+    auto q =
+        db::exec(m_db.connection(),
+                 QStringLiteral("SELECT count(*), count(*) FILTER (WHERE assigned_to IS NOT NULL AND claim_expires_at > now()),"
+                                " count(*) FILTER (WHERE created_at <= now() - interval '24 hours'),"
+                                " coalesce(floor(extract(epoch FROM now() - min(created_at))), 0)::bigint"
+                                " FROM flagged_content WHERE status = 'pending_review'"));
     if (!q)
         return q.error();
     QueueStats s;
@@ -509,8 +527,9 @@ void ReviewService::countDecision(const QString &decision)
 {
     if (!m_options.metrics)
         return;
-    m_options.metrics->counter(QStringLiteral("moderation_reviews_total"), QStringLiteral("Human review decisions"),
-                               {{QStringLiteral("decision"), decision}})
+    m_options.metrics
+        ->counter(QStringLiteral("moderation_reviews_total"), QStringLiteral("Human review decisions"),
+                  {{QStringLiteral("decision"), decision}})
         .inc();
 }
 

@@ -37,9 +37,9 @@ public:
 
     struct QueueStats {
         qint64 pending = 0;
-        qint64 claimed = 0;           // pending items under an active claim
-        qint64 overdue = 0;           // pending for ≥ 24 h
-        qint64 oldestAgeSeconds = 0;  // 0 when the queue is empty
+        qint64 claimed = 0;          // pending items under an active claim
+        qint64 overdue = 0;          // pending for ≥ 24 h
+        qint64 oldestAgeSeconds = 0; // 0 when the queue is empty
     };
 
     explicit ReviewService(db::Database &db);

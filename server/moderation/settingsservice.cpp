@@ -74,8 +74,9 @@ Result<QJsonObject> SettingsService::updateHeartbeatInstructions(const AdminCall
     auto entry = AuditEntry::byModerator(actor, QStringLiteral("heartbeat.instructions"), QStringLiteral("setting"),
                                          QString::fromLatin1(domain::HeartbeatService::kSettingsKey));
     entry.before = QJsonObject{{QStringLiteral("instructionsVersion"), previousVersion}};
-    entry.after = QJsonObject{{QStringLiteral("instructionsVersion"), updated->value(QStringLiteral("instructionsVersion")).toString()},
-                              {QStringLiteral("checkinIntervalSeconds"), checkinIntervalSeconds}};
+    entry.after =
+        QJsonObject{{QStringLiteral("instructionsVersion"), updated->value(QStringLiteral("instructionsVersion")).toString()},
+                    {QStringLiteral("checkinIntervalSeconds"), checkinIntervalSeconds}};
     if (Status s = audit::append(m_db.connection(), entry); !s)
         return s.error();
     return updated;

@@ -49,7 +49,10 @@ AlertEvent readEvent(const QSqlQuery &q)
     return e;
 }
 
-QString iso(const QDateTime &t) { return t.toUTC().toString(Qt::ISODateWithMs); }
+QString iso(const QDateTime &t)
+{
+    return t.toUTC().toString(Qt::ISODateWithMs);
+}
 
 Result<AlertEvent> eventById(QSqlDatabase db, qint64 id)
 {
@@ -103,8 +106,9 @@ std::vector<AlertRule> AlertEngine::defaultRules()
     using namespace alertinput;
     auto rule = [](const char *name, const char *severity, const char *input, double threshold, std::chrono::seconds forDuration,
                    const char *summary) {
-        return AlertRule{QString::fromLatin1(name), QString::fromLatin1(severity), QString::fromLatin1(input), threshold,
-                         forDuration, QString::fromUtf8(summary)};
+        return AlertRule{
+            QString::fromLatin1(name), QString::fromLatin1(severity), QString::fromLatin1(input), threshold, forDuration,
+            QString::fromUtf8(summary)};
     };
     return {
         rule("APIDown", "P1", kApiDown, 0.5, 2min, "BetterWorld API is down"),
@@ -189,11 +193,13 @@ Result<std::vector<AlertTransition>> AlertEngine::apply(QSqlDatabase db, const A
                 if (!condition)
                     continue;
                 const bool fireNow = rule.forDuration.count() <= 0;
-                q = db::exec(db, QStringLiteral(
-                    "INSERT INTO alert_events (rule, severity, state, summary, value, threshold, pending_since, fired_at, last_evaluated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?::timestamptz, CASE WHEN ? THEN ?::timestamptz END, ?::timestamptz) RETURNING id"),
-                    {rule.name, rule.severity, fireNow ? QStringLiteral("firing") : QStringLiteral("pending"), rule.summary, value,
-                     rule.threshold, iso(now), fireNow, iso(now), iso(now)});
+                q = db::exec(
+                    db,
+                    QStringLiteral(
+                        "INSERT INTO alert_events (rule, severity, state, summary, value, threshold, pending_since, fired_at, last_evaluated_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?::timestamptz, CASE WHEN ? THEN ?::timestamptz END, ?::timestamptz) RETURNING id"),
+                    {rule.name, rule.severity, fireNow ? QStringLiteral("firing") : QStringLiteral("pending"), rule.summary,
+                     value, rule.threshold, iso(now), fireNow, iso(now), iso(now)});
                 if (!q)
                     return q.error();
                 q->next();
@@ -205,19 +211,23 @@ Result<std::vector<AlertTransition>> AlertEngine::apply(QSqlDatabase db, const A
             if (e.state == QLatin1StringView("pending") && !condition) {
                 q = db::exec(db, QStringLiteral("DELETE FROM alert_events WHERE id = ?"), {e.id}); // never fired
             } else if (e.state == QLatin1StringView("pending") && e.pendingSince.secsTo(now) >= rule.forDuration.count()) {
-                q = db::exec(db, QStringLiteral("UPDATE alert_events SET state = 'firing', fired_at = ?::timestamptz, value = ?,"
-                                                " last_evaluated_at = ?::timestamptz WHERE id = ?"),
+                q = db::exec(db,
+                             QStringLiteral("UPDATE alert_events SET state = 'firing', fired_at = ?::timestamptz, value = ?,"
+                                            " last_evaluated_at = ?::timestamptz WHERE id = ?"),
                              {iso(now), value, iso(now), e.id});
                 changed.push_back(e.id);
                 transitions.push_back({AlertTransition::Firing, {}});
             } else if (e.state == QLatin1StringView("firing") && !condition) {
-                q = db::exec(db, QStringLiteral("UPDATE alert_events SET state = 'resolved', resolved_at = ?::timestamptz,"
-                                                " value = CASE WHEN ? THEN ? ELSE value END, last_evaluated_at = ?::timestamptz WHERE id = ?"),
-                             {iso(now), hasValue, value, iso(now), e.id});
+                q = db::exec(
+                    db,
+                    QStringLiteral("UPDATE alert_events SET state = 'resolved', resolved_at = ?::timestamptz,"
+                                   " value = CASE WHEN ? THEN ? ELSE value END, last_evaluated_at = ?::timestamptz WHERE id = ?"),
+                    {iso(now), hasValue, value, iso(now), e.id});
                 changed.push_back(e.id);
                 transitions.push_back({AlertTransition::Resolved, {}});
             } else {
-                q = db::exec(db, QStringLiteral("UPDATE alert_events SET value = ?, last_evaluated_at = ?::timestamptz WHERE id = ?"),
+                q = db::exec(db,
+                             QStringLiteral("UPDATE alert_events SET value = ?, last_evaluated_at = ?::timestamptz WHERE id = ?"),
                              {value, iso(now), e.id});
             }
             if (!q)
@@ -246,11 +256,13 @@ Result<std::vector<AlertTransition>> AlertEngine::apply(QSqlDatabase db, const A
 
 Result<QList<AlertEvent>> AlertEngine::current(QSqlDatabase db, int resolvedHours)
 {
-    auto q = db::exec(db, QStringLiteral("SELECT %1 FROM alert_events WHERE state IN ('pending', 'firing')"
-                                         " OR resolved_at > now() - make_interval(hours => ?)"
-                                         " ORDER BY CASE state WHEN 'firing' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END, severity, id DESC")
-                                .arg(QLatin1StringView(kEventColumns)),
-                      {resolvedHours});
+    auto q =
+        db::exec(db,
+                 QStringLiteral("SELECT %1 FROM alert_events WHERE state IN ('pending', 'firing')"
+                                " OR resolved_at > now() - make_interval(hours => ?)"
+                                " ORDER BY CASE state WHEN 'firing' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END, severity, id DESC")
+                     .arg(QLatin1StringView(kEventColumns)),
+                 {resolvedHours});
     if (!q)
         return q.error();
     QList<AlertEvent> out;
@@ -261,8 +273,9 @@ Result<QList<AlertEvent>> AlertEngine::current(QSqlDatabase db, int resolvedHour
 
 Result<QList<AlertEvent>> AlertEngine::history(QSqlDatabase db, int limit, qint64 beforeId)
 {
-    auto q = db::exec(db, QStringLiteral("SELECT %1 FROM alert_events WHERE (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?")
-                                .arg(QLatin1StringView(kEventColumns)),
+    auto q = db::exec(db,
+                      QStringLiteral("SELECT %1 FROM alert_events WHERE (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?")
+                          .arg(QLatin1StringView(kEventColumns)),
                       {beforeId, beforeId, limit});
     if (!q)
         return q.error();
@@ -274,8 +287,9 @@ Result<QList<AlertEvent>> AlertEngine::history(QSqlDatabase db, int limit, qint6
 
 Status AlertEngine::acknowledge(QSqlDatabase db, qint64 id, const QString &by)
 {
-    auto q = db::exec(db, QStringLiteral("UPDATE alert_events SET acknowledged_by = coalesce(acknowledged_by, ?),"
-                                         " acknowledged_at = coalesce(acknowledged_at, now()) WHERE id = ? RETURNING id"),
+    auto q = db::exec(db,
+                      QStringLiteral("UPDATE alert_events SET acknowledged_by = coalesce(acknowledged_by, ?),"
+                                     " acknowledged_at = coalesce(acknowledged_at, now()) WHERE id = ? RETURNING id"),
                       {by, id});
     if (!q)
         return q.error();

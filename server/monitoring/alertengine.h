@@ -25,19 +25,19 @@ namespace bw::monitoring {
 class AlertNotifier;
 
 struct AlertRule {
-    QString name;                        // APIDown, HighErrorRate, …
-    QString severity;                    // P1 | P2 | P3
-    QString input;                       // key in AlertInputs
-    double threshold = 0;                // condition: input > threshold
+    QString name;         // APIDown, HighErrorRate, …
+    QString severity;     // P1 | P2 | P3
+    QString input;        // key in AlertInputs
+    double threshold = 0; // condition: input > threshold
     std::chrono::seconds forDuration{0};
-    QString summary;                     // "5xx error rate exceeds 10%"
+    QString summary; // "5xx error rate exceeds 10%"
 };
 
 // Input name → current value. A missing input means "no data": the condition is false.
 using AlertInputs = std::map<QString, double>;
 
 namespace alertinput {
-inline constexpr auto kApiDown = "api_down";                       // 1 when a health probe failed
+inline constexpr auto kApiDown = "api_down"; // 1 when a health probe failed
 inline constexpr auto kErrorRatio5m = "http_error_ratio_5m";
 inline constexpr auto kLatencyP95 = "http_latency_p95";
 inline constexpr auto kGuardrailQueueDepth = "guardrail_queue_depth";
@@ -52,27 +52,27 @@ struct AlertEvent {
     qint64 id = 0;
     QString rule;
     QString severity;
-    QString state;                       // pending | firing | resolved
+    QString state; // pending | firing | resolved
     QString summary;
     double value = 0;
     double threshold = 0;
     QDateTime pendingSince, firedAt, resolvedAt, lastEvaluatedAt;
     QString acknowledgedBy;
     QDateTime acknowledgedAt;
-    QString notifications;               // JSON array text
+    QString notifications; // JSON array text
     bool acknowledged() const { return acknowledgedAt.isValid(); }
 };
 
 struct AlertTransition {
     enum Kind { Pending, Firing, Resolved };
     Kind kind = Pending;
-    AlertEvent event;                    // after the transition
+    AlertEvent event; // after the transition
 };
 
 class AlertEngine final {
 public:
     struct Options {
-        QStringList healthUrls;          // http://host:port/health probed for APIDown; empty: rule idle
+        QStringList healthUrls; // http://host:port/health probed for APIDown; empty: rule idle
         int probeTimeoutMs = 3000;
     };
 

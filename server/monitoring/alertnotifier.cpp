@@ -24,7 +24,10 @@ AlertNotifier::AlertNotifier(db::Database *database, Options options, std::uniqu
     });
 }
 
-AlertNotifier::~AlertNotifier() { stop(); }
+AlertNotifier::~AlertNotifier()
+{
+    stop();
+}
 
 bool AlertNotifier::enabled() const
 {
@@ -115,8 +118,8 @@ void AlertNotifier::deliver(const AlertTransition &t)
             domain::MailMessage message;
             message.to = to;
             message.subject = QStringLiteral("[%1] %2 %3").arg(event.toUpper(), t.event.severity, t.event.rule);
-            message.body = messageText(t, m_options.instanceName) + QStringLiteral("\n\nPending since %1\n")
-                               .arg(t.event.pendingSince.toString(Qt::ISODate));
+            message.body = messageText(t, m_options.instanceName)
+                           + QStringLiteral("\n\nPending since %1\n").arg(t.event.pendingSince.toString(Qt::ISODate));
             const Status sent = m_mailer->send(message, m_cancel);
             if (!sent)
                 qCWarning(lcNotify).noquote() << "alert e-mail to" << to << "failed:" << sent.error().message;
@@ -134,7 +137,9 @@ void AlertNotifier::record(qint64 eventId, const QString &channel, const QString
     } count{ok ? m_delivered : m_failed};
     if (!m_database || eventId <= 0)
         return;
-    const QJsonObject entry{{QStringLiteral("channel"), channel}, {QStringLiteral("event"), event}, {QStringLiteral("ok"), ok},
+    const QJsonObject entry{{QStringLiteral("channel"), channel},
+                            {QStringLiteral("event"), event},
+                            {QStringLiteral("ok"), ok},
                             {QStringLiteral("detail"), detail},
                             {QStringLiteral("at"), QDateTime::currentDateTimeUtc().toString(Qt::ISODate)}};
     auto q = db::exec(m_database->connection(),

@@ -28,9 +28,9 @@ namespace bw::monitoring {
 class AlertNotifier final {
 public:
     struct Options {
-        QString webhookUrl;          // http(s)://…; empty: no webhook
-        QStringList emailTo;         // empty or no mailer: no e-mail
-        int timeoutMs = 10000;       // per webhook POST
+        QString webhookUrl;    // http(s)://…; empty: no webhook
+        QStringList emailTo;   // empty or no mailer: no e-mail
+        int timeoutMs = 10000; // per webhook POST
         QString instanceName = QStringLiteral("BetterWorld");
         int capacity = 200;
     };
@@ -41,7 +41,7 @@ public:
     AlertNotifier(const AlertNotifier &) = delete;
     AlertNotifier &operator=(const AlertNotifier &) = delete;
 
-    bool enabled() const;        // a webhook or a mail route is configured
+    bool enabled() const; // a webhook or a mail route is configured
     void notify(const AlertTransition &transition);
     // Delivers what is queued (bounded by timeouts), then joins the thread.
     void stop();

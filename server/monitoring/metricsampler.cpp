@@ -61,11 +61,13 @@ Status insertRows(QSqlDatabase db, const QString &minute, const QString &node, c
 {
     if (rows.names.isEmpty())
         return success();
-    auto q = db::exec(db,
-                      QStringLiteral("INSERT INTO metric_samples (at, name, label, node, value)"
-                                     " SELECT ?::timestamptz, n, l, ?, v FROM unnest(?::text[], ?::text[], ?::float8[]) AS s(n, l, v)"
-                                     " ON CONFLICT (name, at, label, node) DO UPDATE SET value = EXCLUDED.value"),
-                      {minute, node.isNull() ? QStringLiteral("") : node, textArray(rows.names), textArray(rows.labels), numberArray(rows.values)});
+    auto q =
+        db::exec(db,
+                 QStringLiteral("INSERT INTO metric_samples (at, name, label, node, value)"
+                                " SELECT ?::timestamptz, n, l, ?, v FROM unnest(?::text[], ?::text[], ?::float8[]) AS s(n, l, v)"
+                                " ON CONFLICT (name, at, label, node) DO UPDATE SET value = EXCLUDED.value"),
+                 {minute, node.isNull() ? QStringLiteral("") : node, textArray(rows.names), textArray(rows.labels),
+                  numberArray(rows.values)});
     if (!q)
         return q.error();
     return success();
@@ -126,7 +128,10 @@ MetricSampler::MetricSampler(db::Database &database, MetricsRegistry &metrics, O
 {
 }
 
-MetricSampler::~MetricSampler() { stop(); }
+MetricSampler::~MetricSampler()
+{
+    stop();
+}
 
 void MetricSampler::start()
 {
@@ -219,10 +224,11 @@ Status MetricSampler::sampleCluster(QSqlDatabase db, QDateTime minute)
         return q.error();
     // pg_stat_statements: optional (needs the extension and shared_preload_libraries). The mean
     // over the last minute comes from the difference of the cumulative totals.
-    auto q = db::exec(db, QStringLiteral(
-        "SELECT coalesce(sum(total_exec_time), 0)::float8, coalesce(sum(calls), 0)::float8,"
-        " count(*) FILTER (WHERE mean_exec_time > 100)::float8"
-        " FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"));
+    auto q = db::exec(
+        db,
+        QStringLiteral("SELECT coalesce(sum(total_exec_time), 0)::float8, coalesce(sum(calls), 0)::float8,"
+                       " count(*) FILTER (WHERE mean_exec_time > 100)::float8"
+                       " FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"));
     if (!q || !q->next())
         return success(); // not available here: the Database dashboard says so
     const double total = q->value(0).toDouble(), calls = q->value(1).toDouble(), slow = q->value(2).toDouble();
@@ -269,8 +275,8 @@ QString maxNamesArray()
     QStringList names;
     for (const char *n : {series::kLatencyP50, series::kLatencyP95, series::kLatencyP99, series::kGuardrailP95,
                           series::kJobDurationP95, series::kDiskUsedRatio, series::kNodeUp, series::kDbConnectionsRatio,
-                          series::kDbCacheHitRatio, series::kDbDeadTupleRatio, series::kDbQueryMeanMs,
-                          series::kApprovalRate, series::kBackupAgeHours, series::kRestoreDrillFailed})
+                          series::kDbCacheHitRatio, series::kDbDeadTupleRatio, series::kDbQueryMeanMs, series::kApprovalRate,
+                          series::kBackupAgeHours, series::kRestoreDrillFailed})
         names << QString::fromLatin1(n);
     return textArray(names);
 }
@@ -297,24 +303,28 @@ Result<QList<SeriesHistory>> MetricSampler::history(QSqlDatabase db, const QStri
     Result<QSqlQuery> q = ApiError::internal(QString());
     if (span <= 86400) {
         // Up to a day: every minute counts (nodes combined per minute, then bucket averages).
-        q = db::exec(db, QStringLiteral(
-            "WITH per_minute AS ("
-            "  SELECT s.name, s.label, s.at, %1 AS v FROM metric_samples s"
-            "   WHERE s.name = ANY(?::text[]) AND s.at >= ?::timestamptz AND s.at <= ?::timestamptz"
-            "   GROUP BY s.name, s.label, s.at)"
-            " SELECT name, label, floor(extract(epoch FROM at) / ?) * ? AS t, avg(v)"
-            "   FROM per_minute GROUP BY name, label, t ORDER BY name, label, t").arg(combine),
-            {maxNamesArray(), textArray(names), from.toUTC().toString(Qt::ISODateWithMs), to.toUTC().toString(Qt::ISODateWithMs),
-             double(bucket), double(bucket)});
+        q = db::exec(db,
+                     QStringLiteral("WITH per_minute AS ("
+                                    "  SELECT s.name, s.label, s.at, %1 AS v FROM metric_samples s"
+                                    "   WHERE s.name = ANY(?::text[]) AND s.at >= ?::timestamptz AND s.at <= ?::timestamptz"
+                                    "   GROUP BY s.name, s.label, s.at)"
+                                    " SELECT name, label, floor(extract(epoch FROM at) / ?) * ? AS t, avg(v)"
+                                    "   FROM per_minute GROUP BY name, label, t ORDER BY name, label, t")
+                         .arg(combine),
+                     {maxNamesArray(), textArray(names), from.toUTC().toString(Qt::ISODateWithMs),
+                      to.toUTC().toString(Qt::ISODateWithMs), double(bucket), double(bucket)});
     } else {
         // Longer windows: the minute at each bucket start, found by index probes on (name, at),
         // so a 30-day chart costs maxPoints lookups per series instead of a scan of 43 200 rows.
-        q = db::exec(db, QStringLiteral(
-            "SELECT s.name, s.label, extract(epoch FROM t.at) AS t, %1"
-            "  FROM unnest(?::text[]) n(name)"
-            "  CROSS JOIN generate_series(to_timestamp(ceil(?::float8 / ?) * ?), ?::timestamptz, make_interval(secs => ?)) t(at)"
-            "  JOIN metric_samples s ON s.name = n.name AND s.at = t.at"
-            " GROUP BY s.name, s.label, t.at ORDER BY s.name, s.label, t.at").arg(combine),
+        q = db::exec(
+            db,
+            QStringLiteral(
+                "SELECT s.name, s.label, extract(epoch FROM t.at) AS t, %1"
+                "  FROM unnest(?::text[]) n(name)"
+                "  CROSS JOIN generate_series(to_timestamp(ceil(?::float8 / ?) * ?), ?::timestamptz, make_interval(secs => ?)) t(at)"
+                "  JOIN metric_samples s ON s.name = n.name AND s.at = t.at"
+                " GROUP BY s.name, s.label, t.at ORDER BY s.name, s.label, t.at")
+                .arg(combine),
             {maxNamesArray(), textArray(names), double(from.toSecsSinceEpoch()), double(bucket), double(bucket),
              to.toUTC().toString(Qt::ISODateWithMs), double(bucket)});
     }
@@ -325,16 +335,16 @@ Result<QList<SeriesHistory>> MetricSampler::history(QSqlDatabase db, const QStri
 
 Result<QList<SeriesHistory>> MetricSampler::latest(QSqlDatabase db, const QStringList &names, int withinMinutes)
 {
-    auto q = db::exec(db, QStringLiteral(
-        "WITH per_minute AS ("
-        "  SELECT name, label, at,"
-        "         CASE WHEN name = ANY(?::text[]) THEN max(value) ELSE sum(value) END AS v"
-        "    FROM metric_samples"
-        "   WHERE name = ANY(?::text[]) AND at >= now() - make_interval(mins => ?)"
-        "   GROUP BY name, label, at)"
-        " SELECT DISTINCT ON (name, label) name, label, extract(epoch FROM at), v"
-        "   FROM per_minute ORDER BY name, label, at DESC"),
-        {maxNamesArray(), textArray(names), withinMinutes});
+    auto q = db::exec(db,
+                      QStringLiteral("WITH per_minute AS ("
+                                     "  SELECT name, label, at,"
+                                     "         CASE WHEN name = ANY(?::text[]) THEN max(value) ELSE sum(value) END AS v"
+                                     "    FROM metric_samples"
+                                     "   WHERE name = ANY(?::text[]) AND at >= now() - make_interval(mins => ?)"
+                                     "   GROUP BY name, label, at)"
+                                     " SELECT DISTINCT ON (name, label) name, label, extract(epoch FROM at), v"
+                                     "   FROM per_minute ORDER BY name, label, at DESC"),
+                      {maxNamesArray(), textArray(names), withinMinutes});
     if (!q)
         return q.error();
     return readSeries(*q);
@@ -342,10 +352,11 @@ Result<QList<SeriesHistory>> MetricSampler::latest(QSqlDatabase db, const QStrin
 
 Result<QList<SlowQuery>> MetricSampler::slowQueries(QSqlDatabase db, double minMeanMs, int limit)
 {
-    auto q = db::exec(db, QStringLiteral(
-        "SELECT query, calls, mean_exec_time, total_exec_time FROM pg_stat_statements"
-        " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND mean_exec_time > ?"
-        " ORDER BY total_exec_time DESC LIMIT ?"),
+    auto q = db::exec(
+        db,
+        QStringLiteral("SELECT query, calls, mean_exec_time, total_exec_time FROM pg_stat_statements"
+                       " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND mean_exec_time > ?"
+                       " ORDER BY total_exec_time DESC LIMIT ?"),
         {minMeanMs, limit});
     if (!q)
         return ApiError::unavailable(QStringLiteral("pg_stat_statements is not available: %1").arg(q.error().message));

@@ -48,10 +48,10 @@ struct SlowQuery {
 class MetricSampler final {
 public:
     struct Options {
-        QString nodeId;                                   // metric_samples.node of the node series
-        QString diskPath;                                 // disk_used_ratio of this filesystem; "" = none
+        QString nodeId;   // metric_samples.node of the node series
+        QString diskPath; // disk_used_ratio of this filesystem; "" = none
         int keepDays = 30;
-        std::chrono::milliseconds nodeInterval{60000};    // tests shorten it
+        std::chrono::milliseconds nodeInterval{60000}; // tests shorten it
     };
 
     MetricSampler(db::Database &database, MetricsRegistry &metrics, Options options);
@@ -94,7 +94,7 @@ private:
     const Options m_options;
 
     mutable std::mutex m_mutex;
-    std::optional<NodeMetricsSnapshot> m_previous;   // node baseline
+    std::optional<NodeMetricsSnapshot> m_previous;         // node baseline
     std::optional<std::pair<double, double>> m_statements; // pg_stat_statements (total ms, calls)
     std::condition_variable m_wake;
     bool m_stopping = false;

@@ -9,9 +9,9 @@ namespace bw::monitoring {
 bool series::combinesByMax(const QString &name)
 {
     return name.contains(QLatin1StringView("_p5")) || name.contains(QLatin1StringView("_p9"))
-        || name.endsWith(QLatin1StringView("_ratio")) || name == QLatin1StringView(kDbQueryMeanMs)
-        || name == QLatin1StringView(kNodeUp) || name == QLatin1StringView(kApprovalRate)
-        || name == QLatin1StringView(kBackupAgeHours) || name == QLatin1StringView(kRestoreDrillFailed);
+           || name.endsWith(QLatin1StringView("_ratio")) || name == QLatin1StringView(kDbQueryMeanMs)
+           || name == QLatin1StringView(kNodeUp) || name == QLatin1StringView(kApprovalRate)
+           || name == QLatin1StringView(kBackupAgeHours) || name == QLatin1StringView(kRestoreDrillFailed);
 }
 
 namespace {
@@ -23,7 +23,10 @@ QString labelValue(const Labels &labels, QLatin1StringView key)
     return {};
 }
 
-double delta(double before, double after) { return after >= before ? after - before : after; } // reset → from 0
+double delta(double before, double after)
+{
+    return after >= before ? after - before : after;
+} // reset → from 0
 
 double deltaOf(const std::map<QString, double> &before, const QString &key, double after)
 {
@@ -102,12 +105,11 @@ NodeRates NodeRates::between(const NodeMetricsSnapshot &before, const NodeMetric
     for (const auto &[key, route] : after.routes) {
         const auto it = before.routes.find(key);
         const double previous = it == before.routes.end() ? 0 : it->second.requests;
-        r.routes.push_back({route.method, route.route, route.requests, delta(previous, route.requests) / r.seconds,
-                            route.errors5xx});
+        r.routes.push_back(
+            {route.method, route.route, route.requests, delta(previous, route.requests) / r.seconds, route.errors5xx});
     }
-    std::sort(r.routes.begin(), r.routes.end(), [](const Route &a, const Route &b) {
-        return a.rate != b.rate ? a.rate > b.rate : a.total > b.total;
-    });
+    std::sort(r.routes.begin(), r.routes.end(),
+              [](const Route &a, const Route &b) { return a.rate != b.rate ? a.rate > b.rate : a.total > b.total; });
     return r;
 }
 

@@ -17,17 +17,17 @@ namespace bw::monitoring {
 // series (database, queues, business) node ''.
 namespace series {
 // node-local, per minute (live: per second)
-inline constexpr auto kRequestRate = "http_request_rate";          // req/s
-inline constexpr auto kErrorRate = "http_5xx_rate";                // 5xx responses/s
-inline constexpr auto kLatencyP50 = "http_latency_p50";            // seconds
+inline constexpr auto kRequestRate = "http_request_rate"; // req/s
+inline constexpr auto kErrorRate = "http_5xx_rate";       // 5xx responses/s
+inline constexpr auto kLatencyP50 = "http_latency_p50";   // seconds
 inline constexpr auto kLatencyP95 = "http_latency_p95";
 inline constexpr auto kLatencyP99 = "http_latency_p99";
 inline constexpr auto kActiveConnections = "http_active_connections";
-inline constexpr auto kGuardrailP95 = "guardrail_latency_p95";     // seconds
-inline constexpr auto kJobDurationP95 = "job_duration_p95";        // seconds, all queues
-inline constexpr auto kJobProcessedRate = "job_processed_rate";    // label queue; jobs/s
-inline constexpr auto kJobFailedRate = "job_failed_rate";          // label queue; failed attempts/min
-inline constexpr auto kDiskUsedRatio = "disk_used_ratio";          // the node's data directory
+inline constexpr auto kGuardrailP95 = "guardrail_latency_p95";  // seconds
+inline constexpr auto kJobDurationP95 = "job_duration_p95";     // seconds, all queues
+inline constexpr auto kJobProcessedRate = "job_processed_rate"; // label queue; jobs/s
+inline constexpr auto kJobFailedRate = "job_failed_rate";       // label queue; failed attempts/min
+inline constexpr auto kDiskUsedRatio = "disk_used_ratio";       // the node's data directory
 inline constexpr auto kNodeUp = "node_up";
 // cluster-wide, per minute
 inline constexpr auto kDbConnections = "db_connections";
@@ -37,14 +37,14 @@ inline constexpr auto kDbSizeBytes = "db_size_bytes";
 inline constexpr auto kDbCacheHitRatio = "db_cache_hit_ratio";
 inline constexpr auto kDbDeadTuples = "db_dead_tuples";
 inline constexpr auto kDbDeadTupleRatio = "db_dead_tuple_ratio";
-inline constexpr auto kDbQueryMeanMs = "db_query_mean_ms";         // pg_stat_statements only
-inline constexpr auto kDbSlowQueries = "db_slow_queries";          // statements with mean > 100 ms
-inline constexpr auto kQueueDepth = "job_queue_depth";             // label queue; available + retryable
-inline constexpr auto kQueueRunning = "job_running";               // label queue
-inline constexpr auto kQueueDead = "job_dead_letter";              // label queue; discarded
+inline constexpr auto kDbQueryMeanMs = "db_query_mean_ms"; // pg_stat_statements only
+inline constexpr auto kDbSlowQueries = "db_slow_queries";  // statements with mean > 100 ms
+inline constexpr auto kQueueDepth = "job_queue_depth";     // label queue; available + retryable
+inline constexpr auto kQueueRunning = "job_running";       // label queue
+inline constexpr auto kQueueDead = "job_dead_letter";      // label queue; discarded
 inline constexpr auto kActiveAgents24h = "agents_active_24h";
 inline constexpr auto kProblemsToday = "problems_today";
-inline constexpr auto kApprovalRate = "guardrail_approval_rate";   // approved / (approved + rejected), 24 h
+inline constexpr auto kApprovalRate = "guardrail_approval_rate"; // approved / (approved + rejected), 24 h
 inline constexpr auto kMissionsWeek = "missions_completed_week";
 inline constexpr auto kTokensWeek = "tokens_distributed_week";
 inline constexpr auto kBackupAgeHours = "backup_age_hours";
@@ -59,26 +59,26 @@ struct NodeMetricsSnapshot {
     double requests = 0;
     double errors5xx = 0;
     double activeConnections = 0;
-    Histogram::Snapshot latency;       // http_request_duration_seconds, all routes
-    Histogram::Snapshot guardrail;     // guardrail_evaluation_duration_seconds
-    Histogram::Snapshot jobDuration;   // job_duration_seconds, all queues
+    Histogram::Snapshot latency;             // http_request_duration_seconds, all routes
+    Histogram::Snapshot guardrail;           // guardrail_evaluation_duration_seconds
+    Histogram::Snapshot jobDuration;         // job_duration_seconds, all queues
     std::map<QString, double> jobsCompleted; // per queue
     std::map<QString, double> jobsFailed;
-    std::map<QString, double> queueDepth;    // job_queue_size{state=available|retryable} (this node's view)
+    std::map<QString, double> queueDepth; // job_queue_size{state=available|retryable} (this node's view)
     struct Route {
         QString method, route;
         double requests = 0, errors5xx = 0;
     };
-    std::map<QString, Route> routes;         // "METHOD route" → counts
+    std::map<QString, Route> routes; // "METHOD route" → counts
 
     static NodeMetricsSnapshot capture(const MetricsRegistry &registry);
 };
 
 struct NodeRates {
     double seconds = 0;
-    double requestRate = 0;      // per second
-    double errorRate = 0;        // 5xx per second
-    double errorRatio = 0;       // 5xx / all (0 without traffic)
+    double requestRate = 0;           // per second
+    double errorRate = 0;             // 5xx per second
+    double errorRatio = 0;            // 5xx / all (0 without traffic)
     double p50 = 0, p95 = 0, p99 = 0; // seconds; 0 without traffic
     double guardrailP95 = 0;
     double jobDurationP95 = 0;
@@ -90,7 +90,7 @@ struct NodeRates {
         QString method, route;
         double total = 0, rate = 0, errors5xx = 0;
     };
-    std::vector<Route> routes;   // busiest first
+    std::vector<Route> routes; // busiest first
 
     static NodeRates between(const NodeMetricsSnapshot &before, const NodeMetricsSnapshot &after);
 };

@@ -115,10 +115,11 @@ QStringList ArchiveService::serverSettings(const ArchivePaths &paths, int archiv
 Status ArchiveService::writeConfig(const ArchivePaths &paths, int retentionDays)
 {
     if (paths.pgbackrest.isEmpty())
-        return ApiError::internal(QStringLiteral("pgbackrest is not installed (Debian package \"pgbackrest\"); set backups/wal_archiving=off "
-                                                 "to run without point-in-time recovery"));
-    const QStringList dirs{paths.baseDir, paths.repoDir(), paths.baseDir + QStringLiteral("/log"), paths.baseDir + QStringLiteral("/lock"),
-                           paths.baseDir + QStringLiteral("/spool")};
+        return ApiError::internal(
+            QStringLiteral("pgbackrest is not installed (Debian package \"pgbackrest\"); set backups/wal_archiving=off "
+                           "to run without point-in-time recovery"));
+    const QStringList dirs{paths.baseDir, paths.repoDir(), paths.baseDir + QStringLiteral("/log"),
+                           paths.baseDir + QStringLiteral("/lock"), paths.baseDir + QStringLiteral("/spool")};
     for (const QString &d : dirs) {
         if (Status s = ownedDir(d, paths.systemUser); !s)
             return s;
@@ -172,7 +173,8 @@ void ArchiveService::startInBackground(const Config &config, const db::Connectio
         s.database = QStringLiteral("postgres");
         ArchiveService archive(pathsFor(config), s, config.pgBinDir);
         if (Status st = archive.ensureStanza(); !st) {
-            qCWarning(lcArchive).noquote() << "WAL archiving is not working (no point-in-time recovery until fixed):" << st.error().message;
+            qCWarning(lcArchive).noquote() << "WAL archiving is not working (no point-in-time recovery until fixed):"
+                                           << st.error().message;
             return;
         }
         auto info = archive.info();
@@ -190,7 +192,8 @@ ArchiveService::ArchiveService(ArchivePaths paths, db::ConnectionSettings superu
 {
 }
 
-Result<QByteArray> ArchiveService::run(const QStringList &args, const OperationPtr &op, int timeoutMs, const QStringList &extraOptions)
+Result<QByteArray> ArchiveService::run(const QStringList &args, const OperationPtr &op, int timeoutMs,
+                                       const QStringList &extraOptions)
 {
     if (m_paths.pgbackrest.isEmpty())
         return ApiError::internal(QStringLiteral("pgbackrest is not installed (Debian package \"pgbackrest\")"));
@@ -252,11 +255,12 @@ Result<QJsonObject> ArchiveService::info()
 
 Result<ArchiveStatus> ArchiveService::status(QSqlDatabase db)
 {
-    auto q = db::exec(db, QStringLiteral("SELECT archived_count, failed_count, coalesce(last_archived_wal, ''), last_archived_time, "
-                                         "coalesce(last_failed_wal, ''), last_failed_time, "
-                                         "CASE WHEN pg_is_in_recovery() THEN '' ELSE pg_walfile_name(pg_current_wal_lsn()) END, "
-                                         "current_setting('archive_mode'), current_setting('archive_command'), "
-                                         "current_setting('archive_timeout')::interval FROM pg_stat_archiver"));
+    auto q =
+        db::exec(db, QStringLiteral("SELECT archived_count, failed_count, coalesce(last_archived_wal, ''), last_archived_time, "
+                                    "coalesce(last_failed_wal, ''), last_failed_time, "
+                                    "CASE WHEN pg_is_in_recovery() THEN '' ELSE pg_walfile_name(pg_current_wal_lsn()) END, "
+                                    "current_setting('archive_mode'), current_setting('archive_command'), "
+                                    "current_setting('archive_timeout')::interval FROM pg_stat_archiver"));
     if (!q)
         return q.error();
     ArchiveStatus s;
@@ -277,7 +281,8 @@ Result<ArchiveStatus> ArchiveService::status(QSqlDatabase db)
     return s;
 }
 
-Result<QString> ArchiveService::dumpAtTime(const QDateTime &time, const QString &database, const QString &dumpDir, const OperationPtr &op)
+Result<QString> ArchiveService::dumpAtTime(const QDateTime &time, const QString &database, const QString &dumpDir,
+                                           const OperationPtr &op)
 {
     const QString stamp = QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMddHHmmss"));
     // Next to the real cluster, so the system user can reach it and it is on the same disk.
@@ -288,8 +293,9 @@ Result<QString> ArchiveService::dumpAtTime(const QDateTime &time, const QString 
     if (op)
         op->message(QStringLiteral("restoring the base backup and WAL up to %1").arg(time.toUTC().toString(Qt::ISODateWithMs)));
     const QString target = time.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")) + QStringLiteral("+00");
-    if (auto r = run({QStringLiteral("--pg1-path=") + scratch, QStringLiteral("--type=time"), QStringLiteral("--target=") + target,
-                      QStringLiteral("--target-action=promote"), QStringLiteral("--target-timeline=current"), QStringLiteral("restore")},
+    if (auto r = run({QStringLiteral("--pg1-path=") + scratch, QStringLiteral("--type=time"),
+                      QStringLiteral("--target=") + target, QStringLiteral("--target-action=promote"),
+                      QStringLiteral("--target-timeline=current"), QStringLiteral("restore")},
                      op, 6 * 3600 * 1000);
         !r)
         return r.error();
@@ -312,7 +318,8 @@ Result<QString> ArchiveService::dumpAtTime(const QDateTime &time, const QString 
     o.durable = false;
     // hot_standby off: no connections (and no "settings lower than on the primary" checks) until
     // the target is reached and the copy promoted.
-    o.extraSettings = {QStringLiteral("archive_mode = off"), QStringLiteral("archive_command = ''"), QStringLiteral("hot_standby = off")};
+    o.extraSettings = {QStringLiteral("archive_mode = off"), QStringLiteral("archive_command = ''"),
+                       QStringLiteral("hot_standby = off")};
     db::EmbeddedPostgres server(o);
     if (Status s = server.prepare(m_superuser.password); !s)
         return s.error();
@@ -346,7 +353,8 @@ Result<QString> ArchiveService::dumpAtTime(const QDateTime &time, const QString 
             if (!promoted) {
                 if (deadline.hasExpired()) {
                     probe.releaseThisThread();
-                    return ApiError::internal(QStringLiteral("recovery to %1 did not finish within an hour").arg(time.toString(Qt::ISODate)));
+                    return ApiError::internal(
+                        QStringLiteral("recovery to %1 did not finish within an hour").arg(time.toString(Qt::ISODate)));
                 }
                 QThread::msleep(200);
             }
@@ -371,7 +379,8 @@ Result<QString> ArchiveService::dumpAtTime(const QDateTime &time, const QString 
         QFile::remove(file);
         return r.error();
     }
-    qCInfo(lcArchive).noquote() << "point-in-time copy of" << database << "as of" << time.toUTC().toString(Qt::ISODateWithMs) << "in" << file;
+    qCInfo(lcArchive).noquote() << "point-in-time copy of" << database << "as of" << time.toUTC().toString(Qt::ISODateWithMs)
+                                << "in" << file;
     return file;
 }
 

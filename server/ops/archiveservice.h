@@ -19,27 +19,27 @@
 namespace bw::ops {
 
 struct ArchivePaths {
-    QString clusterDir;                              // pg1-path
-    QString socketDir;                               // pg1-socket-path
+    QString clusterDir; // pg1-path
+    QString socketDir;  // pg1-socket-path
     int port = 5432;
     QString superuser = QStringLiteral("betterworld"); // pg1-user (database role)
     QString systemUser = QStringLiteral("postgres");   // OS user of the cluster when we are root
-    QString baseDir;                                 // <data dir>/pgbackrest: conf, repo, log, lock, spool
+    QString baseDir;                                   // <data dir>/pgbackrest: conf, repo, log, lock, spool
     QString stanza = QStringLiteral("betterworld");
-    QString pgbackrest;                              // executable
+    QString pgbackrest; // executable
     QString configFile() const { return baseDir + QStringLiteral("/pgbackrest.conf"); }
     QString repoDir() const { return baseDir + QStringLiteral("/repo"); }
 };
 
 struct ArchiveStatus {
-    bool enabled = false;         // archive_mode on and our archive_command in place
+    bool enabled = false; // archive_mode on and our archive_command in place
     qint64 archivedCount = 0;
     qint64 failedCount = 0;
     QString lastArchivedWal;
     QDateTime lastArchivedAt;
     QString lastFailedWal;
     QDateTime lastFailedAt;
-    QString currentWal;           // segment being written now
+    QString currentWal;            // segment being written now
     int archiveTimeoutSeconds = 0; // the RPO bound while archiving keeps up
     QJsonObject toJson() const;
 };

@@ -16,20 +16,20 @@ std::optional<BackupKind> parseKind(const QString &name);
 struct BackupRecord {
     QString id;
     QString kind;
-    QString status;             // running | completed | failed | expired | deleted
+    QString status; // running | completed | failed | expired | deleted
     QString path;
-    QString source;             // redacted URL of the dumped database
+    QString source; // redacted URL of the dumped database
     QString databaseName;
     qint64 sizeBytes = 0;
     QString sha256;
-    QJsonObject tableCounts;    // {"public.agents": 12}
+    QJsonObject tableCounts; // {"public.agents": 12}
     QString serverVersion;
     int schemaVersion = 0;
     QDateTime startedAt;
     QDateTime finishedAt;
     qint64 durationMs = 0;
     QDateTime verifiedAt;
-    QString verifyStatus;       // "" | ok | failed
+    QString verifyStatus; // "" | ok | failed
     QString verifyDetail;
     QDateTime drilledAt;
     QString drillStatus;
@@ -39,7 +39,7 @@ struct BackupRecord {
     QDateTime expiresAt;
     QString error;
     QString requestedBy;
-    bool catalogued = true;     // false: taken before the backups table existed (see BackupService::adopt)
+    bool catalogued = true; // false: taken before the backups table existed (see BackupService::adopt)
 
     bool usable() const { return status == QLatin1StringView("completed"); }
     QJsonObject toJson() const;
@@ -47,7 +47,7 @@ struct BackupRecord {
 
 struct VerifyResult {
     bool ok = false;
-    QString detail;             // why it failed, or "checksum ok, N archive entries"
+    QString detail; // why it failed, or "checksum ok, N archive entries"
     int tocEntries = 0;
     qint64 ms = 0;
 };
@@ -55,12 +55,12 @@ struct VerifyResult {
 struct DrillResult {
     bool ok = false;
     QString backupId;
-    qint64 restoreMs = 0;       // pg_restore into the scratch database
-    qint64 totalMs = 0;         // verify + create + restore + compare + drop
-    qint64 rtoMs = 0;           // the objective it is measured against
+    qint64 restoreMs = 0; // pg_restore into the scratch database
+    qint64 totalMs = 0;   // verify + create + restore + compare + drop
+    qint64 rtoMs = 0;     // the objective it is measured against
     bool withinRto = false;
     int tablesCompared = 0;
-    QStringList mismatches;     // "public.agents: backup 12, restored 11"
+    QStringList mismatches; // "public.agents: backup 12, restored 11"
     QJsonObject toJson() const;
 };
 

@@ -33,7 +33,8 @@ const QString kPartial = QStringLiteral(".partial");
 
 ApiError diskFull(const QString &message)
 {
-    return ApiError::make(ErrorKind::ServiceUnavailable, message, QJsonObject{{QStringLiteral("reason"), QStringLiteral("disk_full")}});
+    return ApiError::make(ErrorKind::ServiceUnavailable, message,
+                          QJsonObject{{QStringLiteral("reason"), QStringLiteral("disk_full")}});
 }
 
 bool fsyncPath(const QString &path)
@@ -106,11 +107,21 @@ QDateTime BackupService::expiryFor(BackupKind kind, const QDateTime &from) const
 {
     int days = 0;
     switch (kind) {
-    case BackupKind::Daily: days = m_config.dailyRetentionDays; break;
-    case BackupKind::Monthly: days = m_config.monthlyRetentionDays; break;
-    case BackupKind::PreMigration: days = m_config.preMigrationRetentionDays; break;
-    case BackupKind::PreRestore: days = m_config.preRestoreRetentionDays; break;
-    case BackupKind::Manual: days = m_config.manualRetentionDays; break;
+    case BackupKind::Daily:
+        days = m_config.dailyRetentionDays;
+        break;
+    case BackupKind::Monthly:
+        days = m_config.monthlyRetentionDays;
+        break;
+    case BackupKind::PreMigration:
+        days = m_config.preMigrationRetentionDays;
+        break;
+    case BackupKind::PreRestore:
+        days = m_config.preRestoreRetentionDays;
+        break;
+    case BackupKind::Manual:
+        days = m_config.manualRetentionDays;
+        break;
     }
     return days > 0 ? from.addDays(days) : QDateTime();
 }
@@ -118,13 +129,15 @@ QDateTime BackupService::expiryFor(BackupKind kind, const QDateTime &from) const
 Result<QJsonObject> BackupService::tableCounts(QSqlDatabase db)
 {
     // Ordinary tables outside system schemas and not owned by an extension (pg_dump skips those).
-    auto sql = db::exec(db, QStringLiteral(
-        "SELECT coalesce(string_agg(format('SELECT %L AS t, count(*) AS n FROM %I.%I', n.nspname || '.' || c.relname, "
-        "n.nspname, c.relname), ' UNION ALL ' ORDER BY n.nspname, c.relname), '') "
-        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
-        "AND n.nspname NOT LIKE 'pg\\_%' "
-        "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')"));
+    auto sql = db::exec(
+        db,
+        QStringLiteral(
+            "SELECT coalesce(string_agg(format('SELECT %L AS t, count(*) AS n FROM %I.%I', n.nspname || '.' || c.relname, "
+            "n.nspname, c.relname), ' UNION ALL ' ORDER BY n.nspname, c.relname), '') "
+            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+            "AND n.nspname NOT LIKE 'pg\\_%' "
+            "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')"));
     if (!sql)
         return sql.error();
     sql->next();
@@ -179,7 +192,6 @@ Result<int> BackupService::listArchive(const QString &path, const OperationPtr &
             ++entries;
     }
     return entries; // 0 for an empty database: the header and TOC still had to parse
-
 }
 
 Status BackupService::restoreArchive(const QString &path, const db::ConnectionSettings &target, const OperationPtr &op)
@@ -196,8 +208,9 @@ Status BackupService::restoreArchive(const QString &path, const db::ConnectionSe
     int seen = 0;
     const int total = *entries;
     ToolRun run{.program = *tool,
-                .args = {QStringLiteral("--dbname=") + target.database, QStringLiteral("--exit-on-error"), QStringLiteral("--verbose"),
-                         QStringLiteral("--no-password"), QStringLiteral("--jobs=%1").arg(qMax(1, m_config.restoreJobs)), path},
+                .args = {QStringLiteral("--dbname=") + target.database, QStringLiteral("--exit-on-error"),
+                         QStringLiteral("--verbose"), QStringLiteral("--no-password"),
+                         QStringLiteral("--jobs=%1").arg(qMax(1, m_config.restoreJobs)), path},
                 .env = libpqEnvironment(target, pass.path()),
                 .op = op};
     run.onStderrLine = [&](const QString &line) {
@@ -219,8 +232,8 @@ Status BackupService::restoreArchive(const QString &path, const db::ConnectionSe
 Result<BackupRecord> BackupService::create(BackupKind kind, const OperationPtr &opIn, const CreateOptions &options)
 {
     const QStringList plan{QStringLiteral("prepare|Checking space"), QStringLiteral("snapshot|Counting rows in one snapshot"),
-                           QStringLiteral("dump|Dumping the database (pg_dump)"), QStringLiteral("checksum|Checking and checksumming the file"),
-                           QStringLiteral("finish|Cataloguing")};
+                           QStringLiteral("dump|Dumping the database (pg_dump)"),
+                           QStringLiteral("checksum|Checking and checksumming the file"), QStringLiteral("finish|Cataloguing")};
     const OperationPtr op = opIn ? opIn : Operation::create(QStringLiteral("backup"), plan);
     op->setPlanIfEmpty(plan);
     op->beginStep(QStringLiteral("prepare"));
@@ -295,8 +308,9 @@ Result<BackupRecord> BackupService::create(BackupKind kind, const OperationPtr &
             (void)catalogue::markFailed(m_catalogue.connection(), record.id, why);
         if (record.catalogued)
             (void)catalogue::audit(m_catalogue.connection(), QStringLiteral("backup.failed"), QStringLiteral("backup"), record.id,
-                               {{QStringLiteral("kind"), record.kind}, {QStringLiteral("error"), why},
-                                {QStringLiteral("requested_by"), record.requestedBy}});
+                                   {{QStringLiteral("kind"), record.kind},
+                                    {QStringLiteral("error"), why},
+                                    {QStringLiteral("requested_by"), record.requestedBy}});
         qCWarning(lcBackup).noquote() << "backup" << record.id << "failed:" << why;
         op->finish();
         return done.error();
@@ -316,12 +330,15 @@ Result<BackupRecord> BackupService::create(BackupKind kind, const OperationPtr &
     VerifyResult v{.ok = true, .detail = QStringLiteral("checked when written")};
     (void)catalogue::recordVerify(m_catalogue.connection(), record.id, v);
     (void)catalogue::audit(m_catalogue.connection(), QStringLiteral("backup.created"), QStringLiteral("backup"), record.id,
-                           {{QStringLiteral("kind"), record.kind}, {QStringLiteral("path"), record.path},
-                            {QStringLiteral("size_bytes"), double(record.sizeBytes)}, {QStringLiteral("sha256"), record.sha256},
+                           {{QStringLiteral("kind"), record.kind},
+                            {QStringLiteral("path"), record.path},
+                            {QStringLiteral("size_bytes"), double(record.sizeBytes)},
+                            {QStringLiteral("sha256"), record.sha256},
                             {QStringLiteral("requested_by"), record.requestedBy}});
     if (m_metrics)
-        m_metrics->gauge(QStringLiteral("backup_last_success_timestamp_seconds"), QStringLiteral("Time of the last successful backup"),
-                         {{QStringLiteral("kind"), record.kind}})
+        m_metrics
+            ->gauge(QStringLiteral("backup_last_success_timestamp_seconds"), QStringLiteral("Time of the last successful backup"),
+                    {{QStringLiteral("kind"), record.kind}})
             .set(double(QDateTime::currentSecsSinceEpoch()));
     qCInfo(lcBackup).noquote() << "backup" << record.id << record.kind << record.path << record.sizeBytes << "bytes in"
                                << record.durationMs << "ms";
@@ -439,9 +456,12 @@ Status BackupService::adopt(const BackupRecord &record)
     if (Status s = catalogue::adopt(m_catalogue.connection(), record); !s)
         return s;
     return catalogue::audit(m_catalogue.connection(), QStringLiteral("backup.created"), QStringLiteral("backup"), record.id,
-                            {{QStringLiteral("kind"), record.kind}, {QStringLiteral("path"), record.path},
-                             {QStringLiteral("size_bytes"), double(record.sizeBytes)}, {QStringLiteral("sha256"), record.sha256},
-                             {QStringLiteral("requested_by"), record.requestedBy}, {QStringLiteral("adopted"), true}});
+                            {{QStringLiteral("kind"), record.kind},
+                             {QStringLiteral("path"), record.path},
+                             {QStringLiteral("size_bytes"), double(record.sizeBytes)},
+                             {QStringLiteral("sha256"), record.sha256},
+                             {QStringLiteral("requested_by"), record.requestedBy},
+                             {QStringLiteral("adopted"), true}});
 }
 
 Result<QList<BackupRecord>> BackupService::list(int limit, bool includeGone)
@@ -466,7 +486,8 @@ Result<std::optional<BackupRecord>> BackupService::latest(const QString &kind)
 
 Result<VerifyResult> BackupService::verify(const QString &id, const OperationPtr &opIn)
 {
-    const QStringList plan{QStringLiteral("checksum|Checking the checksum"), QStringLiteral("list|Reading the archive (pg_restore --list)")};
+    const QStringList plan{QStringLiteral("checksum|Checking the checksum"),
+                           QStringLiteral("list|Reading the archive (pg_restore --list)")};
     const OperationPtr op = opIn ? opIn : Operation::create(QStringLiteral("verify"), plan);
     op->setPlanIfEmpty(plan);
     auto rec = get(id);
@@ -502,7 +523,8 @@ Result<VerifyResult> BackupService::verify(const QString &id, const OperationPtr
     }
     v.ms = timer.elapsed();
     (void)catalogue::recordVerify(m_catalogue.connection(), rec->id, v);
-    (void)catalogue::audit(m_catalogue.connection(), v.ok ? QStringLiteral("backup.verified") : QStringLiteral("backup.verify_failed"),
+    (void)catalogue::audit(m_catalogue.connection(),
+                           v.ok ? QStringLiteral("backup.verified") : QStringLiteral("backup.verify_failed"),
                            QStringLiteral("backup"), rec->id, {{QStringLiteral("detail"), v.detail}});
     if (!v.ok)
         qCWarning(lcBackup).noquote() << "backup" << rec->id << "failed verification:" << v.detail;
@@ -513,7 +535,8 @@ Result<VerifyResult> BackupService::verify(const QString &id, const OperationPtr
 Result<DrillResult> BackupService::drill(const QString &id, const OperationPtr &opIn)
 {
     const QStringList plan{QStringLiteral("verify|Verifying the backup"), QStringLiteral("create|Creating a scratch database"),
-                           QStringLiteral("restore|Restoring into it (pg_restore)"), QStringLiteral("compare|Comparing row counts"),
+                           QStringLiteral("restore|Restoring into it (pg_restore)"),
+                           QStringLiteral("compare|Comparing row counts"),
                            QStringLiteral("cleanup|Dropping the scratch database")};
     const OperationPtr op = opIn ? opIn : Operation::create(QStringLiteral("drill"), plan);
     op->setPlanIfEmpty(plan);
@@ -537,7 +560,8 @@ Result<DrillResult> BackupService::drill(const QString &id, const OperationPtr &
     }
     // The scratch database lives on the server the backup came from (the catalogue's by default).
     db::ConnectionSettings server = m_catalogue.settings();
-    if (auto parsed = db::ConnectionSettings::fromUrl(rec->source); parsed && parsed->host == server.host && parsed->port == server.port)
+    if (auto parsed = db::ConnectionSettings::fromUrl(rec->source);
+        parsed && parsed->host == server.host && parsed->port == server.port)
         server.database = rec->databaseName;
     const QString scratch = QStringLiteral("bw_drill_%1_%2")
                                 .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMddHHmmss")))
@@ -584,17 +608,19 @@ Result<DrillResult> BackupService::drill(const QString &id, const OperationPtr &
     d.totalMs = total.elapsed();
     d.withinRto = d.ok && d.restoreMs <= d.rtoMs;
     (void)catalogue::recordDrill(m_catalogue.connection(), rec->id, d);
-    (void)catalogue::audit(m_catalogue.connection(), d.ok ? QStringLiteral("backup.drill_passed") : QStringLiteral("backup.drill_failed"),
+    (void)catalogue::audit(m_catalogue.connection(),
+                           d.ok ? QStringLiteral("backup.drill_passed") : QStringLiteral("backup.drill_failed"),
                            QStringLiteral("backup"), rec->id, d.toJson());
-    qCInfo(lcBackup).noquote() << "restore drill of" << rec->id << (d.ok ? "passed" : "FAILED") << "restore" << d.restoreMs << "ms"
-                               << d.mismatches.join(QStringLiteral("; "));
+    qCInfo(lcBackup).noquote() << "restore drill of" << rec->id << (d.ok ? "passed" : "FAILED") << "restore" << d.restoreMs
+                               << "ms" << d.mismatches.join(QStringLiteral("; "));
     op->finish();
     return d;
 }
 
 Result<QString> BackupService::copyOffsite(const QString &id, S3Client &s3, const QString &prefix, const OperationPtr &opIn)
 {
-    const OperationPtr op = opIn ? opIn : Operation::create(QStringLiteral("offsite"), {QStringLiteral("upload|Uploading the backup")});
+    const OperationPtr op =
+        opIn ? opIn : Operation::create(QStringLiteral("offsite"), {QStringLiteral("upload|Uploading the backup")});
     auto rec = get(id);
     if (!rec)
         return rec.error();
@@ -607,8 +633,8 @@ Result<QString> BackupService::copyOffsite(const QString &id, S3Client &s3, cons
     const QString key = prefix + QFileInfo(rec->path).fileName();
     auto url = s3.upload(rec->path, key, rec->sha256, op);
     if (!url) {
-        (void)catalogue::audit(m_catalogue.connection(), QStringLiteral("backup.offsite_failed"), QStringLiteral("backup"), rec->id,
-                               {{QStringLiteral("error"), url.error().message}});
+        (void)catalogue::audit(m_catalogue.connection(), QStringLiteral("backup.offsite_failed"), QStringLiteral("backup"),
+                               rec->id, {{QStringLiteral("error"), url.error().message}});
         op->finish();
         return url.error();
     }

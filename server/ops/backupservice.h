@@ -28,7 +28,7 @@ class S3Client;
 struct CreateOptions {
     std::optional<db::ConnectionSettings> source; // what to dump; default: the catalogue database
     QString requestedBy = QStringLiteral("system");
-    QString label;                                // extra word in the file name, e.g. a deployment id
+    QString label; // extra word in the file name, e.g. a deployment id
 };
 
 class BackupService final {

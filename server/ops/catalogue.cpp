@@ -5,9 +5,9 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
-#include <QSysInfo>
 #include <QSqlRecord>
 #include <QStringList>
+#include <QSysInfo>
 
 #include <cerrno>
 #include <signal.h>
@@ -18,18 +18,24 @@ namespace bw::ops {
 QString kindName(BackupKind kind)
 {
     switch (kind) {
-    case BackupKind::Daily: return QStringLiteral("daily");
-    case BackupKind::Monthly: return QStringLiteral("monthly");
-    case BackupKind::PreMigration: return QStringLiteral("pre_migration");
-    case BackupKind::PreRestore: return QStringLiteral("pre_restore");
-    case BackupKind::Manual: return QStringLiteral("manual");
+    case BackupKind::Daily:
+        return QStringLiteral("daily");
+    case BackupKind::Monthly:
+        return QStringLiteral("monthly");
+    case BackupKind::PreMigration:
+        return QStringLiteral("pre_migration");
+    case BackupKind::PreRestore:
+        return QStringLiteral("pre_restore");
+    case BackupKind::Manual:
+        return QStringLiteral("manual");
     }
     return QStringLiteral("manual");
 }
 
 std::optional<BackupKind> parseKind(const QString &name)
 {
-    for (BackupKind k : {BackupKind::Daily, BackupKind::Monthly, BackupKind::PreMigration, BackupKind::PreRestore, BackupKind::Manual}) {
+    for (BackupKind k :
+         {BackupKind::Daily, BackupKind::Monthly, BackupKind::PreMigration, BackupKind::PreRestore, BackupKind::Manual}) {
         if (kindName(k) == name)
             return k;
     }
@@ -164,15 +170,16 @@ Result<bool> available(QSqlDatabase db)
 
 Status adopt(QSqlDatabase db, const BackupRecord &r)
 {
-    auto q = db::exec(db,
-                      QStringLiteral("INSERT INTO backups (id, kind, status, path, source, database_name, size_bytes, sha256, table_counts, "
-                                     "server_version, schema_version, started_at, finished_at, duration_ms, verified_at, verify_status, "
-                                     "verify_detail, expires_at, requested_by) VALUES (?::uuid, ?, 'completed', ?, ?, ?, ?, ?, ?::jsonb, ?, ?, "
-                                     "?::timestamptz, ?::timestamptz, ?, now(), 'ok', 'checked when written', ?::timestamptz, ?) "
-                                     "ON CONFLICT (id) DO NOTHING"),
-                      {r.id, r.kind, r.path, r.source, r.databaseName, r.sizeBytes, r.sha256,
-                       QString::fromUtf8(QJsonDocument(r.tableCounts).toJson(QJsonDocument::Compact)), r.serverVersion, r.schemaVersion,
-                       nullableTime(r.startedAt), nullableTime(r.finishedAt), r.durationMs, nullableTime(r.expiresAt), r.requestedBy});
+    auto q = db::exec(
+        db,
+        QStringLiteral("INSERT INTO backups (id, kind, status, path, source, database_name, size_bytes, sha256, table_counts, "
+                       "server_version, schema_version, started_at, finished_at, duration_ms, verified_at, verify_status, "
+                       "verify_detail, expires_at, requested_by) VALUES (?::uuid, ?, 'completed', ?, ?, ?, ?, ?, ?::jsonb, ?, ?, "
+                       "?::timestamptz, ?::timestamptz, ?, now(), 'ok', 'checked when written', ?::timestamptz, ?) "
+                       "ON CONFLICT (id) DO NOTHING"),
+        {r.id, r.kind, r.path, r.source, r.databaseName, r.sizeBytes, r.sha256,
+         QString::fromUtf8(QJsonDocument(r.tableCounts).toJson(QJsonDocument::Compact)), r.serverVersion, r.schemaVersion,
+         nullableTime(r.startedAt), nullableTime(r.finishedAt), r.durationMs, nullableTime(r.expiresAt), r.requestedBy});
     if (!q)
         return q.error();
     return success();
@@ -180,12 +187,13 @@ Status adopt(QSqlDatabase db, const BackupRecord &r)
 
 Status markCompleted(QSqlDatabase db, const BackupRecord &r)
 {
-    auto q = db::exec(db,
-                      QStringLiteral("UPDATE backups SET status = 'completed', size_bytes = ?, sha256 = ?, table_counts = ?::jsonb, "
-                                     "server_version = ?, schema_version = ?, finished_at = now(), duration_ms = ?, "
-                                     "expires_at = ?::timestamptz, owner_pid = NULL, error = NULL WHERE id = ?::uuid"),
-                      {r.sizeBytes, r.sha256, QString::fromUtf8(QJsonDocument(r.tableCounts).toJson(QJsonDocument::Compact)),
-                       r.serverVersion, r.schemaVersion, r.durationMs, nullableTime(r.expiresAt), r.id});
+    auto q =
+        db::exec(db,
+                 QStringLiteral("UPDATE backups SET status = 'completed', size_bytes = ?, sha256 = ?, table_counts = ?::jsonb, "
+                                "server_version = ?, schema_version = ?, finished_at = now(), duration_ms = ?, "
+                                "expires_at = ?::timestamptz, owner_pid = NULL, error = NULL WHERE id = ?::uuid"),
+                 {r.sizeBytes, r.sha256, QString::fromUtf8(QJsonDocument(r.tableCounts).toJson(QJsonDocument::Compact)),
+                  r.serverVersion, r.schemaVersion, r.durationMs, nullableTime(r.expiresAt), r.id});
     if (!q)
         return q.error();
     return success();
@@ -205,9 +213,9 @@ Status markFailed(QSqlDatabase db, const QString &id, const QString &error)
 
 Status recordVerify(QSqlDatabase db, const QString &id, const VerifyResult &v)
 {
-    auto q = db::exec(db,
-                      QStringLiteral("UPDATE backups SET verified_at = now(), verify_status = ?, verify_detail = ? WHERE id = ?::uuid"),
-                      {v.ok ? QStringLiteral("ok") : QStringLiteral("failed"), v.detail.left(4000), id});
+    auto q = db::exec(
+        db, QStringLiteral("UPDATE backups SET verified_at = now(), verify_status = ?, verify_detail = ? WHERE id = ?::uuid"),
+        {v.ok ? QStringLiteral("ok") : QStringLiteral("failed"), v.detail.left(4000), id});
     if (!q)
         return q.error();
     return success();
@@ -215,9 +223,9 @@ Status recordVerify(QSqlDatabase db, const QString &id, const VerifyResult &v)
 
 Status recordDrill(QSqlDatabase db, const QString &id, const DrillResult &d)
 {
-    auto q = db::exec(db,
-                      QStringLiteral("UPDATE backups SET drilled_at = now(), drill_status = ?, drill_restore_ms = ? WHERE id = ?::uuid"),
-                      {d.ok ? QStringLiteral("ok") : QStringLiteral("failed"), d.restoreMs, id});
+    auto q = db::exec(
+        db, QStringLiteral("UPDATE backups SET drilled_at = now(), drill_status = ?, drill_restore_ms = ? WHERE id = ?::uuid"),
+        {d.ok ? QStringLiteral("ok") : QStringLiteral("failed"), d.restoreMs, id});
     if (!q)
         return q.error();
     return success();
@@ -252,8 +260,9 @@ Result<std::optional<BackupRecord>> get(QSqlDatabase db, const QString &id)
     static const QRegularExpression uuid(QStringLiteral("^[0-9a-fA-F-]{36}$"));
     if (!uuid.match(id).hasMatch()) {
         // A unique id prefix (as `backup list` prints) is accepted too.
-        auto q = db::exec(db, QStringLiteral("SELECT %1 FROM backups WHERE id::text LIKE ? || '%' LIMIT 2").arg(QLatin1StringView(kColumns)),
-                          {id.toLower()});
+        auto q = db::exec(
+            db, QStringLiteral("SELECT %1 FROM backups WHERE id::text LIKE ? || '%' LIMIT 2").arg(QLatin1StringView(kColumns)),
+            {id.toLower()});
         if (!q)
             return q.error();
         std::optional<BackupRecord> found;
@@ -290,9 +299,9 @@ Result<std::optional<BackupRecord>> latestCompleted(QSqlDatabase db, const QStri
 
 Result<QStringList> failInterrupted(QSqlDatabase db, const QString &host)
 {
-    auto q = db::exec(db,
-                      QStringLiteral("SELECT id::text, path, coalesce(owner_pid, 0), owner_host, started_at < now() - interval '1 day' "
-                                     "FROM backups WHERE status = 'running'"));
+    auto q = db::exec(
+        db, QStringLiteral("SELECT id::text, path, coalesce(owner_pid, 0), owner_host, started_at < now() - interval '1 day' "
+                           "FROM backups WHERE status = 'running'"));
     if (!q)
         return q.error();
     QStringList ids, paths;
@@ -305,8 +314,9 @@ Result<QStringList> failInterrupted(QSqlDatabase db, const QString &host)
         }
     }
     for (const QString &id : std::as_const(ids)) {
-        if (Status s = markFailed(db, id, QStringLiteral("interrupted: the process running this backup ended before it "
-                                                         "completed; its partial file was removed"));
+        if (Status s = markFailed(db, id,
+                                  QStringLiteral("interrupted: the process running this backup ended before it "
+                                                 "completed; its partial file was removed"));
             !s)
             return s.error();
     }
@@ -326,10 +336,10 @@ Result<QStringList> runningPaths(QSqlDatabase db)
 
 Result<QList<QPair<QString, QString>>> expire(QSqlDatabase db)
 {
-    auto q = db::exec(db,
-                      QStringLiteral("UPDATE backups SET status = 'expired' WHERE status = 'completed' AND expires_at < now() "
-                                     "AND id <> (SELECT id FROM backups WHERE status = 'completed' ORDER BY started_at DESC LIMIT 1) "
-                                     "RETURNING id::text, path"));
+    auto q = db::exec(
+        db, QStringLiteral("UPDATE backups SET status = 'expired' WHERE status = 'completed' AND expires_at < now() "
+                           "AND id <> (SELECT id FROM backups WHERE status = 'completed' ORDER BY started_at DESC LIMIT 1) "
+                           "RETURNING id::text, path"));
     if (!q)
         return q.error();
     QList<QPair<QString, QString>> out;
@@ -350,8 +360,7 @@ Result<qint64> recentSize(QSqlDatabase db, const QString &databaseName)
     return q->value(0).toLongLong();
 }
 
-Status audit(QSqlDatabase db, const QString &action, const QString &targetType, const QString &targetId,
-             const QJsonObject &after)
+Status audit(QSqlDatabase db, const QString &action, const QString &targetType, const QString &targetId, const QJsonObject &after)
 {
     auto q = db::exec(db,
                       QStringLiteral("INSERT INTO audit_log (actor_type, action, target_type, target_id, after) "

@@ -16,8 +16,8 @@ namespace bw::ops::catalogue {
 Result<QString> insertRunning(QSqlDatabase db, const BackupRecord &r); // returns the new id
 // Inserts a completed backup taken while the table did not exist yet.
 Status adopt(QSqlDatabase db, const BackupRecord &r);
-Result<bool> available(QSqlDatabase db); // the backups table exists
-Status markCompleted(QSqlDatabase db, const BackupRecord &r);        // size, sha256, counts, versions, expiry
+Result<bool> available(QSqlDatabase db);                      // the backups table exists
+Status markCompleted(QSqlDatabase db, const BackupRecord &r); // size, sha256, counts, versions, expiry
 Status markFailed(QSqlDatabase db, const QString &id, const QString &error);
 Status recordVerify(QSqlDatabase db, const QString &id, const VerifyResult &v);
 Status recordDrill(QSqlDatabase db, const QString &id, const DrillResult &d);

@@ -107,9 +107,12 @@ DeploymentService::DeploymentService(BackupService &backups, SecretStore *secret
 
 QStringList DeploymentService::plannedSteps()
 {
-    return {QStringLiteral("confirm|Confirming"), QStringLiteral("preflight|Preflight: connectivity and migration lint"),
-            QStringLiteral("snapshot|Snapshot of the target database"), QStringLiteral("migrate|Applying migrations"),
-            QStringLiteral("health|Waiting for every node's /ready"), QStringLiteral("record|Recording the deployment")};
+    return {QStringLiteral("confirm|Confirming"),
+            QStringLiteral("preflight|Preflight: connectivity and migration lint"),
+            QStringLiteral("snapshot|Snapshot of the target database"),
+            QStringLiteral("migrate|Applying migrations"),
+            QStringLiteral("health|Waiting for every node's /ready"),
+            QStringLiteral("record|Recording the deployment")};
 }
 
 Result<QList<Environment>> DeploymentService::environments()
@@ -161,12 +164,14 @@ Status DeploymentService::saveEnvironment(Environment env, const QString &urlWit
     env.databaseUrl = withoutPassword.toUrl();
     if (env.name == u"production")
         env.requireTypedConfirmation = true;
-    auto q = db::exec(m_backups.catalogueDatabase().connection(),
-                      QStringLiteral("INSERT INTO deployment_environments (name, database_url, node_urls, require_typed_confirmation, "
-                                     "ready_timeout_s) VALUES (?, ?, ?::text[], ?, ?) ON CONFLICT (name) DO UPDATE SET "
-                                     "database_url = EXCLUDED.database_url, node_urls = EXCLUDED.node_urls, "
-                                     "require_typed_confirmation = EXCLUDED.require_typed_confirmation, ready_timeout_s = EXCLUDED.ready_timeout_s"),
-                      {env.name, env.databaseUrl, textArray(env.nodeUrls), env.requireTypedConfirmation, env.readyTimeoutSeconds});
+    auto q = db::exec(
+        m_backups.catalogueDatabase().connection(),
+        QStringLiteral(
+            "INSERT INTO deployment_environments (name, database_url, node_urls, require_typed_confirmation, "
+            "ready_timeout_s) VALUES (?, ?, ?::text[], ?, ?) ON CONFLICT (name) DO UPDATE SET "
+            "database_url = EXCLUDED.database_url, node_urls = EXCLUDED.node_urls, "
+            "require_typed_confirmation = EXCLUDED.require_typed_confirmation, ready_timeout_s = EXCLUDED.ready_timeout_s"),
+        {env.name, env.databaseUrl, textArray(env.nodeUrls), env.requireTypedConfirmation, env.readyTimeoutSeconds});
     if (!q)
         return q.error();
     return success();
@@ -209,8 +214,9 @@ Result<DeploymentRecord> DeploymentService::deploy(const DeployRequest &req, con
     rec.environment = env->name;
     rec.appVersion = req.appVersion.isEmpty() ? QStringLiteral(BW_VERSION) : req.appVersion;
     rec.requestedBy = req.requestedBy;
-    auto ins = db::exec(cat, QStringLiteral("INSERT INTO deployments (environment, app_version, requested_by) VALUES (?, ?, ?) "
-                                            "RETURNING id::text, started_at"),
+    auto ins = db::exec(cat,
+                        QStringLiteral("INSERT INTO deployments (environment, app_version, requested_by) VALUES (?, ?, ?) "
+                                       "RETURNING id::text, started_at"),
                         {rec.environment, rec.appVersion, rec.requestedBy});
     if (!ins)
         return ins.error();
@@ -221,8 +227,8 @@ Result<DeploymentRecord> DeploymentService::deploy(const DeployRequest &req, con
     const auto note = [&](const QString &line) {
         log << QStringLiteral("[%1] %2").arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("HH:mm:ss")), line);
         op->message(line);
-        (void)db::exec(m_backups.catalogueDatabase().connection(), QStringLiteral("UPDATE deployments SET log = ? WHERE id = ?::uuid"),
-                       {log.join(u'\n'), rec.id});
+        (void)db::exec(m_backups.catalogueDatabase().connection(),
+                       QStringLiteral("UPDATE deployments SET log = ? WHERE id = ?::uuid"), {log.join(u'\n'), rec.id});
     };
     const auto finish = [&](const QString &outcome, const QString &failedStep) -> Result<DeploymentRecord> {
         rec.outcome = outcome;
@@ -230,10 +236,12 @@ Result<DeploymentRecord> DeploymentService::deploy(const DeployRequest &req, con
         rec.durationMs = timer.elapsed();
         rec.log = log.join(u'\n');
         rec.finishedAt = QDateTime::currentDateTimeUtc();
-        auto u = db::exec(m_backups.catalogueDatabase().connection(),
-                          QStringLiteral("UPDATE deployments SET outcome = ?, failed_step = nullif(?, ''), finished_at = now(), duration_ms = ?, "
-                                         "log = ?, migrations_applied = ?::text[], snapshot_backup_id = nullif(?, '')::uuid WHERE id = ?::uuid"),
-                          {outcome, failedStep, rec.durationMs, rec.log, textArray(rec.migrationsApplied), rec.snapshotBackupId, rec.id});
+        auto u = db::exec(
+            m_backups.catalogueDatabase().connection(),
+            QStringLiteral(
+                "UPDATE deployments SET outcome = ?, failed_step = nullif(?, ''), finished_at = now(), duration_ms = ?, "
+                "log = ?, migrations_applied = ?::text[], snapshot_backup_id = nullif(?, '')::uuid WHERE id = ?::uuid"),
+            {outcome, failedStep, rec.durationMs, rec.log, textArray(rec.migrationsApplied), rec.snapshotBackupId, rec.id});
         if (!u)
             return u.error();
         (void)catalogue::audit(m_backups.catalogueDatabase().connection(), QStringLiteral("deployment.") + outcome,
@@ -242,7 +250,10 @@ Result<DeploymentRecord> DeploymentService::deploy(const DeployRequest &req, con
         op->finish();
         return rec;
     };
-    note(QStringLiteral("deploying %1 to %2 (%3 node(s)) for %4").arg(rec.appVersion, env->name).arg(env->nodeUrls.size()).arg(req.requestedBy));
+    note(QStringLiteral("deploying %1 to %2 (%3 node(s)) for %4")
+             .arg(rec.appVersion, env->name)
+             .arg(env->nodeUrls.size())
+             .arg(req.requestedBy));
 
     // Preflight: the database answers, the lint passes on its live data.
     op->beginStep(QStringLiteral("preflight"));
@@ -265,7 +276,8 @@ Result<DeploymentRecord> DeploymentService::deploy(const DeployRequest &req, con
     }
     QList<db::MigrationFile> pending;
     for (const db::MigrationFile &f : migrator.files()) {
-        const bool applied = std::any_of(states->cbegin(), states->cend(), [&](const db::MigrationState &s) { return s.version == f.version && s.applied; });
+        const bool applied = std::any_of(states->cbegin(), states->cend(),
+                                         [&](const db::MigrationState &s) { return s.version == f.version && s.applied; });
         if (!applied)
             pending << f;
     }
@@ -288,12 +300,13 @@ Result<DeploymentRecord> DeploymentService::deploy(const DeployRequest &req, con
 
     // Snapshot of the target before anything changes.
     op->beginStep(QStringLiteral("snapshot"));
-    auto snap = m_backups.create(BackupKind::PreMigration, Operation::create(QStringLiteral("backup")),
-                                 CreateOptions{.source = *target, .requestedBy = req.requestedBy,
-                                               .label = QStringLiteral("%1-deploy").arg(env->name)});
+    auto snap = m_backups.create(
+        BackupKind::PreMigration, Operation::create(QStringLiteral("backup")),
+        CreateOptions{.source = *target, .requestedBy = req.requestedBy, .label = QStringLiteral("%1-deploy").arg(env->name)});
     if (!snap) {
         note(QStringLiteral("snapshot failed, nothing was changed: %1").arg(snap.error().message));
-        return finish(Operation::isCancelled(snap.error()) ? QStringLiteral("cancelled") : QStringLiteral("failed"), QStringLiteral("snapshot"));
+        return finish(Operation::isCancelled(snap.error()) ? QStringLiteral("cancelled") : QStringLiteral("failed"),
+                      QStringLiteral("snapshot"));
     }
     rec.snapshotBackupId = snap->id;
     note(QStringLiteral("snapshot %1 (%2 bytes)").arg(snap->id).arg(snap->sizeBytes));
@@ -345,7 +358,8 @@ Result<DeploymentRecord> DeploymentService::deploy(const DeployRequest &req, con
             QStringList bad;
             for (auto it = last.cbegin(); it != last.cend(); ++it) {
                 if (it.value() != 200)
-                    bad << QStringLiteral("%1 (%2)").arg(it.key(), it.value() ? QString::number(it.value()) : QStringLiteral("unreachable"));
+                    bad << QStringLiteral("%1 (%2)").arg(it.key(), it.value() ? QString::number(it.value())
+                                                                              : QStringLiteral("unreachable"));
             }
             note(QStringLiteral("not ready after %1 s: %2. Roll back with the snapshot %3 (betterworld deploy rollback %4)")
                      .arg(env->readyTimeoutSeconds)
@@ -361,10 +375,12 @@ Result<DeploymentRecord> DeploymentService::deploy(const DeployRequest &req, con
 
 Result<QList<DeploymentRecord>> DeploymentService::history(const QString &environment, int limit)
 {
-    auto q = db::exec(m_backups.catalogueDatabase().connection(),
-                      QStringLiteral("SELECT %1 FROM deployments WHERE (coalesce(?, '') = '' OR environment = ?) ORDER BY started_at DESC LIMIT ?")
-                          .arg(QLatin1StringView(kDeploymentColumns)),
-                      {environment, environment, limit});
+    auto q = db::exec(
+        m_backups.catalogueDatabase().connection(),
+        QStringLiteral(
+            "SELECT %1 FROM deployments WHERE (coalesce(?, '') = '' OR environment = ?) ORDER BY started_at DESC LIMIT ?")
+            .arg(QLatin1StringView(kDeploymentColumns)),
+        {environment, environment, limit});
     if (!q)
         return q.error();
     QList<DeploymentRecord> out;
@@ -391,8 +407,8 @@ Result<DeploymentRecord> DeploymentService::get(const QString &idOrPrefix)
     return found.first();
 }
 
-Result<RestoreResult> DeploymentService::rollback(const QString &deploymentId, const QString &confirmation, const QString &requestedBy,
-                                                  const OperationPtr &op)
+Result<RestoreResult> DeploymentService::rollback(const QString &deploymentId, const QString &confirmation,
+                                                  const QString &requestedBy, const OperationPtr &op)
 {
     auto dep = get(deploymentId);
     if (!dep)
@@ -402,7 +418,8 @@ Result<RestoreResult> DeploymentService::rollback(const QString &deploymentId, c
     if (dep->outcome == u"rolled_back")
         return ApiError::conflict(QStringLiteral("deployment %1 was already rolled back").arg(dep->id));
     if (confirmation != dep->environment)
-        return ApiError::badRequest(QStringLiteral("type the environment name '%1' to confirm the rollback").arg(dep->environment));
+        return ApiError::badRequest(
+            QStringLiteral("type the environment name '%1' to confirm the rollback").arg(dep->environment));
     auto env = environment(dep->environment);
     if (!env)
         return env.error();
@@ -420,15 +437,18 @@ Result<RestoreResult> DeploymentService::rollback(const QString &deploymentId, c
     auto done = restore.restore(r, op);
     if (!done)
         return done.error();
-    (void)db::exec(m_backups.catalogueDatabase().connection(),
-                   QStringLiteral("UPDATE deployments SET outcome = 'rolled_back', rolled_back_at = now(), rollback_restore_id = ?::uuid, "
-                                  "log = log || ? WHERE id = ?::uuid"),
-                   {done->restoreId, QStringLiteral("\n[%1] rolled back to snapshot %2 by %3 (restore %4)")
-                                         .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("HH:mm:ss")), dep->snapshotBackupId,
-                                              requestedBy, done->restoreId),
-                    dep->id});
-    (void)catalogue::audit(m_backups.catalogueDatabase().connection(), QStringLiteral("deployment.rolled_back"), QStringLiteral("deployment"),
-                           dep->id, {{QStringLiteral("restore_id"), done->restoreId}, {QStringLiteral("requested_by"), requestedBy}});
+    (void)db::exec(
+        m_backups.catalogueDatabase().connection(),
+        QStringLiteral("UPDATE deployments SET outcome = 'rolled_back', rolled_back_at = now(), rollback_restore_id = ?::uuid, "
+                       "log = log || ? WHERE id = ?::uuid"),
+        {done->restoreId,
+         QStringLiteral("\n[%1] rolled back to snapshot %2 by %3 (restore %4)")
+             .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("HH:mm:ss")), dep->snapshotBackupId, requestedBy,
+                  done->restoreId),
+         dep->id});
+    (void)catalogue::audit(m_backups.catalogueDatabase().connection(), QStringLiteral("deployment.rolled_back"),
+                           QStringLiteral("deployment"), dep->id,
+                           {{QStringLiteral("restore_id"), done->restoreId}, {QStringLiteral("requested_by"), requestedBy}});
     return *done;
 }
 

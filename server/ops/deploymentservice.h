@@ -23,9 +23,9 @@ class SecretStore;
 namespace bw::ops {
 
 struct Environment {
-    QString name;                    // [a-z0-9_-]
-    QString databaseUrl;             // stored without the password
-    QStringList nodeUrls;            // base URLs; /ready is appended
+    QString name;                          // [a-z0-9_-]
+    QString databaseUrl;                   // stored without the password
+    QStringList nodeUrls;                  // base URLs; /ready is appended
     bool requireTypedConfirmation = false; // always true for "production"
     int readyTimeoutSeconds = 120;
     QJsonObject toJson() const;
@@ -33,11 +33,11 @@ struct Environment {
 
 struct DeployRequest {
     QString environment;
-    QString confirmation;            // the environment's name, where required
+    QString confirmation; // the environment's name, where required
     QString requestedBy = QStringLiteral("system");
-    bool force = false;              // deploy despite blocking lint findings
+    bool force = false; // deploy despite blocking lint findings
     int pollIntervalMs = 2000;
-    QString appVersion;              // default: this build
+    QString appVersion; // default: this build
 };
 
 struct DeploymentRecord {
@@ -50,7 +50,7 @@ struct DeploymentRecord {
     QDateTime startedAt;
     QDateTime finishedAt;
     qint64 durationMs = 0;
-    QString outcome;                 // running | succeeded | failed | cancelled | rolled_back
+    QString outcome; // running | succeeded | failed | cancelled | rolled_back
     QString failedStep;
     QString log;
     bool rollbackAvailable() const { return outcome == QLatin1StringView("failed") && !snapshotBackupId.isEmpty(); }

@@ -15,7 +15,7 @@ class Database;
 namespace bw::ops {
 
 struct InstanceStatus {
-    QString databaseVersion;   // server_version, e.g. "15.18 (Debian …)"
+    QString databaseVersion; // server_version, e.g. "15.18 (Debian …)"
     qint64 databaseSizeBytes = 0;
     qint64 agents = 0;
     qint64 problems = 0;

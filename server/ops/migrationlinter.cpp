@@ -20,7 +20,8 @@ QString normalizeName(const QString &written)
     auto it = part.globalMatch(written);
     while (it.hasNext()) {
         const QString p = it.next().captured(0);
-        parts << (p.startsWith(u'"') ? p.mid(1, p.size() - 2).replace(QStringLiteral("\"\""), QStringLiteral("\"")) : p.toLower());
+        parts << (p.startsWith(u'"') ? p.mid(1, p.size() - 2).replace(QStringLiteral("\"\""), QStringLiteral("\""))
+                                     : p.toLower());
     }
     if (parts.size() == 1)
         parts.prepend(QStringLiteral("public"));
@@ -62,8 +63,9 @@ struct LiveDb {
     {
         if (!valid)
             return -1;
-        auto q = db::exec(db, QStringLiteral("SELECT greatest(c.reltuples::bigint, coalesce(s.n_live_tup, 0)) FROM pg_class c "
-                                             "LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.oid = to_regclass(?)"),
+        auto q = db::exec(db,
+                          QStringLiteral("SELECT greatest(c.reltuples::bigint, coalesce(s.n_live_tup, 0)) FROM pg_class c "
+                                         "LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.oid = to_regclass(?)"),
                           {table});
         if (!q || !q->next())
             return -1;
@@ -80,8 +82,9 @@ struct LiveDb {
     {
         if (!valid)
             return {};
-        auto q = db::exec(db, QStringLiteral("SELECT coalesce(col_description(a.attrelid, a.attnum), '') FROM pg_attribute a "
-                                             "WHERE a.attrelid = to_regclass(?) AND a.attname = ? AND NOT a.attisdropped"),
+        auto q = db::exec(db,
+                          QStringLiteral("SELECT coalesce(col_description(a.attrelid, a.attnum), '') FROM pg_attribute a "
+                                         "WHERE a.attrelid = to_regclass(?) AND a.attname = ? AND NOT a.attisdropped"),
                           {table, column});
         return q && q->next() ? q->value(0).toString() : QString();
     }
@@ -91,10 +94,12 @@ struct LiveDb {
         if (!valid || statStatements == 0)
             return -1;
         const QString bareTable = table.section(u'.', -1);
-        auto q = db::exec(db, QStringLiteral("SELECT count(*) FROM pg_stat_statements WHERE query ~* ('\\m' || ? || '\\M') "
-                                             "AND query ~* ('\\m' || ? || '\\M') "
-                                             "AND query !~* '^\\s*(ALTER|COMMENT|CREATE|DROP|SELECT\\s+count\\(\\*\\)\\s+FROM\\s+pg_stat)'"),
-                          {QRegularExpression::escape(column), QRegularExpression::escape(bareTable)});
+        auto q = db::exec(
+            db,
+            QStringLiteral("SELECT count(*) FROM pg_stat_statements WHERE query ~* ('\\m' || ? || '\\M') "
+                           "AND query ~* ('\\m' || ? || '\\M') "
+                           "AND query !~* '^\\s*(ALTER|COMMENT|CREATE|DROP|SELECT\\s+count\\(\\*\\)\\s+FROM\\s+pg_stat)'"),
+            {QRegularExpression::escape(column), QRegularExpression::escape(bareTable)});
         if (!q || !q->next()) {
             statStatements = 0; // not installed in this database, or not preloaded
             return -1;
@@ -211,22 +216,43 @@ QList<SqlStatement> MigrationLinter::split(const QString &sql)
     return out;
 }
 
-Result<QList<LintFinding>> MigrationLinter::lint(const QList<db::MigrationFile> &files, QSqlDatabase db, const LintOptions &options)
+Result<QList<LintFinding>> MigrationLinter::lint(const QList<db::MigrationFile> &files, QSqlDatabase db,
+                                                 const LintOptions &options)
 {
     LiveDb live{db, db.isValid() && db.isOpen()};
     QList<LintFinding> findings;
     QSet<QString> newTables; // created earlier in this batch: empty, no running code reads them
 
-    static const QRegularExpression createTable(QStringLiteral(R"(^CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:TEMP(?:ORARY)?\s+|UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(%1(?:\.%1)?))").arg(QLatin1StringView(kIdent)), kCi);
-    static const QRegularExpression alterTable(QStringLiteral(R"(^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(%1(?:\.%1)?)\s+(.*)$)").arg(QLatin1StringView(kIdent)), kCi | QRegularExpression::DotMatchesEverythingOption);
-    static const QRegularExpression createIndex(QStringLiteral(R"(^CREATE\s+(?:UNIQUE\s+)?INDEX\s+(CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?:%1\s+)?ON\s+(?:ONLY\s+)?(%1(?:\.%1)?))").arg(QLatin1StringView(kIdent)), kCi);
-    static const QRegularExpression dropCol(QStringLiteral(R"(^DROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?(%1)(?:\s+(?:CASCADE|RESTRICT))?$)").arg(QLatin1StringView(kIdent)), kCi);
-    static const QRegularExpression dropOther(QStringLiteral(R"(^DROP\s+(CONSTRAINT|DEFAULT|NOT\s+NULL|IDENTITY|EXPRESSION)\b)"), kCi);
-    static const QRegularExpression addCol(QStringLiteral(R"(^ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(%1)\s+(.*)$)").arg(QLatin1StringView(kIdent)), kCi | QRegularExpression::DotMatchesEverythingOption);
-    static const QRegularExpression addConstraint(QStringLiteral(R"(^ADD\s+(CONSTRAINT|PRIMARY|UNIQUE|CHECK|FOREIGN|EXCLUDE)\b)"), kCi);
-    static const QRegularExpression alterType(QStringLiteral(R"(^ALTER\s+(?:COLUMN\s+)?(%1)\s+(?:SET\s+DATA\s+)?TYPE\s+(.*)$)").arg(QLatin1StringView(kIdent)), kCi);
-    static const QRegularExpression setNotNull(QStringLiteral(R"(^ALTER\s+(?:COLUMN\s+)?(%1)\s+SET\s+NOT\s+NULL)").arg(QLatin1StringView(kIdent)), kCi);
-    static const QRegularExpression renameCol(QStringLiteral(R"(^RENAME\s+(?:COLUMN\s+)?(%1)\s+TO\s+(%1)$)").arg(QLatin1StringView(kIdent)), kCi);
+    static const QRegularExpression createTable(
+        QStringLiteral(
+            R"(^CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:TEMP(?:ORARY)?\s+|UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(%1(?:\.%1)?))")
+            .arg(QLatin1StringView(kIdent)),
+        kCi);
+    static const QRegularExpression alterTable(
+        QStringLiteral(R"(^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(%1(?:\.%1)?)\s+(.*)$)").arg(QLatin1StringView(kIdent)),
+        kCi | QRegularExpression::DotMatchesEverythingOption);
+    static const QRegularExpression createIndex(
+        QStringLiteral(
+            R"(^CREATE\s+(?:UNIQUE\s+)?INDEX\s+(CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?:%1\s+)?ON\s+(?:ONLY\s+)?(%1(?:\.%1)?))")
+            .arg(QLatin1StringView(kIdent)),
+        kCi);
+    static const QRegularExpression dropCol(
+        QStringLiteral(R"(^DROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?(%1)(?:\s+(?:CASCADE|RESTRICT))?$)")
+            .arg(QLatin1StringView(kIdent)),
+        kCi);
+    static const QRegularExpression dropOther(QStringLiteral(R"(^DROP\s+(CONSTRAINT|DEFAULT|NOT\s+NULL|IDENTITY|EXPRESSION)\b)"),
+                                              kCi);
+    static const QRegularExpression addCol(
+        QStringLiteral(R"(^ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(%1)\s+(.*)$)").arg(QLatin1StringView(kIdent)),
+        kCi | QRegularExpression::DotMatchesEverythingOption);
+    static const QRegularExpression addConstraint(QStringLiteral(R"(^ADD\s+(CONSTRAINT|PRIMARY|UNIQUE|CHECK|FOREIGN|EXCLUDE)\b)"),
+                                                  kCi);
+    static const QRegularExpression alterType(
+        QStringLiteral(R"(^ALTER\s+(?:COLUMN\s+)?(%1)\s+(?:SET\s+DATA\s+)?TYPE\s+(.*)$)").arg(QLatin1StringView(kIdent)), kCi);
+    static const QRegularExpression setNotNull(
+        QStringLiteral(R"(^ALTER\s+(?:COLUMN\s+)?(%1)\s+SET\s+NOT\s+NULL)").arg(QLatin1StringView(kIdent)), kCi);
+    static const QRegularExpression renameCol(
+        QStringLiteral(R"(^RENAME\s+(?:COLUMN\s+)?(%1)\s+TO\s+(%1)$)").arg(QLatin1StringView(kIdent)), kCi);
     static const QRegularExpression allow(QStringLiteral(R"(^lint:\s*allow\s+([a-z_]+)\b(.*)$)"), kCi);
 
     for (const db::MigrationFile &file : files) {
@@ -242,7 +268,9 @@ Result<QList<LintFinding>> MigrationLinter::lint(const QList<db::MigrationFile> 
                 LintFinding f{fileName, st.line, rule, severity, message, st.raw.left(200)};
                 if (allowed.contains(rule)) {
                     f.severity = QStringLiteral("allowed");
-                    f.message += QStringLiteral(" (allowed: %1)").arg(allowed.value(rule).isEmpty() ? QStringLiteral("no reason given") : allowed.value(rule));
+                    f.message +=
+                        QStringLiteral(" (allowed: %1)")
+                            .arg(allowed.value(rule).isEmpty() ? QStringLiteral("no reason given") : allowed.value(rule));
                 }
                 findings << f;
             };
@@ -279,18 +307,21 @@ Result<QList<LintFinding>> MigrationLinter::lint(const QList<db::MigrationFile> 
                     const qint64 readers = live.readers(table, col);
                     if (readers > 0)
                         add(QStringLiteral("drop_column"), QStringLiteral("block"),
-                            QStringLiteral("drops %1.%2, which is still read: %3 recent statement(s) in pg_stat_statements mention it")
+                            QStringLiteral(
+                                "drops %1.%2, which is still read: %3 recent statement(s) in pg_stat_statements mention it")
                                 .arg(table, col)
                                 .arg(readers));
                     else if (!comment.startsWith(QStringLiteral("deprecated"), Qt::CaseInsensitive))
                         add(QStringLiteral("drop_column"), QStringLiteral("block"),
-                            QStringLiteral("drops %1.%2 without the two-phase release: first ship code that stops reading it and mark it "
-                                           "(COMMENT ON COLUMN %1.%2 IS 'deprecated: …'), then drop it in the next release")
+                            QStringLiteral(
+                                "drops %1.%2 without the two-phase release: first ship code that stops reading it and mark it "
+                                "(COMMENT ON COLUMN %1.%2 IS 'deprecated: …'), then drop it in the next release")
                                 .arg(table, col));
                 } else if (const auto m = renameCol.match(action); m.hasMatch()) {
                     add(QStringLiteral("rename_column"), QStringLiteral("block"),
-                        QStringLiteral("renames %1.%2 under the running code: add the new column, write both, backfill, switch reads, "
-                                       "then drop the old one")
+                        QStringLiteral(
+                            "renames %1.%2 under the running code: add the new column, write both, backfill, switch reads, "
+                            "then drop the old one")
                             .arg(table, unquote(m.captured(1))));
                 } else if (const auto m = addCol.match(action); m.hasMatch() && !addConstraint.match(action).hasMatch()) {
                     const QString def = m.captured(2);
@@ -298,13 +329,15 @@ Result<QList<LintFinding>> MigrationLinter::lint(const QList<db::MigrationFile> 
                     static const QRegularExpression hasValue(QStringLiteral(R"(\b(DEFAULT|GENERATED)\b)"), kCi);
                     if (notNull.match(def).hasMatch() && !hasValue.match(def).hasMatch())
                         add(QStringLiteral("not_null_without_default"), QStringLiteral("block"),
-                            QStringLiteral("adds NOT NULL column %1.%2 without a DEFAULT: existing rows and the running code's INSERTs "
-                                           "fail; add it nullable or with a DEFAULT")
+                            QStringLiteral(
+                                "adds NOT NULL column %1.%2 without a DEFAULT: existing rows and the running code's INSERTs "
+                                "fail; add it nullable or with a DEFAULT")
                                 .arg(table, unquote(m.captured(1))));
                 } else if (const auto m = alterType.match(action); m.hasMatch()) {
                     add(QStringLiteral("type_change"), QStringLiteral("block"),
-                        QStringLiteral("changes the type of %1.%2 in place (table rewrite under an exclusive lock, old code breaks): "
-                                       "add a new column, backfill, switch reads, drop the old one")
+                        QStringLiteral(
+                            "changes the type of %1.%2 in place (table rewrite under an exclusive lock, old code breaks): "
+                            "add a new column, backfill, switch reads, drop the old one")
                             .arg(table, unquote(m.captured(1))));
                 } else if (const auto m = setNotNull.match(action); m.hasMatch()) {
                     const qint64 rows = live.liveRows(table);

@@ -19,18 +19,18 @@ namespace bw::ops {
 struct LintFinding {
     QString file;
     int line = 0;
-    QString rule;        // drop_column | rename_column | not_null_without_default | index_not_concurrent | type_change
-    QString severity;    // block | warn | allowed
+    QString rule;     // drop_column | rename_column | not_null_without_default | index_not_concurrent | type_change
+    QString severity; // block | warn | allowed
     QString message;
-    QString statement;   // first 200 characters
+    QString statement;      // first 200 characters
     QString toText() const; // "0011_x.sql:3: [block] drop_column: …"
     QJsonObject toJson() const;
 };
 
 struct SqlStatement {
-    QString text;        // comments removed, string literal contents blanked
+    QString text; // comments removed, string literal contents blanked
     QString raw;
-    int line = 1;        // first line of the statement in the file
+    int line = 1;         // first line of the statement in the file
     QStringList comments; // comments that precede or sit inside the statement
 };
 
@@ -41,7 +41,8 @@ struct LintOptions {
 class MigrationLinter final {
 public:
     // db may be an invalid QSqlDatabase: static checks only (every table counts as large).
-    static Result<QList<LintFinding>> lint(const QList<db::MigrationFile> &files, QSqlDatabase db, const LintOptions &options = {});
+    static Result<QList<LintFinding>> lint(const QList<db::MigrationFile> &files, QSqlDatabase db,
+                                           const LintOptions &options = {});
     static QList<SqlStatement> split(const QString &sql);
     static bool blocks(const QList<LintFinding> &findings);
 };

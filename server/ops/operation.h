@@ -19,14 +19,14 @@
 namespace bw::ops {
 
 struct Progress {
-    QString operation;        // "backup", "restore", "drill", "deploy", ...
-    QString step;             // current step id, e.g. "dump"
-    QString stepLabel;        // English label for the step, e.g. "Dumping the database"
-    int stepIndex = 0;        // 1-based; 0 before the first step
+    QString operation; // "backup", "restore", "drill", "deploy", ...
+    QString step;      // current step id, e.g. "dump"
+    QString stepLabel; // English label for the step, e.g. "Dumping the database"
+    int stepIndex = 0; // 1-based; 0 before the first step
     int stepCount = 0;
-    double fraction = -1;     // progress within the step 0..1; -1 = unknown
-    QString message;          // latest detail line
-    bool cancellable = true;  // false once the destructive part started
+    double fraction = -1;    // progress within the step 0..1; -1 = unknown
+    QString message;         // latest detail line
+    bool cancellable = true; // false once the destructive part started
     bool cancelRequested = false;
     bool finished = false;
     qint64 elapsedMs = 0;
@@ -37,20 +37,19 @@ public:
     using Listener = std::function<void(const Progress &)>;
 
     // stepLabels: the plan, in order ("id|Label" or just "Label"); shown before they run.
-    static std::shared_ptr<Operation> create(const QString &name, const QStringList &stepLabels = {},
-                                             Listener listener = {});
+    static std::shared_ptr<Operation> create(const QString &name, const QStringList &stepLabels = {}, Listener listener = {});
 
     // Observer side.
-    void cancel();                       // honoured at the next checkpoint while cancellable
-    Progress progress() const;           // snapshot
-    QStringList log() const;             // every message, "+12.3s step: text"
+    void cancel();             // honoured at the next checkpoint while cancellable
+    Progress progress() const; // snapshot
+    QStringList log() const;   // every message, "+12.3s step: text"
     QStringList plannedSteps() const;
 
     // Worker side.
     // Services describe their steps when the caller created the operation without a plan.
     void setPlanIfEmpty(const QStringList &stepLabels);
-    void beginStep(const QString &id);   // id from the plan, or a new step appended to it
-    void setFraction(double fraction);   // listener throttled to ~10 calls/s for fractions
+    void beginStep(const QString &id); // id from the plan, or a new step appended to it
+    void setFraction(double fraction); // listener throttled to ~10 calls/s for fractions
     void message(const QString &text);
     void setCancellable(bool cancellable);
     bool cancelRequested() const { return m_cancel.load(); }
@@ -81,6 +80,9 @@ private:
 using OperationPtr = std::shared_ptr<Operation>;
 
 // For callers that do not watch: a throw-away operation.
-inline OperationPtr quietOperation(const QString &name) { return Operation::create(name); }
+inline OperationPtr quietOperation(const QString &name)
+{
+    return Operation::create(name);
+}
 
 } // namespace bw::ops

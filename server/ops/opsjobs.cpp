@@ -36,10 +36,11 @@ OperationPtr jobOperation(const QString &name, const std::function<bool()> &canc
 QList<OpsSchedule> OpsJobs::schedules(const Config &config)
 {
     const QString q = QString::fromLatin1(kQueue);
-    QList<OpsSchedule> out{{QStringLiteral("backup-daily"), QStringLiteral("0 3 * * *"), q, QStringLiteral("backup-daily")},
-                           {QStringLiteral("backup-monthly"), QStringLiteral("30 3 1 * *"), q, QStringLiteral("backup-monthly")},
-                           {QStringLiteral("backup-verify-weekly"), QStringLiteral("0 5 * * 0"), q, QStringLiteral("backup-verify")},
-                           {QStringLiteral("restore-drill-monthly"), QStringLiteral("0 6 2 * *"), q, QStringLiteral("restore-drill")}};
+    QList<OpsSchedule> out{
+        {QStringLiteral("backup-daily"), QStringLiteral("0 3 * * *"), q, QStringLiteral("backup-daily")},
+        {QStringLiteral("backup-monthly"), QStringLiteral("30 3 1 * *"), q, QStringLiteral("backup-monthly")},
+        {QStringLiteral("backup-verify-weekly"), QStringLiteral("0 5 * * 0"), q, QStringLiteral("backup-verify")},
+        {QStringLiteral("restore-drill-monthly"), QStringLiteral("0 6 2 * *"), q, QStringLiteral("restore-drill")}};
     if (ArchiveService::wanted(config)) {
         out << OpsSchedule{QStringLiteral("wal-full-weekly"), QStringLiteral("0 1 * * 0"), q, QStringLiteral("wal-full")}
             << OpsSchedule{QStringLiteral("wal-diff-daily"), QStringLiteral("0 1 * * 1-6"), q, QStringLiteral("wal-diff")};
@@ -49,8 +50,8 @@ QList<OpsSchedule> OpsJobs::schedules(const Config &config)
 
 QStringList OpsJobs::kinds()
 {
-    return {QStringLiteral("backup-daily"), QStringLiteral("backup-monthly"), QStringLiteral("backup-verify"),
-            QStringLiteral("restore-drill"), QStringLiteral("wal-full"), QStringLiteral("wal-diff")};
+    return {QStringLiteral("backup-daily"),  QStringLiteral("backup-monthly"), QStringLiteral("backup-verify"),
+            QStringLiteral("restore-drill"), QStringLiteral("wal-full"),       QStringLiteral("wal-diff")};
 }
 
 OpsJobs::OpsJobs(db::Database &database, Config config, SecretStore *secrets, MetricsRegistry *metrics)
@@ -62,7 +63,8 @@ Status OpsJobs::run(const QString &kind, const QJsonObject &, const std::functio
 {
     BackupService backups(m_database, m_config.ops, m_config.backupDir(), m_config.pgBinDir, m_metrics);
     if (kind == u"backup-daily" || kind == u"backup-monthly") {
-        auto b = backups.create(kind == u"backup-daily" ? BackupKind::Daily : BackupKind::Monthly, jobOperation(QStringLiteral("backup"), cancelled));
+        auto b = backups.create(kind == u"backup-daily" ? BackupKind::Daily : BackupKind::Monthly,
+                                jobOperation(QStringLiteral("backup"), cancelled));
         if (!b)
             return b.error();
         if (auto r = backups.enforceRetention(); !r)
@@ -71,10 +73,14 @@ Status OpsJobs::run(const QString &kind, const QJsonObject &, const std::functio
             auto s3config = s3ConfigFrom(m_config.ops, *m_secrets);
             if (!s3config || !s3config->isComplete())
                 return noRetry(QStringLiteral("backup %1 done, but the off-site copy is not configured completely (s3/* settings "
-                                              "and the secret s3-secret-access-key)").arg(b->id));
+                                              "and the secret s3-secret-access-key)")
+                                   .arg(b->id));
             S3Client s3(*s3config);
-            if (auto url = backups.copyOffsite(b->id, s3, m_config.ops.s3Prefix, jobOperation(QStringLiteral("offsite"), cancelled)); !url)
-                return ApiError::unavailable(QStringLiteral("backup %1 done, off-site copy failed: %2").arg(b->id, url.error().message));
+            if (auto url =
+                    backups.copyOffsite(b->id, s3, m_config.ops.s3Prefix, jobOperation(QStringLiteral("offsite"), cancelled));
+                !url)
+                return ApiError::unavailable(
+                    QStringLiteral("backup %1 done, off-site copy failed: %2").arg(b->id, url.error().message));
         }
         return success();
     }
@@ -99,8 +105,10 @@ Status OpsJobs::run(const QString &kind, const QJsonObject &, const std::functio
         if (!d)
             return d.error();
         if (m_metrics) {
-            m_metrics->gauge(QStringLiteral("backup_restore_drill_ok"), QStringLiteral("1 when the last restore drill passed")).set(d->ok ? 1 : 0);
-            m_metrics->gauge(QStringLiteral("backup_restore_drill_seconds"), QStringLiteral("Measured restore time of the last drill"))
+            m_metrics->gauge(QStringLiteral("backup_restore_drill_ok"), QStringLiteral("1 when the last restore drill passed"))
+                .set(d->ok ? 1 : 0);
+            m_metrics
+                ->gauge(QStringLiteral("backup_restore_drill_seconds"), QStringLiteral("Measured restore time of the last drill"))
                 .set(double(d->restoreMs) / 1000.0);
         }
         if (!d->ok || !d->withinRto) {
@@ -119,7 +127,8 @@ Status OpsJobs::run(const QString &kind, const QJsonObject &, const std::functio
         db::ConnectionSettings superuser = m_database.settings();
         superuser.database = QStringLiteral("postgres");
         ArchiveService archive(ArchiveService::pathsFor(m_config), superuser, m_config.pgBinDir);
-        auto b = archive.backup(kind == u"wal-full" ? QStringLiteral("full") : QStringLiteral("diff"), jobOperation(QStringLiteral("wal"), cancelled));
+        auto b = archive.backup(kind == u"wal-full" ? QStringLiteral("full") : QStringLiteral("diff"),
+                                jobOperation(QStringLiteral("wal"), cancelled));
         if (!b)
             return b.error();
         return success();

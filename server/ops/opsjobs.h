@@ -32,7 +32,7 @@ namespace bw::ops {
 
 struct OpsSchedule {
     QString name;
-    QString cron;   // 5 fields, UTC
+    QString cron; // 5 fields, UTC
     QString queue;
     QString kind;
 };

@@ -26,8 +26,8 @@ struct OpsServices {
     std::unique_ptr<BackupService> backups;
     std::unique_ptr<RestoreService> restore;
     std::unique_ptr<DeploymentService> deployments;
-    QString databaseName;              // the database these services back up and restore
-    bool pointInTimeRecovery = false;  // restores can go to a point in time (pointInTimeSource)
+    QString databaseName;             // the database these services back up and restore
+    bool pointInTimeRecovery = false; // restores can go to a point in time (pointInTimeSource)
 
     // database, secrets and metrics must outlive the result; maintenance may be empty (no-op).
     static std::unique_ptr<OpsServices> create(const Config &config, db::Database &database, SecretStore *secrets,

@@ -63,7 +63,8 @@ Result<CarryOver> readCarryOver(QSqlDatabase db, const QDateTime &since)
     CarryOver c;
     for (const QString &t : kCarriedTables) {
         auto q = db::exec(db, QStringLiteral("SELECT CASE WHEN to_regclass('%1') IS NULL THEN NULL ELSE "
-                                             "(SELECT coalesce(json_agg(x), '[]')::text FROM %1 x) END").arg(t));
+                                             "(SELECT coalesce(json_agg(x), '[]')::text FROM %1 x) END")
+                                  .arg(t));
         if (!q)
             return q.error();
         if (q->next() && !q->value(0).isNull())
@@ -95,23 +96,27 @@ Status writeCarryOver(QSqlDatabase db, const CarryOver &c, QStringList *skipped)
             continue;
         }
         const QString key = t == u"deployment_environments" ? QStringLiteral("name") : QStringLiteral("id");
-        if (auto r = db::exec(db, QStringLiteral("DELETE FROM %1 WHERE %2 IN (SELECT %2 FROM json_populate_recordset(NULL::%1, ?::json))")
-                                      .arg(t, key),
-                              {c.tables.value(t)});
+        if (auto r =
+                db::exec(db,
+                         QStringLiteral("DELETE FROM %1 WHERE %2 IN (SELECT %2 FROM json_populate_recordset(NULL::%1, ?::json))")
+                             .arg(t, key),
+                         {c.tables.value(t)});
             !r)
             return r.error();
-        if (auto r = db::exec(db, QStringLiteral("INSERT INTO %1 SELECT * FROM json_populate_recordset(NULL::%1, ?::json)").arg(t),
-                              {c.tables.value(t)});
+        if (auto r =
+                db::exec(db, QStringLiteral("INSERT INTO %1 SELECT * FROM json_populate_recordset(NULL::%1, ?::json)").arg(t),
+                         {c.tables.value(t)});
             !r)
             return r.error();
     }
-    if (auto r = db::exec(db,
-                          QStringLiteral("INSERT INTO audit_log (actor_type, actor_id, action, target_type, target_id, before, after, ip, at) "
-                                         "SELECT j.actor_type, j.actor_id, j.action, j.target_type, j.target_id, j.before, j.after, j.ip, j.at "
-                                         "FROM json_populate_recordset(NULL::audit_log, ?::json) j WHERE NOT EXISTS (SELECT 1 FROM "
-                                         "audit_log a WHERE a.at = j.at AND a.action = j.action AND a.target_id IS NOT DISTINCT FROM "
-                                         "j.target_id) ORDER BY j.at, j.id"),
-                          {c.audit});
+    if (auto r = db::exec(
+            db,
+            QStringLiteral("INSERT INTO audit_log (actor_type, actor_id, action, target_type, target_id, before, after, ip, at) "
+                           "SELECT j.actor_type, j.actor_id, j.action, j.target_type, j.target_id, j.before, j.after, j.ip, j.at "
+                           "FROM json_populate_recordset(NULL::audit_log, ?::json) j WHERE NOT EXISTS (SELECT 1 FROM "
+                           "audit_log a WHERE a.at = j.at AND a.action = j.action AND a.target_id IS NOT DISTINCT FROM "
+                           "j.target_id) ORDER BY j.at, j.id"),
+            {c.audit});
         !r)
         return r.error();
     return tx.commit();
@@ -130,8 +135,9 @@ Status swapDatabases(const db::ConnectionSettings &server, const QString &curren
     // Sessions of this and every other node: they reconnect to the swapped-in database.
     QDeadlineTimer deadline(15000);
     while (true) {
-        auto r = db::exec(db, QStringLiteral("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                             "WHERE datname = ? AND pid <> pg_backend_pid()"),
+        auto r = db::exec(db,
+                          QStringLiteral("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                         "WHERE datname = ? AND pid <> pg_backend_pid()"),
                           {current});
         if (!r) {
             allowAgain();
@@ -175,9 +181,12 @@ RestoreService::RestoreService(BackupService &backups, MaintenanceSwitch mainten
 
 QStringList RestoreService::plannedSteps()
 {
-    return {QStringLiteral("confirm|Checking the request"), QStringLiteral("maintenance|Entering maintenance mode"),
-            QStringLiteral("snapshot|Safety snapshot of the current state"), QStringLiteral("restore|Restoring into a new database"),
-            QStringLiteral("verify|Verifying the restored data"), QStringLiteral("swap|Switching to the restored database"),
+    return {QStringLiteral("confirm|Checking the request"),
+            QStringLiteral("maintenance|Entering maintenance mode"),
+            QStringLiteral("snapshot|Safety snapshot of the current state"),
+            QStringLiteral("restore|Restoring into a new database"),
+            QStringLiteral("verify|Verifying the restored data"),
+            QStringLiteral("swap|Switching to the restored database"),
             QStringLiteral("finish|Leaving maintenance mode")};
 }
 
@@ -211,8 +220,9 @@ Result<RestoreResult> RestoreService::restore(const RestoreRequest &req, const O
         archive = b->path;
     }
     if (req.targetTime.isValid() && !m_pointInTime)
-        return ApiError::badRequest(QStringLiteral("point-in-time restore needs WAL archiving (the embedded cluster with pgBackRest); "
-                                                   "for an external database use your provider's point-in-time recovery"));
+        return ApiError::badRequest(
+            QStringLiteral("point-in-time restore needs WAL archiving (the embedded cluster with pgBackRest); "
+                           "for an external database use your provider's point-in-time recovery"));
     if (!archive.isEmpty() && !QFileInfo::exists(archive))
         return ApiError::notFound(QStringLiteral("backup file %1 does not exist").arg(archive));
     if (backup) {
@@ -224,13 +234,14 @@ Result<RestoreResult> RestoreService::restore(const RestoreRequest &req, const O
             return ApiError::conflict(QStringLiteral("backup %1 failed verification: %2").arg(backup->id, v->detail));
     }
 
-    auto inserted = db::exec(cat.connection(),
-                             QStringLiteral("INSERT INTO restores (backup_id, target_time, source_file, target_database, requested_by) "
-                                            "VALUES (?::uuid, ?::timestamptz, nullif(?, ''), ?, ?) RETURNING id::text"),
-                             {backup ? QVariant(backup->id) : QVariant(QMetaType(QMetaType::QString)),
-                              req.targetTime.isValid() ? QVariant(req.targetTime.toUTC().toString(Qt::ISODateWithMs))
-                                                       : QVariant(QMetaType(QMetaType::QString)),
-                              backup ? QString() : req.file, target.database, req.requestedBy});
+    auto inserted =
+        db::exec(cat.connection(),
+                 QStringLiteral("INSERT INTO restores (backup_id, target_time, source_file, target_database, requested_by) "
+                                "VALUES (?::uuid, ?::timestamptz, nullif(?, ''), ?, ?) RETURNING id::text"),
+                 {backup ? QVariant(backup->id) : QVariant(QMetaType(QMetaType::QString)),
+                  req.targetTime.isValid() ? QVariant(req.targetTime.toUTC().toString(Qt::ISODateWithMs))
+                                           : QVariant(QMetaType(QMetaType::QString)),
+                  backup ? QString() : req.file, target.database, req.requestedBy});
     if (!inserted)
         return inserted.error();
     inserted->next();
@@ -247,19 +258,22 @@ Result<RestoreResult> RestoreService::restore(const RestoreRequest &req, const O
         QJsonObject after = entry;
         after.insert(QStringLiteral("requested_by"), req.requestedBy);
         after.insert(QStringLiteral("backup_id"), backup ? backup->id : QString());
-        (void)catalogue::audit(cat.connection(), QStringLiteral("restore.") + step, QStringLiteral("restore"), result.restoreId, after);
+        (void)catalogue::audit(cat.connection(), QStringLiteral("restore.") + step, QStringLiteral("restore"), result.restoreId,
+                               after);
     };
     const auto finishRow = [&](const QString &outcome, const QString &error) {
-        (void)db::exec(cat.connection(),
-                       QStringLiteral("UPDATE restores SET outcome = ?, error = nullif(?, ''), finished_at = now(), measured_rto_ms = ?, "
-                                      "safety_backup_id = ?::uuid WHERE id = ?::uuid"),
-                       {outcome, error.left(4000), timer.elapsed(),
-                        result.safetyBackupId.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : QVariant(result.safetyBackupId),
-                        result.restoreId});
+        (void)db::exec(
+            cat.connection(),
+            QStringLiteral("UPDATE restores SET outcome = ?, error = nullif(?, ''), finished_at = now(), measured_rto_ms = ?, "
+                           "safety_backup_id = ?::uuid WHERE id = ?::uuid"),
+            {outcome, error.left(4000), timer.elapsed(),
+             result.safetyBackupId.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : QVariant(result.safetyBackupId),
+             result.restoreId});
     };
     record(QStringLiteral("requested"), backup ? QStringLiteral("backup %1").arg(backup->id)
-                                       : req.targetTime.isValid() ? QStringLiteral("point in time %1").arg(req.targetTime.toUTC().toString(Qt::ISODate))
-                                                                  : QStringLiteral("file %1").arg(archive));
+                                        : req.targetTime.isValid()
+                                            ? QStringLiteral("point in time %1").arg(req.targetTime.toUTC().toString(Qt::ISODate))
+                                            : QStringLiteral("file %1").arg(archive));
 
     const QString restoring = QStringLiteral("%1_restoring_%2").arg(target.database.left(30), stamp());
     bool maintenanceOn = false;
@@ -297,10 +311,12 @@ Result<RestoreResult> RestoreService::restore(const RestoreRequest &req, const O
         return fail(s.error());
     op->beginStep(QStringLiteral("snapshot"));
     if (req.safetySnapshot) {
-        auto snap = m_backups.create(BackupKind::PreRestore, Operation::create(QStringLiteral("backup")),
-                                     CreateOptions{.source = target, .requestedBy = req.requestedBy, .label = QStringLiteral("before-restore")});
+        auto snap = m_backups.create(
+            BackupKind::PreRestore, Operation::create(QStringLiteral("backup")),
+            CreateOptions{.source = target, .requestedBy = req.requestedBy, .label = QStringLiteral("before-restore")});
         if (!snap)
-            return fail(ApiError::internal(QStringLiteral("safety snapshot failed, nothing was changed: %1").arg(snap.error().message)));
+            return fail(
+                ApiError::internal(QStringLiteral("safety snapshot failed, nothing was changed: %1").arg(snap.error().message)));
         result.safetyBackupId = snap->id;
         record(QStringLiteral("snapshot"), QStringLiteral("backup %1").arg(snap->id));
     }
@@ -339,13 +355,15 @@ Result<RestoreResult> RestoreService::restore(const RestoreRequest &req, const O
             for (auto it = backup->tableCounts.constBegin(); it != backup->tableCounts.constEnd(); ++it) {
                 const qint64 got = qint64(counts->value(it.key()).toDouble(-1));
                 if (qint64(it.value().toDouble()) != got)
-                    problems << QStringLiteral("%1: backup %2, restored %3").arg(it.key()).arg(qint64(it.value().toDouble())).arg(got);
+                    problems
+                        << QStringLiteral("%1: backup %2, restored %3").arg(it.key()).arg(qint64(it.value().toDouble())).arg(got);
             }
         }
         if (!counts->contains(QStringLiteral("public.schema_migrations")))
             problems << QStringLiteral("the restored database has no schema_migrations table");
         if (!problems.isEmpty())
-            return fail(ApiError::internal(QStringLiteral("the restored data does not match the backup: %1").arg(problems.join(QStringLiteral("; ")))));
+            return fail(ApiError::internal(
+                QStringLiteral("the restored data does not match the backup: %1").arg(problems.join(QStringLiteral("; ")))));
         record(QStringLiteral("verify"), QStringLiteral("%1 tables checked").arg(counts->size()));
     }
 
@@ -358,7 +376,8 @@ Result<RestoreResult> RestoreService::restore(const RestoreRequest &req, const O
     if (catalogueIsTarget) {
         // Recorded just before the swap so that it includes this restore's own rows.
         record(QStringLiteral("swap"), QStringLiteral("switching %1 to the restored copy").arg(target.database));
-        auto c = readCarryOver(cat.connection(), backup ? backup->startedAt.addSecs(-60) : QDateTime::currentDateTimeUtc().addDays(-3650));
+        auto c = readCarryOver(cat.connection(),
+                               backup ? backup->startedAt.addSecs(-60) : QDateTime::currentDateTimeUtc().addDays(-3650));
         if (!c)
             return fail(c.error());
         carry = *c;
@@ -366,7 +385,8 @@ Result<RestoreResult> RestoreService::restore(const RestoreRequest &req, const O
     cat.releaseThisThread(); // our own session on the database being renamed
     result.previousDatabase = QStringLiteral("%1_pre_restore_%2").arg(target.database.left(30), stamp());
     if (Status s = swapDatabases(target, target.database, restoring, result.previousDatabase); !s)
-        return fail(ApiError::internal(QStringLiteral("switching databases failed; the current database is unchanged: %1").arg(s.error().message)));
+        return fail(ApiError::internal(
+            QStringLiteral("switching databases failed; the current database is unchanged: %1").arg(s.error().message)));
     scratchExists = false;
     if (carry) {
         QStringList skipped;
@@ -388,7 +408,9 @@ Result<RestoreResult> RestoreService::restore(const RestoreRequest &req, const O
             qCWarning(lcRestore).noquote() << "the restored database does not answer:" << ping.error().message;
     }
     if (!req.keepPrevious) {
-        if (Status s = adminExec(target, QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(quoteIdent(result.previousDatabase))); !s)
+        if (Status s = adminExec(
+                target, QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(quoteIdent(result.previousDatabase)));
+            !s)
             qCWarning(lcRestore).noquote() << "could not drop" << result.previousDatabase << ":" << s.error().message;
     }
     if (maintenanceOn && m_maintenance) {

@@ -19,21 +19,21 @@
 namespace bw::ops {
 
 struct RestoreRequest {
-    QString backupId;                 // a catalogued backup (id or unique prefix), or
-    QString file;                     // a pg_dump custom-format file (disaster recovery), or
-    QDateTime targetTime;             // a point in time (needs a PointInTimeSource)
-    QString confirmation;             // must equal the target database's name (typed confirmation)
+    QString backupId;     // a catalogued backup (id or unique prefix), or
+    QString file;         // a pg_dump custom-format file (disaster recovery), or
+    QDateTime targetTime; // a point in time (needs a PointInTimeSource)
+    QString confirmation; // must equal the target database's name (typed confirmation)
     QString requestedBy = QStringLiteral("system");
     std::optional<db::ConnectionSettings> target; // default: the catalogue database
-    bool safetySnapshot = true;       // pre_restore backup of the current state first
-    bool keepPrevious = false;        // keep the replaced database as <name>_pre_restore_<time>
+    bool safetySnapshot = true;                   // pre_restore backup of the current state first
+    bool keepPrevious = false;                    // keep the replaced database as <name>_pre_restore_<time>
 };
 
 struct RestoreResult {
     QString restoreId;
     QString safetyBackupId;
-    QString previousDatabase;         // name it was renamed to (dropped unless keepPrevious)
-    qint64 ms = 0;                    // measured RTO: request to service restored
+    QString previousDatabase; // name it was renamed to (dropped unless keepPrevious)
+    qint64 ms = 0;            // measured RTO: request to service restored
     QJsonObject toJson() const;
 };
 

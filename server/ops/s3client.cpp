@@ -48,8 +48,9 @@ QString s3Error(const S3Client::Reply &reply)
 {
     const QString code = xmlText(reply.body, QStringLiteral("Code"));
     const QString message = xmlText(reply.body, QStringLiteral("Message"));
-    return QStringLiteral("HTTP %1%2%3").arg(reply.status).arg(code.isEmpty() ? QString() : u' ' + code,
-                                                                message.isEmpty() ? QString() : QStringLiteral(": ") + message);
+    return QStringLiteral("HTTP %1%2%3")
+        .arg(reply.status)
+        .arg(code.isEmpty() ? QString() : u' ' + code, message.isEmpty() ? QString() : QStringLiteral(": ") + message);
 }
 
 QByteArray unquote(QByteArray etag)
@@ -73,7 +74,8 @@ Result<S3Client::Reply> exchange(Stream &stream, http::request<http::string_body
         beast::error_code ec;
         parser.get().body().open(QFile::encodeName(downloadTo).constData(), beast::file_mode::write, ec);
         if (ec)
-            return ApiError::internal(QStringLiteral("cannot write %1: %2").arg(downloadTo, QString::fromStdString(ec.message())));
+            return ApiError::internal(
+                QStringLiteral("cannot write %1: %2").arg(downloadTo, QString::fromStdString(ec.message())));
         http::read(stream, buffer, parser);
         auto &res = parser.get();
         reply.status = int(res.result_int());
@@ -110,7 +112,8 @@ Result<S3Config> s3ConfigFrom(const OpsConfig &config, SecretStore &secrets)
         return c;
     auto secret = secrets.read(QString::fromLatin1(kS3SecretName));
     if (!secret)
-        return ApiError::internal(QStringLiteral("cannot read the S3 secret key from %1: %2").arg(secrets.description(), secret.error().message));
+        return ApiError::internal(
+            QStringLiteral("cannot read the S3 secret key from %1: %2").arg(secrets.description(), secret.error().message));
     if (secret->has_value())
         c.secretAccessKey = **secret;
     return c;
@@ -122,21 +125,26 @@ S3Client::S3Client(S3Config config) : m_config(std::move(config))
         m_config.endpoint.chop(1);
 }
 
-Result<S3Client::Reply> S3Client::request(const QByteArray &method, const QString &key, const QList<QPair<QString, QString>> &query,
-                                          const QByteArray &body, const QList<QPair<QByteArray, QByteArray>> &extraHeaders,
-                                          const QString &downloadTo)
+Result<S3Client::Reply> S3Client::request(const QByteArray &method, const QString &key,
+                                          const QList<QPair<QString, QString>> &query, const QByteArray &body,
+                                          const QList<QPair<QByteArray, QByteArray>> &extraHeaders, const QString &downloadTo)
 {
     const QUrl url(m_config.endpoint);
     if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty())
         return ApiError::badRequest(QStringLiteral("invalid S3 endpoint %1").arg(m_config.endpoint));
     const bool tls = url.scheme() == u"https";
     const int port = url.port(tls ? 443 : 80);
-    const QByteArray hostHeader = (url.host() + ((tls && port == 443) || (!tls && port == 80) ? QString() : QStringLiteral(":%1").arg(port))).toUtf8();
+    const QByteArray hostHeader =
+        (url.host() + ((tls && port == 443) || (!tls && port == 80) ? QString() : QStringLiteral(":%1").arg(port))).toUtf8();
     const QString path = QStringLiteral("/%1/%2").arg(m_config.bucket, key); // path-style: works on S3, R2 and MinIO
     const QDateTime now = QDateTime::currentDateTimeUtc();
-    const QByteArray payloadHash = body.isEmpty() ? kEmptySha : QCryptographicHash::hash(body, QCryptographicHash::Sha256).toHex();
+    const QByteArray payloadHash =
+        body.isEmpty() ? kEmptySha : QCryptographicHash::hash(body, QCryptographicHash::Sha256).toHex();
 
-    sigv4::Request sr{method, path, query, {{"host", hostHeader}, {"x-amz-date", sigv4::amzDate(now)}, {"x-amz-content-sha256", payloadHash}},
+    sigv4::Request sr{method,
+                      path,
+                      query,
+                      {{"host", hostHeader}, {"x-amz-date", sigv4::amzDate(now)}, {"x-amz-content-sha256", payloadHash}},
                       payloadHash};
     for (const auto &h : extraHeaders)
         sr.headers << h;
@@ -188,7 +196,8 @@ Result<S3Client::Reply> S3Client::request(const QByteArray &method, const QStrin
         stream.shutdown(ec);
         return r;
     } catch (const std::exception &e) {
-        return ApiError::unavailable(QStringLiteral("S3 %1 %2: %3").arg(QString::fromLatin1(method), url.host(), QString::fromLocal8Bit(e.what())));
+        return ApiError::unavailable(
+            QStringLiteral("S3 %1 %2: %3").arg(QString::fromLatin1(method), url.host(), QString::fromLocal8Bit(e.what())));
     }
 }
 
@@ -214,8 +223,9 @@ QByteArray S3Client::expectedEtag(const QString &file, qint64 partSize)
 Result<QString> S3Client::upload(const QString &file, const QString &key, const QString &sha256Hex, const OperationPtr &op)
 {
     if (!m_config.isComplete())
-        return ApiError::badRequest(QStringLiteral("S3 is not configured (s3/endpoint, s3/bucket, s3/access_key_id and the secret "
-                                                   "s3-secret-access-key)"));
+        return ApiError::badRequest(
+            QStringLiteral("S3 is not configured (s3/endpoint, s3/bucket, s3/access_key_id and the secret "
+                           "s3-secret-access-key)"));
     QFile f(file);
     if (!f.open(QIODevice::ReadOnly))
         return ApiError::internal(QStringLiteral("cannot read %1").arg(file));
@@ -233,7 +243,8 @@ Result<QString> S3Client::upload(const QString &file, const QString &key, const 
             return init.error();
         const QString uploadId = xmlText(init->body, QStringLiteral("UploadId"));
         if (init->status != 200 || uploadId.isEmpty())
-            return ApiError::unavailable(QStringLiteral("starting the multipart upload of %1 failed: %2").arg(key, s3Error(*init)));
+            return ApiError::unavailable(
+                QStringLiteral("starting the multipart upload of %1 failed: %2").arg(key, s3Error(*init)));
         const auto abort = [&] { (void)request("DELETE", key, {{QStringLiteral("uploadId"), uploadId}}, {}); };
         QString complete = QStringLiteral("<CompleteMultipartUpload>");
         int part = 0;
@@ -244,10 +255,13 @@ Result<QString> S3Client::upload(const QString &file, const QString &key, const 
             }
             const QByteArray chunk = f.read(m_config.partSize);
             ++part;
-            auto r = request("PUT", key, {{QStringLiteral("partNumber"), QString::number(part)}, {QStringLiteral("uploadId"), uploadId}}, chunk);
+            auto r =
+                request("PUT", key,
+                        {{QStringLiteral("partNumber"), QString::number(part)}, {QStringLiteral("uploadId"), uploadId}}, chunk);
             if (!r || r->status != 200) {
                 abort();
-                return r ? ApiError::unavailable(QStringLiteral("part %1 of %2 failed: %3").arg(part).arg(key, s3Error(*r))) : r.error();
+                return r ? ApiError::unavailable(QStringLiteral("part %1 of %2 failed: %3").arg(part).arg(key, s3Error(*r)))
+                         : r.error();
             }
             complete += QStringLiteral("<Part><PartNumber>%1</PartNumber><ETag>\"%2\"</ETag></Part>")
                             .arg(part)
@@ -260,7 +274,8 @@ Result<QString> S3Client::upload(const QString &file, const QString &key, const 
         // S3 may answer 200 with an <Error> body when completing fails.
         if (!done || done->status != 200 || done->body.contains("<Error>")) {
             abort();
-            return done ? ApiError::unavailable(QStringLiteral("completing the upload of %1 failed: %2").arg(key, s3Error(*done))) : done.error();
+            return done ? ApiError::unavailable(QStringLiteral("completing the upload of %1 failed: %2").arg(key, s3Error(*done)))
+                        : done.error();
         }
     }
     // Verify what the storage now holds.
@@ -271,7 +286,8 @@ Result<QString> S3Client::upload(const QString &file, const QString &key, const 
     if (h->size != size)
         return ApiError::internal(QStringLiteral("uploaded %1 has %2 bytes, the file %3").arg(key).arg(h->size).arg(size));
     if (h->etag != expected)
-        return ApiError::internal(QStringLiteral("uploaded %1 has ETag %2, expected %3").arg(key, QString::fromLatin1(h->etag), QString::fromLatin1(expected)));
+        return ApiError::internal(QStringLiteral("uploaded %1 has ETag %2, expected %3")
+                                      .arg(key, QString::fromLatin1(h->etag), QString::fromLatin1(expected)));
     if (h->metadata.value("sha256") != sha256Hex.toLatin1())
         return ApiError::internal(QStringLiteral("uploaded %1 lacks the expected sha256 metadata").arg(key));
     return QStringLiteral("s3://%1/%2").arg(m_config.bucket, key);

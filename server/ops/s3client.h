@@ -19,19 +19,22 @@ class SecretStore;
 namespace bw::ops {
 
 struct S3Config {
-    QString endpoint;              // http(s)://host[:port]
+    QString endpoint; // http(s)://host[:port]
     QString bucket;
     QString region = QStringLiteral("us-east-1");
     QString accessKeyId;
     QByteArray secretAccessKey;
     qint64 partSize = 16 * 1024 * 1024; // multipart above this; S3 needs >= 5 MiB except the last part
-    int timeoutMs = 120000;        // per request
-    bool isComplete() const { return !endpoint.isEmpty() && !bucket.isEmpty() && !accessKeyId.isEmpty() && !secretAccessKey.isEmpty(); }
+    int timeoutMs = 120000;             // per request
+    bool isComplete() const
+    {
+        return !endpoint.isEmpty() && !bucket.isEmpty() && !accessKeyId.isEmpty() && !secretAccessKey.isEmpty();
+    }
 };
 
 struct S3Object {
     qint64 size = 0;
-    QByteArray etag;               // without quotes
+    QByteArray etag;                        // without quotes
     QHash<QByteArray, QByteArray> metadata; // x-amz-meta-* (lower-case names without the prefix)
 };
 

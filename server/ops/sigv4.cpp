@@ -28,8 +28,8 @@ QByteArray uriEncode(const QString &text, bool keepSlash)
     QByteArray out;
     for (const char ch : utf8) {
         const auto c = static_cast<unsigned char>(ch);
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~'
-            || (keepSlash && c == '/'))
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'
+            || c == '~' || (keepSlash && c == '/'))
             out += char(c);
         else
             out += '%' + QByteArray::number(c, 16).toUpper().rightJustified(2, '0');
@@ -75,13 +75,13 @@ QByteArray canonicalRequest(const Request &r, QByteArray *signedHeaders)
     if (signedHeaders)
         *signedHeaders = signedList;
     return r.method + '\n' + canonicalUri(r.path) + '\n' + canonicalQuery(r.query) + '\n' + headers + '\n' + signedList + '\n'
-        + r.payloadSha256Hex;
+           + r.payloadSha256Hex;
 }
 
 QByteArray stringToSign(const QByteArray &canonical, const QDateTime &time, const Credentials &c)
 {
     return "AWS4-HMAC-SHA256\n" + amzDate(time) + '\n' + scope(time, c) + '\n'
-        + QCryptographicHash::hash(canonical, QCryptographicHash::Sha256).toHex();
+           + QCryptographicHash::hash(canonical, QCryptographicHash::Sha256).toHex();
 }
 
 QByteArray signingKey(const Credentials &c, const QDateTime &time)
@@ -103,7 +103,7 @@ QByteArray authorization(const Request &r, const Credentials &c, const QDateTime
     const QByteArray canonical = canonicalRequest(r, &signedHeaders);
     const QByteArray sig = hmac(signingKey(c, time), stringToSign(canonical, time, c)).toHex();
     return "AWS4-HMAC-SHA256 Credential=" + c.accessKeyId.toUtf8() + '/' + scope(time, c) + ",SignedHeaders=" + signedHeaders
-        + ",Signature=" + sig;
+           + ",Signature=" + sig;
 }
 
 } // namespace bw::ops::sigv4

@@ -11,17 +11,17 @@
 namespace bw::ops::sigv4 {
 
 struct Request {
-    QByteArray method;                              // GET, PUT, POST, HEAD, DELETE
-    QString path;                                   // decoded path, e.g. "/bucket/backups/a b.dump"
-    QList<QPair<QString, QString>> query;           // decoded; "uploads" → {"uploads", ""}
-    QList<QPair<QByteArray, QByteArray>> headers;   // must include host, x-amz-date, x-amz-content-sha256
-    QByteArray payloadSha256Hex;                    // or "UNSIGNED-PAYLOAD"
+    QByteArray method;                            // GET, PUT, POST, HEAD, DELETE
+    QString path;                                 // decoded path, e.g. "/bucket/backups/a b.dump"
+    QList<QPair<QString, QString>> query;         // decoded; "uploads" → {"uploads", ""}
+    QList<QPair<QByteArray, QByteArray>> headers; // must include host, x-amz-date, x-amz-content-sha256
+    QByteArray payloadSha256Hex;                  // or "UNSIGNED-PAYLOAD"
 };
 
 struct Credentials {
     QString accessKeyId;
     QByteArray secretAccessKey;
-    QString region;                                 // "us-east-1", "auto" for R2
+    QString region; // "us-east-1", "auto" for R2
     QString service = QStringLiteral("s3");
 };
 
@@ -33,6 +33,6 @@ QByteArray stringToSign(const QByteArray &canonicalRequest, const QDateTime &tim
 QByteArray signingKey(const Credentials &c, const QDateTime &time);
 QByteArray signature(const Request &request, const Credentials &c, const QDateTime &time); // hex
 QByteArray authorization(const Request &request, const Credentials &c, const QDateTime &time);
-QByteArray amzDate(const QDateTime &time);          // 20130524T000000Z
+QByteArray amzDate(const QDateTime &time); // 20130524T000000Z
 
 } // namespace bw::ops::sigv4

@@ -89,7 +89,7 @@ void splitLines(QByteArray &pending, const QByteArray &chunk, const std::functio
 bool hasTools(const QString &dir)
 {
     return !dir.isEmpty() && QFileInfo(dir + QStringLiteral("/pg_dump")).isExecutable()
-        && QFileInfo(dir + QStringLiteral("/pg_restore")).isExecutable();
+           && QFileInfo(dir + QStringLiteral("/pg_restore")).isExecutable();
 }
 
 } // namespace
@@ -196,14 +196,14 @@ Result<ToolResult> runTool(const ToolRun &run)
         QStringList tail = result.errLines.mid(qMax(0, int(result.errLines.size()) - 8));
         if (tail.isEmpty() && !out.isEmpty())
             tail << QString::fromLocal8Bit(out.right(2000)).trimmed();
-        return ApiError::make(ErrorKind::Internal,
-                              QStringLiteral("%1 failed (%2): %3")
-                                  .arg(tool,
-                                       p.exitStatus() == QProcess::CrashExit ? QStringLiteral("killed")
-                                                                             : QStringLiteral("exit %1").arg(p.exitCode()),
-                                       tail.join(QStringLiteral(" | "))),
-                              QJsonObject{{QStringLiteral("exitCode"), p.exitCode()},
-                                          {QStringLiteral("stderr"), result.errLines.join(u'\n')}});
+        return ApiError::make(
+            ErrorKind::Internal,
+            QStringLiteral("%1 failed (%2): %3")
+                .arg(tool,
+                     p.exitStatus() == QProcess::CrashExit ? QStringLiteral("killed")
+                                                           : QStringLiteral("exit %1").arg(p.exitCode()),
+                     tail.join(QStringLiteral(" | "))),
+            QJsonObject{{QStringLiteral("exitCode"), p.exitCode()}, {QStringLiteral("stderr"), result.errLines.join(u'\n')}});
     }
     return result;
 }
@@ -245,8 +245,9 @@ Result<QString> pgBinDir(const QString &configured)
             }
         }
         if (found.isEmpty())
-            return ApiError::internal(QStringLiteral("pg_dump/pg_restore not found (pg_config --bindir, /usr/lib/postgresql/*/bin); "
-                                                     "install the Debian package postgresql-client-15 or set database/pg_bindir"));
+            return ApiError::internal(
+                QStringLiteral("pg_dump/pg_restore not found (pg_config --bindir, /usr/lib/postgresql/*/bin); "
+                               "install the Debian package postgresql-client-15 or set database/pg_bindir"));
     }
     cache.insert(configured, found);
     return found;

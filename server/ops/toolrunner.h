@@ -20,21 +20,21 @@
 namespace bw::ops {
 
 struct ToolRun {
-    QString program;                     // absolute path
+    QString program; // absolute path
     QStringList args;
-    QMap<QString, QString> env;          // added to a copy of the environment without PG* variables
-    QString runAsUser;                   // when we are root: drop to this system user (e.g. postgres)
-    int timeoutMs = 0;                   // 0: no limit
-    QString stdoutFile;                  // stdout goes to this file instead of being captured
+    QMap<QString, QString> env; // added to a copy of the environment without PG* variables
+    QString runAsUser;          // when we are root: drop to this system user (e.g. postgres)
+    int timeoutMs = 0;          // 0: no limit
+    QString stdoutFile;         // stdout goes to this file instead of being captured
     std::function<void(const QString &)> onStderrLine;
-    std::function<void()> onTick;        // about every 200 ms while the tool runs
-    OperationPtr op;                     // cancel() stops the tool (SIGTERM, then SIGKILL)
+    std::function<void()> onTick; // about every 200 ms while the tool runs
+    OperationPtr op;              // cancel() stops the tool (SIGTERM, then SIGKILL)
 };
 
 struct ToolResult {
     int exitCode = 0;
-    QByteArray out;                      // captured stdout (when no stdoutFile)
-    QStringList errLines;                // last stderr lines
+    QByteArray out;       // captured stdout (when no stdoutFile)
+    QStringList errLines; // last stderr lines
     qint64 ms = 0;
 };
 

@@ -33,8 +33,7 @@ QObject *keychainContext()
     return context;
 }
 
-KeychainSecretStore::KeychainSecretStore(QString service, int timeoutMs)
-    : m_service(std::move(service)), m_timeoutMs(timeoutMs)
+KeychainSecretStore::KeychainSecretStore(QString service, int timeoutMs) : m_service(std::move(service)), m_timeoutMs(timeoutMs)
 {
 }
 
@@ -45,31 +44,34 @@ Result<std::optional<QByteArray>> KeychainSecretStore::run(Op op, const QString 
     auto promise = std::make_shared<std::promise<Outcome>>();
     auto future = promise->get_future();
     const QString service = m_service;
-    QMetaObject::invokeMethod(keychainContext(), [=] {
-        QKeychain::Job *job = nullptr;
-        if (op == Op::Read) {
-            job = new QKeychain::ReadPasswordJob(service);
-        } else if (op == Op::Write) {
-            auto *w = new QKeychain::WritePasswordJob(service);
-            w->setBinaryData(value);
-            job = w;
-        } else {
-            job = new QKeychain::DeletePasswordJob(service);
-        }
-        job->setAutoDelete(true);
-        job->setInsecureFallback(false);
-        job->setKey(name);
-        QObject::connect(job, &QKeychain::Job::finished, job, [promise, op](QKeychain::Job *j) {
-            Outcome o;
-            o.ok = j->error() == QKeychain::NoError;
-            o.notFound = j->error() == QKeychain::EntryNotFound;
-            o.error = j->errorString();
-            if (o.ok && op == Op::Read)
-                o.value = static_cast<QKeychain::ReadPasswordJob *>(j)->binaryData();
-            promise->set_value(o);
-        });
-        job->start();
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        keychainContext(),
+        [=] {
+            QKeychain::Job *job = nullptr;
+            if (op == Op::Read) {
+                job = new QKeychain::ReadPasswordJob(service);
+            } else if (op == Op::Write) {
+                auto *w = new QKeychain::WritePasswordJob(service);
+                w->setBinaryData(value);
+                job = w;
+            } else {
+                job = new QKeychain::DeletePasswordJob(service);
+            }
+            job->setAutoDelete(true);
+            job->setInsecureFallback(false);
+            job->setKey(name);
+            QObject::connect(job, &QKeychain::Job::finished, job, [promise, op](QKeychain::Job *j) {
+                Outcome o;
+                o.ok = j->error() == QKeychain::NoError;
+                o.notFound = j->error() == QKeychain::EntryNotFound;
+                o.error = j->errorString();
+                if (o.ok && op == Op::Read)
+                    o.value = static_cast<QKeychain::ReadPasswordJob *>(j)->binaryData();
+                promise->set_value(o);
+            });
+            job->start();
+        },
+        Qt::QueuedConnection);
 
     if (future.wait_for(std::chrono::milliseconds(m_timeoutMs)) != std::future_status::ready)
         return ApiError::internal(QStringLiteral("keychain did not answer within %1 ms").arg(m_timeoutMs));
@@ -81,7 +83,10 @@ Result<std::optional<QByteArray>> KeychainSecretStore::run(Op op, const QString 
     return op == Op::Read ? std::optional<QByteArray>{o.value} : std::optional<QByteArray>{};
 }
 
-Result<std::optional<QByteArray>> KeychainSecretStore::read(const QString &name) { return run(Op::Read, name, {}); }
+Result<std::optional<QByteArray>> KeychainSecretStore::read(const QString &name)
+{
+    return run(Op::Read, name, {});
+}
 
 Status KeychainSecretStore::write(const QString &name, const QByteArray &value)
 {
@@ -102,8 +107,8 @@ Result<std::unique_ptr<SecretStore>> makeSecretStore(const QString &backend, con
         qCInfo(lcApp).noquote() << "secrets: using" << filePath << "(mode 0600), as configured";
         return std::unique_ptr<SecretStore>(new FileSecretStore(filePath));
     }
-    const bool sessionBus = !qEnvironmentVariableIsEmpty("DBUS_SESSION_BUS_ADDRESS")
-                            || !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
+    const bool sessionBus = !qEnvironmentVariableIsEmpty("DBUS_SESSION_BUS_ADDRESS") || !qEnvironmentVariableIsEmpty("DISPLAY")
+                            || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
     QString why = QStringLiteral("no D-Bus session bus or display");
     if (sessionBus) {
         auto keychain = std::make_unique<KeychainSecretStore>();

@@ -13,7 +13,10 @@ using namespace bw::app;
 Q_DECLARE_METATYPE(bw::app::CommandKind)
 
 namespace {
-QStringList argv(const QStringList &args) { return QStringList{QStringLiteral("betterworld")} + args; }
+QStringList argv(const QStringList &args)
+{
+    return QStringList{QStringLiteral("betterworld")} + args;
+}
 } // namespace
 
 class tst_Cli : public QObject {
@@ -47,8 +50,8 @@ void tst_Cli::commands_data()
     QTest::newRow("options before serve") << QStringList{"--data-dir", "/tmp/x", "serve"} << CommandKind::Serve;
     QTest::newRow("migrate status") << QStringList{"migrate", "status"} << CommandKind::MigrateStatus;
     QTest::newRow("migrate up") << QStringList{"migrate", "up"} << CommandKind::MigrateUp;
-    QTest::newRow("migrate up with options") << QStringList{"migrate", "up", "--database-url", "postgresql://x/y"}
-                                             << CommandKind::MigrateUp;
+    QTest::newRow("migrate up with options")
+        << QStringList{"migrate", "up", "--database-url", "postgresql://x/y"} << CommandKind::MigrateUp;
     QTest::newRow("--version") << QStringList{"--version"} << CommandKind::Version;
     QTest::newRow("--help") << QStringList{"--help"} << CommandKind::Help;
     QTest::newRow("-h") << QStringList{"-h"} << CommandKind::Help;
@@ -104,8 +107,8 @@ void tst_Cli::help()
     QVERIFY(r.ok());
     QCOMPARE(r->kind, CommandKind::Help);
     const QString text = r->helpText;
-    for (const char *needle : {"serve", "migrate status", "migrate up", "--data-dir", "--listen", "--database-url",
-                               "--config", "--set", "--log-level", BW_VERSION})
+    for (const char *needle : {"serve", "migrate status", "migrate up", "--data-dir", "--listen", "--database-url", "--config",
+                               "--set", "--log-level", BW_VERSION})
         QVERIFY2(text.contains(QLatin1String(needle)), needle);
     // Every setting is documented with its key and environment variable.
     for (const SettingInfo &s : settingsCatalogue()) {
@@ -120,6 +123,7 @@ void tst_Cli::flagsMapToSettings_data()
     QTest::addColumn<QString>("key");
     QTest::addColumn<QString>("value");
 
+    // clang-format off
     QTest::newRow("--data-dir") << QStringList{"serve", "--data-dir", "/srv/bw"} << "general/data_dir" << "/srv/bw";
     QTest::newRow("--data-dir=") << QStringList{"serve", "--data-dir=/srv/bw2"} << "general/data_dir" << "/srv/bw2";
     QTest::newRow("--listen") << QStringList{"serve", "--listen", "0.0.0.0:8080"} << "server/listen" << "0.0.0.0:8080";
@@ -127,6 +131,7 @@ void tst_Cli::flagsMapToSettings_data()
     QTest::newRow("--database-url") << QStringList{"migrate", "up", "--database-url", "postgresql://bw@db/bw"} << "database/url"
                                     << "postgresql://bw@db/bw";
     QTest::newRow("--log-level") << QStringList{"serve", "--log-level", "debug"} << "log/level" << "debug";
+    // clang-format on
 }
 
 void tst_Cli::flagsMapToSettings()
@@ -168,8 +173,8 @@ void tst_Cli::flagsLoadIntoConfig()
     const auto config = loadConfig(sources);
     QVERIFY2(config.ok(), config.ok() ? "" : qPrintable(config.error().message));
     QCOMPARE(config->configFile, conf);
-    QCOMPARE(config->ioThreads, 3);                       // from the file
-    QCOMPARE(config->listenPort, quint16(5555));          // flag beats file
+    QCOMPARE(config->ioThreads, 3);              // from the file
+    QCOMPARE(config->listenPort, quint16(5555)); // flag beats file
     QCOMPARE(config->dataDir, dir.filePath("data"));
     QCOMPARE(config->databaseUrl, QStringLiteral("postgresql://u@h/db"));
     QCOMPARE(config->logLevel, QStringLiteral("warning"));

@@ -93,6 +93,7 @@ private Q_SLOTS:
         QTest::addColumn<QString>("envName");
         QTest::addColumn<QString>("envValue");
         QTest::addColumn<QByteArray>("mentions");
+        // clang-format off
         QTest::newRow("bad listen flag") << QStringList{"serve", "--listen", "nonsense"} << QString() << QString() << QByteArray("server/listen");
         QTest::newRow("bad env") << QStringList{"serve"} << "BW_IO_THREADS" << "0" << QByteArray("BW_IO_THREADS");
         QTest::newRow("unknown command") << QStringList{"fly"} << QString() << QString() << QByteArray("unknown command");
@@ -100,6 +101,7 @@ private Q_SLOTS:
         QTest::newRow("unknown option") << QStringList{"serve", "--frobnicate"} << QString() << QString() << QByteArray("frobnicate");
         QTest::newRow("bad --set") << QStringList{"serve", "--set", "rate_limit/public=-3"} << QString() << QString() << QByteArray("rate_limit/public");
         QTest::newRow("missing config file") << QStringList{"serve", "--config", "/nonexistent/bw.conf"} << QString() << QString() << QByteArray("does not exist");
+        // clang-format on
     }
     void invalidSettingsExitWithCode2()
     {
@@ -162,7 +164,8 @@ private Q_SLOTS:
         QCOMPARE(checks.value("database").toString(), QStringLiteral("ok"));
         QCOMPARE(checks.value("migrations").toString(), QStringLiteral("ok"));
         QVERIFY(QFile::exists(data.path() + QStringLiteral("/secrets.json")));
-        QCOMPARE(QFile::permissions(data.path() + QStringLiteral("/secrets.json")) & (QFile::ReadOther | QFile::ReadGroup), QFile::Permissions());
+        QCOMPARE(QFile::permissions(data.path() + QStringLiteral("/secrets.json")) & (QFile::ReadOther | QFile::ReadGroup),
+                 QFile::Permissions());
         QVERIFY(QFile::exists(data.path() + QStringLiteral("/logs/betterworld.log")));
 
         // Acknowledged write, then SIGTERM: clean exit within the drain limit.
@@ -195,7 +198,8 @@ private Q_SLOTS:
         QCOMPARE(server.exitCode(), 0);
 
         // migrate status on the same data dir: everything applied.
-        const Run status = run({QStringLiteral("migrate"), QStringLiteral("status"), QStringLiteral("--data-dir"), data.path()}, env);
+        const Run status =
+            run({QStringLiteral("migrate"), QStringLiteral("status"), QStringLiteral("--data-dir"), data.path()}, env);
         QCOMPARE(status.code, 0);
         QVERIFY2(status.out.contains("0001") && status.out.contains("applied"), status.out.constData());
         QVERIFY(!status.out.contains("pending"));

@@ -22,7 +22,10 @@ using namespace bw::test;
 
 namespace {
 
-QByteArray json(const QJsonObject &o) { return QJsonDocument(o).toJson(QJsonDocument::Compact); }
+QByteArray json(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
 
 // The postmaster's direct children (backends, WAL writer, checkpointer, …) from /proc.
 QList<pid_t> childrenOf(pid_t parent)
@@ -78,16 +81,20 @@ private Q_SLOTS:
     {
         const auto [agentId, key] = m_server->registerAgent(QStringLiteral("durable_agent"));
         QVERIFY(!key.isEmpty());
-        const HttpReply problem = call("POST", "/api/v1/problems", key,
-                                       json({{"title", "Flooded road cuts the clinic off"},
-                                             {"description", "The only road to the district clinic floods every rainy season for weeks."},
-                                             {"domain", "healthcare_improvement"}, {"severity", "high"}, {"geographicScope", "local"}}));
+        const HttpReply problem =
+            call("POST", "/api/v1/problems", key,
+                 json({{"title", "Flooded road cuts the clinic off"},
+                       {"description", "The only road to the district clinic floods every rainy season for weeks."},
+                       {"domain", "healthcare_improvement"},
+                       {"severity", "high"},
+                       {"geographicScope", "local"}}));
         QCOMPARE(problem.status, 201);
         const QString problemId = problem.json().value("data").toObject().value("id").toString();
         constexpr int kCheckins = 20; // back to back: all within one WAL-writer cycle (200 ms)
         for (int i = 0; i < kCheckins; ++i) {
-            const HttpReply r = call("POST", "/api/v1/heartbeat/checkin", key,
-                                     json({{"timestamp", "2026-11-28T07:00:00Z"}, {"clientVersion", QStringLiteral("run/%1").arg(i)}}));
+            const HttpReply r =
+                call("POST", "/api/v1/heartbeat/checkin", key,
+                     json({{"timestamp", "2026-11-28T07:00:00Z"}, {"clientVersion", QStringLiteral("run/%1").arg(i)}}));
             QCOMPARE(r.status, 200);
         }
 
@@ -106,8 +113,8 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!server.isRunning(), 10000);
 
         // While it is down a write is refused (503, retry), never acknowledged.
-        const HttpReply refused = call("POST", "/api/v1/heartbeat/checkin", key, json({{"timestamp", "2026-11-28T07:00:00Z"},
-                                                                                         {"clientVersion", "while-down"}}));
+        const HttpReply refused = call("POST", "/api/v1/heartbeat/checkin", key,
+                                       json({{"timestamp", "2026-11-28T07:00:00Z"}, {"clientVersion", "while-down"}}));
         QCOMPARE(refused.status, 503);
         QCOMPARE(refused.json().value("error").toObject().value("code").toString(), QStringLiteral("SERVICE_UNAVAILABLE"));
         QCOMPARE(refused.header("Retry-After"), QByteArray("5"));
@@ -125,9 +132,13 @@ private Q_SLOTS:
 
         QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM agents WHERE id = ?::uuid"), {agentId}).toInt(), 1);
         QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM problems WHERE id = ?::uuid"), {problemId}).toInt(), 1);
-        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM heartbeat_checkins WHERE agent_id = ?::uuid AND client_version LIKE 'run/%'"),
-                        {agentId}).toInt(), kCheckins);
-        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM heartbeat_checkins WHERE client_version = 'while-down'")).toInt(), 0);
+        QCOMPARE(scalar(QStringLiteral(
+                            "SELECT count(*) FROM heartbeat_checkins WHERE agent_id = ?::uuid AND client_version LIKE 'run/%'"),
+                        {agentId})
+                     .toInt(),
+                 kCheckins);
+        QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM heartbeat_checkins WHERE client_version = 'while-down'")).toInt(),
+                 0);
 
         // The API's pool reconnects by itself.
         QTRY_COMPARE_WITH_TIMEOUT(call("GET", "/api/v1/agents/me", key).status, 200, 30000);

@@ -48,7 +48,7 @@ private Q_SLOTS:
         QVERIFY2(m_server->start([](bw::Config &c) {
             c.smtp.host = QStringLiteral("127.0.0.1"); // a mail queue (nothing is sent in this test)
             c.smtp.port = 9;
-            c.rateLimits.enabled = true;               // the Bearer caller's bucket, as in production,
+            c.rateLimits.enabled = true;                   // the Bearer caller's bucket, as in production,
             c.rateLimits.store = QStringLiteral("memory"); // kept in memory (desktop, single node): no SQL
         }),
                  qPrintable(m_server->lastError()));
@@ -72,10 +72,10 @@ private Q_SLOTS:
 
         const QStringList names = threadNames();
         const QStringList expected{
-            QStringLiteral("bw-http-io"),      QStringLiteral("bw-request"),      QStringLiteral("bw-job-maintena"),
-            QStringLiteral("bw-job-guardrai"), QStringLiteral("bw-job-ops"),      QStringLiteral("bw-housekeeper"),
-            QStringLiteral("bw-job-listen"),   QStringLiteral("bw-sampler"),      QStringLiteral("bw-alert-notify"),
-            QStringLiteral("bw-mail"),         QStringLiteral("bw-log-writer"),   QStringLiteral("bw-pg-log"),
+            QStringLiteral("bw-http-io"),      QStringLiteral("bw-request"),    QStringLiteral("bw-job-maintena"),
+            QStringLiteral("bw-job-guardrai"), QStringLiteral("bw-job-ops"),    QStringLiteral("bw-housekeeper"),
+            QStringLiteral("bw-job-listen"),   QStringLiteral("bw-sampler"),    QStringLiteral("bw-alert-notify"),
+            QStringLiteral("bw-mail"),         QStringLiteral("bw-log-writer"), QStringLiteral("bw-pg-log"),
         };
         for (const QString &name : expected)
             QVERIFY2(names.contains(name), qPrintable(QStringLiteral("no thread %1 in: %2").arg(name, names.join(u", "))));
@@ -85,7 +85,8 @@ private Q_SLOTS:
         QVERIFY(self.open(QIODevice::ReadOnly));
         const QString main = QString::fromUtf8(self.readAll().trimmed());
         for (const QString &name : names)
-            QVERIFY2(name == main || name.startsWith(u"bw-") || name == u"QtTest Watchdog", qPrintable(QStringLiteral("unnamed thread \"%1\" in: %2").arg(name, names.join(u", "))));
+            QVERIFY2(name == main || name.startsWith(u"bw-") || name == u"QtTest Watchdog",
+                     qPrintable(QStringLiteral("unnamed thread \"%1\" in: %2").arg(name, names.join(u", "))));
     }
 
     // /skill.md needs no database itself, but a Bearer key is looked up (SQL). With the thread
@@ -99,9 +100,10 @@ private Q_SLOTS:
         QCOMPARE(ok.status, 302);
         QCOMPARE(ok.header("location"), QByteArray("/skills/betterworld/SKILL.md"));
         QCOMPARE(ok.header("cache-control"), QByteArray("no-store")); // the caller was recognised
-        QVERIFY(!ok.header("x-ratelimit-remaining").isEmpty());      // and limited in its own bucket
+        QVERIFY(!ok.header("x-ratelimit-remaining").isEmpty());       // and limited in its own bucket
 
-        const HttpReply bad = httpRequest(m_server->port(), "GET", "/heartbeat.md", {}, {{"Authorization", "Bearer bw_nonsense"}});
+        const HttpReply bad =
+            httpRequest(m_server->port(), "GET", "/heartbeat.md", {}, {{"Authorization", "Bearer bw_nonsense"}});
         QCOMPARE(bad.status, 401);
 
         const HttpReply anonymous = httpRequest(m_server->port(), "GET", "/skill.md");

@@ -85,7 +85,8 @@ void tst_ApiKey::hash_data()
     // Reference values from: printf %s "$key" | sha256sum
     QTest::newRow("api key") << QStringLiteral("0123456789abcdef").repeated(4)
                              << QByteArrayLiteral("a8ae6e6ee929abea3afcfc5258c8ccd6f85273e0d4626d26c7279f3250f77c8e");
-    QTest::newRow("abc") << QStringLiteral("abc") << QByteArrayLiteral("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    QTest::newRow("abc") << QStringLiteral("abc")
+                         << QByteArrayLiteral("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     QTest::newRow("empty") << QString() << QByteArrayLiteral("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 

@@ -20,9 +20,12 @@ enum class Source { File, Env, Flag };
 QString sourceName(Source s)
 {
     switch (s) {
-    case Source::File: return QStringLiteral("file");
-    case Source::Env: return QStringLiteral("env");
-    case Source::Flag: return QStringLiteral("flag");
+    case Source::File:
+        return QStringLiteral("file");
+    case Source::Env:
+        return QStringLiteral("env");
+    case Source::Flag:
+        return QStringLiteral("flag");
     }
     return {};
 }
@@ -38,36 +41,66 @@ QString envNameOf(const QString &key)
 // The value of one Config member as text, so that data tables can name the field they expect.
 QString fieldValue(const Config &c, const QString &field)
 {
-    if (field == u"dataDir") return c.dataDir;
-    if (field == u"listenHost") return c.listenHost;
-    if (field == u"listenPort") return QString::number(c.listenPort);
-    if (field == u"databaseUrl") return c.databaseUrl;
-    if (field == u"pgBinDir") return c.pgBinDir;
-    if (field == u"ioThreads") return QString::number(c.ioThreads);
-    if (field == u"requestThreads") return QString::number(c.requestThreads);
-    if (field == u"requestQueueLimit") return QString::number(c.requestQueueLimit);
-    if (field == u"maxBodyBytes") return QString::number(c.maxBodyBytes);
-    if (field == u"maxHeaderBytes") return QString::number(c.maxHeaderBytes);
-    if (field == u"headerTimeoutMs") return QString::number(c.headerTimeoutMs);
-    if (field == u"idleTimeoutMs") return QString::number(c.idleTimeoutMs);
-    if (field == u"bodyTimeoutMs") return QString::number(c.bodyTimeoutMs);
-    if (field == u"shutdownTimeoutMs") return QString::number(c.shutdownTimeoutMs);
-    if (field == u"statementTimeoutMs") return QString::number(c.statementTimeoutMs);
-    if (field == u"idleInTransactionTimeoutMs") return QString::number(c.idleInTransactionTimeoutMs);
-    if (field == u"trustedProxies") return c.trustedProxies.join(u'|');
-    if (field == u"corsOrigins") return c.corsOrigins.join(u'|');
-    if (field == u"metricsAllow") return c.metricsAllow.join(u'|');
-    if (field == u"metricsToken") return c.metricsToken;
-    if (field == u"logLevel") return c.logLevel;
-    if (field == u"secretsBackend") return c.secretsBackend;
-    if (field == u"rl.enabled") return c.rateLimits.enabled ? QStringLiteral("true") : QStringLiteral("false");
-    if (field == u"rl.publicPerIp") return QString::number(c.rateLimits.publicPerIp);
-    if (field == u"rl.agentPending") return QString::number(c.rateLimits.agentPending);
-    if (field == u"rl.agentClaimed") return QString::number(c.rateLimits.agentClaimed);
-    if (field == u"rl.agentVerified") return QString::number(c.rateLimits.agentVerified);
-    if (field == u"rl.contentCreation") return QString::number(c.rateLimits.contentCreation);
-    if (field == u"rl.registrationPerIp") return QString::number(c.rateLimits.registrationPerIp);
-    if (field == u"rl.admin") return QString::number(c.rateLimits.admin);
+    if (field == u"dataDir")
+        return c.dataDir;
+    if (field == u"listenHost")
+        return c.listenHost;
+    if (field == u"listenPort")
+        return QString::number(c.listenPort);
+    if (field == u"databaseUrl")
+        return c.databaseUrl;
+    if (field == u"pgBinDir")
+        return c.pgBinDir;
+    if (field == u"ioThreads")
+        return QString::number(c.ioThreads);
+    if (field == u"requestThreads")
+        return QString::number(c.requestThreads);
+    if (field == u"requestQueueLimit")
+        return QString::number(c.requestQueueLimit);
+    if (field == u"maxBodyBytes")
+        return QString::number(c.maxBodyBytes);
+    if (field == u"maxHeaderBytes")
+        return QString::number(c.maxHeaderBytes);
+    if (field == u"headerTimeoutMs")
+        return QString::number(c.headerTimeoutMs);
+    if (field == u"idleTimeoutMs")
+        return QString::number(c.idleTimeoutMs);
+    if (field == u"bodyTimeoutMs")
+        return QString::number(c.bodyTimeoutMs);
+    if (field == u"shutdownTimeoutMs")
+        return QString::number(c.shutdownTimeoutMs);
+    if (field == u"statementTimeoutMs")
+        return QString::number(c.statementTimeoutMs);
+    if (field == u"idleInTransactionTimeoutMs")
+        return QString::number(c.idleInTransactionTimeoutMs);
+    if (field == u"trustedProxies")
+        return c.trustedProxies.join(u'|');
+    if (field == u"corsOrigins")
+        return c.corsOrigins.join(u'|');
+    if (field == u"metricsAllow")
+        return c.metricsAllow.join(u'|');
+    if (field == u"metricsToken")
+        return c.metricsToken;
+    if (field == u"logLevel")
+        return c.logLevel;
+    if (field == u"secretsBackend")
+        return c.secretsBackend;
+    if (field == u"rl.enabled")
+        return c.rateLimits.enabled ? QStringLiteral("true") : QStringLiteral("false");
+    if (field == u"rl.publicPerIp")
+        return QString::number(c.rateLimits.publicPerIp);
+    if (field == u"rl.agentPending")
+        return QString::number(c.rateLimits.agentPending);
+    if (field == u"rl.agentClaimed")
+        return QString::number(c.rateLimits.agentClaimed);
+    if (field == u"rl.agentVerified")
+        return QString::number(c.rateLimits.agentVerified);
+    if (field == u"rl.contentCreation")
+        return QString::number(c.rateLimits.contentCreation);
+    if (field == u"rl.registrationPerIp")
+        return QString::number(c.rateLimits.registrationPerIp);
+    if (field == u"rl.admin")
+        return QString::number(c.rateLimits.admin);
     qFatal("fieldValue: unknown field %s", qPrintable(field));
     return {};
 }
@@ -235,6 +268,7 @@ void tst_Config::precedence_data()
     QTest::addColumn<QString>("flagPort");
     QTest::addColumn<int>("expected");
 
+    // clang-format off
     QTest::newRow("default") << "" << "" << "" << 4000;
     QTest::newRow("file") << "1111" << "" << "" << 1111;
     QTest::newRow("env") << "" << "2222" << "" << 2222;
@@ -243,6 +277,7 @@ void tst_Config::precedence_data()
     QTest::newRow("flag beats file") << "1111" << "" << "3333" << 3333;
     QTest::newRow("flag beats env") << "" << "2222" << "3333" << 3333;
     QTest::newRow("flag beats both") << "1111" << "2222" << "3333" << 3333;
+    // clang-format on
 }
 
 void tst_Config::precedence()
@@ -426,7 +461,7 @@ void tst_Config::invalidValues()
     QVERIFY2(msg.contains(key), qPrintable(msg));
     QVERIFY2(msg.contains(QStringLiteral("'%1'").arg(value)), qPrintable(msg));
     QVERIFY2(msg.contains(why), qPrintable(msg));
-    const QString origin = Source(source) == Source::File ? sources.explicitFile
+    const QString origin = Source(source) == Source::File  ? sources.explicitFile
                            : Source(source) == Source::Env ? envNameOf(key)
                                                            : QStringLiteral("command line");
     QVERIFY2(msg.contains(QStringLiteral("(from %1)").arg(origin)), qPrintable(msg));
@@ -437,10 +472,12 @@ void tst_Config::unknownKeyInFile_data()
     QTest::addColumn<QString>("ini");
     QTest::addColumn<QString>("key");
 
+    // clang-format off
     QTest::newRow("unknown in group") << "[server]\nlisten=127.0.0.1:4000\nlistne=1\n" << "server/listne";
     QTest::newRow("unknown group") << "[serverr]\nlisten=127.0.0.1:4000\n" << "serverr/listen";
     QTest::newRow("top level") << "colour=blue\n" << "colour";
     QTest::newRow("flag spelling in file") << "[server]\nio-threads=2\n" << "server/io-threads";
+    // clang-format on
 }
 
 void tst_Config::unknownKeyInFile()
@@ -530,14 +567,13 @@ void tst_Config::fileListsAndGeneralSection()
     ConfigSources sources;
     sources.environment = baseEnv();
     const QString dataDir = m_dir->filePath(QStringLiteral("mydata"));
-    sources.explicitFile = writeIni(QStringLiteral("full.conf"),
-                                    QStringLiteral("data_dir=%1\n"
-                                                   "[server]\n"
-                                                   "trusted_proxies=10.0.0.1, 10.0.0.2 ,::1\n"
-                                                   "cors_origins=https://one.example\n"
-                                                   "[rate_limit]\n"
-                                                   "enabled=false\n")
-                                        .arg(dataDir));
+    sources.explicitFile = writeIni(QStringLiteral("full.conf"), QStringLiteral("data_dir=%1\n"
+                                                                                "[server]\n"
+                                                                                "trusted_proxies=10.0.0.1, 10.0.0.2 ,::1\n"
+                                                                                "cors_origins=https://one.example\n"
+                                                                                "[rate_limit]\n"
+                                                                                "enabled=false\n")
+                                                                     .arg(dataDir));
     const auto r = loadConfig(sources);
     QVERIFY2(r.ok(), r.ok() ? "" : qPrintable(r.error().message));
     QCOMPARE(r->dataDir, dataDir);

@@ -89,8 +89,8 @@ void tst_CursorCodec::invalid_data()
     const qsizetype dot = good.indexOf(u'.');
     const QString payload = good.left(dot);
     const QString sig = good.mid(dot + 1);
-    const QByteArray otherPayload = QJsonDocument(QJsonObject{{"createdAt", "2030-01-01T00:00:00Z"}, {"id", "x"}})
-                                        .toJson(QJsonDocument::Compact);
+    const QByteArray otherPayload =
+        QJsonDocument(QJsonObject{{"createdAt", "2030-01-01T00:00:00Z"}, {"id", "x"}}).toJson(QJsonDocument::Compact);
 
     QTest::newRow("empty") << QString();
     QTest::newRow("garbage") << QStringLiteral("not a cursor");
@@ -111,9 +111,10 @@ void tst_CursorCodec::invalid_data()
     QTest::newRow("signature of other key") << forge(QJsonDocument(position()).toJson(QJsonDocument::Compact), "another key");
     QTest::newRow("full HMAC instead of 16 bytes")
         << QString(payload + u'.'
-                   + QString::fromLatin1(QMessageAuthenticationCode::hash(QByteArray::fromBase64(payload.toLatin1(), QByteArray::Base64UrlEncoding),
-                                                                          kKey, QCryptographicHash::Sha256)
-                                             .toBase64(kB64)));
+                   + QString::fromLatin1(
+                       QMessageAuthenticationCode::hash(QByteArray::fromBase64(payload.toLatin1(), QByteArray::Base64UrlEncoding),
+                                                        kKey, QCryptographicHash::Sha256)
+                           .toBase64(kB64)));
     QTest::newRow("signed array") << forge("[1,2,3]");
     QTest::newRow("signed string") << forge("\"abc\"");
     QTest::newRow("signed malformed json") << forge("{\"id\":");

@@ -112,6 +112,7 @@ void tst_Logging::redact_data()
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("expected");
 
+    // clang-format off
     QTest::newRow("bearer header") << "Authorization: Bearer abc.DEF-123_~+/=" << "Authorization: Bearer [REDACTED]";
     QTest::newRow("bearer lower case") << "auth bearer abc123" << "auth bearer [REDACTED]";
     QTest::newRow("BEARER upper case") << "BEARER abc123" << "BEARER [REDACTED]";
@@ -137,6 +138,7 @@ void tst_Logging::redact_data()
                                    << "GET http://host:4000/api/v1/problems?limit=20 200";
     QTest::newRow("uuid kept") << "agent 6f1c1b7e-8d4e-4b8a-9a43-0c2b5e1f9a10 ok" << "agent 6f1c1b7e-8d4e-4b8a-9a43-0c2b5e1f9a10 ok";
     QTest::newRow("empty") << "" << "";
+    // clang-format on
 }
 
 void tst_Logging::redact()
@@ -163,14 +165,12 @@ void tst_Logging::redactFields()
         {"status", 200},
         {"ok", true},
         {"note", "retry with token=abc"},
-        {"user", QJsonObject{{"name", "bob"},
-                             {"password", "p2"},
-                             {"deeper", QJsonObject{{"api_key", "k4"}, {"city", "Oslo"}}}}},
+        {"user", QJsonObject{{"name", "bob"}, {"password", "p2"}, {"deeper", QJsonObject{{"api_key", "k4"}, {"city", "Oslo"}}}}},
     };
     const QJsonObject out = log::redactFields(in);
     const QString r = QStringLiteral("[REDACTED]");
-    for (const char *k : {"authorization", "Cookie", "apiKey", "api_key", "password", "clientSecret",
-                          "refreshToken", "key_hash", "keyHash"})
+    for (const char *k :
+         {"authorization", "Cookie", "apiKey", "api_key", "password", "clientSecret", "refreshToken", "key_hash", "keyHash"})
         QVERIFY2(out.value(QLatin1String(k)).toString() == r, k);
     QCOMPARE(out.value("status").toInt(), 200);
     QCOMPARE(out.value("ok").toBool(), true);
@@ -276,10 +276,18 @@ void tst_Logging::levels()
     QFETCH(QString, level);
     const QByteArray marker = "marker-level-" + QByteArray(QTest::currentDataTag()) + "-line";
     switch (QtMsgType(type)) {
-    case QtDebugMsg: qCDebug(lcTest).noquote() << marker; break;
-    case QtInfoMsg: qCInfo(lcTest).noquote() << marker; break;
-    case QtWarningMsg: qCWarning(lcTest).noquote() << marker; break;
-    default: qCCritical(lcTest).noquote() << marker; break;
+    case QtDebugMsg:
+        qCDebug(lcTest).noquote() << marker;
+        break;
+    case QtInfoMsg:
+        qCInfo(lcTest).noquote() << marker;
+        break;
+    case QtWarningMsg:
+        qCWarning(lcTest).noquote() << marker;
+        break;
+    default:
+        qCCritical(lcTest).noquote() << marker;
+        break;
     }
     // A later line proves the earlier one had its chance to be written.
     const QByteArray fence = "marker-fence-" + QByteArray(QTest::currentDataTag());
@@ -323,8 +331,8 @@ void tst_Logging::accessLineMatchesWrite_data()
     QTest::newRow("plain") << QStringLiteral("/health") << QStringLiteral("127.0.0.1") << 0.37;
     QTest::newRow("whole ms") << QStringLiteral("/api/v1/problems") << QStringLiteral("::1") << 12.0;
     QTest::newRow("escapes") << QStringLiteral("/a\"b\\c\n\t\r\b\f\x01\x1f/\x7f") << QStringLiteral("10.0.0.1") << 1e-2;
-    QTest::newRow("unicode") << QStringLiteral("/caf\u00e9/\u2603/") + QString(QChar(0xd83d)) + QChar(0xde00) + QStringLiteral("/lone")
-                                    + QChar(0xd800) + QStringLiteral("x") + QChar(0xdc00)
+    QTest::newRow("unicode") << QStringLiteral("/caf\u00e9/\u2603/") + QString(QChar(0xd83d)) + QChar(0xde00)
+                                    + QStringLiteral("/lone") + QChar(0xd800) + QStringLiteral("x") + QChar(0xdc00)
                              << QStringLiteral("fe80::1") << 1234.56;
     QTest::newRow("secrets") << QStringLiteral("/x?token=abc Bearer xyz ") + kHex64 << QStringLiteral("password=1") << 0.0;
 }
@@ -342,8 +350,11 @@ void tst_Logging::accessLineMatchesWrite()
         log::ScopedContext ctx(QStringLiteral("acc-json-") + tag);
         log::ScopedContext::setAgentId(QStringLiteral("agent-\u00e9"));
         log::write(QtInfoMsg, "bw.http.access", message,
-                   QJsonObject{{QStringLiteral("status"), 200}, {QStringLiteral("route"), path}, {QStringLiteral("ms"), ms},
-                               {QStringLiteral("ip"), ip}, {QStringLiteral("bytes"), 123}});
+                   QJsonObject{{QStringLiteral("status"), 200},
+                               {QStringLiteral("route"), path},
+                               {QStringLiteral("ms"), ms},
+                               {QStringLiteral("ip"), ip},
+                               {QStringLiteral("bytes"), 123}});
     }
     {
         log::ScopedContext ctx(QStringLiteral("acc-fast-") + tag);

@@ -98,8 +98,8 @@ void tst_MetricsRegistry::histogramBuckets_data()
 
     QTest::newRow("boundaries are inclusive (le)")
         << QList<double>{0.5, 1, 2} << QList<double>{0.25, 0.5, 0.75, 1, 4} << QList<quint64>{2, 4, 4, 5} << 6.5;
-    QTest::newRow("unsorted bounds")
-        << QList<double>{2, 0.5, 1} << QList<double>{0.25, 0.5, 0.75, 1, 4} << QList<quint64>{2, 4, 4, 5} << 6.5;
+    QTest::newRow("unsorted bounds") << QList<double>{2, 0.5, 1} << QList<double>{0.25, 0.5, 0.75, 1, 4}
+                                     << QList<quint64>{2, 4, 4, 5} << 6.5;
     QTest::newRow("empty") << QList<double>{1, 2} << QList<double>{} << QList<quint64>{0, 0, 0} << 0.0;
     QTest::newRow("all above") << QList<double>{1} << QList<double>{5, 6, 7} << QList<quint64>{0, 3} << 18.0;
     QTest::newRow("zero and negative") << QList<double>{0, 1} << QList<double>{-1, 0, 0.5} << QList<quint64>{2, 3, 3} << -0.5;

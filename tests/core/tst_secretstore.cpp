@@ -9,9 +9,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-#include <sys/stat.h>
 #include <atomic>
 #include <functional>
+#include <sys/stat.h>
 #include <thread>
 
 using namespace bw;
@@ -107,7 +107,7 @@ void tst_SecretStore::exercise(SecretStore &store, const QByteArray &value)
     QVERIFY(store.remove(QStringLiteral("db-password")).ok());
     QCOMPARE(valueOf(store.read(QStringLiteral("db-password"))), QByteArrayLiteral("<missing>"));
     QCOMPARE(valueOf(store.read(QStringLiteral("signing.key"))), QByteArrayLiteral("other")); // others untouched
-    QVERIFY(store.remove(QStringLiteral("db-password")).ok()); // removing a missing secret is fine
+    QVERIFY(store.remove(QStringLiteral("db-password")).ok());                                // removing a missing secret is fine
     QVERIFY(store.remove(QStringLiteral("never-existed")).ok());
 }
 
@@ -132,7 +132,10 @@ void tst_SecretStore::memoryStore()
     QCOMPARE(valueOf(other.read(QStringLiteral("signing.key"))), QByteArrayLiteral("<missing>")); // instances are independent
 }
 
-void tst_SecretStore::fileStore_data() { memoryStore_data(); }
+void tst_SecretStore::fileStore_data()
+{
+    memoryStore_data();
+}
 
 void tst_SecretStore::fileStore()
 {
@@ -177,7 +180,8 @@ void tst_SecretStore::fileIsOwnerOnly()
     QVERIFY(store.remove(QStringLiteral("k")).ok());
     QCOMPARE(modeOf(path()), 0600);
     // No temporary files are left behind.
-    QCOMPARE(QDir(QFileInfo(path()).absolutePath()).entryList(QDir::Files | QDir::Hidden), QStringList{QStringLiteral("secrets.json")});
+    QCOMPARE(QDir(QFileInfo(path()).absolutePath()).entryList(QDir::Files | QDir::Hidden),
+             QStringList{QStringLiteral("secrets.json")});
 }
 
 void tst_SecretStore::refusesLooseFile_data()
@@ -244,10 +248,12 @@ void tst_SecretStore::environmentName_data()
 {
     QTest::addColumn<QString>("name");
     QTest::addColumn<QString>("env");
+    // clang-format off
     QTest::newRow("dash") << "db-password" << "BW_SECRET_DB_PASSWORD";
     QTest::newRow("dot") << "signing.key" << "BW_SECRET_SIGNING_KEY";
     QTest::newRow("plain") << "openai" << "BW_SECRET_OPENAI";
     QTest::newRow("underscore") << "cursor_key" << "BW_SECRET_CURSOR_KEY";
+    // clang-format on
 }
 
 void tst_SecretStore::environmentName()

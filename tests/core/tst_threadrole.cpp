@@ -115,12 +115,14 @@ void tst_ThreadRole::sqlOnForbiddenThreadAborts_data()
     QTest::addColumn<QString>("entry");
     QTest::addColumn<QString>("where");
     QTest::addColumn<QString>("roleText");
+    // clang-format off
     QTest::newRow("gui exec") << "gui" << "exec" << "bw::db::exec()" << "GUI";
     QTest::newRow("io exec") << "io" << "exec" << "bw::db::exec()" << "HTTP I/O";
     QTest::newRow("gui transaction") << "gui" << "transaction" << "bw::db::Transaction" << "GUI";
     QTest::newRow("io transaction") << "io" << "transaction" << "bw::db::Transaction" << "HTTP I/O";
     QTest::newRow("gui connection") << "gui" << "connection" << "bw::db::Database::connection()" << "GUI";
     QTest::newRow("io connection") << "io" << "connection" << "bw::db::Database::connection()" << "HTTP I/O";
+    // clang-format on
 }
 
 void tst_ThreadRole::sqlOnForbiddenThreadAborts()

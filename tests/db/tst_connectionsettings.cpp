@@ -30,6 +30,7 @@ void tst_ConnectionSettings::fromUrl_data()
     QTest::addColumn<QString>("appName");
 
     const QString app = QStringLiteral("betterworld");
+    // clang-format off
     QTest::newRow("full") << "postgresql://bw:secret@db.example.org:6432/prod?sslmode=require" << "db.example.org"
                           << 6432 << "prod" << "bw" << "secret" << "require" << app;
     QTest::newRow("postgres scheme") << "postgres://u@localhost/d" << "localhost" << 5432 << "d" << "u" << ""
@@ -55,6 +56,7 @@ void tst_ConnectionSettings::fromUrl_data()
                                       << 5432 << "d" << "" << "" << "disable" << "bw worker";
     QTest::newRow("empty password") << "postgresql://u:@h/d" << "h" << 5432 << "d" << "u" << "" << "" << app;
     QTest::newRow("whitespace trimmed") << "  postgresql://h/d \n" << "h" << 5432 << "d" << "" << "" << "" << app;
+    // clang-format on
 }
 
 void tst_ConnectionSettings::fromUrl()
@@ -76,6 +78,7 @@ void tst_ConnectionSettings::invalid_data()
 {
     QTest::addColumn<QString>("url");
     QTest::addColumn<QString>("messagePart");
+    // clang-format off
     QTest::newRow("empty") << "" << "postgresql://";
     QTest::newRow("other scheme") << "mysql://h/d" << "postgresql://";
     QTest::newRow("no scheme") << "host=/tmp dbname=x" << "postgresql://";
@@ -93,6 +96,7 @@ void tst_ConnectionSettings::invalid_data()
     QTest::newRow("unterminated ipv6") << "postgresql://[::1/d" << "IPv6";
     QTest::newRow("slash in db") << "postgresql://h/a/b" << "'/'";
     QTest::newRow("param without value") << "postgresql://h/d?sslmode" << "no value";
+    // clang-format on
 }
 
 void tst_ConnectionSettings::invalid()

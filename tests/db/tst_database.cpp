@@ -8,8 +8,8 @@
 #include <QElapsedTimer>
 #include <QSemaphore>
 #include <QSqlDriver>
-#include <QThread>
 #include <QTest>
+#include <QThread>
 
 #include <memory>
 

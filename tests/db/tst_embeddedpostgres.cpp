@@ -201,8 +201,7 @@ void tst_EmbeddedPostgres::foreignPidInPidFileIsStale()
     {
         QFile f(pidFile);
         QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(QByteArray::number(QCoreApplication::applicationPid()) + "\n" + QFile::encodeName(options().clusterDir)
-                + "\n");
+        f.write(QByteArray::number(QCoreApplication::applicationPid()) + "\n" + QFile::encodeName(options().clusterDir) + "\n");
     }
     EmbeddedPostgres pg(options());
     Status s = pg.prepare(kPassword);

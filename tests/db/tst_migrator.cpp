@@ -235,10 +235,9 @@ void tst_Migrator::failingMigrationRollsBackAndNamesLine()
 {
     QTemporaryDir dir;
     QVERIFY(writeFile(dir.filePath(QStringLiteral("0001_ok.sql")), "CREATE TABLE ok_table (x int);\n"));
-    QVERIFY(writeFile(dir.filePath(QStringLiteral("0002_bad.sql")),
-                      "CREATE TABLE half_done (x int);\n"
-                      "INSERT INTO half_done VALUES (1);\n"
-                      "SELECT no_such_column FROM half_done;\n"));
+    QVERIFY(writeFile(dir.filePath(QStringLiteral("0002_bad.sql")), "CREATE TABLE half_done (x int);\n"
+                                                                    "INSERT INTO half_done VALUES (1);\n"
+                                                                    "SELECT no_such_column FROM half_done;\n"));
     auto files = Migrator::fromDirectory(dir.path());
     QVERIFY(files);
     QSqlDatabase db = freshDatabase().connection();
@@ -261,8 +260,8 @@ void tst_Migrator::concurrentMigratorsApplyEachOnce()
 {
     QTemporaryDir dir;
     // The slow file widens the race window; CREATE TABLE would fail if it ran twice.
-    QVERIFY(copyBuiltIn(dir.path(), {{QStringLiteral("9999_slow.sql"),
-                                      "SELECT pg_sleep(0.3);\nCREATE TABLE slow_marker (x int);\n"}}));
+    QVERIFY(copyBuiltIn(dir.path(),
+                        {{QStringLiteral("9999_slow.sql"), "SELECT pg_sleep(0.3);\nCREATE TABLE slow_marker (x int);\n"}}));
     auto files = Migrator::fromDirectory(dir.path());
     QVERIFY(files);
     const Migrator migrator(*files);
@@ -365,8 +364,8 @@ void tst_Migrator::schemaConstraints()
 
     // updated_at follows updates.
     QVERIFY(exec(db, QStringLiteral("UPDATE agents SET updated_at = now() - interval '1 day' WHERE id = ?::uuid"), {agentId}));
-    auto touched = exec(db, QStringLiteral("SELECT updated_at > now() - interval '1 minute' FROM agents WHERE id = ?::uuid"),
-                        {agentId});
+    auto touched =
+        exec(db, QStringLiteral("SELECT updated_at > now() - interval '1 minute' FROM agents WHERE id = ?::uuid"), {agentId});
     QVERIFY(touched && touched->next());
     QVERIFY(touched->value(0).toBool());
 
@@ -380,7 +379,8 @@ void tst_Migrator::schemaConstraints()
     r = exec(db, insertJob, {QStringLiteral("sleeping")});
     QVERIFY(!r);
     QCOMPARE(sqlState(r.error()), QString::fromLatin1(kCheckViolation));
-    auto job = exec(db, QStringLiteral("SELECT attempts, max_attempts, priority, payload::text FROM jobs WHERE state = 'available'"));
+    auto job =
+        exec(db, QStringLiteral("SELECT attempts, max_attempts, priority, payload::text FROM jobs WHERE state = 'available'"));
     QVERIFY(job && job->next());
     QCOMPARE(job->value(0).toInt(), 0);
     QCOMPARE(job->value(1).toInt(), 3);
@@ -388,8 +388,9 @@ void tst_Migrator::schemaConstraints()
     QCOMPARE(job->value(3).toString(), QStringLiteral("{}"));
 
     // Guardrail evaluations link to problems; final_decision may stay NULL until done.
-    auto ev = exec(db, QStringLiteral("INSERT INTO guardrail_evaluations (content_id, content_type, agent_id, submitted_content) "
-                                      "VALUES (gen_random_uuid(), 'problem', ?::uuid, '{}') RETURNING id, final_decision IS NULL"),
+    auto ev = exec(db,
+                   QStringLiteral("INSERT INTO guardrail_evaluations (content_id, content_type, agent_id, submitted_content) "
+                                  "VALUES (gen_random_uuid(), 'problem', ?::uuid, '{}') RETURNING id, final_decision IS NULL"),
                    {agentId});
     QVERIFY2(ev, qPrintable(ev ? QString() : errorText(ev.error())));
     QVERIFY(ev->next());

@@ -38,9 +38,8 @@ void tst_Sql::initTestCase()
     const QString name = m_pg.createDatabase();
     QVERIFY(!name.isEmpty());
     m_database = std::make_unique<Database>(m_pg.settings(name));
-    auto r = exec(m_database->connection(),
-                  QStringLiteral("CREATE TABLE items (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),"
-                                 " name text UNIQUE NOT NULL, qty int CHECK (qty >= 0), meta jsonb)"));
+    auto r = exec(m_database->connection(), QStringLiteral("CREATE TABLE items (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),"
+                                                           " name text UNIQUE NOT NULL, qty int CHECK (qty >= 0), meta jsonb)"));
     QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error().message));
 }
 

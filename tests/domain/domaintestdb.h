@@ -15,7 +15,8 @@ namespace bw::test {
 inline QString createDomainDatabase(PgFixture &pg)
 {
     const QList<db::MigrationFile> files = db::Migrator::builtIn();
-    if (std::none_of(files.cbegin(), files.cend(), [](const auto &f) { return f.name == QLatin1String("problem_sort_indexes"); })) {
+    if (std::none_of(files.cbegin(), files.cend(),
+                     [](const auto &f) { return f.name == QLatin1String("problem_sort_indexes"); })) {
         qWarning("migration 0003_problem_sort_indexes is not built in");
         return {};
     }

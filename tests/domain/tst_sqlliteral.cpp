@@ -43,9 +43,9 @@ void tst_SqlLiteral::inlining()
     QCOMPARE(sqlliteral::inlineBinds("SELECT ?, '?', \"a?\", ? -- ?\n, ?", {1, "x?", QVariant()}),
              QString("SELECT 1, '?', \"a?\", E'x?' -- ?\n, NULL"));
     QCOMPARE(sqlliteral::inlineBinds("SELECT 'it''s ?', ?", {2}), QString("SELECT 'it''s ?', 2"));
-    QVERIFY(sqlliteral::inlineBinds("SELECT ?", {}).isEmpty());       // missing value
-    QVERIFY(sqlliteral::inlineBinds("SELECT ?", {1, 2}).isEmpty());   // extra value
-    QVERIFY(sqlliteral::inlineBinds("SELECT 'open", {}).isEmpty());   // unterminated quote
+    QVERIFY(sqlliteral::inlineBinds("SELECT ?", {}).isEmpty());     // missing value
+    QVERIFY(sqlliteral::inlineBinds("SELECT ?", {1, 2}).isEmpty()); // extra value
+    QVERIFY(sqlliteral::inlineBinds("SELECT 'open", {}).isEmpty()); // unterminated quote
 
     int count = -1;
     QCOMPARE(sqlliteral::numberPlaceholders("SELECT ?::uuid, '?', \"?\", x::jsonb -- ?\n, ?", &count),

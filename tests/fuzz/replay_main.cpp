@@ -36,10 +36,40 @@ struct Rng { // xorshift64*: deterministic across platforms
     std::size_t below(std::size_t n) { return n ? std::size_t(next() % n) : 0; }
 };
 
-const char *const kTokens[] = {"{", "}", "[", "]", "\"", "\\", ":", ",", "null", "true", "false", "1e999", "-0",
-                               "\\u0000", "\\ud800", "%00", "%", "&", "=", "+", ".", "\"title\":", "\"username\":",
-                               "\"specializations\":[", "\"latitude\":", "\"selfAudit\":{", "\"evidenceLinks\":[",
-                               "cursor=", "limit=", "domain=", "\xff", "\xc3\xa9", "[[[[[[[[[[[[[[[[", "{\"a\":"};
+const char *const kTokens[] = {"{",
+                               "}",
+                               "[",
+                               "]",
+                               "\"",
+                               "\\",
+                               ":",
+                               ",",
+                               "null",
+                               "true",
+                               "false",
+                               "1e999",
+                               "-0",
+                               "\\u0000",
+                               "\\ud800",
+                               "%00",
+                               "%",
+                               "&",
+                               "=",
+                               "+",
+                               ".",
+                               "\"title\":",
+                               "\"username\":",
+                               "\"specializations\":[",
+                               "\"latitude\":",
+                               "\"selfAudit\":{",
+                               "\"evidenceLinks\":[",
+                               "cursor=",
+                               "limit=",
+                               "domain=",
+                               "\xff",
+                               "\xc3\xa9",
+                               "[[[[[[[[[[[[[[[[",
+                               "{\"a\":"};
 
 Bytes mutate(const Bytes &in, const std::vector<Bytes> &pool, Rng &rng)
 {
@@ -74,8 +104,7 @@ Bytes mutate(const Bytes &in, const std::vector<Bytes> &pool, Rng &rng)
                 break;
             const std::size_t from = rng.below(other.size());
             const std::size_t n = std::min(other.size() - from, 1 + rng.below(64));
-            out.insert(out.begin() + long(rng.below(out.size() + 1)), other.begin() + long(from),
-                       other.begin() + long(from + n));
+            out.insert(out.begin() + long(rng.below(out.size() + 1)), other.begin() + long(from), other.begin() + long(from + n));
             break;
         }
         default: { // duplicate a range (deep nesting, long strings)
@@ -175,8 +204,8 @@ int main(int argc, char **argv)
         bytes += input.size();
         runOne(input, "mutation #" + std::to_string(r) + " (seed " + std::to_string(seed) + ")");
     }
-    std::printf("replay: %zu corpus inputs + %ld mutations (%zu bytes) ok; slowest %.2f ms: %s\n", pool.size(),
-                runs, bytes, slowestMs, slowest.c_str());
+    std::printf("replay: %zu corpus inputs + %ld mutations (%zu bytes) ok; slowest %.2f ms: %s\n", pool.size(), runs, bytes,
+                slowestMs, slowest.c_str());
     if (slowestMs > maxInputMs) {
         std::fprintf(stderr, "replay: an input took %.0f ms (limit %.0f ms)\n", slowestMs, maxInputMs);
         return 1;

@@ -50,7 +50,10 @@ double percentile(std::vector<double> v, double p)
     return v[lo] + (v[hi] - v[lo]) * (rank - double(lo));
 }
 
-int scalar(db::Database &database, const QString &sql) { return test::scalar(database, sql).toInt(); }
+int scalar(db::Database &database, const QString &sql)
+{
+    return test::scalar(database, sql).toInt();
+}
 } // namespace
 
 int main(int argc, char **argv)
@@ -67,7 +70,8 @@ int main(int argc, char **argv)
     const int latencyMs = cli.value("latency-ms").toInt();
     const int concurrency = cli.value("concurrency").toInt();
     const int trickle = cli.value("trickle").toInt();
-    QLoggingCategory::setFilterRules("bw.guardrails.info=false\nbw.guardrails.provider.info=false\nbw.db.*.info=false\nbw.jobs.*.info=false");
+    QLoggingCategory::setFilterRules(
+        "bw.guardrails.info=false\nbw.guardrails.provider.info=false\nbw.db.*.info=false\nbw.jobs.*.info=false");
 
     test::PgFixture pg;
     if (!pg.start()) {
@@ -96,14 +100,16 @@ int main(int argc, char **argv)
     // Distinct texts (no cache hits): every job calls the provider.
     QElapsedTimer seedTimer;
     seedTimer.start();
-    auto seeded = db::exec(database.connection(), QStringLiteral(
-        "WITH ev AS (INSERT INTO guardrail_evaluations (id, content_id, content_type, agent_id, submitted_content)"
-        " SELECT gen_random_uuid(), gen_random_uuid(), 'problem', ?::uuid,"
-        "  jsonb_build_object('title', 'Bench problem ' || g, 'description', 'Wells for village number ' || g || ' in the valley.')"
-        " FROM generate_series(1, ?) g RETURNING id, content_id, submitted_content),"
-        " pr AS (INSERT INTO problems (id, reported_by_agent_id, title, description, domain, severity, guardrail_evaluation_id)"
-        " SELECT content_id, ?::uuid, submitted_content->>'title', submitted_content->>'description', 'clean_water_sanitation', 'high', id FROM ev)"
-        " INSERT INTO jobs (queue, kind, payload) SELECT 'guardrail-evaluation', 'evaluate', jsonb_build_object('evaluationId', id) FROM ev"),
+    auto seeded = db::exec(
+        database.connection(),
+        QStringLiteral(
+            "WITH ev AS (INSERT INTO guardrail_evaluations (id, content_id, content_type, agent_id, submitted_content)"
+            " SELECT gen_random_uuid(), gen_random_uuid(), 'problem', ?::uuid,"
+            "  jsonb_build_object('title', 'Bench problem ' || g, 'description', 'Wells for village number ' || g || ' in the valley.')"
+            " FROM generate_series(1, ?) g RETURNING id, content_id, submitted_content),"
+            " pr AS (INSERT INTO problems (id, reported_by_agent_id, title, description, domain, severity, guardrail_evaluation_id)"
+            " SELECT content_id, ?::uuid, submitted_content->>'title', submitted_content->>'description', 'clean_water_sanitation', 'high', id FROM ev)"
+            " INSERT INTO jobs (queue, kind, payload) SELECT 'guardrail-evaluation', 'evaluate', jsonb_build_object('evaluationId', id) FROM ev"),
         {agent, jobs, agent});
     if (!seeded) {
         std::fprintf(stderr, "seed: %s\n", qPrintable(seeded.error().message));
@@ -152,9 +158,8 @@ int main(int argc, char **argv)
         runs.clear();
     }
     // Per worker thread: the gaps between one handler's end and the next handler's start.
-    std::sort(flood.begin(), flood.end(), [](const Run &a, const Run &b) {
-        return a.thread != b.thread ? a.thread < b.thread : a.startNs < b.startNs;
-    });
+    std::sort(flood.begin(), flood.end(),
+              [](const Run &a, const Run &b) { return a.thread != b.thread ? a.thread < b.thread : a.startNs < b.startNs; });
     std::vector<double> gapsMs, handlerMs, firstStartMs;
     double handlerTotalS = 0;
     for (size_t i = 0; i < flood.size(); ++i) {
@@ -179,11 +184,13 @@ int main(int argc, char **argv)
     // (NOTIFY wake-up, claim, job start). Spaced so that fewer jobs run than there are workers.
     std::vector<double> pickupMs;
     for (int i = 0; i < trickle; ++i) {
-        auto q = db::exec(database.connection(), QStringLiteral(
-            "WITH ev AS (INSERT INTO guardrail_evaluations (content_id, content_type, agent_id, submitted_content, origin)"
-            " VALUES (gen_random_uuid(), 'problem', ?::uuid, jsonb_build_object('title', 'Trickle ' || ?::text), 'api') RETURNING id),"
-            " jb AS (INSERT INTO jobs (queue, kind, payload) SELECT 'guardrail-evaluation', 'evaluate', jsonb_build_object('evaluationId', id) FROM ev)"
-            " SELECT id::text FROM ev"),
+        auto q = db::exec(
+            database.connection(),
+            QStringLiteral(
+                "WITH ev AS (INSERT INTO guardrail_evaluations (content_id, content_type, agent_id, submitted_content, origin)"
+                " VALUES (gen_random_uuid(), 'problem', ?::uuid, jsonb_build_object('title', 'Trickle ' || ?::text), 'api') RETURNING id),"
+                " jb AS (INSERT INTO jobs (queue, kind, payload) SELECT 'guardrail-evaluation', 'evaluate', jsonb_build_object('evaluationId', id) FROM ev)"
+                " SELECT id::text FROM ev"),
             {agent, QString::number(i)});
         const qint64 committed = clock.nsecsElapsed();
         if (!q || !q->next())
@@ -206,24 +213,37 @@ int main(int argc, char **argv)
         QThread::msleep(100);
     queue.stop(10000);
 
-    const int decided = scalar(database, QStringLiteral(
-        "SELECT count(*) FROM guardrail_evaluations WHERE final_decision IS NOT NULL AND submitted_content <> '{}'::jsonb"));
+    const int decided = scalar(
+        database,
+        QStringLiteral(
+            "SELECT count(*) FROM guardrail_evaluations WHERE final_decision IS NOT NULL AND submitted_content <> '{}'::jsonb"));
     std::printf("\nGuardrail queue benchmark: %d jobs, provider latency %d ms, concurrency %d\n", jobs, latencyMs, concurrency);
-    std::printf("  total time                     %8.1f s   (ideal %.1f s, %.2f%% over)\n", totalS, idealS, (totalS / idealS - 1) * 100);
-    std::printf("  queue overhead per job         %8.2f ms  (mean worker gap between jobs; aggregate incl. start-up and tail %.2f ms)\n",
-                overheadMsPerJob, aggregateOverheadMs);
+    std::printf("  total time                     %8.1f s   (ideal %.1f s, %.2f%% over)\n", totalS, idealS,
+                (totalS / idealS - 1) * 100);
+    std::printf(
+        "  queue overhead per job         %8.2f ms  (mean worker gap between jobs; aggregate incl. start-up and tail %.2f ms)\n",
+        overheadMsPerJob, aggregateOverheadMs);
     std::printf("  worker gap between jobs  p50   %8.2f ms   p95 %.2f ms\n", percentile(gapsMs, 0.5), percentile(gapsMs, 0.95));
-    std::printf("  first pickup after start p50   %8.2f ms   p95 %.2f ms\n", percentile(firstStartMs, 0.5), percentile(firstStartMs, 0.95));
+    std::printf("  first pickup after start p50   %8.2f ms   p95 %.2f ms\n", percentile(firstStartMs, 0.5),
+                percentile(firstStartMs, 0.95));
     std::printf("  handler (evaluator) p50        %8.2f ms   (%.2f ms around the provider call)\n", percentile(handlerMs, 0.5),
                 handlerOverheadMs);
     std::printf("  pickup latency, idle workers   p50 %.2f ms   p95 %.2f ms   (%zu trickled jobs)\n", percentile(pickupMs, 0.5),
                 percentile(pickupMs, 0.95), pickupMs.size());
     std::printf("  evaluations decided            %d; provider max concurrency %d\n", decided, llm.stats().maxConcurrent);
-    const QJsonObject summary{{"jobs", jobs}, {"latencyMs", latencyMs}, {"concurrency", concurrency}, {"totalSeconds", totalS},
-                              {"idealSeconds", idealS}, {"overheadMsPerJob", overheadMsPerJob}, {"aggregateOverheadMsPerJob", aggregateOverheadMs},
-                              {"gapP50Ms", percentile(gapsMs, 0.5)}, {"gapP95Ms", percentile(gapsMs, 0.95)},
-                              {"pickupP50Ms", percentile(pickupMs, 0.5)}, {"pickupP95Ms", percentile(pickupMs, 0.95)},
-                              {"handlerP50Ms", percentile(handlerMs, 0.5)}, {"decided", decided}};
+    const QJsonObject summary{{"jobs", jobs},
+                              {"latencyMs", latencyMs},
+                              {"concurrency", concurrency},
+                              {"totalSeconds", totalS},
+                              {"idealSeconds", idealS},
+                              {"overheadMsPerJob", overheadMsPerJob},
+                              {"aggregateOverheadMsPerJob", aggregateOverheadMs},
+                              {"gapP50Ms", percentile(gapsMs, 0.5)},
+                              {"gapP95Ms", percentile(gapsMs, 0.95)},
+                              {"pickupP50Ms", percentile(pickupMs, 0.5)},
+                              {"pickupP95Ms", percentile(pickupMs, 0.95)},
+                              {"handlerP50Ms", percentile(handlerMs, 0.5)},
+                              {"decided", decided}};
     std::printf("%s\n", QJsonDocument(summary).toJson(QJsonDocument::Compact).constData());
     database.releaseThisThread();
     return decided == jobs + trickle ? 0 : 2;

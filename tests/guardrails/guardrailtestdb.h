@@ -31,9 +31,12 @@ inline QString createAgent(db::Database &database, const QString &username, int 
     if (id.isEmpty())
         return {};
     for (int i = 0; i < approved; ++i) {
-        auto e = db::exec(database.connection(), QStringLiteral(
-            "INSERT INTO guardrail_evaluations (content_id, content_type, agent_id, submitted_content, final_decision, completed_at)"
-            " VALUES (gen_random_uuid(), 'problem', ?::uuid, '{}', 'approved', now())"), {id});
+        auto e = db::exec(
+            database.connection(),
+            QStringLiteral(
+                "INSERT INTO guardrail_evaluations (content_id, content_type, agent_id, submitted_content, final_decision, completed_at)"
+                " VALUES (gen_random_uuid(), 'problem', ?::uuid, '{}', 'approved', now())"),
+            {id});
         if (!e)
             qWarning("createAgent history: %s", qPrintable(e.error().message));
     }
@@ -50,10 +53,8 @@ inline Submitted submitProblem(domain::ProblemService &problems, const QString &
                                const QString &description = QStringLiteral(
                                    "Families in the valley walk two hours a day for water; a community well would fix it."))
 {
-    const auto input = domain::ProblemInput::parse(QJsonObject{{"title", title},
-                                                               {"description", description},
-                                                               {"domain", "clean_water_sanitation"},
-                                                               {"severity", "high"}});
+    const auto input = domain::ProblemInput::parse(
+        QJsonObject{{"title", title}, {"description", description}, {"domain", "clean_water_sanitation"}, {"severity", "high"}});
     if (!input) {
         qWarning("submitProblem: %s", qPrintable(input.error().message));
         return {};

@@ -8,13 +8,13 @@
 #include "tests/support/fakellm.h"
 
 #include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTemporaryDir>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QTest>
 
 using namespace bw::guardrails;
@@ -45,13 +45,16 @@ private:
     }
     ClassifierCall call(int timeoutMs = 5000)
     {
-        return ClassifierCall{QStringLiteral("SYSTEM PROMPT"), QStringLiteral("Content type: problem\n<submission>\ntitle: Wells\n</submission>"),
-                              256, timeoutMs};
+        return ClassifierCall{QStringLiteral("SYSTEM PROMPT"),
+                              QStringLiteral("Content type: problem\n<submission>\ntitle: Wells\n</submission>"), 256, timeoutMs};
     }
     FakeLlm m_llm;
 };
 
-void tst_ClassifierProvider::initTestCase() { QVERIFY(m_llm.start()); }
+void tst_ClassifierProvider::initTestCase()
+{
+    QVERIFY(m_llm.start());
+}
 
 void tst_ClassifierProvider::init()
 {
@@ -132,16 +135,22 @@ void tst_ClassifierProvider::failures_data()
     QTest::addColumn<bool>("breaker");
     for (const char *p : {"anthropic", "openai-compatible"}) {
         const QByteArray n(p);
-        QTest::addRow("%s 429", n.constData()) << QString(p) << 429 << QByteArray() << false << int(Failure::RateLimited) << true << true;
-        QTest::addRow("%s 500", n.constData()) << QString(p) << 500 << QByteArray() << false << int(Failure::ServerError) << true << true;
-        QTest::addRow("%s 529 overloaded", n.constData()) << QString(p) << 529 << QByteArray() << false << int(Failure::ServerError) << true << true;
-        QTest::addRow("%s 400", n.constData()) << QString(p) << 400 << QByteArray() << false << int(Failure::ClientError) << false << false;
-        QTest::addRow("%s 401", n.constData()) << QString(p) << 401 << QByteArray() << false << int(Failure::AuthError) << false << true;
-        QTest::addRow("%s envelope not JSON", n.constData()) << QString(p) << 200 << QByteArray("<html>oops</html>") << false
-                                                << int(Failure::BadResponse) << true << false;
-        QTest::addRow("%s envelope wrong shape", n.constData()) << QString(p) << 200 << QByteArray("{\"unexpected\":true}") << false
-                                                   << int(Failure::BadResponse) << true << false;
-        QTest::addRow("%s dropped", n.constData()) << QString(p) << 200 << QByteArray() << true << int(Failure::Network) << true << true;
+        QTest::addRow("%s 429", n.constData())
+            << QString(p) << 429 << QByteArray() << false << int(Failure::RateLimited) << true << true;
+        QTest::addRow("%s 500", n.constData())
+            << QString(p) << 500 << QByteArray() << false << int(Failure::ServerError) << true << true;
+        QTest::addRow("%s 529 overloaded", n.constData())
+            << QString(p) << 529 << QByteArray() << false << int(Failure::ServerError) << true << true;
+        QTest::addRow("%s 400", n.constData())
+            << QString(p) << 400 << QByteArray() << false << int(Failure::ClientError) << false << false;
+        QTest::addRow("%s 401", n.constData())
+            << QString(p) << 401 << QByteArray() << false << int(Failure::AuthError) << false << true;
+        QTest::addRow("%s envelope not JSON", n.constData())
+            << QString(p) << 200 << QByteArray("<html>oops</html>") << false << int(Failure::BadResponse) << true << false;
+        QTest::addRow("%s envelope wrong shape", n.constData())
+            << QString(p) << 200 << QByteArray("{\"unexpected\":true}") << false << int(Failure::BadResponse) << true << false;
+        QTest::addRow("%s dropped", n.constData())
+            << QString(p) << 200 << QByteArray() << true << int(Failure::Network) << true << true;
     }
 }
 
@@ -213,8 +222,8 @@ void tst_ClassifierProvider::tlsPeerIsVerified()
         QSKIP("openssl command not installed");
     QTemporaryDir dir;
     QProcess req;
-    req.start(openssl, {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                        "-keyout", dir.filePath("k.pem"), "-out", dir.filePath("c.pem")});
+    req.start(openssl, {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost", "-keyout",
+                        dir.filePath("k.pem"), "-out", dir.filePath("c.pem")});
     QVERIFY(req.waitForFinished(30000));
     QCOMPARE(req.exitCode(), 0);
     QProcess server;

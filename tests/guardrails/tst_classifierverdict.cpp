@@ -11,11 +11,18 @@ using namespace bw::guardrails;
 namespace {
 QJsonObject valid()
 {
-    return QJsonObject{{"aligned_domain", "food_security"}, {"alignment_score", 0.8}, {"harm_risk", "low"},
-                       {"feasibility", "medium"}, {"quality", "high"}, {"decision", "approve"},
+    return QJsonObject{{"aligned_domain", "food_security"},
+                       {"alignment_score", 0.8},
+                       {"harm_risk", "low"},
+                       {"feasibility", "medium"},
+                       {"quality", "high"},
+                       {"decision", "approve"},
                        {"reasoning", "Community gardens feed families."}};
 }
-QString text(const QJsonObject &o) { return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)); }
+QString text(const QJsonObject &o)
+{
+    return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
+}
 } // namespace
 
 class tst_ClassifierVerdict final : public QObject {
@@ -72,6 +79,7 @@ void tst_ClassifierVerdict::rejects_data()
         o.remove(key);
         return text(o);
     };
+    // clang-format off
     QTest::newRow("prose") << "Looks good to me." << "not JSON";
     QTest::newRow("array") << "[1,2]" << "not a JSON object";
     QTest::newRow("empty") << "" << "not JSON";
@@ -91,6 +99,7 @@ void tst_ClassifierVerdict::rejects_data()
     QTest::newRow("decision unknown") << with("decision", "maybe") << "decision";
     QTest::newRow("reasoning missing") << without("reasoning") << "reasoning";
     QTest::newRow("reasoning too long") << with("reasoning", QString(2001, u'x')) << "reasoning";
+    // clang-format on
 }
 
 void tst_ClassifierVerdict::rejects()

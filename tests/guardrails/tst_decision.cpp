@@ -32,6 +32,7 @@ void tst_Decision::table_data()
 
     const auto V = TrustTier::Verified;
     const auto N = TrustTier::New;
+    // clang-format off
     QTest::newRow("layer A rejects even verified") << V << "problem" << true << true << 0.95 << "low" << "approve" << -1.0 << "rejected";
     QTest::newRow("layer A rejects new") << N << "problem" << true << false << 0.0 << "" << "" << -1.0 << "rejected";
     QTest::newRow("no classifier: flagged") << V << "problem" << false << false << 0.0 << "" << "" << -1.0 << "flagged";
@@ -56,6 +57,7 @@ void tst_Decision::table_data()
     QTest::newRow("flagged solution keeps flag") << V << "solution" << false << true << 0.5 << "low" << "flag" << 10.0 << "flagged";
     QTest::newRow("new tier solution flagged") << N << "solution" << false << true << 0.9 << "low" << "approve" << 90.0 << "flagged";
     QTest::newRow("scores ignored on problems") << V << "problem" << false << true << 0.9 << "low" << "approve" << 10.0 << "approved";
+    // clang-format on
 }
 
 void tst_Decision::table()

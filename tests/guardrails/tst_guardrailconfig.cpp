@@ -66,12 +66,14 @@ void tst_GuardrailConfig::invalid_data()
 {
     QTest::addColumn<QString>("key");
     QTest::addColumn<QString>("value");
+    // clang-format off
     QTest::newRow("provider") << "guardrails/provider" << "openai";
     QTest::newRow("url") << "guardrails/base_url" << "gpu-box:8000";
     QTest::newRow("budget negative") << "guardrails/budget_cents" << "-1";
     QTest::newRow("threshold") << "guardrails/approve_threshold" << "1.2";
     QTest::newRow("ttl") << "guardrails/cache_ttl_seconds" << "forever";
     QTest::newRow("timeout") << "guardrails/timeout_ms" << "10";
+    // clang-format on
 }
 
 void tst_GuardrailConfig::invalid()
@@ -97,7 +99,8 @@ void tst_GuardrailConfig::tableKeysMatchConfigKeys()
     c.provider = "anthropic";
     GuardrailConfig copy;
     for (const QString &key : guardrails::GuardrailSettingsStore::keys())
-        QVERIFY(guardrails::GuardrailSettingsStore::apply(copy, key, guardrails::GuardrailSettingsStore::valueOf(c, key)).isEmpty());
+        QVERIFY(
+            guardrails::GuardrailSettingsStore::apply(copy, key, guardrails::GuardrailSettingsStore::valueOf(c, key)).isEmpty());
     QCOMPARE(copy.approveThreshold, 0.65);
     QCOMPARE(copy.provider, QStringLiteral("anthropic"));
 }

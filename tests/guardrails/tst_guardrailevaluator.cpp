@@ -63,7 +63,9 @@ private:
     QString fresh(const QString &name) { return test::createAgent(*m_p->db, name, 0, 0); }
     QString status(const QString &contentId, const QString &table = "problems")
     {
-        return test::scalar(*m_p->db, QStringLiteral("SELECT guardrail_status FROM %1 WHERE id = ?::uuid").arg(table), {contentId}).toString();
+        return test::scalar(*m_p->db, QStringLiteral("SELECT guardrail_status FROM %1 WHERE id = ?::uuid").arg(table),
+                            {contentId})
+            .toString();
     }
     QJsonObject evaluationRow(const QString &id)
     {
@@ -71,8 +73,10 @@ private:
     }
     int flaggedRows(const QString &evaluationId)
     {
-        return test::scalar(*m_p->db, "SELECT count(*) FROM flagged_content WHERE evaluation_id = ?::uuid AND status = 'pending_review'",
-                                {evaluationId}).toInt();
+        return test::scalar(*m_p->db,
+                            "SELECT count(*) FROM flagged_content WHERE evaluation_id = ?::uuid AND status = 'pending_review'",
+                            {evaluationId})
+            .toInt();
     }
 
     test::PgFixture m_pg;
@@ -167,12 +171,14 @@ void tst_GuardrailEvaluator::decisions_data()
     QTest::addColumn<QString>("expected");
     for (const char *provider : {"anthropic", "openai-compatible"}) {
         const QByteArray p(provider);
+        // clang-format off
         QTest::addRow("%s new 0.85", p.constData()) << QString(p) << false << "" << "flagged";
         QTest::addRow("%s new 1.0", p.constData()) << QString(p) << false << "[[score=1.0]]" << "approved";
         QTest::addRow("%s verified 0.85", p.constData()) << QString(p) << true << "" << "approved";
         QTest::addRow("%s verified 0.55", p.constData()) << QString(p) << true << "[[score=0.55]] [[decision=flag]]" << "flagged";
         QTest::addRow("%s verified 0.2", p.constData()) << QString(p) << true << "[[score=0.2]] [[decision=reject]]" << "rejected";
         QTest::addRow("%s verified harm high", p.constData()) << QString(p) << true << "[[harm=high]]" << "flagged";
+        // clang-format on
     }
 }
 
@@ -184,8 +190,9 @@ void tst_GuardrailEvaluator::decisions()
     QFETCH(QString, expected);
     build([&](GuardrailConfig &c) { c.provider = provider; });
     const QString agent = verifiedAgent ? verified("vera") : fresh("nina");
-    const auto s = test::submitProblem(*m_p->problems, agent, "Community well for the valley",
-                                       "Families walk two hours a day for water; a well and a pump committee would fix it. " + marker);
+    const auto s =
+        test::submitProblem(*m_p->problems, agent, "Community well for the valley",
+                            "Families walk two hours a day for water; a well and a pump committee would fix it. " + marker);
     const auto r = m_p->evaluator->evaluate(s.evaluationId);
     QVERIFY2(r.ok(), r.ok() ? "" : qPrintable(r.error().message));
     QCOMPARE(r->finalDecision, expected);
@@ -209,7 +216,8 @@ void tst_GuardrailEvaluator::cacheHits()
     const QString agent = verified("vera");
     const QString description = "A mobile library van for the three hill villages, twice a week, run by volunteers.";
     const auto first = test::submitProblem(*m_p->problems, agent, "Library van", description);
-    const auto second = test::submitProblem(*m_p->problems, agent, "  **LIBRARY**   van ", description); // same after normalisation
+    const auto second =
+        test::submitProblem(*m_p->problems, agent, "  **LIBRARY**   van ", description); // same after normalisation
     QVERIFY(m_p->evaluator->evaluate(first.evaluationId).ok());
     const auto r = m_p->evaluator->evaluate(second.evaluationId);
     QVERIFY(r.ok());
@@ -316,12 +324,18 @@ void tst_GuardrailEvaluator::retryableFailuresThenFlag()
     build([](GuardrailConfig &c) { c.timeoutMs = 300; });
     auto fail = [&] {
         switch (kind) {
-        case 0: return FakeLlm::Reply::error(429, 12);
-        case 1: return FakeLlm::Reply::error(500);
-        case 2: return FakeLlm::Reply::modelText("Approve. It is lovely.");
-        case 3: return FakeLlm::Reply::slow(2000);
-        case 4: return FakeLlm::Reply::drop();
-        default: return FakeLlm::Reply::raw("not json at all");
+        case 0:
+            return FakeLlm::Reply::error(429, 12);
+        case 1:
+            return FakeLlm::Reply::error(500);
+        case 2:
+            return FakeLlm::Reply::modelText("Approve. It is lovely.");
+        case 3:
+            return FakeLlm::Reply::slow(2000);
+        case 4:
+            return FakeLlm::Reply::drop();
+        default:
+            return FakeLlm::Reply::raw("not json at all");
         }
     };
     const auto s = test::submitProblem(*m_p->problems, verified("vera"), "Retried problem report");
@@ -342,7 +356,8 @@ void tst_GuardrailEvaluator::retryableFailuresThenFlag()
     QCOMPARE(status(s.contentId), QStringLiteral("flagged"));
     QCOMPARE(flaggedRows(s.evaluationId), 1);
     const QJsonObject row = evaluationRow(s.evaluationId);
-    QVERIFY2(row.value("decision_reason").toString().contains(reasonMentions), qPrintable(row.value("decision_reason").toString()));
+    QVERIFY2(row.value("decision_reason").toString().contains(reasonMentions),
+             qPrintable(row.value("decision_reason").toString()));
     QCOMPARE(row.value("layer_b_result").toObject().value("status").toString(), QStringLiteral("failed"));
 }
 
@@ -379,12 +394,20 @@ void tst_GuardrailEvaluator::idempotentAndSuperseded()
 
     // An edit started a newer evaluation: the old one's verdict must not touch the content.
     const auto edited = test::submitProblem(*m_p->problems, agent, "Edited later");
-    QVERIFY(test::scalar(*m_p->db, "WITH e AS (INSERT INTO guardrail_evaluations (content_id, content_type, agent_id, submitted_content)"
-                                       " SELECT id, 'problem', reported_by_agent_id, '{}' FROM problems WHERE id = ?::uuid RETURNING id)"
-                                       " UPDATE problems SET guardrail_evaluation_id = (SELECT id FROM e) WHERE id = ?::uuid RETURNING 1",
-                             {edited.contentId, edited.contentId}).toInt() == 1);
-    m_llm.setDefaultVerdict(QJsonObject{{"aligned_domain", "education_access"}, {"alignment_score", 0.5}, {"harm_risk", "low"},
-                                        {"feasibility", "low"}, {"quality", "low"}, {"decision", "flag"}, {"reasoning", "unclear"}});
+    QVERIFY(test::scalar(*m_p->db,
+                         "WITH e AS (INSERT INTO guardrail_evaluations (content_id, content_type, agent_id, submitted_content)"
+                         " SELECT id, 'problem', reported_by_agent_id, '{}' FROM problems WHERE id = ?::uuid RETURNING id)"
+                         " UPDATE problems SET guardrail_evaluation_id = (SELECT id FROM e) WHERE id = ?::uuid RETURNING 1",
+                         {edited.contentId, edited.contentId})
+                .toInt()
+            == 1);
+    m_llm.setDefaultVerdict(QJsonObject{{"aligned_domain", "education_access"},
+                                        {"alignment_score", 0.5},
+                                        {"harm_risk", "low"},
+                                        {"feasibility", "low"},
+                                        {"quality", "low"},
+                                        {"decision", "flag"},
+                                        {"reasoning", "unclear"}});
     const auto stale = m_p->evaluator->evaluate(edited.evaluationId);
     QCOMPARE(stale->finalDecision, QStringLiteral("flagged"));
     QVERIFY(!stale->contentUpdated);
@@ -407,8 +430,11 @@ void tst_GuardrailEvaluator::rescueStranded()
     const auto withJob = test::submitProblem(*m_p->problems, agent, "Still has its job");
     const auto lost = test::submitProblem(*m_p->problems, agent, "Its job was discarded");
     QVERIFY(test::scalar(*m_p->db, "UPDATE jobs SET state = 'discarded' WHERE payload->>'evaluationId' = ? RETURNING 1",
-                             {lost.evaluationId}).toInt() == 1);
-    QVERIFY(test::scalar(*m_p->db, "UPDATE guardrail_evaluations SET created_at = now() - interval '1 hour' RETURNING 1").isValid());
+                         {lost.evaluationId})
+                .toInt()
+            == 1);
+    QVERIFY(
+        test::scalar(*m_p->db, "UPDATE guardrail_evaluations SET created_at = now() - interval '1 hour' RETURNING 1").isValid());
     const auto rescued = m_p->evaluator->rescueStranded(std::chrono::minutes(10));
     QVERIFY(rescued.ok());
     QCOMPARE(*rescued, 1);
@@ -429,40 +455,55 @@ void tst_GuardrailEvaluator::solutionsAndMissions()
         QString expected;
     };
     // impact/feasibility/cost → composite: 80/75/70 = 75.75 approved; 50/50/50 = 50 flagged; 30/30/30 rejected.
-    const QList<Case> cases{{"", "approved"}, {"[[impact=50]] [[feasibility=50]] [[cost=50]]", "flagged"},
+    const QList<Case> cases{{"", "approved"},
+                            {"[[impact=50]] [[feasibility=50]] [[cost=50]]", "flagged"},
                             {"[[impact=30]] [[feasibility=30]] [[cost=30]]", "rejected"}};
     for (const Case &c : cases) {
         const QString solutionId = ids::newUuid(), evaluationId = ids::newUuid();
         const QString text = "Drill a borehole and train a pump committee of six villagers. " + c.marker;
-        QVERIFY(test::scalar(*m_p->db, QStringLiteral(
-            "WITH ev AS (INSERT INTO guardrail_evaluations (id, content_id, content_type, agent_id, submitted_content)"
-            " VALUES (?::uuid, ?::uuid, 'solution', ?::uuid, jsonb_build_object('approach', ?::text)) RETURNING id)"
-            " INSERT INTO solutions (id, problem_id, proposed_by_agent_id, title, description, approach, guardrail_evaluation_id)"
-            " SELECT ?::uuid, ?::uuid, ?::uuid, 'Borehole', 'desc', ?, ev.id FROM ev RETURNING 1"),
-            {evaluationId, solutionId, agent, text, solutionId, problem.contentId, agent, text}).toInt() == 1);
+        QVERIFY(
+            test::scalar(
+                *m_p->db,
+                QStringLiteral(
+                    "WITH ev AS (INSERT INTO guardrail_evaluations (id, content_id, content_type, agent_id, submitted_content)"
+                    " VALUES (?::uuid, ?::uuid, 'solution', ?::uuid, jsonb_build_object('approach', ?::text)) RETURNING id)"
+                    " INSERT INTO solutions (id, problem_id, proposed_by_agent_id, title, description, approach, guardrail_evaluation_id)"
+                    " SELECT ?::uuid, ?::uuid, ?::uuid, 'Borehole', 'desc', ?, ev.id FROM ev RETURNING 1"),
+                {evaluationId, solutionId, agent, text, solutionId, problem.contentId, agent, text})
+                .toInt()
+            == 1);
         const auto r = m_p->evaluator->evaluate(evaluationId);
         QVERIFY2(r.ok(), r.ok() ? "" : qPrintable(r.error().message));
         QCOMPARE(r->finalDecision, c.expected);
         QCOMPARE(status(solutionId, "solutions"), c.expected);
-        QVERIFY(test::scalar(*m_p->db, "SELECT impact_score::float8 FROM solutions WHERE id = ?::uuid", {solutionId}).toDouble() > 0);
+        QVERIFY(test::scalar(*m_p->db, "SELECT impact_score::float8 FROM solutions WHERE id = ?::uuid", {solutionId}).toDouble()
+                > 0);
     }
-    QCOMPARE(test::scalar(*m_p->db, "SELECT composite_score::float8 FROM solutions WHERE guardrail_status = 'approved'").toDouble(), 75.75);
+    QCOMPARE(
+        test::scalar(*m_p->db, "SELECT composite_score::float8 FROM solutions WHERE guardrail_status = 'approved'").toDouble(),
+        75.75);
     QVERIFY(m_llm.stats().lastUserMessage.contains("Content type: solution"));
     QVERIFY(m_llm.stats().lastSystemPrompt.contains("solution_scores"));
 
     // Missions are evaluated (and reviewable) the same way.
     const QString missionId = ids::newUuid(), evaluationId = ids::newUuid();
-    QVERIFY(test::scalar(*m_p->db, QStringLiteral(
-        "WITH ev AS (INSERT INTO guardrail_evaluations (id, content_id, content_type, agent_id, submitted_content)"
-        " VALUES (?::uuid, ?::uuid, 'mission', ?::uuid, '{\"title\":\"Photograph the broken pumps [[harm=high]]\"}') RETURNING id)"
-        " INSERT INTO missions (id, created_by_agent_id, title, description, domain, estimated_duration_minutes, token_reward,"
-        "  expires_at, guardrail_evaluation_id)"
-        " SELECT ?::uuid, ?::uuid, 'Pumps', 'desc', 'clean_water_sanitation', 60, 10, now() + interval '7 days', ev.id FROM ev RETURNING 1"),
-        {evaluationId, missionId, agent, missionId, agent}).toInt() == 1);
+    QVERIFY(
+        test::scalar(
+            *m_p->db,
+            QStringLiteral(
+                "WITH ev AS (INSERT INTO guardrail_evaluations (id, content_id, content_type, agent_id, submitted_content)"
+                " VALUES (?::uuid, ?::uuid, 'mission', ?::uuid, '{\"title\":\"Photograph the broken pumps [[harm=high]]\"}') RETURNING id)"
+                " INSERT INTO missions (id, created_by_agent_id, title, description, domain, estimated_duration_minutes, token_reward,"
+                "  expires_at, guardrail_evaluation_id)"
+                " SELECT ?::uuid, ?::uuid, 'Pumps', 'desc', 'clean_water_sanitation', 60, 10, now() + interval '7 days', ev.id FROM ev RETURNING 1"),
+            {evaluationId, missionId, agent, missionId, agent})
+            .toInt()
+        == 1);
     QCOMPARE(m_p->evaluator->evaluate(evaluationId)->finalDecision, QStringLiteral("flagged"));
     QCOMPARE(status(missionId, "missions"), QStringLiteral("flagged"));
     QCOMPARE(flaggedRows(evaluationId), 1);
-    QCOMPARE(test::scalar(*m_p->db, "SELECT content_type FROM flagged_content WHERE evaluation_id = ?::uuid", {evaluationId}).toString(),
+    QCOMPARE(test::scalar(*m_p->db, "SELECT content_type FROM flagged_content WHERE evaluation_id = ?::uuid", {evaluationId})
+                 .toString(),
              QStringLiteral("mission"));
 }
 

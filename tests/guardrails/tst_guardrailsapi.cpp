@@ -15,8 +15,14 @@
 using namespace bw::test;
 
 namespace {
-QByteArray json(const QJsonObject &o) { return QJsonDocument(o).toJson(QJsonDocument::Compact); }
-QString errorCode(const HttpReply &r) { return r.json().value("error").toObject().value("code").toString(); }
+QByteArray json(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+QString errorCode(const HttpReply &r)
+{
+    return r.json().value("error").toObject().value("code").toString();
+}
 } // namespace
 
 class tst_GuardrailsApi final : public QObject {
@@ -33,7 +39,9 @@ private:
     QJsonObject status(const QString &id, const QString &key)
     {
         return httpRequest(port(), "GET", "/api/v1/guardrails/status/" + id.toUtf8(), {}, {{"Authorization", bearer(key)}})
-            .json().value("data").toObject();
+            .json()
+            .value("data")
+            .toObject();
     }
 
     PgFixture m_pg;
@@ -52,22 +60,28 @@ void tst_GuardrailsApi::initTestCase()
         c.guardrails.provider = "openai-compatible";
         c.guardrails.baseUrl = m_llm.baseUrl();
         c.guardrails.model = "local-llama";
-    }), qPrintable(m_server->lastError()));
+    }),
+             qPrintable(m_server->lastError()));
     m_key = m_server->registerAgent("guard_one").second;
     m_otherKey = m_server->registerAgent("guard_two").second;
     QVERIFY(!m_key.isEmpty() && !m_otherKey.isEmpty());
 }
 
-void tst_GuardrailsApi::cleanupTestCase() { QVERIFY(m_server->stop()); }
+void tst_GuardrailsApi::cleanupTestCase()
+{
+    QVERIFY(m_server->stop());
+}
 
 void tst_GuardrailsApi::evaluateAndPoll()
 {
     const QString contentId = "7b0c3e52-1a3b-4c5d-8e9f-0a1b2c3d4e5f";
-    const HttpReply r = httpRequest(port(), "POST", "/api/v1/guardrails/evaluate",
-                                    json({{"contentType", "solution"}, {"contentId", contentId},
-                                          {"content", QJsonObject{{"title", "Solar pumps"},
-                                                                  {"approach", "Replace diesel pumps with solar ones in five villages."}}}}),
-                                    {{"Authorization", bearer(m_key)}});
+    const HttpReply r =
+        httpRequest(port(), "POST", "/api/v1/guardrails/evaluate",
+                    json({{"contentType", "solution"},
+                          {"contentId", contentId},
+                          {"content", QJsonObject{{"title", "Solar pumps"},
+                                                  {"approach", "Replace diesel pumps with solar ones in five villages."}}}}),
+                    {{"Authorization", bearer(m_key)}});
     QCOMPARE(r.status, 202);
     const QJsonObject data = r.json().value("data").toObject();
     const QString id = data.value("evaluationId").toString();
@@ -89,24 +103,35 @@ void tst_GuardrailsApi::evaluateAndPoll()
 
 void tst_GuardrailsApi::problemLeavesPending()
 {
-    const QByteArray problem = json({{"title", "No clean water in Hill Ward"},
-                                     {"description", "Hill Ward's two hand pumps broke in May; 900 people now carry water from the river."},
-                                     {"domain", "clean_water_sanitation"},
-                                     {"severity", "high"}});
+    const QByteArray problem =
+        json({{"title", "No clean water in Hill Ward"},
+              {"description", "Hill Ward's two hand pumps broke in May; 900 people now carry water from the river."},
+              {"domain", "clean_water_sanitation"},
+              {"severity", "high"}});
     const HttpReply created = httpRequest(port(), "POST", "/api/v1/problems", problem, {{"Authorization", bearer(m_key)}});
     QCOMPARE(created.status, 201);
     const QString id = created.json().value("data").toObject().value("id").toString();
     auto guardrailStatus = [&] {
         return httpRequest(port(), "GET", "/api/v1/problems/" + id.toUtf8(), {}, {{"Authorization", bearer(m_key)}})
-            .json().value("data").toObject().value("guardrailStatus").toString();
+            .json()
+            .value("data")
+            .toObject()
+            .value("guardrailStatus")
+            .toString();
     };
     QTRY_COMPARE_WITH_TIMEOUT(guardrailStatus(), QStringLiteral("flagged"), 15000);
-    const QJsonObject explanation = httpRequest(port(), "GET", "/api/v1/problems/" + id.toUtf8(), {}, {{"Authorization", bearer(m_key)}})
-                                        .json().value("data").toObject().value("guardrailExplanation").toObject();
+    const QJsonObject explanation =
+        httpRequest(port(), "GET", "/api/v1/problems/" + id.toUtf8(), {}, {{"Authorization", bearer(m_key)}})
+            .json()
+            .value("data")
+            .toObject()
+            .value("guardrailExplanation")
+            .toObject();
     QCOMPARE(explanation.value("finalDecision").toString(), QStringLiteral("flagged"));
 
     bw::db::Database db(m_pg.settings(m_server->database()));
-    auto q = bw::db::exec(db.connection(), QStringLiteral("SELECT count(*) FROM flagged_content WHERE content_id = ?::uuid"), {id});
+    auto q =
+        bw::db::exec(db.connection(), QStringLiteral("SELECT count(*) FROM flagged_content WHERE content_id = ?::uuid"), {id});
     QVERIFY(q && q->next());
     QCOMPARE(q->value(0).toInt(), 1);
     db.releaseThisThread();
@@ -116,8 +141,9 @@ void tst_GuardrailsApi::validationAndAccess()
 {
     const HttpReply anonymous = httpRequest(port(), "POST", "/api/v1/guardrails/evaluate", "{}");
     QCOMPARE(anonymous.status, 401);
-    const HttpReply invalid = httpRequest(port(), "POST", "/api/v1/guardrails/evaluate",
-                                          json({{"contentType", "tweet"}, {"contentId", "x"}}), {{"Authorization", bearer(m_key)}});
+    const HttpReply invalid =
+        httpRequest(port(), "POST", "/api/v1/guardrails/evaluate", json({{"contentType", "tweet"}, {"contentId", "x"}}),
+                    {{"Authorization", bearer(m_key)}});
     QCOMPARE(invalid.status, 422);
     QCOMPARE(errorCode(invalid), QStringLiteral("VALIDATION_ERROR"));
     const QJsonObject fields = invalid.json().value("error").toObject().value("details").toObject().value("fields").toObject();
@@ -125,14 +151,17 @@ void tst_GuardrailsApi::validationAndAccess()
     QCOMPARE(httpRequest(port(), "POST", "/api/v1/guardrails/evaluate", "[1]", {{"Authorization", bearer(m_key)}}).status, 400);
 
     const HttpReply mine = httpRequest(port(), "POST", "/api/v1/guardrails/evaluate",
-                                       json({{"contentType", "debate"}, {"contentId", "2b0c3e52-1a3b-4c5d-8e9f-0a1b2c3d4e5f"},
+                                       json({{"contentType", "debate"},
+                                             {"contentId", "2b0c3e52-1a3b-4c5d-8e9f-0a1b2c3d4e5f"},
                                              {"content", "I support this, the pilot in the north worked."}}),
                                        {{"Authorization", bearer(m_key)}});
     QCOMPARE(mine.status, 202);
     const QByteArray id = mine.json().value("data").toObject().value("evaluationId").toString().toUtf8();
-    QCOMPARE(httpRequest(port(), "GET", "/api/v1/guardrails/status/" + id, {}, {{"Authorization", bearer(m_otherKey)}}).status, 403);
+    QCOMPARE(httpRequest(port(), "GET", "/api/v1/guardrails/status/" + id, {}, {{"Authorization", bearer(m_otherKey)}}).status,
+             403);
     QCOMPARE(httpRequest(port(), "GET", "/api/v1/guardrails/status/" + id).status, 401);
-    QCOMPARE(httpRequest(port(), "GET", "/api/v1/guardrails/status/not-a-uuid", {}, {{"Authorization", bearer(m_key)}}).status, 404);
+    QCOMPARE(httpRequest(port(), "GET", "/api/v1/guardrails/status/not-a-uuid", {}, {{"Authorization", bearer(m_key)}}).status,
+             404);
     QCOMPARE(httpRequest(port(), "GET", "/api/v1/guardrails/status/" + id, {}, {{"Authorization", bearer(m_key)}}).status, 200);
 }
 

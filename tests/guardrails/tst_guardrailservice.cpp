@@ -107,14 +107,17 @@ void tst_GuardrailService::settingsPrecedence()
     // Migration defaults yield to the node's configuration, and sync makes the rows show it.
     QCOMPARE((*m_settings->current())->policy.budgetCents, 500);
     QVERIFY(m_settings->syncNodeConfig().ok());
-    QCOMPARE(test::scalar(*m_db, "SELECT value::text FROM settings WHERE key = 'guardrails/budget_cents'").toString(), QStringLiteral("500"));
-    QCOMPARE(test::scalar(*m_db, "SELECT updated_by FROM settings WHERE key = 'guardrails/budget_cents'").toString(), QStringLiteral("migration"));
+    QCOMPARE(test::scalar(*m_db, "SELECT value::text FROM settings WHERE key = 'guardrails/budget_cents'").toString(),
+             QStringLiteral("500"));
+    QCOMPARE(test::scalar(*m_db, "SELECT updated_by FROM settings WHERE key = 'guardrails/budget_cents'").toString(),
+             QStringLiteral("migration"));
 
     // An edit in the app wins over the node's configuration and is audited.
     const QString moderator = ids::newUuid();
     QVERIFY(m_settings->update("guardrails/budget_cents", 900, "moderator", moderator).ok());
     QCOMPARE((*m_settings->current())->policy.budgetCents, 900);
-    const QJsonObject audit = test::queryJson(*m_db, "SELECT row_to_json(a)::text FROM audit_log a WHERE action = 'settings.update'");
+    const QJsonObject audit =
+        test::queryJson(*m_db, "SELECT row_to_json(a)::text FROM audit_log a WHERE action = 'settings.update'");
     QCOMPARE(audit.value("actor_type").toString(), QStringLiteral("moderator"));
     QCOMPARE(audit.value("actor_id").toString(), moderator);
     QCOMPARE(audit.value("target_id").toString(), QStringLiteral("guardrails/budget_cents"));
@@ -171,8 +174,10 @@ void tst_GuardrailService::thresholdEditChangesDecisions()
 
 void tst_GuardrailService::patternOverride()
 {
-    const QJsonObject custom{{"format", 1}, {"version", "ops-2"},
-                             {"patterns", QJsonArray{QJsonObject{{"name", "lottery"}, {"severity", "high"}, {"terms", QJsonArray{"lotter\\w*"}}}}}};
+    const QJsonObject custom{
+        {"format", 1},
+        {"version", "ops-2"},
+        {"patterns", QJsonArray{QJsonObject{{"name", "lottery"}, {"severity", "high"}, {"terms", QJsonArray{"lotter\\w*"}}}}}};
     QVERIFY(m_settings->update(GuardrailSettingsStore::kPatternsKey, custom, "moderator", ids::newUuid()).ok());
     const auto snap = *m_settings->current();
     QCOMPARE(snap->patternsSource, QStringLiteral("settings"));
@@ -181,7 +186,9 @@ void tst_GuardrailService::patternOverride()
     const auto s = test::submitProblem(*m_problems, agent, "A lottery for the school roof");
     QCOMPARE(m_evaluator->evaluate(s.evaluationId)->finalDecision, QStringLiteral("rejected"));
     // A broken override in the table (written around the validation) falls back to the built-in set.
-    QVERIFY(test::scalar(*m_db, "UPDATE settings SET value = '{\"format\":9}' WHERE key = 'guardrails/patterns' RETURNING 1").toInt() == 1);
+    QVERIFY(
+        test::scalar(*m_db, "UPDATE settings SET value = '{\"format\":9}' WHERE key = 'guardrails/patterns' RETURNING 1").toInt()
+        == 1);
     QCOMPARE((*m_settings->current())->patternsSource, QStringLiteral("built-in"));
 }
 
@@ -191,13 +198,21 @@ void tst_GuardrailService::submitValidation_data()
     QTest::addColumn<QStringList>("fields");
     const QString id = ids::newUuid();
     QTest::newRow("empty") << QJsonObject{} << QStringList{"contentType", "contentId", "content"};
-    QTest::newRow("bad type") << QJsonObject{{"contentType", "tweet"}, {"contentId", id}, {"content", "x"}} << QStringList{"contentType"};
-    QTest::newRow("bad id") << QJsonObject{{"contentType", "problem"}, {"contentId", "12"}, {"content", "x"}} << QStringList{"contentId"};
-    QTest::newRow("content number") << QJsonObject{{"contentType", "problem"}, {"contentId", id}, {"content", 3}} << QStringList{"content"};
-    QTest::newRow("content blank") << QJsonObject{{"contentType", "problem"}, {"contentId", id}, {"content", "   "}} << QStringList{"content"};
-    QTest::newRow("content no text") << QJsonObject{{"contentType", "problem"}, {"contentId", id}, {"content", QJsonObject{{"n", 1}}}}
+    QTest::newRow("bad type") << QJsonObject{{"contentType", "tweet"}, {"contentId", id}, {"content", "x"}}
+                              << QStringList{"contentType"};
+    QTest::newRow("bad id") << QJsonObject{{"contentType", "problem"}, {"contentId", "12"}, {"content", "x"}}
+                            << QStringList{"contentId"};
+    QTest::newRow("content number") << QJsonObject{{"contentType", "problem"}, {"contentId", id}, {"content", 3}}
+                                    << QStringList{"content"};
+    QTest::newRow("content blank") << QJsonObject{{"contentType", "problem"}, {"contentId", id}, {"content", "   "}}
+                                   << QStringList{"content"};
+    QTest::newRow("content no text") << QJsonObject{{"contentType", "problem"},
+                                                    {"contentId", id},
+                                                    {"content", QJsonObject{{"n", 1}}}}
                                      << QStringList{"content"};
-    QTest::newRow("content too long") << QJsonObject{{"contentType", "problem"}, {"contentId", id}, {"content", QString(50001, u'a')}}
+    QTest::newRow("content too long") << QJsonObject{{"contentType", "problem"},
+                                                     {"contentId", id},
+                                                     {"content", QString(50001, u'a')}}
                                       << QStringList{"content"};
 }
 
@@ -223,7 +238,8 @@ void tst_GuardrailService::submitAndStatus()
     otto.agentId = test::createAgent(*m_db, "otto");
     // Point the evaluation at an existing problem of vera's: it must not change it.
     const auto problem = test::submitProblem(*m_problems, vera.agentId, "Existing problem");
-    const auto submitted = m_service->submit(vera, QJsonObject{{"contentType", "problem"}, {"contentId", problem.contentId},
+    const auto submitted = m_service->submit(vera, QJsonObject{{"contentType", "problem"},
+                                                               {"contentId", problem.contentId},
                                                                {"content", "[[score=0.5]] Is this a good idea for the park?"}});
     QVERIFY2(submitted.ok(), submitted.ok() ? "" : qPrintable(submitted.error().message));
     const QString id = submitted->value("evaluationId").toString();
@@ -231,7 +247,8 @@ void tst_GuardrailService::submitAndStatus()
     QCOMPARE(submitted->value("contentId").toString(), problem.contentId);
     QCOMPARE(submitted->value("queuePosition").toInt(), 2); // the problem's own job is ahead
     QCOMPARE(test::scalar(*m_db, "SELECT count(*) FROM jobs WHERE payload->>'evaluationId' = ?", {id}).toInt(), 1);
-    QCOMPARE(test::scalar(*m_db, "SELECT origin FROM guardrail_evaluations WHERE id = ?::uuid", {id}).toString(), QStringLiteral("api"));
+    QCOMPARE(test::scalar(*m_db, "SELECT origin FROM guardrail_evaluations WHERE id = ?::uuid", {id}).toString(),
+             QStringLiteral("api"));
 
     const auto pending = m_service->status(vera, id);
     QVERIFY(pending.ok());
@@ -281,24 +298,28 @@ void tst_GuardrailService::jobQueueEndToEnd()
     for (int i = 0; i < 3; ++i)
         m_llm.enqueue(FakeLlm::Reply::error(503));
     const auto failing = test::submitProblem(*m_problems, agent, "Provider down for this one");
-    QTRY_COMPARE_WITH_TIMEOUT(test::scalar(*m_db, "SELECT guardrail_status FROM problems WHERE id = ?::uuid", {failing.contentId}).toString(),
-                              QStringLiteral("flagged"), 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        test::scalar(*m_db, "SELECT guardrail_status FROM problems WHERE id = ?::uuid", {failing.contentId}).toString(),
+        QStringLiteral("flagged"), 20000);
     QCOMPARE(m_llm.stats().requests, 3);
     const QJsonObject job = test::queryJson(*m_db, "SELECT row_to_json(j)::text FROM jobs j WHERE payload->>'evaluationId' = ?",
                                             {failing.evaluationId});
-    QTRY_COMPARE_WITH_TIMEOUT(test::scalar(*m_db, "SELECT state FROM jobs WHERE payload->>'evaluationId' = ?", {failing.evaluationId}).toString(),
-                              QStringLiteral("completed"), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        test::scalar(*m_db, "SELECT state FROM jobs WHERE payload->>'evaluationId' = ?", {failing.evaluationId}).toString(),
+        QStringLiteral("completed"), 5000);
     QCOMPARE(job.value("attempts").toInt(), 3);
     QVERIFY(test::scalar(*m_db, "SELECT decision_reason FROM guardrail_evaluations WHERE id = ?::uuid", {failing.evaluationId})
-                .toString().contains("server_error"));
+                .toString()
+                .contains("server_error"));
 
     // And the happy path, several at once.
     QStringList contents;
     for (int i = 0; i < 6; ++i)
         contents << test::submitProblem(*m_problems, agent, QStringLiteral("Queued problem number %1").arg(i)).contentId;
     for (const QString &id : contents)
-        QTRY_COMPARE_WITH_TIMEOUT(test::scalar(*m_db, "SELECT guardrail_status FROM problems WHERE id = ?::uuid", {id}).toString(),
-                                  QStringLiteral("approved"), 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            test::scalar(*m_db, "SELECT guardrail_status FROM problems WHERE id = ?::uuid", {id}).toString(),
+            QStringLiteral("approved"), 20000);
     queue.stop(5000);
 }
 

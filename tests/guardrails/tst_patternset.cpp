@@ -7,11 +7,11 @@
 
 #include <QElapsedTimer>
 
-#include <ctime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
+#include <ctime>
 
 using namespace bw::guardrails;
 
@@ -37,9 +37,12 @@ void tst_PatternSet::builtInLoads()
     QVERIFY(set);
     QCOMPARE(set->size(), 12);
     QCOMPARE(set->version(), QStringLiteral("2025.1"));
-    const QStringList expected = {"surveillance", "weapons", "political_manipulation", "financial_exploitation",
-                                  "discrimination", "pseudo_science", "privacy_violation", "deepfakes",
-                                  "social_engineering", "market_manipulation", "labor_exploitation", "hate_speech"};
+    const QStringList expected = {"surveillance",           "weapons",
+                                  "political_manipulation", "financial_exploitation",
+                                  "discrimination",         "pseudo_science",
+                                  "privacy_violation",      "deepfakes",
+                                  "social_engineering",     "market_manipulation",
+                                  "labor_exploitation",     "hate_speech"};
     QCOMPARE(set->names(), expected);
 }
 
@@ -49,6 +52,7 @@ void tst_PatternSet::matches_data()
     QTest::addColumn<QString>("pattern"); // "" = must not match anything
 
     // One or more hits per pattern.
+    // clang-format off
     QTest::newRow("surveillance word") << "We propose mass surveillance of the town" << "surveillance";
     QTest::newRow("spy") << "Agents will spy on the neighbours" << "surveillance";
     QTest::newRow("monitor people") << "Monitoring of people in the square" << "surveillance";
@@ -92,8 +96,10 @@ void tst_PatternSet::matches_data()
     QTest::newRow("genocide") << "a genocide plan" << "hate_speech";
     QTest::newRow("supremacist") << "white supremacist rally" << "hate_speech";
     QTest::newRow("later in a field list") << "title: Plan\ndescription: we monitor every one of the people daily" << "surveillance";
+    // clang-format on
 
     // Non-matches: word boundaries and innocent text.
+    // clang-format off
     QTest::newRow("begun is not gun") << "Work has begun on the well" << "";
     QTest::newRow("shotgun-free?") << "The gunwale of the boat needs repair" << "";
     QTest::newRow("spyglass is not spy?") << "Children love a spyglass" << "";
@@ -106,8 +112,10 @@ void tst_PatternSet::matches_data()
     QTest::newRow("clean water") << "Install 40 hand pumps and train 12 local technicians to keep water clean." << "";
     QTest::newRow("education") << "Free evening literacy classes for adults in the district library." << "";
     QTest::newRow("empty") << "" << "";
+    // clang-format on
 
     // Evasion attempts.
+    // clang-format off
     QTest::newRow("upper case") << "BUY GUNS NOW" << "weapons";
     QTest::newRow("leetspeak b0mb") << "how to build a b0mb" << "weapons";
     QTest::newRow("leetspeak 5py") << "we 5py on them" << "surveillance";
@@ -124,6 +132,7 @@ void tst_PatternSet::matches_data()
     QTest::newRow("dashed letters") << "p-h-i-s-h them" << "social_engineering";
     QTest::newRow("tabs and newlines") << "pump\tand\n\ndump" << "";
     QTest::newRow("multiple spaces") << "pump    and     dump" << "market_manipulation";
+    // clang-format on
 }
 
 void tst_PatternSet::matches()
@@ -139,8 +148,8 @@ void tst_PatternSet::matches()
     if (pattern.isEmpty())
         QVERIFY2(found.isEmpty(), qPrintable(names.join(u',') + u" in: " + normaliseForMatching(text)));
     else
-        QVERIFY2(names.contains(pattern), qPrintable(QStringLiteral("%1 not in [%2] for: %3").arg(pattern, names.join(u','),
-                                                                                                   normaliseForMatching(text))));
+        QVERIFY2(names.contains(pattern),
+                 qPrintable(QStringLiteral("%1 not in [%2] for: %3").arg(pattern, names.join(u','), normaliseForMatching(text))));
 }
 
 void tst_PatternSet::resultJson()
@@ -166,14 +175,27 @@ void tst_PatternSet::invalidFiles_data()
     QTest::addColumn<QString>("mentions");
     QTest::newRow("not json") << QByteArray("{") << "not a JSON object";
     QTest::newRow("wrong format") << QByteArray(R"({"format":2,"version":"x","patterns":[]})") << "format";
-    QTest::newRow("no version") << QByteArray(R"({"format":1,"patterns":[{"name":"a","severity":"high","terms":["x"]}]})") << "version";
+    QTest::newRow("no version") << QByteArray(R"({"format":1,"patterns":[{"name":"a","severity":"high","terms":["x"]}]})")
+                                << "version";
     QTest::newRow("no patterns") << QByteArray(R"({"format":1,"version":"v","patterns":[]})") << "patterns";
-    QTest::newRow("bad name") << QByteArray(R"({"format":1,"version":"v","patterns":[{"name":"Bad Name","severity":"high","terms":["x"]}]})") << "lower_snake_case";
-    QTest::newRow("duplicate") << QByteArray(R"({"format":1,"version":"v","patterns":[{"name":"a","severity":"high","terms":["x"]},{"name":"a","severity":"high","terms":["y"]}]})") << "twice";
-    QTest::newRow("bad severity") << QByteArray(R"({"format":1,"version":"v","patterns":[{"name":"a","severity":"severe","terms":["x"]}]})") << "severity";
-    QTest::newRow("bad regex") << QByteArray(R"({"format":1,"version":"v","patterns":[{"name":"a","severity":"high","terms":["(unclosed"]}]})") << "(unclosed";
-    QTest::newRow("matches empty") << QByteArray(R"({"format":1,"version":"v","patterns":[{"name":"a","severity":"high","terms":["\\w*"]}]})") << "empty";
-    QTest::newRow("no terms") << QByteArray(R"({"format":1,"version":"v","patterns":[{"name":"a","severity":"high","terms":[]}]})") << "no terms";
+    QTest::newRow("bad name") << QByteArray(
+        R"({"format":1,"version":"v","patterns":[{"name":"Bad Name","severity":"high","terms":["x"]}]})")
+                              << "lower_snake_case";
+    QTest::newRow("duplicate") << QByteArray(
+        R"({"format":1,"version":"v","patterns":[{"name":"a","severity":"high","terms":["x"]},{"name":"a","severity":"high","terms":["y"]}]})")
+                               << "twice";
+    QTest::newRow("bad severity") << QByteArray(
+        R"({"format":1,"version":"v","patterns":[{"name":"a","severity":"severe","terms":["x"]}]})")
+                                  << "severity";
+    QTest::newRow("bad regex") << QByteArray(
+        R"({"format":1,"version":"v","patterns":[{"name":"a","severity":"high","terms":["(unclosed"]}]})")
+                               << "(unclosed";
+    QTest::newRow("matches empty") << QByteArray(
+        R"({"format":1,"version":"v","patterns":[{"name":"a","severity":"high","terms":["\\w*"]}]})")
+                                   << "empty";
+    QTest::newRow("no terms") << QByteArray(
+        R"({"format":1,"version":"v","patterns":[{"name":"a","severity":"high","terms":[]}]})")
+                              << "no terms";
 }
 
 void tst_PatternSet::invalidFiles()
@@ -203,6 +225,7 @@ void tst_PatternSet::normalisation_data()
 {
     QTest::addColumn<QString>("input");
     QTest::addColumn<QString>("expected");
+    // clang-format off
     QTest::newRow("case fold") << "HeLLo" << "hello";
     QTest::newRow("whitespace") << "  a \t  b  " << "a b";
     QTest::newRow("newlines kept") << "a\n\n  b" << "a\nb";
@@ -213,6 +236,7 @@ void tst_PatternSet::normalisation_data()
     QTest::newRow("pure cyrillic word kept") << QStringLiteral("\u0434\u043E\u043C") << QStringLiteral("\u0434\u043E\u043C");
     QTest::newRow("mixed script mapped") << QStringLiteral("p\u0430ss") << "pass";
     QTest::newRow("accents") << QStringLiteral("caf\u00E9 na\u00EFve") << "cafe naive";
+    // clang-format on
 }
 
 void tst_PatternSet::normalisation()
@@ -251,8 +275,9 @@ void tst_PatternSet::fastEnough()
 {
     // A realistic problem report (~2 KB) must pass Layer A in well under 1 ms.
     QString text;
-    const QString sentence = QStringLiteral("In the northern districts about 4,000 families lack reliable access to clean drinking water; "
-                                            "volunteers could monitor wells and report broken pumps to local technicians. ");
+    const QString sentence =
+        QStringLiteral("In the northern districts about 4,000 families lack reliable access to clean drinking water; "
+                       "volunteers could monitor wells and report broken pumps to local technicians. ");
     while (text.size() < 2000)
         text += sentence;
     const QString unicodeText = text + QStringLiteral(" Caf\u00E9 na\u00EFve \u00FCber");

@@ -26,7 +26,10 @@ using namespace bw::http;
 
 namespace {
 inline std::atomic<qint64> g_now{0};
-inline qint64 fakeNow() { return g_now.load(); }
+inline qint64 fakeNow()
+{
+    return g_now.load();
+}
 constexpr qint64 kWindowStart = 1'700'000'040; // a multiple of 60
 constexpr qint64 kReset = kWindowStart + 60;
 
@@ -44,9 +47,18 @@ inline bool hasHeader(const Response &r, const QByteArray &name)
             return true;
     return false;
 }
-inline QJsonObject bodyOf(const Response &r) { return QJsonDocument::fromJson(r.body).object(); }
-inline QString codeOf(const Response &r) { return bodyOf(r).value("error").toObject().value("code").toString(); }
-inline QString messageOf(const Response &r) { return bodyOf(r).value("error").toObject().value("message").toString(); }
+inline QJsonObject bodyOf(const Response &r)
+{
+    return QJsonDocument::fromJson(r.body).object();
+}
+inline QString codeOf(const Response &r)
+{
+    return bodyOf(r).value("error").toObject().value("code").toString();
+}
+inline QString messageOf(const Response &r)
+{
+    return bodyOf(r).value("error").toObject().value("message").toString();
+}
 
 inline RouteOptions opts(Auth auth, RateClass rate = RateClass::Standard)
 {
@@ -78,7 +90,7 @@ public:
     std::atomic<int> handlerCalls{0};
     std::atomic<int> authCalls{0};
     QStringList keysSeen;
-    std::thread::id authThread;            // where the last credential lookup ran
+    std::thread::id authThread; // where the last credential lookup ran
     ThreadRole authRole = ThreadRole::Other;
     std::shared_ptr<domain::Caller> lastCaller;
     QString lastClientIp;
@@ -131,15 +143,27 @@ public:
         domain::Caller c;
         c.agentId = QStringLiteral("agent-") + key;
         c.username = key;
-        if (key == u"key-pending") c.claimStatus = QStringLiteral("pending");
-        else if (key == u"key-claimed") c.claimStatus = QStringLiteral("claimed");
-        else if (key == u"key-verified" || key == u"key-verified-2") c.claimStatus = QStringLiteral("verified");
-        else if (key == u"key-odd-status") c.claimStatus = QStringLiteral("mystery");
-        else if (key == u"key-override") { c.claimStatus = QStringLiteral("verified"); c.rateLimitOverride = 2; }
-        else if (key == u"key-override-high") { c.claimStatus = QStringLiteral("pending"); c.rateLimitOverride = 1000; }
-        else if (key == u"key-deprecated") { c.claimStatus = QStringLiteral("verified"); c.usedDeprecatedKey = true; }
-        else if (key == u"key-deactivated") return ApiError::forbidden(QStringLiteral("Agent is deactivated"));
-        else return ApiError::make(ErrorKind::ApiKeyInvalid, QStringLiteral("Invalid API key"));
+        if (key == u"key-pending")
+            c.claimStatus = QStringLiteral("pending");
+        else if (key == u"key-claimed")
+            c.claimStatus = QStringLiteral("claimed");
+        else if (key == u"key-verified" || key == u"key-verified-2")
+            c.claimStatus = QStringLiteral("verified");
+        else if (key == u"key-odd-status")
+            c.claimStatus = QStringLiteral("mystery");
+        else if (key == u"key-override") {
+            c.claimStatus = QStringLiteral("verified");
+            c.rateLimitOverride = 2;
+        } else if (key == u"key-override-high") {
+            c.claimStatus = QStringLiteral("pending");
+            c.rateLimitOverride = 1000;
+        } else if (key == u"key-deprecated") {
+            c.claimStatus = QStringLiteral("verified");
+            c.usedDeprecatedKey = true;
+        } else if (key == u"key-deactivated")
+            return ApiError::forbidden(QStringLiteral("Agent is deactivated"));
+        else
+            return ApiError::make(ErrorKind::ApiKeyInvalid, QStringLiteral("Invalid API key"));
         return c;
     }
 

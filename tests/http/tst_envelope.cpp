@@ -101,7 +101,8 @@ void tst_Envelope::errorMapping()
 
     const Request req = requestWithId();
     if (kind == ErrorKind::Internal)
-        QTest::ignoreMessage(QtCriticalMsg, QRegularExpression(QStringLiteral("internal error on POST /api/v1/problems.*something specific")));
+        QTest::ignoreMessage(QtCriticalMsg,
+                             QRegularExpression(QStringLiteral("internal error on POST /api/v1/problems.*something specific")));
     const Response res = error(req, e);
     QCOMPARE(res.status, status);
     QCOMPARE(res.contentType, QByteArray("application/json"));
@@ -139,7 +140,8 @@ void tst_Envelope::internalHidesMessage()
     const ApiError e = ApiError::make(ErrorKind::Internal, QStringLiteral("connection to 10.0.0.5 failed: password=hunter2"),
                                       QJsonObject{{"sql", "SELECT secret FROM agents"}});
     // The cause goes to the log (and only there).
-    QTest::ignoreMessage(QtCriticalMsg, QRegularExpression(QStringLiteral("internal error on POST /api/v1/problems.*10\\.0\\.0\\.5 failed")));
+    QTest::ignoreMessage(QtCriticalMsg,
+                         QRegularExpression(QStringLiteral("internal error on POST /api/v1/problems.*10\\.0\\.0\\.5 failed")));
     const Response res = error(req, e);
     QCOMPARE(res.status, 500);
     QVERIFY(!res.body.contains("hunter2"));
@@ -161,7 +163,10 @@ void tst_Envelope::serviceUnavailableDefaultMessage()
     QCOMPARE(parse(error(req, ApiError::unavailable(QString()))).value("error").toObject().value("message").toString(),
              QStringLiteral("Service temporarily unavailable"));
     QCOMPARE(parse(error(req, ApiError::unavailable(QStringLiteral("Maintenance"))))
-                 .value("error").toObject().value("message").toString(),
+                 .value("error")
+                 .toObject()
+                 .value("message")
+                 .toString(),
              QStringLiteral("Maintenance"));
 }
 

@@ -23,10 +23,10 @@ private Q_SLOTS:
         QVERIFY2(m_pg.start(), qPrintable(m_pg.lastError()));
         m_server = std::make_unique<ApiServer>(m_pg);
         QVERIFY2(m_server->start([](bw::Config &c) {
-                     c.headerTimeoutMs = 1000;
-                     c.idleTimeoutMs = 1500;
-                     c.bodyTimeoutMs = 1500;
-                 }),
+            c.headerTimeoutMs = 1000;
+            c.idleTimeoutMs = 1500;
+            c.bodyTimeoutMs = 1500;
+        }),
                  qPrintable(m_server->lastError()));
     }
     void cleanupTestCase() { QVERIFY(m_server->stop()); }
@@ -63,7 +63,8 @@ private Q_SLOTS:
         HttpReply r = httpRequest(port(), "GET", "/api/v1/nothing-here");
         QCOMPARE(r.status, 404);
         QCOMPARE(r.json().value("error").toObject().value("code").toString(), QStringLiteral("NOT_FOUND"));
-        QCOMPARE(r.json().value("error").toObject().value("message").toString(), QStringLiteral("Route GET /api/v1/nothing-here not found"));
+        QCOMPARE(r.json().value("error").toObject().value("message").toString(),
+                 QStringLiteral("Route GET /api/v1/nothing-here not found"));
         r = httpRequest(port(), "DELETE", "/health");
         QCOMPARE(r.status, 405);
         QVERIFY(r.header("allow").contains("GET"));
@@ -187,8 +188,10 @@ private Q_SLOTS:
     {
         HttpConnection c(port());
         const QByteArray body = "{\"username\":\"continue_agent\",\"framework\":\"custom\",\"specializations\":[\"elder_care\"]}";
-        QVERIFY(c.send("POST /api/v1/auth/agents/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
-                       "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n"));
+        QVERIFY(c.send(
+            "POST /api/v1/auth/agents/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+            "Content-Length: "
+            + QByteArray::number(body.size()) + "\r\n\r\n"));
         auto interim = c.read(3000);
         QVERIFY(interim);
         QCOMPARE(interim->status, 100);
@@ -251,9 +254,9 @@ private Q_SLOTS:
         // fast 503s rather than waiting without bound.
         ApiServer small(m_pg);
         QVERIFY2(small.start([](bw::Config &c) {
-                     c.requestThreads = 1;
-                     c.requestQueueLimit = 1;
-                 }),
+            c.requestThreads = 1;
+            c.requestQueueLimit = 1;
+        }),
                  qPrintable(small.lastError()));
         std::vector<std::unique_ptr<HttpConnection>> conns;
         for (int i = 0; i < 40; ++i) {
@@ -266,7 +269,8 @@ private Q_SLOTS:
             QVERIFY(r);
             if (r->status == 200)
                 ++ok;
-            else if (r->status == 503 && r->json().value("error").toObject().value("code") == QStringLiteral("SERVICE_UNAVAILABLE")) {
+            else if (r->status == 503
+                     && r->json().value("error").toObject().value("code") == QStringLiteral("SERVICE_UNAVAILABLE")) {
                 ++shed;
                 QCOMPARE(r->header("retry-after"), QByteArray("1"));
             }
@@ -280,7 +284,8 @@ private Q_SLOTS:
     void corsFollowsTheAllowList()
     {
         ApiServer cors(m_pg);
-        QVERIFY2(cors.start([](bw::Config &c) { c.corsOrigins = {QStringLiteral("https://console.example")}; }), qPrintable(cors.lastError()));
+        QVERIFY2(cors.start([](bw::Config &c) { c.corsOrigins = {QStringLiteral("https://console.example")}; }),
+                 qPrintable(cors.lastError()));
         HttpReply r = httpRequest(cors.port(), "OPTIONS", "/api/v1/problems", {}, {{"Origin", "https://console.example"}});
         QCOMPARE(r.status, 204);
         QCOMPARE(r.header("access-control-allow-origin"), QByteArray("https://console.example"));
@@ -306,7 +311,8 @@ private Q_SLOTS:
         // Send headers of a request but hold back the body: the request is in flight during drain.
         const QByteArray body = "{\"username\":\"drain_agent\",\"framework\":\"custom\",\"specializations\":[\"elder_care\"]}";
         QVERIFY(busy.send("POST /api/v1/auth/agents/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                          "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n"));
+                          "Content-Length: "
+                          + QByteArray::number(body.size()) + "\r\n\r\n"));
         QTest::qWait(100);
         QSignalSpy stopped(&drained.runtime(), &bw::app::Runtime::stopped);
         drained.runtime().stop();

@@ -239,10 +239,11 @@ private Q_SLOTS:
         const QString dbName = m_pg.createMigratedDatabase();
         QVERIFY(!dbName.isEmpty());
         bw::db::Database observer(m_pg.settings(dbName));
-        QVERIFY(bw::db::exec(observer.connection(), QStringLiteral("ALTER TABLE rate_limit_counters SET (autovacuum_enabled = off)")));
+        QVERIFY(bw::db::exec(observer.connection(),
+                             QStringLiteral("ALTER TABLE rate_limit_counters SET (autovacuum_enabled = off)")));
         const auto stat = [&](const char *column) {
             return sqlNumber(observer, QStringLiteral("SELECT %1 FROM pg_stat_user_tables WHERE relname = 'rate_limit_counters'")
-                                        .arg(QLatin1StringView(column)));
+                                           .arg(QLatin1StringView(column)));
         };
         const qint64 updBefore = stat("n_tup_upd"), hotBefore = stat("n_tup_hot_upd");
         constexpr int kHits = 12000, kKeys = 20;
@@ -332,11 +333,13 @@ private Q_SLOTS:
         options.retryStoreAfter = std::chrono::milliseconds(300);
         bw::MetricsRegistry metrics;
         PgRateLimiter rl(*m_db, &metrics, options);
-        QVERIFY(bw::db::exec(m_db->connection(), QStringLiteral("ALTER TABLE rate_limit_counters RENAME COLUMN count TO count_off")));
+        QVERIFY(
+            bw::db::exec(m_db->connection(), QStringLiteral("ALTER TABLE rate_limit_counters RENAME COLUMN count TO count_off")));
         QVERIFY(rl.hit(QStringLiteral("flaky:key"), 5, 60).allowed);
         QCOMPARE(rl.storeErrors(), quint64(1));
         QVERIFY(rl.usingFallback());
-        QVERIFY(bw::db::exec(m_db->connection(), QStringLiteral("ALTER TABLE rate_limit_counters RENAME COLUMN count_off TO count")));
+        QVERIFY(
+            bw::db::exec(m_db->connection(), QStringLiteral("ALTER TABLE rate_limit_counters RENAME COLUMN count_off TO count")));
         QVERIFY(rl.hit(QStringLiteral("flaky:key"), 5, 60).allowed); // still on the fallback: no new error
         QCOMPARE(rl.storeErrors(), quint64(1));
         QThread::msleep(350);

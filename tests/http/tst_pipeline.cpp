@@ -43,7 +43,10 @@ void tst_Pipeline::initTestCase()
     QLoggingCategory::setFilterRules(QStringLiteral("bw.http.access.info=false\nbw.http.error.critical=false"));
 }
 
-void tst_Pipeline::init() { g_now = kWindowStart + 15; }
+void tst_Pipeline::init()
+{
+    g_now = kWindowStart + 15;
+}
 
 void tst_Pipeline::requestId_data()
 {
@@ -110,8 +113,10 @@ void tst_Pipeline::securityHeaders_data()
     QTest::addColumn<bool>("noStore");
 
     QTest::newRow("200 public") << QByteArray("GET") << "/api/v1/problems" << QByteArray() << 200 << false;
-    QTest::newRow("200 authenticated") << QByteArray("GET") << "/api/v1/agents/me" << QByteArray("Bearer key-verified") << 200 << true;
-    QTest::newRow("content route") << QByteArray("POST") << "/api/v1/problems" << QByteArray("Bearer key-verified") << 200 << true;
+    QTest::newRow("200 authenticated") << QByteArray("GET") << "/api/v1/agents/me" << QByteArray("Bearer key-verified") << 200
+                                       << true;
+    QTest::newRow("content route") << QByteArray("POST") << "/api/v1/problems" << QByteArray("Bearer key-verified") << 200
+                                   << true;
     QTest::newRow("401") << QByteArray("GET") << "/api/v1/agents/me" << QByteArray() << 401 << false;
     QTest::newRow("403") << QByteArray("GET") << "/api/v1/agents/me" << QByteArray("Bearer key-deactivated") << 403 << false;
     QTest::newRow("404") << QByteArray("GET") << "/missing" << QByteArray() << 404 << false;
@@ -217,8 +222,8 @@ void tst_Pipeline::auth_data()
     QTest::newRow("public, unknown key") << pub << QByteArray("Bearer nope") << 401 << "API_KEY_INVALID" << true;
     QTest::newRow("public, Basic") << pub << QByteArray("Basic dXNlcjpwYXNz") << 401 << "UNAUTHORIZED" << false;
     QTest::newRow("public, deactivated") << pub << QByteArray("Bearer key-deactivated") << 403 << "FORBIDDEN" << true;
-    QTest::newRow("exempt, unknown key ignored") << QStringLiteral("/api/v1/health") << QByteArray("Bearer nope") << 200 << ""
-                                                 << false;
+    QTest::newRow("exempt, unknown key ignored")
+        << QStringLiteral("/api/v1/health") << QByteArray("Bearer nope") << 200 << "" << false;
     QTest::newRow("exempt, Basic ignored") << QStringLiteral("/api/v1/health") << QByteArray("Basic x") << 200 << "" << false;
 }
 

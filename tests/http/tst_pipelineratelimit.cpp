@@ -28,7 +28,10 @@ void tst_PipelineRateLimit::initTestCase()
     QLoggingCategory::setFilterRules(QStringLiteral("bw.http.access.info=false\nbw.http.error.critical=false"));
 }
 
-void tst_PipelineRateLimit::init() { g_now = kWindowStart + 15; }
+void tst_PipelineRateLimit::init()
+{
+    g_now = kWindowStart + 15;
+}
 
 void tst_PipelineRateLimit::rateLimitHeaders()
 {

@@ -16,7 +16,10 @@ using namespace bw::http;
 
 namespace {
 std::atomic<qint64> g_now{0};
-qint64 fakeNow() { return g_now.load(); }
+qint64 fakeNow()
+{
+    return g_now.load();
+}
 } // namespace
 
 class tst_RateLimiter : public QObject {
@@ -161,12 +164,12 @@ void tst_RateLimiter::sweepsStaleKeys()
 
     // A sweep drops only keys of past windows.
     g_now = 6119;
-    (void)rl.hit(QStringLiteral("ip:fresh-3"), 30, 60);    // window [6060, 6120)
+    (void)rl.hit(QStringLiteral("ip:fresh-3"), 30, 60); // window [6060, 6120)
     g_now = 6125;
-    (void)rl.hit(QStringLiteral("ip:survivor"), 30, 60);   // window [6120, 6180); no sweep yet (50 s)
+    (void)rl.hit(QStringLiteral("ip:survivor"), 30, 60); // window [6120, 6180); no sweep yet (50 s)
     QCOMPARE(rl.trackedKeys(), size_t(3));
     g_now = 6140;
-    (void)rl.hit(QStringLiteral("ip:fresh-4"), 30, 60);    // sweeps: fresh-2 and fresh-3 go
+    (void)rl.hit(QStringLiteral("ip:fresh-4"), 30, 60); // sweeps: fresh-2 and fresh-3 go
     QCOMPARE(rl.trackedKeys(), size_t(2));
     const RateDecision survivor = rl.hit(QStringLiteral("ip:survivor"), 30, 60);
     QCOMPARE(survivor.remaining, 28); // its count was kept

@@ -18,7 +18,8 @@ namespace {
 
 QByteArray registration(const QString &username)
 {
-    return QJsonDocument(QJsonObject{{"username", username}, {"framework", "custom"}, {"specializations", QJsonArray{"education_access"}}})
+    return QJsonDocument(
+               QJsonObject{{"username", username}, {"framework", "custom"}, {"specializations", QJsonArray{"education_access"}}})
         .toJson();
 }
 
@@ -26,7 +27,8 @@ QByteArray problem(int i)
 {
     return QJsonDocument(QJsonObject{
                              {"title", QStringLiteral("Rate-limited problem report %1").arg(i)},
-                             {"description", QStringLiteral("Children in the valley walk two hours to reach the nearest school every day.")},
+                             {"description",
+                              QStringLiteral("Children in the valley walk two hours to reach the nearest school every day.")},
                              {"domain", "education_access"},
                              {"severity", "high"},
                              {"geographicScope", "local"},
@@ -34,7 +36,10 @@ QByteArray problem(int i)
         .toJson();
 }
 
-QString errorCode(const HttpReply &r) { return r.json().value("error").toObject().value("code").toString(); }
+QString errorCode(const HttpReply &r)
+{
+    return r.json().value("error").toObject().value("code").toString();
+}
 
 // Windows are fixed minutes of the shared clock: a case that counts inside one window waits for a
 // fresh one when less than needSeconds remain.
@@ -54,11 +59,13 @@ bool hasRateHeaders(const HttpReply &r, QString *why)
     const int remaining = r.header("x-ratelimit-remaining").toInt(&okRemaining);
     const qint64 reset = r.header("x-ratelimit-reset").toLongLong(&okReset);
     const qint64 now = QDateTime::currentSecsSinceEpoch();
-    if (!okLimit || !okRemaining || !okReset || limit < 1 || remaining < 0 || remaining > limit || reset < now - 1 || reset > now + 61) {
-        *why = QStringLiteral("status %1: limit '%2' remaining '%3' reset '%4'")
-                   .arg(r.status)
-                   .arg(QString::fromLatin1(r.header("x-ratelimit-limit")), QString::fromLatin1(r.header("x-ratelimit-remaining")),
-                        QString::fromLatin1(r.header("x-ratelimit-reset")));
+    if (!okLimit || !okRemaining || !okReset || limit < 1 || remaining < 0 || remaining > limit || reset < now - 1
+        || reset > now + 61) {
+        *why =
+            QStringLiteral("status %1: limit '%2' remaining '%3' reset '%4'")
+                .arg(r.status)
+                .arg(QString::fromLatin1(r.header("x-ratelimit-limit")), QString::fromLatin1(r.header("x-ratelimit-remaining")),
+                     QString::fromLatin1(r.header("x-ratelimit-reset")));
         return false;
     }
     return true;
@@ -181,7 +188,8 @@ private Q_SLOTS:
         waitForWindowRoom(20);
         int created = 0;
         for (int i = 0; i < 22; ++i) {
-            const HttpReply r = httpRequest(m_server->port(), "POST", "/api/v1/problems", problem(i), {{"Authorization", bearer(key)}});
+            const HttpReply r =
+                httpRequest(m_server->port(), "POST", "/api/v1/problems", problem(i), {{"Authorization", bearer(key)}});
             if (r.status == 201) {
                 ++created;
                 // The tightest bucket is shown: content (20), not the agent's 60.
@@ -206,7 +214,8 @@ private Q_SLOTS:
         waitForWindowRoom(20);
         int created = 0;
         for (int i = 0; i < 12; ++i) {
-            const HttpReply r = httpRequest(server->port(), "POST", "/api/v1/auth/agents/register", registration(QStringLiteral("reg_ip_%1").arg(i)));
+            const HttpReply r = httpRequest(server->port(), "POST", "/api/v1/auth/agents/register",
+                                            registration(QStringLiteral("reg_ip_%1").arg(i)));
             if (r.status == 201) {
                 ++created;
                 QCOMPARE(r.header("x-ratelimit-limit"), QByteArray("10"));
@@ -216,7 +225,8 @@ private Q_SLOTS:
         }
         QCOMPARE(created, 10);
         qint64 stored = 0;
-        QVERIFY(sql(*server, QStringLiteral("SELECT count FROM rate_limit_counters WHERE key = 'registration:127.0.0.1'"), &stored));
+        QVERIFY(
+            sql(*server, QStringLiteral("SELECT count FROM rate_limit_counters WHERE key = 'registration:127.0.0.1'"), &stored));
         QVERIFY(stored >= 11);
         QVERIFY(server->stop());
     }
@@ -245,7 +255,8 @@ private Q_SLOTS:
         waitForWindowRoom(20);
         auto get = [&](const QByteArray &xff) {
             return httpRequest(trusted->port(), "GET", "/api/v1/problems", {},
-                               xff.isEmpty() ? QList<QPair<QByteArray, QByteArray>>{} : QList<QPair<QByteArray, QByteArray>>{{"X-Forwarded-For", xff}});
+                               xff.isEmpty() ? QList<QPair<QByteArray, QByteArray>>{}
+                                             : QList<QPair<QByteArray, QByteArray>>{{"X-Forwarded-For", xff}});
         };
         for (int i = 0; i < 3; ++i) {
             const HttpReply r = get("198.51.100.7");
@@ -257,8 +268,9 @@ private Q_SLOTS:
         QCOMPARE(get("198.51.100.8").status, 200);
         QCOMPARE(get("").status, 200); // the proxy itself
         qint64 keys = 0;
-        QVERIFY(sql(*trusted, QStringLiteral("SELECT count(*) FROM rate_limit_counters WHERE key IN "
-                                             "('ip:198.51.100.7', 'ip:198.51.100.8', 'ip:127.0.0.1')"),
+        QVERIFY(sql(*trusted,
+                    QStringLiteral("SELECT count(*) FROM rate_limit_counters WHERE key IN "
+                                   "('ip:198.51.100.7', 'ip:198.51.100.8', 'ip:127.0.0.1')"),
                     &keys));
         QCOMPARE(keys, 3);
         QVERIFY(trusted->stop());
@@ -290,7 +302,9 @@ private Q_SLOTS:
         };
         for (const Case &c : cases) {
             const HttpReply r = httpRequest(m_server->port(), c.method, c.target, c.body, c.headers);
-            QVERIFY2(r.status == c.status, qPrintable(QStringLiteral("%1 %2 → %3").arg(QString::fromLatin1(c.method), QString::fromLatin1(c.target)).arg(r.status)));
+            QVERIFY2(r.status == c.status, qPrintable(QStringLiteral("%1 %2 → %3")
+                                                          .arg(QString::fromLatin1(c.method), QString::fromLatin1(c.target))
+                                                          .arg(r.status)));
             QString why;
             QVERIFY2(hasRateHeaders(r, &why), qPrintable(QString::fromLatin1(c.method + ' ' + c.target) + u' ' + why));
         }

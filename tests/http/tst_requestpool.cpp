@@ -194,7 +194,7 @@ void tst_RequestPool::stopDrainsQueue()
     });
     pool.stop();
     opener.join();
-    QCOMPARE(ran.load(), threads + 50); // everything queued before stop() ran
+    QCOMPARE(ran.load(), threads + 50);  // everything queued before stop() ran
     QCOMPARE(exitCalls.load(), threads); // once per pool thread
     QCOMPARE(exits.distinct(), size_t(threads));
     QVERIFY(!exits.contains(std::this_thread::get_id()));

@@ -67,6 +67,7 @@ void tst_Router::match_data()
     QTest::addColumn<QString>("params");
     QTest::addColumn<QString>("allowed"); // sorted; "" with no handler = 404
 
+    // clang-format off
     QTest::newRow("literal me") << QByteArray("GET") << "/api/v1/agents/me" << "me" << "" << "";
     QTest::newRow("param id") << QByteArray("GET") << "/api/v1/agents/abc-123" << "agent by id" << "id=abc-123" << "";
     QTest::newRow("patch me") << QByteArray("PATCH") << "/api/v1/agents/me" << "patch me" << "" << "";
@@ -99,6 +100,7 @@ void tst_Router::match_data()
     QTest::newRow("prefix only → 404") << QByteArray("GET") << "/api/v1" << "" << "" << "";
     QTest::newRow("unknown method, unknown path → 404") << QByteArray("BREW") << "/coffee" << "" << "" << "";
     QTest::newRow("unknown method, known path → 405") << QByteArray("BREW") << "/health" << "" << "" << "GET,HEAD";
+    // clang-format on
 }
 
 void tst_Router::match()

@@ -7,8 +7,8 @@
 
 #include <QDateTime>
 #include <QElapsedTimer>
-#include <QJsonDocument>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QProcess>
 #include <QSet>
 #include <QTemporaryDir>
@@ -61,8 +61,13 @@ struct Node {
         env.insert(QStringLiteral("BW_SECRETS"), QStringLiteral("file"));
         env.insert(QStringLiteral("BW_LOG_LEVEL"), QStringLiteral("warning"));
         process.setProcessEnvironment(env);
-        QStringList args{QStringLiteral("serve"), QStringLiteral("--data-dir"), home.path() + QStringLiteral("/data"),
-                         QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--database-url"), databaseUrl};
+        QStringList args{QStringLiteral("serve"),
+                         QStringLiteral("--data-dir"),
+                         home.path() + QStringLiteral("/data"),
+                         QStringLiteral("--listen"),
+                         QStringLiteral("127.0.0.1:%1").arg(port),
+                         QStringLiteral("--database-url"),
+                         databaseUrl};
         for (const QString &s : settings)
             args << QStringLiteral("--set") << s;
         process.start(QStringLiteral(BW_BINARY), args);
@@ -90,7 +95,10 @@ struct Node {
     ~Node() { stop(); }
 };
 
-QString errorCode(const HttpReply &r) { return r.json().value("error").toObject().value("code").toString(); }
+QString errorCode(const HttpReply &r)
+{
+    return r.json().value("error").toObject().value("code").toString();
+}
 
 } // namespace
 

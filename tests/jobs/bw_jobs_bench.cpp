@@ -97,7 +97,9 @@ void throughput(db::Database &database, int n, int concurrency)
     const double secs = double(t.nsecsElapsed()) / 1e9;
     system.stop(5000);
     line(qPrintable(QStringLiteral("no-op throughput, concurrency %1 (%2 jobs)").arg(concurrency).arg(n)),
-         QStringLiteral("%1 jobs/s (%2 ms/job per worker)").arg(n / secs, 0, 'f', 0).arg(secs * 1000.0 * concurrency / n, 0, 'f', 3));
+         QStringLiteral("%1 jobs/s (%2 ms/job per worker)")
+             .arg(n / secs, 0, 'f', 0)
+             .arg(secs * 1000.0 * concurrency / n, 0, 'f', 3));
 }
 
 void enqueueRate(db::Database &database, int n)
@@ -132,7 +134,8 @@ void concurrentEnqueue(db::Database &database, int threads, int perThread, bool 
         w.join();
     const double secs = double(t.nsecsElapsed()) / 1e9;
     sql(database, QStringLiteral("ALTER TABLE jobs ENABLE TRIGGER jobs_notify_inserted"));
-    line(qPrintable(QStringLiteral("enqueue() from %1 threads, autocommit, NOTIFY trigger %2").arg(threads).arg(notify ? "on" : "off")),
+    line(qPrintable(
+             QStringLiteral("enqueue() from %1 threads, autocommit, NOTIFY trigger %2").arg(threads).arg(notify ? "on" : "off")),
          QStringLiteral("%1 jobs/s").arg(threads * perThread / secs, 0, 'f', 0));
 }
 
@@ -171,9 +174,10 @@ void pickup(db::Database &database, int rate, int seconds)
         if (startedNs[size_t(i)] > 0)
             ms.push_back(double(startedNs[size_t(i)] - enqueuedNs[size_t(i)]) / 1e6);
     // The same from PostgreSQL's clock: claim transaction start − insert transaction start.
-    auto r = db::exec(database.connection(), QStringLiteral(
-        "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d), percentile_cont(0.95) WITHIN GROUP (ORDER BY d)"
-        " FROM (SELECT extract(epoch FROM started_at - created_at) * 1000 AS d FROM jobs) x"));
+    auto r = db::exec(
+        database.connection(),
+        QStringLiteral("SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d), percentile_cont(0.95) WITHIN GROUP (ORDER BY d)"
+                       " FROM (SELECT extract(epoch FROM started_at - created_at) * 1000 AS d FROM jobs) x"));
     double dbP50 = 0, dbP95 = 0;
     if (r && r->next()) {
         dbP50 = r->value(0).toDouble();
@@ -181,7 +185,9 @@ void pickup(db::Database &database, int rate, int seconds)
     }
     line(qPrintable(QStringLiteral("pickup latency at %1 jobs/s (%2 jobs), enqueue call → handler").arg(rate).arg(n)),
          QStringLiteral("p50 %1 ms, p95 %2 ms, max %3 ms")
-             .arg(percentile(ms, 0.5), 0, 'f', 2).arg(percentile(ms, 0.95), 0, 'f', 2).arg(percentile(ms, 1.0), 0, 'f', 2));
+             .arg(percentile(ms, 0.5), 0, 'f', 2)
+             .arg(percentile(ms, 0.95), 0, 'f', 2)
+             .arg(percentile(ms, 1.0), 0, 'f', 2));
     line("  same, insert → claim on the PostgreSQL clock",
          QStringLiteral("p50 %1 ms, p95 %2 ms").arg(dbP50, 0, 'f', 2).arg(dbP95, 0, 'f', 2));
 }
@@ -191,15 +197,18 @@ void pickup(db::Database &database, int rate, int seconds)
 void slowScenario(db::Database &database, int n, int slowMs)
 {
     sql(database, QStringLiteral("TRUNCATE jobs"));
-    sql(database, QStringLiteral("INSERT INTO jobs (queue, kind) SELECT 'guardrail-evaluation', 'evaluate' FROM generate_series(1, %1)").arg(n));
+    sql(database,
+        QStringLiteral("INSERT INTO jobs (queue, kind) SELECT 'guardrail-evaluation', 'evaluate' FROM generate_series(1, %1)")
+            .arg(n));
     MetricsRegistry metrics;
     jobs::JobSystem system(database, metrics, QStringLiteral("bench"));
     std::atomic_int done{0};
-    system.registerHandler(QStringLiteral("guardrail-evaluation"), QStringLiteral("evaluate"), [&](const jobs::Job &, jobs::JobContext &) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(slowMs));
-        ++done;
-        return success();
-    });
+    system.registerHandler(QStringLiteral("guardrail-evaluation"), QStringLiteral("evaluate"),
+                           [&](const jobs::Job &, jobs::JobContext &) {
+                               std::this_thread::sleep_for(std::chrono::milliseconds(slowMs));
+                               ++done;
+                               return success();
+                           });
     system.setQueueSettings(QStringLiteral("guardrail-evaluation"), jobs::QueueSettings{.concurrency = 10});
     QElapsedTimer t;
     t.start();
@@ -210,7 +219,8 @@ void slowScenario(db::Database &database, int n, int slowMs)
     const double idealMs = double(n) * slowMs / 10.0;
     line(qPrintable(QStringLiteral("%1 jobs × %2 ms handler, concurrency 10").arg(n).arg(slowMs)),
          QStringLiteral("%1 s (ideal %2 s) → overhead %3 ms/job; 1000 jobs ≈ %4 min")
-             .arg(wallMs / 1000.0, 0, 'f', 2).arg(idealMs / 1000.0, 0, 'f', 2)
+             .arg(wallMs / 1000.0, 0, 'f', 2)
+             .arg(idealMs / 1000.0, 0, 'f', 2)
              .arg((wallMs - idealMs) * 10.0 / n, 0, 'f', 2)
              .arg(wallMs / n * 1000.0 / 60000.0, 0, 'f', 2));
 }
@@ -225,12 +235,18 @@ int main(int argc, char **argv)
     for (int i = 1; i < args.size(); ++i) {
         const QString a = args.at(i);
         const auto next = [&] { return i + 1 < args.size() ? args.at(++i) : QString(); };
-        if (a == u"--url") o.url = next();
-        else if (a == u"--fast") o.fast = true;
-        else if (a == u"--jobs") o.jobs = next().toInt();
-        else if (a == u"--rate") o.rate = next().toInt();
-        else if (a == u"--seconds") o.seconds = next().toInt();
-        else if (a == u"--slow") o.slowJobs = next().toInt();
+        if (a == u"--url")
+            o.url = next();
+        else if (a == u"--fast")
+            o.fast = true;
+        else if (a == u"--jobs")
+            o.jobs = next().toInt();
+        else if (a == u"--rate")
+            o.rate = next().toInt();
+        else if (a == u"--seconds")
+            o.seconds = next().toInt();
+        else if (a == u"--slow")
+            o.slowJobs = next().toInt();
         else {
             std::fprintf(stderr, "usage: bw_jobs_bench [--url URL] [--fast] [--jobs N] [--rate R] [--seconds S] [--slow N]\n");
             return 2;
@@ -249,8 +265,10 @@ int main(int argc, char **argv)
         server = std::make_unique<db::EmbeddedPostgres>(eo);
         const QString password = QString::number(QRandomGenerator::system()->generate64(), 16);
         Status s = server->prepare(password);
-        if (s) s = server->start();
-        if (s) s = server->waitUntilReady(60000);
+        if (s)
+            s = server->start();
+        if (s)
+            s = server->waitUntilReady(60000);
         if (!s) {
             std::fprintf(stderr, "cannot start PostgreSQL: %s\n", qPrintable(s.error().message));
             return 1;

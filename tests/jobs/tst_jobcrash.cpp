@@ -41,15 +41,18 @@ void tst_JobCrash::sigkillMidJobRunsAgainExactlyOnce()
     const QString name = m_pg.createMigratedDatabase();
     QVERIFY(!name.isEmpty());
     db::Database database(m_pg.settings(name));
-    QVERIFY(db::exec(database.connection(), QStringLiteral(
-        "CREATE TABLE side_effects (job_id uuid NOT NULL, node text NOT NULL, at timestamptz NOT NULL DEFAULT now())")));
+    QVERIFY(db::exec(
+        database.connection(),
+        QStringLiteral(
+            "CREATE TABLE side_effects (job_id uuid NOT NULL, node text NOT NULL, at timestamptz NOT NULL DEFAULT now())")));
     auto id = jobs::enqueue(database.connection(), QStringLiteral("crash"), QStringLiteral("sleepy"), {});
     QVERIFY(id);
 
     // Node A (another process) claims the job and sleeps in it; it is the only node, so the leader.
     QProcess a;
     a.setProcessChannelMode(QProcess::SeparateChannels);
-    a.start(QStringLiteral(BW_JOBS_CRASH_HELPER), {m_pg.url(name), QStringLiteral("node-a"), QStringLiteral("2"), QStringLiteral("60000")});
+    a.start(QStringLiteral(BW_JOBS_CRASH_HELPER),
+            {m_pg.url(name), QStringLiteral("node-a"), QStringLiteral("2"), QStringLiteral("60000")});
     QVERIFY(a.waitForStarted(10000));
     QByteArray out;
     const QByteArray started = QByteArray("START ") + id->toLatin1() + QByteArray(" 1");
@@ -62,8 +65,8 @@ void tst_JobCrash::sigkillMidJobRunsAgainExactlyOnce()
     std::atomic_int bRuns{0};
     b.registerHandler(QStringLiteral("crash"), QStringLiteral("sleepy"), [&](const jobs::Job &job, jobs::JobContext &) -> Status {
         ++bRuns;
-        auto r = db::exec(bDatabase.connection(), QStringLiteral("INSERT INTO side_effects (job_id, node) VALUES (?::uuid, 'node-b')"),
-                          {job.id});
+        auto r = db::exec(bDatabase.connection(),
+                          QStringLiteral("INSERT INTO side_effects (job_id, node) VALUES (?::uuid, 'node-b')"), {job.id});
         return r ? success() : Status(r.error());
     });
     b.setQueueSettings(QStringLiteral("crash"), jobs::QueueSettings{.concurrency = 2, .leaseSeconds = 2});
@@ -84,7 +87,8 @@ void tst_JobCrash::sigkillMidJobRunsAgainExactlyOnce()
     // B takes over leadership (A's session and advisory lock died with it) and, once the lease
     // has expired, rescues the job and runs it.
     QTRY_VERIFY_WITH_TIMEOUT(b.isLeader(), 10000);
-    QTRY_COMPARE_WITH_TIMEOUT(test::scalar(database, QStringLiteral("SELECT state FROM jobs")).toString(), QStringLiteral("completed"), 15000);
+    QTRY_COMPARE_WITH_TIMEOUT(test::scalar(database, QStringLiteral("SELECT state FROM jobs")).toString(),
+                              QStringLiteral("completed"), 15000);
     QCOMPARE(test::scalar(database, QStringLiteral("SELECT attempts FROM jobs")).toInt(), 2);
     QVERIFY(test::scalar(database, QStringLiteral("SELECT last_error FROM jobs")).toString().contains(QStringLiteral("node-a")));
     // Exactly once, and by B; still so a while later.

@@ -79,9 +79,11 @@ QVariant tst_JobStore::scalar(const QString &sql)
 
 QString tst_JobStore::insertRunning(const QString &queue, int attempts, int maxAttempts, const QString &lockedUntil)
 {
-    auto r = db::exec(conn(), QStringLiteral(
-        "INSERT INTO jobs (queue, kind, state, attempts, max_attempts, locked_by, locked_until, started_at)"
-        " VALUES (?, 'k', 'running', ?, ?, 'ghost-node', %1, now()) RETURNING id").arg(lockedUntil),
+    auto r = db::exec(
+        conn(),
+        QStringLiteral("INSERT INTO jobs (queue, kind, state, attempts, max_attempts, locked_by, locked_until, started_at)"
+                       " VALUES (?, 'k', 'running', ?, ?, 'ghost-node', %1, now()) RETURNING id")
+            .arg(lockedUntil),
         {queue, attempts, maxAttempts});
     return r && r->next() ? r->value(0).toString() : QString();
 }
@@ -179,9 +181,10 @@ void tst_JobStore::claimOrder()
     }
     QCOMPARE(order, (QStringList{"high-old", "high-new", "low-old"}));
     // The claim is an ordered scan of the ready-rows index.
-    auto plan = db::exec(conn(), QStringLiteral(
-        "EXPLAIN SELECT id FROM jobs WHERE queue = 'q' AND state IN ('available', 'retryable') AND run_at <= now()"
-        " ORDER BY priority DESC, run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"));
+    auto plan = db::exec(
+        conn(),
+        QStringLiteral("EXPLAIN SELECT id FROM jobs WHERE queue = 'q' AND state IN ('available', 'retryable') AND run_at <= now()"
+                       " ORDER BY priority DESC, run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"));
     QVERIFY(plan);
     QString text;
     while (plan->next())
@@ -305,7 +308,8 @@ void tst_JobStore::fencingAfterLeaseLoss()
     QCOMPARE(*JobStore::retryLater(conn(), **c, QStringLiteral("slow-node"), QStringLiteral("x"), 10), false);
     QCOMPARE(*JobStore::discard(conn(), **c, QStringLiteral("slow-node"), QStringLiteral("x")), false);
     QCOMPARE(*JobStore::extendLeases(conn(), {{(*c)->id, (*c)->attempts, 30}}, QStringLiteral("slow-node")), 0);
-    QCOMPARE(scalar(QStringLiteral("SELECT state || '/' || locked_by FROM jobs")).toString(), QStringLiteral("running/fast-node"));
+    QCOMPARE(scalar(QStringLiteral("SELECT state || '/' || locked_by FROM jobs")).toString(),
+             QStringLiteral("running/fast-node"));
     QVERIFY(*JobStore::complete(conn(), **again, QStringLiteral("fast-node")));
 }
 
@@ -366,9 +370,11 @@ void tst_JobStore::redriveAndCancel()
     QCOMPARE(JobStore::cancel(conn(), *twin).error().kind, ErrorKind::Conflict);
 
     QVERIFY(JobStore::redrive(conn(), *id));
-    QCOMPARE(scalar(QStringLiteral("SELECT state || '/' || attempts || '/' || (finished_at IS NULL) FROM jobs WHERE id = '%1'").arg(*id))
-                 .toString(),
-             QStringLiteral("available/0/true"));
+    QCOMPARE(
+        scalar(
+            QStringLiteral("SELECT state || '/' || attempts || '/' || (finished_at IS NULL) FROM jobs WHERE id = '%1'").arg(*id))
+            .toString(),
+        QStringLiteral("available/0/true"));
     QVERIFY(JobStore::claim(conn(), QStringLiteral("q"), QStringLiteral("n"), 30)->has_value());
 
     QCOMPARE(JobStore::redrive(conn(), ids::newUuid()).error().kind, ErrorKind::NotFound);
@@ -415,10 +421,12 @@ void tst_JobStore::listAndCounts()
 
 void tst_JobStore::pruneFinished()
 {
-    QVERIFY(db::exec(conn(), QStringLiteral(
-        "INSERT INTO jobs (queue, kind, state, finished_at) SELECT 'q', 'k', s, now() - age"
-        " FROM (VALUES ('completed', interval '2 days'), ('completed', interval '1 hour'), ('cancelled', interval '3 days'),"
-        "  ('discarded', interval '3 days'), ('discarded', interval '40 days')) v(s, age), generate_series(1, 3)")));
+    QVERIFY(db::exec(
+        conn(),
+        QStringLiteral(
+            "INSERT INTO jobs (queue, kind, state, finished_at) SELECT 'q', 'k', s, now() - age"
+            " FROM (VALUES ('completed', interval '2 days'), ('completed', interval '1 hour'), ('cancelled', interval '3 days'),"
+            "  ('discarded', interval '3 days'), ('discarded', interval '40 days')) v(s, age), generate_series(1, 3)")));
     QVERIFY(enqueue(conn(), QStringLiteral("q"), QStringLiteral("live"), {}));
     // Batches of 4 until done; retention 24 h for completed/cancelled, 30 days for the dead letter.
     int total = 0;
@@ -441,9 +449,11 @@ void tst_JobStore::notifyOnInsert()
     QVERIFY(db.driver()->subscribeToNotification(QString::fromLatin1(kNotifyChannel)));
     QSignalSpy spy(db.driver(), &QSqlDriver::notification);
     // A service's own INSERT (ProblemService style: several rows, one statement) notifies once per queue.
-    QVERIFY(db::exec(conn(), QStringLiteral(
-        "INSERT INTO jobs (queue, kind, payload) VALUES ('guardrail-evaluation', 'evaluate', '{\"evaluationId\": 1}'),"
-        " ('guardrail-evaluation', 'evaluate', '{}'), ('other', 'x', '{}')")));
+    QVERIFY(db::exec(
+        conn(),
+        QStringLiteral(
+            "INSERT INTO jobs (queue, kind, payload) VALUES ('guardrail-evaluation', 'evaluate', '{\"evaluationId\": 1}'),"
+            " ('guardrail-evaluation', 'evaluate', '{}'), ('other', 'x', '{}')")));
     QTRY_COMPARE(spy.size(), 2);
     QStringList payloads;
     for (const auto &args : spy)

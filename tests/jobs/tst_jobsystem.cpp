@@ -81,7 +81,7 @@ private:
     test::PgFixture m_pg;
     QString m_dbName;
     std::unique_ptr<db::Database> m_db; // the test's own connection
-    std::deque<Node> m_nodes; // deque: references returned by addNode() stay valid
+    std::deque<Node> m_nodes;           // deque: references returned by addNode() stay valid
     // Nodes whose stragglers may still run are parked here until the end.
     std::vector<Node> m_parked;
 };
@@ -179,8 +179,10 @@ void tst_JobSystem::concurrencyLimitsPerQueue()
     n.jobs->registerHandler(QStringLiteral("narrow"), QStringLiteral("s"), sleeper(narrow));
     n.jobs->setQueueSettings(QStringLiteral("wide"), QueueSettings{.concurrency = 3});
     QVERIFY(n.jobs->start());
-    QVERIFY(db::exec(m_db->connection(), QStringLiteral(
-        "INSERT INTO jobs (queue, kind) SELECT q, 's' FROM (VALUES ('wide'), ('narrow')) v(q), generate_series(1, 12)")));
+    QVERIFY(db::exec(
+        m_db->connection(),
+        QStringLiteral(
+            "INSERT INTO jobs (queue, kind) SELECT q, 's' FROM (VALUES ('wide'), ('narrow')) v(q), generate_series(1, 12)")));
     QTRY_COMPARE_WITH_TIMEOUT(scalar(QStringLiteral("SELECT count(*) FROM jobs WHERE state = 'completed'")).toInt(), 24, 20000);
     QCOMPARE(wide->runs.load(), 12);
     QCOMPARE(narrow->runs.load(), 12);
@@ -297,9 +299,8 @@ void tst_JobSystem::noRetryDiscardsAtOnce()
 void tst_JobSystem::unknownKindAndExceptionsFail()
 {
     Node &n = addNode(QStringLiteral("n1"));
-    n.jobs->registerHandler(QStringLiteral("q"), QStringLiteral("throws"), [](const Job &, JobContext &) -> Status {
-        throw std::runtime_error("kaboom");
-    });
+    n.jobs->registerHandler(QStringLiteral("q"), QStringLiteral("throws"),
+                            [](const Job &, JobContext &) -> Status { throw std::runtime_error("kaboom"); });
     QVERIFY(n.jobs->start());
     EnqueueOptions o;
     o.maxAttempts = 1;
@@ -429,9 +430,11 @@ void tst_JobSystem::leaseIsRenewedWhileRunning()
 void tst_JobSystem::leaderRescuesExpiredLeases()
 {
     // A node died holding a job: running, lease expired.
-    QVERIFY(db::exec(m_db->connection(), QStringLiteral(
-        "INSERT INTO jobs (queue, kind, state, attempts, locked_by, locked_until, started_at)"
-        " VALUES ('q', 'k', 'running', 1, 'dead-node', now() - interval '1 second', now() - interval '1 minute')")));
+    QVERIFY(
+        db::exec(m_db->connection(),
+                 QStringLiteral(
+                     "INSERT INTO jobs (queue, kind, state, attempts, locked_by, locked_until, started_at)"
+                     " VALUES ('q', 'k', 'running', 1, 'dead-node', now() - interval '1 second', now() - interval '1 minute')")));
     Node &n = addNode(QStringLiteral("n1"));
     auto runs = std::make_shared<std::atomic_int>(0);
     n.jobs->registerHandler(QStringLiteral("q"), QStringLiteral("k"), [runs](const Job &, JobContext &) -> Status {
@@ -489,8 +492,9 @@ void tst_JobSystem::cronFiresOnceAcrossNodes()
     QTRY_COMPARE_WITH_TIMEOUT(scalar(QStringLiteral("SELECT count(*) FROM job_schedules")).toInt(), 2, 5000);
     QTest::qWait(1500);
     QCOMPARE(runs->load(), 0);
-    QVERIFY(db::exec(m_db->connection(), QStringLiteral(
-        "UPDATE job_schedules SET last_run_at = now() - interval '1 day' WHERE name = 'daily-tick'")));
+    QVERIFY(
+        db::exec(m_db->connection(),
+                 QStringLiteral("UPDATE job_schedules SET last_run_at = now() - interval '1 day' WHERE name = 'daily-tick'")));
     QTRY_COMPARE_WITH_TIMEOUT(runs->load(), 1, 5000);
     QTest::qWait(2500);
     QCOMPARE(runs->load(), 1);
@@ -509,7 +513,8 @@ void tst_JobSystem::queueSizeGauge()
     for (int i = 0; i < 4; ++i)
         enqueueJob(QStringLiteral("q"), QStringLiteral("k"));
     const auto gauge = [&](const char *state) {
-        return n.metrics->gauge(QStringLiteral("job_queue_size"), {}, {{"queue", "q"}, {"state", QLatin1StringView(state)}}).value();
+        return n.metrics->gauge(QStringLiteral("job_queue_size"), {}, {{"queue", "q"}, {"state", QLatin1StringView(state)}})
+            .value();
     };
     QTRY_COMPARE_WITH_TIMEOUT(gauge("available"), 4.0, 5000);
     n.jobs->pause(false);

@@ -21,7 +21,7 @@ namespace {
 const std::string kBody = R"({"ok":true,"data":{"status":"ok","timestamp":"2026-01-01T00:00:00.000Z"},)"
                           R"("requestId":"00000000-0000-4000-8000-000000000000"})";
 const std::string kResponse = "HTTP/1.1 200 OK\r\nServer: bare\r\nContent-Type: application/json\r\nContent-Length: "
-    + std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
+                              + std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
@@ -71,7 +71,8 @@ int main(int argc, char **argv)
         return std::fprintf(stderr, "usage: bare_responder PORT [THREADS]\n"), 2;
     const int threads = argc > 2 ? std::atoi(argv[2]) : 2;
     net::io_context ioc(threads);
-    tcp::acceptor acceptor(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(std::atoi(argv[1]))));
+    tcp::acceptor acceptor(ioc,
+                           tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(std::atoi(argv[1]))));
     accept(acceptor);
     std::vector<std::thread> pool;
     for (int i = 1; i < threads; ++i)

@@ -19,9 +19,18 @@ using namespace bw;
 using namespace bw::test;
 
 namespace {
-QString errorCode(const HttpReply &r) { return r.json().value("error").toObject().value("code").toString(); }
-QJsonObject data(const HttpReply &r) { return r.json().value("data").toObject(); }
-QByteArray json(const QJsonObject &o) { return QJsonDocument(o).toJson(QJsonDocument::Compact); }
+QString errorCode(const HttpReply &r)
+{
+    return r.json().value("error").toObject().value("code").toString();
+}
+QJsonObject data(const HttpReply &r)
+{
+    return r.json().value("data").toObject();
+}
+QByteArray json(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
 } // namespace
 
 class tst_AdminApi final : public QObject {
@@ -44,7 +53,8 @@ class tst_AdminApi final : public QObject {
     }
     QString login(const QString &email, const QString &password = testPassword())
     {
-        const HttpReply r = httpRequest(port(), "POST", "/api/v1/admin/auth/login", json({{"email", email}, {"password", password}}));
+        const HttpReply r =
+            httpRequest(port(), "POST", "/api/v1/admin/auth/login", json({{"email", email}, {"password", password}}));
         return data(r).value("token").toString();
     }
 
@@ -54,16 +64,17 @@ private Q_SLOTS:
         QVERIFY2(m_pg.start(), qPrintable(m_pg.lastError()));
         m_server = std::make_unique<ApiServer>(m_pg);
         QVERIFY2(m_server->start([](Config &c) {
-                     c.rateLimits.enabled = true; // for the admin rate class; generous elsewhere
-                     c.rateLimits.registrationPerIp = 1000;
-                     c.rateLimits.publicPerIp = 1000;
-                     c.rateLimits.agentPending = 1000;
-                 }),
+            c.rateLimits.enabled = true; // for the admin rate class; generous elsewhere
+            c.rateLimits.registrationPerIp = 1000;
+            c.rateLimits.publicPerIp = 1000;
+            c.rateLimits.agentPending = 1000;
+        }),
                  qPrintable(m_server->lastError()));
         m_db = std::make_unique<db::Database>(m_pg.settings(m_server->database()));
         QVERIFY(ensureFlaggedContent(db()));
         moderation::AdminAuthService auth(*m_db);
-        QVERIFY(auth.createUser({QStringLiteral("admin@example.org"), QStringLiteral("admin"), QStringLiteral("Ada Admin"), testPassword()}));
+        QVERIFY(auth.createUser(
+            {QStringLiteral("admin@example.org"), QStringLiteral("admin"), QStringLiteral("Ada Admin"), testPassword()}));
         QVERIFY(auth.createUser({QStringLiteral("alice@example.org"), QStringLiteral("moderator"), {}, testPassword()}));
         QVERIFY(auth.createUser({QStringLiteral("bob@example.org"), QStringLiteral("moderator"), {}, testPassword()}));
         m_adminToken = login(QStringLiteral("admin@example.org"));
@@ -89,7 +100,9 @@ private Q_SLOTS:
             auto who = db::exec(runtimeDb->connection(), QStringLiteral("SELECT current_user"));
             QVERIFY(who && who->next());
             QCOMPARE(who->value(0).toString(), QStringLiteral("betterworld_app"));
-            QVERIFY(db::exec(runtimeDb->connection(), QStringLiteral("INSERT INTO audit_log (actor_type, action) VALUES ('system', 'role.check')")).ok());
+            QVERIFY(db::exec(runtimeDb->connection(),
+                             QStringLiteral("INSERT INTO audit_log (actor_type, action) VALUES ('system', 'role.check')"))
+                        .ok());
             auto update = db::exec(runtimeDb->connection(), QStringLiteral("UPDATE audit_log SET action = 'rewritten'"));
             QVERIFY(!update);
             QCOMPARE(db::sqlState(update.error()), QStringLiteral("42501"));
@@ -107,11 +120,13 @@ private Q_SLOTS:
         const QString schedules = QStringLiteral(
             "SELECT string_agg(name, ',' ORDER BY name) FROM job_schedules WHERE name IN "
             "('backup-daily', 'backup-monthly', 'backup-verify-weekly', 'restore-drill-monthly', 'missions-expire', 'metrics-rollup')");
-        QTRY_COMPARE_WITH_TIMEOUT(scalar(db(), schedules).toString(),
-                                  QStringLiteral("backup-daily,backup-monthly,backup-verify-weekly,metrics-rollup,missions-expire,"
-                                                 "restore-drill-monthly"),
-                                  20000);
-        QTRY_VERIFY_WITH_TIMEOUT(scalar(db(), QStringLiteral("SELECT count(*) FROM metric_samples WHERE node <> ''")).toInt() > 0, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            scalar(db(), schedules).toString(),
+            QStringLiteral("backup-daily,backup-monthly,backup-verify-weekly,metrics-rollup,missions-expire,"
+                           "restore-drill-monthly"),
+            20000);
+        QTRY_VERIFY_WITH_TIMEOUT(scalar(db(), QStringLiteral("SELECT count(*) FROM metric_samples WHERE node <> ''")).toInt() > 0,
+                                 20000);
     }
 
     void loginAndLogout()
@@ -151,13 +166,15 @@ private Q_SLOTS:
         QCOMPARE(call("GET", "/api/v1/admin/flagged", {}).status, 401);
         QCOMPARE(call("GET", "/api/v1/admin/flagged", agent.second).status, 401); // an agent key is not a session
         QCOMPARE(call("GET", "/api/v1/admin/flagged", QString(64, u'0')).status, 401);
-        const HttpReply scheme = httpRequest(port(), "GET", "/api/v1/admin/flagged", {}, {{"Authorization", "Basic Zm9vOmJhcg=="}});
+        const HttpReply scheme =
+            httpRequest(port(), "GET", "/api/v1/admin/flagged", {}, {{"Authorization", "Basic Zm9vOmJhcg=="}});
         QCOMPARE(scheme.status, 401);
         // Moderators work the queue; admin-only routes say 403 to them.
         QCOMPARE(call("GET", "/api/v1/admin/flagged", m_aliceToken).status, 200);
-        for (const auto &[method, target] : QList<QPair<QByteArray, QByteArray>>{
-                 {"GET", "/api/v1/admin/jobs"}, {"GET", "/api/v1/admin/audit-log"},
-                 {"PATCH", "/api/v1/admin/agents/" + agent.first.toLatin1()}}) {
+        for (const auto &[method, target] :
+             QList<QPair<QByteArray, QByteArray>>{{"GET", "/api/v1/admin/jobs"},
+                                                  {"GET", "/api/v1/admin/audit-log"},
+                                                  {"PATCH", "/api/v1/admin/agents/" + agent.first.toLatin1()}}) {
             const HttpReply r = call(method, target, m_aliceToken, R"({"isActive": false})");
             QCOMPARE(r.status, 403);
             QCOMPARE(errorCode(r), QStringLiteral("FORBIDDEN"));
@@ -178,7 +195,8 @@ private Q_SLOTS:
         const HttpReply list = call("GET", "/api/v1/admin/flagged?contentType=problem&limit=50", m_aliceToken);
         QCOMPARE(list.status, 200);
         const QJsonArray rows = list.json().value("data").toArray();
-        const auto it = std::find_if(rows.begin(), rows.end(), [&](const QJsonValue &v) { return v.toObject().value("id").toString() == s.flaggedId; });
+        const auto it = std::find_if(rows.begin(), rows.end(),
+                                     [&](const QJsonValue &v) { return v.toObject().value("id").toString() == s.flaggedId; });
         QVERIFY(it != rows.end());
         QVERIFY(it->toObject().value("ageSeconds").toInt() >= 7200);
         QCOMPARE(it->toObject().value("ageBadge").toString(), QStringLiteral("normal"));
@@ -190,7 +208,8 @@ private Q_SLOTS:
         QCOMPARE(detail.status, 200);
         QCOMPARE(data(detail).value("liveContent").toObject().value("title").toString(), QStringLiteral("Flagged over HTTP"));
         QCOMPARE(data(detail).value("agent").toObject().value("username").toString(), QStringLiteral("queue_agent"));
-        QCOMPARE(call("GET", "/api/v1/admin/flagged/" + QByteArray("00000000-0000-4000-8000-000000000000"), m_bobToken).status, 404);
+        QCOMPARE(call("GET", "/api/v1/admin/flagged/" + QByteArray("00000000-0000-4000-8000-000000000000"), m_bobToken).status,
+                 404);
 
         const HttpReply claimed = call("POST", item + "/claim", m_aliceToken);
         QCOMPARE(claimed.status, 200);
@@ -202,9 +221,11 @@ private Q_SLOTS:
         const QByteArray approve = json({{"decision", "approve"}, {"notes", "Evidence links check out."}});
         const HttpReply notMine = call("POST", item + "/review", m_bobToken, approve);
         QCOMPARE(notMine.status, 403);
-        const HttpReply shortNotes = call("POST", item + "/review", m_aliceToken, json({{"decision", "approve"}, {"notes", "ok"}}));
+        const HttpReply shortNotes =
+            call("POST", item + "/review", m_aliceToken, json({{"decision", "approve"}, {"notes", "ok"}}));
         QCOMPARE(shortNotes.status, 422);
-        QVERIFY(shortNotes.json().value("error").toObject().value("details").toObject().value("fields").toObject().contains("notes"));
+        QVERIFY(
+            shortNotes.json().value("error").toObject().value("details").toObject().value("fields").toObject().contains("notes"));
 
         const HttpReply reviewed = call("POST", item + "/review", m_aliceToken, approve);
         QCOMPARE(reviewed.status, 200);
@@ -218,7 +239,8 @@ private Q_SLOTS:
         QCOMPARE(pub.status, 200);
         QCOMPARE(data(pub).value("guardrailStatus").toString(), QStringLiteral("approved"));
 
-        const HttpReply trail = call("GET", "/api/v1/admin/audit-log?targetType=flagged_content&targetId=" + s.flaggedId.toLatin1(), m_adminToken);
+        const HttpReply trail =
+            call("GET", "/api/v1/admin/audit-log?targetType=flagged_content&targetId=" + s.flaggedId.toLatin1(), m_adminToken);
         QCOMPARE(trail.status, 200);
         const QJsonArray audit = trail.json().value("data").toArray();
         QCOMPARE(audit.size(), 2);
@@ -238,7 +260,8 @@ private Q_SLOTS:
         QCOMPARE(call("POST", item + "/release", m_bobToken).status, 403);
         QCOMPARE(call("POST", item + "/release", m_aliceToken).status, 200);
         QCOMPARE(call("POST", item + "/claim", m_bobToken).status, 200);
-        const HttpReply rejected = call("POST", item + "/review", m_bobToken, json({{"decision", "reject"}, {"notes", "Duplicate of an existing report."}}));
+        const HttpReply rejected = call("POST", item + "/review", m_bobToken,
+                                        json({{"decision", "reject"}, {"notes", "Duplicate of an existing report."}}));
         QCOMPARE(rejected.status, 200);
         QCOMPARE(httpRequest(port(), "GET", "/api/v1/problems/" + s.problemId.toLatin1()).status, 403);
     }
@@ -268,15 +291,20 @@ private Q_SLOTS:
         QCOMPARE(blocked.status, 403);
         QCOMPARE(call("PATCH", base, m_adminToken, R"({"isActive": true})").status, 200);
         QCOMPARE(call("GET", "/api/v1/agents/me", key).status, 200);
-        QCOMPARE(call("PATCH", "/api/v1/admin/agents/00000000-0000-4000-8000-000000000000", m_adminToken, R"({"isActive": true})").status, 404);
+        QCOMPARE(call("PATCH", "/api/v1/admin/agents/00000000-0000-4000-8000-000000000000", m_adminToken, R"({"isActive": true})")
+                     .status,
+                 404);
         QCOMPARE(call("PATCH", base, m_adminToken, R"({"isActive": "no"})").status, 422);
     }
 
     void jobsRoutes()
     {
         const QString dead = ids::newUuid();
-        QVERIFY(db::exec(db(), QStringLiteral("INSERT INTO jobs (id, queue, kind, state, attempts, last_error, finished_at)"
-                                              " VALUES (?::uuid, 'api-test', 'x', 'discarded', 3, 'gave up', now())"), {dead}).ok());
+        QVERIFY(db::exec(db(),
+                         QStringLiteral("INSERT INTO jobs (id, queue, kind, state, attempts, last_error, finished_at)"
+                                        " VALUES (?::uuid, 'api-test', 'x', 'discarded', 3, 'gave up', now())"),
+                         {dead})
+                    .ok());
         const HttpReply list = call("GET", "/api/v1/admin/jobs?queue=api-test&state=discarded", m_adminToken);
         QCOMPARE(list.status, 200);
         QCOMPARE(list.json().value("data").toArray().size(), 1);

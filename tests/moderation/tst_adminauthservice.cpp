@@ -63,21 +63,26 @@ void tst_AdminAuthService::cleanupTestCase()
 
 void tst_AdminAuthService::createUserStoresArgon2id()
 {
-    auto created = m_auth->createUser({QStringLiteral("Mod.One@Example.org"), QStringLiteral("moderator"), QStringLiteral("Mod One"), testPassword()});
+    auto created = m_auth->createUser(
+        {QStringLiteral("Mod.One@Example.org"), QStringLiteral("moderator"), QStringLiteral("Mod One"), testPassword()});
     QVERIFY2(created, qPrintable(created ? QString() : created.error().message));
     QCOMPARE(created->value("email").toString(), QStringLiteral("Mod.One@Example.org"));
     QCOMPARE(created->value("role").toString(), QStringLiteral("moderator"));
     QCOMPARE(created->value("displayName").toString(), QStringLiteral("Mod One"));
     QVERIFY(!created->contains("passwordHash"));
-    const QString hash = scalar(db(), QStringLiteral("SELECT password_hash FROM moderators WHERE id = ?::uuid"),
-                                {created->value("id").toString()}).toString();
+    const QString hash =
+        scalar(db(), QStringLiteral("SELECT password_hash FROM moderators WHERE id = ?::uuid"), {created->value("id").toString()})
+            .toString();
     QVERIFY2(hash.startsWith(QLatin1String("$argon2id$")), qPrintable(hash));
     QVERIFY(password::verify(hash.toLatin1(), testPassword()));
     QVERIFY(!password::verify(hash.toLatin1(), testPassword() + u'x'));
     QVERIFY(!password::needsRehash(hash.toLatin1()));
     // Audited as a system action (the CLI has no logged-in actor).
-    QCOMPARE(scalar(db(), QStringLiteral("SELECT actor_type FROM audit_log WHERE action = 'admin.user_created' AND target_id = ?"),
-                    {created->value("id").toString()}).toString(), QStringLiteral("system"));
+    QCOMPARE(scalar(db(),
+                    QStringLiteral("SELECT actor_type FROM audit_log WHERE action = 'admin.user_created' AND target_id = ?"),
+                    {created->value("id").toString()})
+                 .toString(),
+             QStringLiteral("system"));
 }
 
 void tst_AdminAuthService::createUserValidation_data()
@@ -86,12 +91,14 @@ void tst_AdminAuthService::createUserValidation_data()
     QTest::addColumn<QString>("role");
     QTest::addColumn<QString>("pw");
     QTest::addColumn<QString>("field");
+    // clang-format off
     QTest::newRow("no email") << "" << "admin" << testPassword() << "email";
     QTest::newRow("not an email") << "nobody" << "admin" << testPassword() << "email";
     QTest::newRow("two ats") << "a@b@c" << "admin" << testPassword() << "email";
     QTest::newRow("role") << "x@example.org" << "root" << testPassword() << "role";
     QTest::newRow("short password") << "x@example.org" << "admin" << "short" << "password";
     QTest::newRow("blank password") << "x@example.org" << "admin" << "              " << "password";
+    // clang-format on
 }
 
 void tst_AdminAuthService::createUserValidation()
@@ -117,7 +124,8 @@ void tst_AdminAuthService::duplicateEmailIsCaseInsensitive()
 
 void tst_AdminAuthService::loginIssuesHashedSession()
 {
-    QVERIFY(m_auth->createUser({QStringLiteral("login@example.org"), QStringLiteral("admin"), QStringLiteral("Lo Gin"), testPassword()}));
+    QVERIFY(m_auth->createUser(
+        {QStringLiteral("login@example.org"), QStringLiteral("admin"), QStringLiteral("Lo Gin"), testPassword()}));
     QElapsedTimer t;
     t.start();
     auto s = m_auth->login(QStringLiteral("LOGIN@example.org"), testPassword(), QStringLiteral("10.1.2.3"));
@@ -133,16 +141,20 @@ void tst_AdminAuthService::loginIssuesHashedSession()
     const QString sha = QString::fromLatin1(QCryptographicHash::hash(s->token.toLatin1(), QCryptographicHash::Sha256).toHex());
     QCOMPARE(scalar(db(), QStringLiteral("SELECT count(*) FROM admin_sessions WHERE token_hash = ?"), {sha}).toInt(), 1);
     QCOMPARE(scalar(db(), QStringLiteral("SELECT count(*) FROM admin_sessions WHERE token_hash = ?"), {s->token}).toInt(), 0);
-    QCOMPARE(scalar(db(), QStringLiteral("SELECT host(ip) FROM admin_sessions WHERE token_hash = ?"), {sha}).toString(), QStringLiteral("10.1.2.3"));
+    QCOMPARE(scalar(db(), QStringLiteral("SELECT host(ip) FROM admin_sessions WHERE token_hash = ?"), {sha}).toString(),
+             QStringLiteral("10.1.2.3"));
 
     auto who = m_auth->authenticate(s->token, QStringLiteral("10.9.9.9"));
     QVERIFY(who);
     QCOMPARE(who->moderatorId, s->caller.moderatorId);
     QCOMPARE(who->sessionId, s->caller.sessionId);
     QCOMPARE(who->ip, QStringLiteral("10.9.9.9"));
-    QVERIFY(!scalar(db(), QStringLiteral("SELECT last_login_at FROM moderators WHERE id = ?::uuid"), {who->moderatorId}).isNull());
+    QVERIFY(
+        !scalar(db(), QStringLiteral("SELECT last_login_at FROM moderators WHERE id = ?::uuid"), {who->moderatorId}).isNull());
     QCOMPARE(scalar(db(), QStringLiteral("SELECT count(*) FROM audit_log WHERE action = 'admin.login' AND actor_id = ?::uuid"),
-                    {who->moderatorId}).toInt(), 1);
+                    {who->moderatorId})
+                 .toInt(),
+             1);
     auto profile = m_auth->profile(*who);
     QVERIFY(profile);
     QCOMPARE(profile->value("email").toString(), QStringLiteral("login@example.org"));
@@ -177,19 +189,29 @@ void tst_AdminAuthService::lockoutAfterRepeatedFailures()
     QVERIFY(locked.error().message.contains(QLatin1String("locked")));
     const int retry = locked.error().details.value("retryAfter").toInt();
     QVERIFY2(retry > 14 * 60 && retry <= 15 * 60, qPrintable(QString::number(retry)));
-    const QString id = scalar(db(), QStringLiteral("SELECT id::text FROM moderators WHERE email = 'lock@example.org'")).toString();
-    QCOMPARE(scalar(db(), QStringLiteral("SELECT count(*) FROM audit_log WHERE action = 'admin.login_failed' AND target_id = ?"), {id}).toInt(), 10);
-    QCOMPARE(scalar(db(), QStringLiteral("SELECT count(*) FROM audit_log WHERE action = 'admin.login_failed' AND target_id = ?"
-                                         " AND after->>'locked' = 'true'"), {id}).toInt(), 1);
+    const QString id =
+        scalar(db(), QStringLiteral("SELECT id::text FROM moderators WHERE email = 'lock@example.org'")).toString();
+    QCOMPARE(
+        scalar(db(), QStringLiteral("SELECT count(*) FROM audit_log WHERE action = 'admin.login_failed' AND target_id = ?"), {id})
+            .toInt(),
+        10);
+    QCOMPARE(scalar(db(),
+                    QStringLiteral("SELECT count(*) FROM audit_log WHERE action = 'admin.login_failed' AND target_id = ?"
+                                   " AND after->>'locked' = 'true'"),
+                    {id})
+                 .toInt(),
+             1);
 }
 
 void tst_AdminAuthService::lockExpires()
 {
-    AdminAuthService quick(*m_database, AdminAuthService::Options{.lockoutFailures = 2, .lockoutDuration = std::chrono::seconds(1)});
+    AdminAuthService quick(*m_database,
+                           AdminAuthService::Options{.lockoutFailures = 2, .lockoutDuration = std::chrono::seconds(1)});
     QVERIFY(quick.createUser({QStringLiteral("quick@example.org"), QStringLiteral("moderator"), {}, testPassword()}));
     QVERIFY(!quick.login(QStringLiteral("quick@example.org"), QStringLiteral("wrong wrong wrong"), {}));
     QVERIFY(!quick.login(QStringLiteral("quick@example.org"), QStringLiteral("wrong wrong wrong"), {}));
-    QVERIFY(quick.login(QStringLiteral("quick@example.org"), testPassword(), {}).error().message.contains(QLatin1String("locked")));
+    QVERIFY(
+        quick.login(QStringLiteral("quick@example.org"), testPassword(), {}).error().message.contains(QLatin1String("locked")));
     QTest::qWait(1200);
     QVERIFY(quick.login(QStringLiteral("quick@example.org"), testPassword(), {}));
 }
@@ -204,7 +226,8 @@ void tst_AdminAuthService::deactivatedAccount()
     QCOMPARE(m_auth->authenticate(session->token, {}).error().kind, ErrorKind::Forbidden);
     QCOMPARE(m_auth->login(QStringLiteral("gone@example.org"), testPassword(), {}).error().kind, ErrorKind::Forbidden);
     // A wrong password still says only "invalid": deactivation is not revealed without the password.
-    QCOMPARE(m_auth->login(QStringLiteral("gone@example.org"), QStringLiteral("wrong wrong wrong"), {}).error().kind, ErrorKind::Unauthorized);
+    QCOMPARE(m_auth->login(QStringLiteral("gone@example.org"), QStringLiteral("wrong wrong wrong"), {}).error().kind,
+             ErrorKind::Unauthorized);
 }
 
 void tst_AdminAuthService::authenticateRejects()
@@ -246,7 +269,8 @@ void tst_AdminAuthService::resetPasswordUnlocksAndEndsSessions()
     QVERIFY(strict.login(QStringLiteral("reset@example.org"), fresh, {})); // unlocked, new password
     QCOMPARE(strict.login(QStringLiteral("reset@example.org"), testPassword(), {}).error().kind, ErrorKind::Unauthorized);
     QCOMPARE(strict.resetPassword(QStringLiteral("nobody@example.org"), fresh).error().kind, ErrorKind::NotFound);
-    QCOMPARE(strict.resetPassword(QStringLiteral("reset@example.org"), QStringLiteral("short")).error().kind, ErrorKind::Validation);
+    QCOMPARE(strict.resetPassword(QStringLiteral("reset@example.org"), QStringLiteral("short")).error().kind,
+             ErrorKind::Validation);
 }
 
 void tst_AdminAuthService::logoutEndsTheSession()
@@ -260,7 +284,9 @@ void tst_AdminAuthService::logoutEndsTheSession()
     QCOMPARE(m_auth->authenticate(s->token, {}).error().kind, ErrorKind::Unauthorized);
     QVERIFY(m_auth->authenticate(other->token, {})); // only that session
     QCOMPARE(scalar(db(), QStringLiteral("SELECT count(*) FROM audit_log WHERE action = 'admin.logout' AND actor_id = ?::uuid"),
-                    {s->caller.moderatorId}).toInt(), 1);
+                    {s->caller.moderatorId})
+                 .toInt(),
+             1);
 }
 
 void tst_AdminAuthService::onlyAdminsManageUsers()
@@ -268,12 +294,17 @@ void tst_AdminAuthService::onlyAdminsManageUsers()
     auto mod = makeAdmin(*m_auth, QStringLiteral("plain@example.org"), QStringLiteral("moderator"));
     auto admin = makeAdmin(*m_auth, QStringLiteral("boss@example.org"), QStringLiteral("admin"));
     QVERIFY(mod && admin);
-    QCOMPARE(m_auth->createUser({QStringLiteral("new1@example.org"), QStringLiteral("admin"), {}, testPassword()}, *mod).error().kind,
-             ErrorKind::Forbidden);
-    auto byAdmin = m_auth->createUser({QStringLiteral("new2@example.org"), QStringLiteral("moderator"), {}, testPassword()}, *admin);
+    QCOMPARE(
+        m_auth->createUser({QStringLiteral("new1@example.org"), QStringLiteral("admin"), {}, testPassword()}, *mod).error().kind,
+        ErrorKind::Forbidden);
+    auto byAdmin =
+        m_auth->createUser({QStringLiteral("new2@example.org"), QStringLiteral("moderator"), {}, testPassword()}, *admin);
     QVERIFY(byAdmin);
-    QCOMPARE(scalar(db(), QStringLiteral("SELECT actor_id::text FROM audit_log WHERE action = 'admin.user_created' AND target_id = ?"),
-                    {byAdmin->value("id").toString()}).toString(), admin->moderatorId);
+    QCOMPARE(scalar(db(),
+                    QStringLiteral("SELECT actor_id::text FROM audit_log WHERE action = 'admin.user_created' AND target_id = ?"),
+                    {byAdmin->value("id").toString()})
+                 .toString(),
+             admin->moderatorId);
     QCOMPARE(m_auth->resetPassword(QStringLiteral("new2@example.org"), testPassword(), *mod).error().kind, ErrorKind::Forbidden);
 }
 
@@ -289,7 +320,8 @@ void tst_AdminAuthService::firstAdministratorOnlyWhileNoAccountExists()
         QVERIFY(before);
         QVERIFY(!*before);
 
-        auto session = auth.createFirstAdministrator(QStringLiteral("first@example.org"), QStringLiteral("First"), testPassword());
+        auto session =
+            auth.createFirstAdministrator(QStringLiteral("first@example.org"), QStringLiteral("First"), testPassword());
         QVERIFY2(session, qPrintable(session ? QString() : session.error().message));
         QCOMPARE(session->caller.email, QStringLiteral("first@example.org"));
         QVERIFY(session->caller.isAdmin());
@@ -297,7 +329,9 @@ void tst_AdminAuthService::firstAdministratorOnlyWhileNoAccountExists()
         auto after = auth.hasAccounts();
         QVERIFY(after && *after);
         QCOMPARE(scalar(database.connection(), QStringLiteral("SELECT count(*) FROM audit_log WHERE action = 'admin.user_created'"
-                                                              " AND actor_type = 'system'")).toInt(), 1);
+                                                              " AND actor_type = 'system'"))
+                     .toInt(),
+                 1);
 
         auto second = auth.createFirstAdministrator(QStringLiteral("second@example.org"), QString(), testPassword());
         QVERIFY(!second);

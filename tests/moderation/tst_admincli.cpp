@@ -70,8 +70,10 @@ private Q_SLOTS:
         QVERIFY2(session, qPrintable(session ? QString() : session.error().message));
         QCOMPARE(session->caller.role, QStringLiteral("admin"));
         QCOMPARE(session->caller.displayName, QStringLiteral("Ops Person"));
-        QCOMPARE(scalar(database.connection(), QStringLiteral("SELECT actor_type FROM audit_log WHERE action = 'admin.user_created'")).toString(),
-                 QStringLiteral("system"));
+        QCOMPARE(
+            scalar(database.connection(), QStringLiteral("SELECT actor_type FROM audit_log WHERE action = 'admin.user_created'"))
+                .toString(),
+            QStringLiteral("system"));
         database.releaseThisThread();
     }
 

@@ -17,7 +17,10 @@ using namespace bw::moderation;
 using namespace bw::test;
 
 namespace {
-QJsonArray items(const JsonPage &page) { return QJsonDocument::fromJson(page.itemsJson).array(); }
+QJsonArray items(const JsonPage &page)
+{
+    return QJsonDocument::fromJson(page.itemsJson).array();
+}
 } // namespace
 
 class tst_AdminOpsService final : public QObject {
@@ -55,8 +58,8 @@ void tst_AdminOpsService::initTestCase()
     QVERIFY(!name.isEmpty());
     m_database = std::make_unique<db::Database>(m_pg.settings(name));
     m_auth = std::make_unique<AdminAuthService>(*m_database);
-    m_ops = std::make_unique<AdminOpsService>(*m_database, AdminOpsService::Options{
-                                                               .agentChanged = [this](const QString &id) { m_forgotten << id; }});
+    m_ops = std::make_unique<AdminOpsService>(
+        *m_database, AdminOpsService::Options{.agentChanged = [this](const QString &id) { m_forgotten << id; }});
     auto admin = makeAdmin(*m_auth, QStringLiteral("ops@example.org"), QStringLiteral("admin"));
     auto moderator = makeAdmin(*m_auth, QStringLiteral("mod@example.org"), QStringLiteral("moderator"));
     QVERIFY(admin && moderator);
@@ -88,8 +91,10 @@ void tst_AdminOpsService::rateLimitOverride()
     QVERIFY(cleared->value("rateLimitOverride").isNull());
     QVERIFY(scalar(db(), QStringLiteral("SELECT rate_limit_override FROM agents WHERE id = ?::uuid"), {m_agent}).isNull());
 
-    auto q = db::exec(db(), QStringLiteral("SELECT before::text, after::text, actor_id::text FROM audit_log"
-                                           " WHERE action = 'agent.rate_limit' AND target_id = ? ORDER BY id"), {m_agent});
+    auto q = db::exec(db(),
+                      QStringLiteral("SELECT before::text, after::text, actor_id::text FROM audit_log"
+                                     " WHERE action = 'agent.rate_limit' AND target_id = ? ORDER BY id"),
+                      {m_agent});
     QVERIFY(q);
     QVERIFY(q->next());
     QCOMPARE(q->value(0).toString(), QStringLiteral("{\"rateLimitOverride\": null}"));
@@ -144,10 +149,17 @@ void tst_AdminOpsService::claimStatusAndActivation()
     QVERIFY(!scalar(db(), QStringLiteral("SELECT is_active FROM agents WHERE id = ?::uuid"), {m_agent}).toBool());
     QVERIFY(m_ops->setActive(m_admin, m_agent, true));
     QCOMPARE(m_forgotten.size(), 3);
-    QCOMPARE(scalar(db(), QStringLiteral("SELECT after::text FROM audit_log WHERE action = 'agent.active' AND target_id = ?"
-                                         " ORDER BY id LIMIT 1"), {m_agent}).toString(), QStringLiteral("{\"isActive\": false}"));
-    QCOMPARE(scalar(db(), QStringLiteral("SELECT before::text FROM audit_log WHERE action = 'agent.verification' AND target_id = ?"),
-                    {m_agent}).toString(), QStringLiteral("{\"claimStatus\": \"pending\"}"));
+    QCOMPARE(scalar(db(),
+                    QStringLiteral("SELECT after::text FROM audit_log WHERE action = 'agent.active' AND target_id = ?"
+                                   " ORDER BY id LIMIT 1"),
+                    {m_agent})
+                 .toString(),
+             QStringLiteral("{\"isActive\": false}"));
+    QCOMPARE(scalar(db(),
+                    QStringLiteral("SELECT before::text FROM audit_log WHERE action = 'agent.verification' AND target_id = ?"),
+                    {m_agent})
+                 .toString(),
+             QStringLiteral("{\"claimStatus\": \"pending\"}"));
     QVERIFY(!AdminOpsService::parseActiveBody(QJsonObject{{"isActive", "yes"}}));
     QVERIFY(*AdminOpsService::parseActiveBody(QJsonObject{{"isActive", true}}));
     QVERIFY(!AdminOpsService::parseClaimStatusBody(QJsonObject{}));
@@ -173,13 +185,16 @@ void tst_AdminOpsService::unknownAgentIs404()
 void tst_AdminOpsService::jobsListAndRedrive()
 {
     const QString dead = ids::newUuid(), running = ids::newUuid(), clash = ids::newUuid();
-    QVERIFY(db::exec(db(), QStringLiteral(
-        "INSERT INTO jobs (id, queue, kind, state, attempts, last_error, finished_at, unique_key, created_at) VALUES"
-        " (?::uuid, 'test-queue', 'explode', 'discarded', 3, 'boom', now(), NULL, now() - interval '3 minutes'),"
-        " (?::uuid, 'test-queue', 'work', 'running', 1, NULL, NULL, NULL, now() - interval '2 minutes'),"
-        " (?::uuid, 'test-queue', 'dup', 'discarded', 3, 'boom', now(), 'k1', now() - interval '1 minute'),"
-        " (gen_random_uuid(), 'test-queue', 'dup', 'available', 0, NULL, NULL, 'k1', now())"),
-        {dead, running, clash}).ok());
+    QVERIFY(
+        db::exec(db(),
+                 QStringLiteral(
+                     "INSERT INTO jobs (id, queue, kind, state, attempts, last_error, finished_at, unique_key, created_at) VALUES"
+                     " (?::uuid, 'test-queue', 'explode', 'discarded', 3, 'boom', now(), NULL, now() - interval '3 minutes'),"
+                     " (?::uuid, 'test-queue', 'work', 'running', 1, NULL, NULL, NULL, now() - interval '2 minutes'),"
+                     " (?::uuid, 'test-queue', 'dup', 'discarded', 3, 'boom', now(), 'k1', now() - interval '1 minute'),"
+                     " (gen_random_uuid(), 'test-queue', 'dup', 'available', 0, NULL, NULL, 'k1', now())"),
+                 {dead, running, clash})
+            .ok());
 
     JobQuery q;
     q.queue = QStringLiteral("test-queue");
@@ -206,11 +221,14 @@ void tst_AdminOpsService::jobsListAndRedrive()
     QCOMPARE(retried->value("state").toString(), QStringLiteral("available"));
     QCOMPARE(retried->value("attempts").toInt(), 0);
     QVERIFY(retried->value("finishedAt").isNull());
-    QCOMPARE(scalar(db(), QStringLiteral("SELECT before->>'lastError' FROM audit_log WHERE action = 'job.retry' AND target_id = ?"),
-                    {dead}).toString(), QStringLiteral("boom"));
+    QCOMPARE(scalar(db(),
+                    QStringLiteral("SELECT before->>'lastError' FROM audit_log WHERE action = 'job.retry' AND target_id = ?"),
+                    {dead})
+                 .toString(),
+             QStringLiteral("boom"));
 
     QCOMPARE(m_ops->retryJob(m_admin, running).error().kind, ErrorKind::Conflict);
-    QCOMPARE(m_ops->retryJob(m_admin, dead).error().kind, ErrorKind::Conflict); // available now
+    QCOMPARE(m_ops->retryJob(m_admin, dead).error().kind, ErrorKind::Conflict);  // available now
     QCOMPARE(m_ops->retryJob(m_admin, clash).error().kind, ErrorKind::Conflict); // a live job holds its unique key
     QCOMPARE(m_ops->retryJob(m_admin, ids::newUuid()).error().kind, ErrorKind::NotFound);
     QCOMPARE(JobQuery::fromQuery({{"state", "exploded"}}).error().kind, ErrorKind::Validation);
@@ -288,7 +306,8 @@ void tst_AdminOpsService::appRoleCannotRewriteAuditLog()
     // …while everything the application does still works under the role.
     QVERIFY(db::exec(db(), QStringLiteral("INSERT INTO audit_log (actor_type, action) VALUES ('system', 'role.check')")).ok());
     QVERIFY(db::exec(db(), QStringLiteral("SELECT count(*) FROM audit_log")).ok());
-    QVERIFY(db::exec(db(), QStringLiteral("UPDATE agents SET reputation_score = reputation_score WHERE id = ?::uuid"), {m_agent}).ok());
+    QVERIFY(db::exec(db(), QStringLiteral("UPDATE agents SET reputation_score = reputation_score WHERE id = ?::uuid"), {m_agent})
+                .ok());
     QVERIFY(db::exec(db(), QStringLiteral("UPDATE moderators SET failed_logins = failed_logins")).ok());
     QVERIFY(db::exec(db(), QStringLiteral("DELETE FROM admin_sessions WHERE false")).ok());
     QVERIFY(tx.rollback());

@@ -60,7 +60,8 @@ void tst_AgentAdminService::initTestCase()
     QVERIFY(!agent(QStringLiteral("school_helper")).isEmpty());
     QVERIFY(!agent(QStringLiteral("rivet_agent")).isEmpty());
     const QString percent = agent(QStringLiteral("percent_agent"));
-    QVERIFY(scalar(db(), QStringLiteral("UPDATE agents SET display_name = '100% sure' WHERE id = ?::uuid RETURNING 1"), {percent}).isValid());
+    QVERIFY(scalar(db(), QStringLiteral("UPDATE agents SET display_name = '100% sure' WHERE id = ?::uuid RETURNING 1"), {percent})
+                .isValid());
     QVERIFY(!agent(QStringLiteral("lxh_agent")).isEmpty()); // what l_h would match as a LIKE pattern
 }
 
@@ -76,7 +77,8 @@ void tst_AgentAdminService::searchMatchesNameAndEmailLiterally_data()
 {
     QTest::addColumn<QString>("text");
     QTest::addColumn<QStringList>("usernames");
-    QTest::newRow("case-insensitive") << QStringLiteral("RIV") << QStringList{QStringLiteral("river_watch"), QStringLiteral("rivet_agent")};
+    QTest::newRow("case-insensitive") << QStringLiteral("RIV")
+                                      << QStringList{QStringLiteral("river_watch"), QStringLiteral("rivet_agent")};
     QTest::newRow("e-mail") << QStringLiteral("river@") << QStringList{QStringLiteral("river_watch")};
     QTest::newRow("% is literal") << QStringLiteral("%") << QStringList{QStringLiteral("percent_agent")};
     QTest::newRow("_ is literal") << QStringLiteral("l_h") << QStringList{QStringLiteral("school_helper")};
@@ -122,11 +124,16 @@ void tst_AgentAdminService::searchTruncatesNewestFirst()
 void tst_AgentAdminService::detailCountsSubmissionsByStatus()
 {
     const QString id = agent(QStringLiteral("busy_agent"));
-    scalar(db(), QStringLiteral("UPDATE agents SET last_heartbeat_at = now() - interval '3 hours' WHERE id = ?::uuid RETURNING 1"), {id});
+    scalar(db(),
+           QStringLiteral("UPDATE agents SET last_heartbeat_at = now() - interval '3 hours' WHERE id = ?::uuid RETURNING 1"),
+           {id});
     for (const char *status : {"approved", "approved", "flagged"})
-        QVERIFY(scalar(db(), QStringLiteral("INSERT INTO problems (reported_by_agent_id, title, description, domain, severity,"
-                                            " guardrail_status) VALUES (?::uuid, 'A title', 'A description', 'education_access',"
-                                            " 'low', ?) RETURNING 1"), {id, QString::fromLatin1(status)}).isValid());
+        QVERIFY(scalar(db(),
+                       QStringLiteral("INSERT INTO problems (reported_by_agent_id, title, description, domain, severity,"
+                                      " guardrail_status) VALUES (?::uuid, 'A title', 'A description', 'education_access',"
+                                      " 'low', ?) RETURNING 1"),
+                       {id, QString::fromLatin1(status)})
+                    .isValid());
     auto d = m_service->detail(id);
     QVERIFY2(d, qPrintable(d ? QString() : d.error().message));
     QCOMPARE(d->agent.id, id);
@@ -155,8 +162,11 @@ void tst_AgentAdminService::detailUsesTierOrOverride()
     QFETCH(QVariant, overrideLimit);
     QFETCH(int, expected);
     const QString id = agent(QStringLiteral("tier_") + QString::fromLatin1(QTest::currentDataTag()));
-    QVERIFY(scalar(db(), QStringLiteral("UPDATE agents SET claim_status = ?, rate_limit_override = ?::int WHERE id = ?::uuid RETURNING 1"),
-                   {claimStatus, overrideLimit.isValid() ? overrideLimit : QVariant(QMetaType::fromType<int>()), id}).isValid());
+    QVERIFY(
+        scalar(db(),
+               QStringLiteral("UPDATE agents SET claim_status = ?, rate_limit_override = ?::int WHERE id = ?::uuid RETURNING 1"),
+               {claimStatus, overrideLimit.isValid() ? overrideLimit : QVariant(QMetaType::fromType<int>()), id})
+            .isValid());
     auto d = m_service->detail(id);
     QVERIFY(d);
     QCOMPARE(d->effectiveLimit, expected);
@@ -168,10 +178,12 @@ void tst_AgentAdminService::detailCountsOnlyTheCurrentWindow()
 {
     const QString current = agent(QStringLiteral("counted_agent"));
     const QString stale = agent(QStringLiteral("stale_agent"));
-    QVERIFY(scalar(db(), QStringLiteral("INSERT INTO rate_limit_counters (key, window_start, window_seconds, count) VALUES"
-                                        " ('agent:' || ?, extract(epoch FROM now())::bigint / 60 * 60, 60, 7),"
-                                        " ('agent:' || ?, extract(epoch FROM now())::bigint / 60 * 60 - 600, 60, 9) RETURNING 1"),
-                   {current, stale}).isValid());
+    QVERIFY(scalar(db(),
+                   QStringLiteral("INSERT INTO rate_limit_counters (key, window_start, window_seconds, count) VALUES"
+                                  " ('agent:' || ?, extract(epoch FROM now())::bigint / 60 * 60, 60, 7),"
+                                  " ('agent:' || ?, extract(epoch FROM now())::bigint / 60 * 60 - 600, 60, 9) RETURNING 1"),
+                   {current, stale})
+                .isValid());
     auto counted = m_service->detail(current);
     auto old = m_service->detail(stale);
     QVERIFY(counted && old);

@@ -65,7 +65,8 @@ void tst_PasswordHash::weakerParametersNeedRehash()
     char out[crypto_pwhash_STRBYTES];
     const char pw[] = "weakly hashed password";
     QCOMPARE(crypto_pwhash_str_alg(out, pw, sizeof pw - 1, crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN,
-                                   crypto_pwhash_ALG_ARGON2ID13), 0);
+                                   crypto_pwhash_ALG_ARGON2ID13),
+             0);
     const QByteArray weak(out);
     QVERIFY(password::verify(weak, QString::fromLatin1(pw)));
     QVERIFY(password::needsRehash(weak));

@@ -138,9 +138,13 @@ void tst_ReviewService::listOldestFirstWithAge()
     FlaggedQuery fresh = FlaggedQuery::fromQuery({{"age", "new"}}).value();
     QCOMPARE(m_reviews->list(m_alice, fresh)->items.size(), 1);
     // Layer A matches are searchable by pattern name.
-    QVERIFY(db::exec(db(), QStringLiteral("UPDATE guardrail_evaluations SET layer_a_result ="
-                                          " '{\"passed\": false, \"matches\": [{\"pattern\": \"surveillance\", \"severity\": \"critical\"}]}'"
-                                          " WHERE id = ?::uuid"), {mid.evaluationId}).ok());
+    QVERIFY(db::exec(db(),
+                     QStringLiteral(
+                         "UPDATE guardrail_evaluations SET layer_a_result ="
+                         " '{\"passed\": false, \"matches\": [{\"pattern\": \"surveillance\", \"severity\": \"critical\"}]}'"
+                         " WHERE id = ?::uuid"),
+                     {mid.evaluationId})
+                .ok());
     FlaggedQuery byPattern;
     byPattern.pattern = QStringLiteral("surveillance");
     auto matched = m_reviews->list(m_alice, byPattern);
@@ -223,6 +227,7 @@ void tst_ReviewService::listRejectsBadInput_data()
 {
     QTest::addColumn<QString>("key");
     QTest::addColumn<QString>("value");
+    // clang-format off
     QTest::newRow("status") << "status" << "flagged";
     QTest::newRow("contentType") << "contentType" << "poem";
     QTest::newRow("agentId") << "agentId" << "not-a-uuid";
@@ -231,6 +236,7 @@ void tst_ReviewService::listRejectsBadInput_data()
     QTest::newRow("order") << "order" << "random";
     QTest::newRow("trustTier") << "trustTier" << "gold";
     QTest::newRow("age") << "age" << "ancient";
+    // clang-format on
 }
 
 void tst_ReviewService::listRejectsBadInput()
@@ -304,7 +310,8 @@ void tst_ReviewService::racingClaimsOneWins()
         QCOMPARE(wins.load(), 1);
         QCOMPARE(alreadyClaimed.load(), 1);
         QCOMPARE(other.load(), 0);
-        QCOMPARE(scalar(db(), QStringLiteral("SELECT assigned_to::text FROM flagged_content WHERE id = ?::uuid"), {s.flaggedId}).toString(),
+        QCOMPARE(scalar(db(), QStringLiteral("SELECT assigned_to::text FROM flagged_content WHERE id = ?::uuid"), {s.flaggedId})
+                     .toString(),
                  winner);
     }
 }
@@ -374,7 +381,8 @@ void tst_ReviewService::approvalPublishesTheContent()
 {
     const auto s = seedFlaggedProblem(db(), m_agent, QStringLiteral("publish me"));
     QVERIFY(m_reviews->claim(m_alice, s.flaggedId));
-    auto r = m_reviews->review(m_alice, s.flaggedId, decision(QStringLiteral("approve"), QStringLiteral("  Sources check out, on topic.  ")));
+    auto r = m_reviews->review(m_alice, s.flaggedId,
+                               decision(QStringLiteral("approve"), QStringLiteral("  Sources check out, on topic.  ")));
     QVERIFY2(r, qPrintable(r ? QString() : r.error().message));
     QCOMPARE(r->status, QStringLiteral("approved"));
     QCOMPARE(r->decision, QStringLiteral("approve"));
@@ -382,10 +390,14 @@ void tst_ReviewService::approvalPublishesTheContent()
     QVERIFY(r->reviewedAt.isValid());
     QCOMPARE(scalar(db(), QStringLiteral("SELECT guardrail_status FROM problems WHERE id = ?::uuid"), {s.problemId}).toString(),
              QStringLiteral("approved"));
-    QCOMPARE(scalar(db(), QStringLiteral("SELECT final_decision FROM guardrail_evaluations WHERE id = ?::uuid"), {s.evaluationId}).toString(),
+    QCOMPARE(scalar(db(), QStringLiteral("SELECT final_decision FROM guardrail_evaluations WHERE id = ?::uuid"), {s.evaluationId})
+                 .toString(),
              QStringLiteral("approved"));
-    const QString after = scalar(db(), QStringLiteral("SELECT after::text FROM audit_log WHERE action = 'flagged.review'"
-                                                      " AND target_id = ? ORDER BY id DESC LIMIT 1"), {s.flaggedId}).toString();
+    const QString after = scalar(db(),
+                                 QStringLiteral("SELECT after::text FROM audit_log WHERE action = 'flagged.review'"
+                                                " AND target_id = ? ORDER BY id DESC LIMIT 1"),
+                                 {s.flaggedId})
+                              .toString();
     QVERIFY2(after.contains(QLatin1String("\"contentGuardrailStatus\": \"approved\"")), qPrintable(after));
 }
 
@@ -393,12 +405,14 @@ void tst_ReviewService::rejectionKeepsItPrivate()
 {
     const auto s = seedFlaggedProblem(db(), m_agent, QStringLiteral("reject me"));
     QVERIFY(m_reviews->claim(m_bob, s.flaggedId));
-    auto r = m_reviews->review(m_bob, s.flaggedId, decision(QStringLiteral("reject"), QStringLiteral("Off-topic for every domain.")));
+    auto r =
+        m_reviews->review(m_bob, s.flaggedId, decision(QStringLiteral("reject"), QStringLiteral("Off-topic for every domain.")));
     QVERIFY(r);
     QCOMPARE(r->status, QStringLiteral("rejected"));
     QCOMPARE(scalar(db(), QStringLiteral("SELECT guardrail_status FROM problems WHERE id = ?::uuid"), {s.problemId}).toString(),
              QStringLiteral("rejected"));
-    QCOMPARE(scalar(db(), QStringLiteral("SELECT final_decision FROM guardrail_evaluations WHERE id = ?::uuid"), {s.evaluationId}).toString(),
+    QCOMPARE(scalar(db(), QStringLiteral("SELECT final_decision FROM guardrail_evaluations WHERE id = ?::uuid"), {s.evaluationId})
+                 .toString(),
              QStringLiteral("rejected"));
 }
 
@@ -424,10 +438,12 @@ void tst_ReviewService::reviewValidatesNotes_data()
     QTest::addColumn<QString>("decisionText");
     QTest::addColumn<QString>("notes");
     QTest::addColumn<QString>("field");
+    // clang-format off
     QTest::newRow("short notes") << "approve" << "too short" << "notes";
     QTest::newRow("blank padded") << "approve" << "   short     " << "notes";
     QTest::newRow("long notes") << "reject" << QString(2001, u'x') << "notes";
     QTest::newRow("bad decision") << "maybe" << "Long enough notes here." << "decision";
+    // clang-format on
 }
 
 void tst_ReviewService::reviewValidatesNotes()
@@ -457,7 +473,7 @@ void tst_ReviewService::releaseRules()
     QVERIFY(released);
     QVERIFY(!released->claimActive);
     QVERIFY(released->assignedTo.isEmpty());
-    QVERIFY(m_reviews->claim(m_bob, s.flaggedId)); // free again
+    QVERIFY(m_reviews->claim(m_bob, s.flaggedId));    // free again
     QVERIFY(m_reviews->release(m_root, s.flaggedId)); // an administrator may release anyone's claim
     QVERIFY(m_reviews->claim(m_alice, s.flaggedId));
 }
@@ -468,15 +484,24 @@ void tst_ReviewService::editedContentIsNotPublished()
     // the old version must not publish the unreviewed edit.
     const auto s = seedFlaggedProblem(db(), m_agent, QStringLiteral("edited later"));
     const QString newer = ids::newUuid();
-    QVERIFY(db::exec(db(), QStringLiteral("INSERT INTO guardrail_evaluations (id, content_id, content_type, agent_id, submitted_content)"
-                                          " VALUES (?::uuid, ?::uuid, 'problem', ?::uuid, '{}')"), {newer, s.problemId, m_agent}).ok());
-    QVERIFY(db::exec(db(), QStringLiteral("UPDATE problems SET guardrail_evaluation_id = ?::uuid, guardrail_status = 'pending' WHERE id = ?::uuid"),
-                     {newer, s.problemId}).ok());
+    QVERIFY(
+        db::exec(db(),
+                 QStringLiteral("INSERT INTO guardrail_evaluations (id, content_id, content_type, agent_id, submitted_content)"
+                                " VALUES (?::uuid, ?::uuid, 'problem', ?::uuid, '{}')"),
+                 {newer, s.problemId, m_agent})
+            .ok());
+    QVERIFY(
+        db::exec(db(),
+                 QStringLiteral(
+                     "UPDATE problems SET guardrail_evaluation_id = ?::uuid, guardrail_status = 'pending' WHERE id = ?::uuid"),
+                 {newer, s.problemId})
+            .ok());
     QVERIFY(m_reviews->claim(m_alice, s.flaggedId));
     QVERIFY(m_reviews->review(m_alice, s.flaggedId, decision(QStringLiteral("approve"))));
     QCOMPARE(scalar(db(), QStringLiteral("SELECT guardrail_status FROM problems WHERE id = ?::uuid"), {s.problemId}).toString(),
              QStringLiteral("pending"));
-    QCOMPARE(scalar(db(), QStringLiteral("SELECT final_decision FROM guardrail_evaluations WHERE id = ?::uuid"), {s.evaluationId}).toString(),
+    QCOMPARE(scalar(db(), QStringLiteral("SELECT final_decision FROM guardrail_evaluations WHERE id = ?::uuid"), {s.evaluationId})
+                 .toString(),
              QStringLiteral("approved"));
 }
 
@@ -490,8 +515,9 @@ void tst_ReviewService::auditRowsForEveryAction()
     QVERIFY(!m_reviews->review(m_alice, s.flaggedId, decision(QStringLiteral("approve")))); // refused: not audited
     QVERIFY(m_reviews->review(m_bob, s.flaggedId, decision(QStringLiteral("reject"))));
 
-    auto q = db::exec(db(), QStringLiteral("SELECT action, actor_type, actor_id::text, host(ip), before::text, after::text"
-                                           " FROM audit_log WHERE target_type = 'flagged_content' AND target_id = ? ORDER BY id"),
+    auto q = db::exec(db(),
+                      QStringLiteral("SELECT action, actor_type, actor_id::text, host(ip), before::text, after::text"
+                                     " FROM audit_log WHERE target_type = 'flagged_content' AND target_id = ? ORDER BY id"),
                       {s.flaggedId});
     QVERIFY(q);
     QStringList actions, actors;
@@ -504,7 +530,8 @@ void tst_ReviewService::auditRowsForEveryAction()
         afters << q->value(5).toString();
     }
     QCOMPARE(actions, (QStringList{"flagged.claim", "flagged.claim", "flagged.release", "flagged.claim", "flagged.review"}));
-    QCOMPARE(actors, (QStringList{m_alice.moderatorId, m_alice.moderatorId, m_alice.moderatorId, m_bob.moderatorId, m_bob.moderatorId}));
+    QCOMPARE(actors,
+             (QStringList{m_alice.moderatorId, m_alice.moderatorId, m_alice.moderatorId, m_bob.moderatorId, m_bob.moderatorId}));
     QVERIFY(afters[1].contains(QLatin1String("\"renewed\": true")));
     QVERIFY(afters[4].contains(QLatin1String("\"decision\": \"reject\"")));
 
@@ -523,8 +550,9 @@ void tst_ReviewService::bulkReview()
     QVERIFY(m_reviews->claim(m_alice, a.flaggedId));
     QVERIFY(m_reviews->claim(m_alice, b.flaggedId));
     QVERIFY(m_reviews->claim(m_bob, c.flaggedId));
-    const auto outcomes = m_reviews->reviewMany(m_alice, {a.flaggedId, b.flaggedId, c.flaggedId},
-                                                decision(QStringLiteral("approve"), QStringLiteral("Batch: all duplicates of known issues.")));
+    const auto outcomes =
+        m_reviews->reviewMany(m_alice, {a.flaggedId, b.flaggedId, c.flaggedId},
+                              decision(QStringLiteral("approve"), QStringLiteral("Batch: all duplicates of known issues.")));
     QCOMPARE(outcomes.size(), 3);
     QVERIFY(!outcomes[0].error);
     QVERIFY(!outcomes[1].error);
@@ -554,13 +582,16 @@ void tst_ReviewService::queueStaysFastWith100kItems()
     // guardrails.md: the queue stays responsive with 100 000 items. Seeded in SQL (generate_series).
     // Bulk seeding may exceed the per-statement timeout on a busy machine.
     QVERIFY(db::exec(db(), QStringLiteral("SET statement_timeout = 0")).ok());
-    auto seeded = db::exec(db(), QStringLiteral(
-        "WITH ev AS (INSERT INTO guardrail_evaluations (content_id, content_type, agent_id, submitted_content, final_decision,"
-        "  trust_tier, created_at)"
-        "  SELECT gen_random_uuid(), 'problem', ?::uuid, jsonb_build_object('title', 'bulk ' || g), 'flagged', 'new',"
-        "  now() - make_interval(secs => g) FROM generate_series(1, 100000) g RETURNING id, content_id, created_at)"
-        " INSERT INTO flagged_content (evaluation_id, content_id, content_type, agent_id, created_at)"
-        " SELECT id, content_id, 'problem', ?::uuid, created_at FROM ev"), {m_agent, m_agent});
+    auto seeded = db::exec(
+        db(),
+        QStringLiteral(
+            "WITH ev AS (INSERT INTO guardrail_evaluations (content_id, content_type, agent_id, submitted_content, final_decision,"
+            "  trust_tier, created_at)"
+            "  SELECT gen_random_uuid(), 'problem', ?::uuid, jsonb_build_object('title', 'bulk ' || g), 'flagged', 'new',"
+            "  now() - make_interval(secs => g) FROM generate_series(1, 100000) g RETURNING id, content_id, created_at)"
+            " INSERT INTO flagged_content (evaluation_id, content_id, content_type, agent_id, created_at)"
+            " SELECT id, content_id, 'problem', ?::uuid, created_at FROM ev"),
+        {m_agent, m_agent});
     QVERIFY2(seeded, qPrintable(seeded ? QString() : seeded.error().message));
     QVERIFY(db::exec(db(), QStringLiteral("ANALYZE flagged_content; ANALYZE guardrail_evaluations")).ok());
 

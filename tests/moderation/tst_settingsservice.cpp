@@ -56,10 +56,12 @@ private:
 QString tst_SettingsService::auditRow(const QString &action, const QString &targetId)
 {
     // "<actor>|<target type>|<before>|<after>" of the newest matching row; "" when none.
-    return scalar(db(), QStringLiteral("SELECT actor_id::text || '|' || target_type || '|' || coalesce(before::text, 'null')"
-                                       " || '|' || coalesce(after::text, 'null') FROM audit_log WHERE action = ? AND target_id = ?"
-                                       " ORDER BY id DESC LIMIT 1"),
-                  {action, targetId}).toString();
+    return scalar(db(),
+                  QStringLiteral("SELECT actor_id::text || '|' || target_type || '|' || coalesce(before::text, 'null')"
+                                 " || '|' || coalesce(after::text, 'null') FROM audit_log WHERE action = ? AND target_id = ?"
+                                 " ORDER BY id DESC LIMIT 1"),
+                  {action, targetId})
+        .toString();
 }
 
 void tst_SettingsService::initTestCase()
@@ -89,10 +91,11 @@ void tst_SettingsService::cleanupTestCase()
 void tst_SettingsService::configValueIsWrittenAndAudited()
 {
     const QString file = m_dir.filePath(QStringLiteral("new/folder/betterworld.conf"));
-    const Status s = m_settings->saveConfigValue(m_admin, file, QStringLiteral("smtp/host"), QStringLiteral("  mail.example.org "),
-                                                 QStringLiteral("old.example.org"));
+    const Status s = m_settings->saveConfigValue(m_admin, file, QStringLiteral("smtp/host"),
+                                                 QStringLiteral("  mail.example.org "), QStringLiteral("old.example.org"));
     QVERIFY2(s, qPrintable(s ? QString() : s.error().message));
-    QCOMPARE(QSettings(file, QSettings::IniFormat).value(QStringLiteral("smtp/host")).toString(), QStringLiteral("mail.example.org"));
+    QCOMPARE(QSettings(file, QSettings::IniFormat).value(QStringLiteral("smtp/host")).toString(),
+             QStringLiteral("mail.example.org"));
     QCOMPARE(auditRow(QStringLiteral("settings.update"), QStringLiteral("smtp/host")),
              m_admin.moderatorId + QStringLiteral("|setting|\"old.example.org\"|\"mail.example.org\""));
 }
@@ -121,7 +124,8 @@ void tst_SettingsService::heartbeatInstructionsGetANewVersionAndAnAuditRow()
     QVERIFY(!version.isEmpty());
     QVERIFY(version != previous);
     QCOMPARE(updated->value(QStringLiteral("checkinIntervalSeconds")).toInt(), 1800);
-    const QString row = auditRow(QStringLiteral("heartbeat.instructions"), QString::fromLatin1(domain::HeartbeatService::kSettingsKey));
+    const QString row =
+        auditRow(QStringLiteral("heartbeat.instructions"), QString::fromLatin1(domain::HeartbeatService::kSettingsKey));
     QVERIFY2(row.startsWith(m_admin.moderatorId + QStringLiteral("|setting|")), qPrintable(row));
     QVERIFY2(row.contains(QStringLiteral("\"instructionsVersion\": \"%1\"").arg(version)), qPrintable(row));
     QVERIFY2(row.contains(QStringLiteral("\"checkinIntervalSeconds\": 1800")), qPrintable(row));
@@ -141,7 +145,9 @@ void tst_SettingsService::moderatorsChangeNothing()
     QVERIFY(!QFileInfo::exists(file));
     auto stored = m_secrets.read(QStringLiteral("moderator-secret"));
     QVERIFY(stored && !stored->has_value());
-    QCOMPARE(scalar(db(), QStringLiteral("SELECT count(*) FROM audit_log WHERE actor_id = ?::uuid"), {moderator.moderatorId}).toInt(), 0);
+    QCOMPARE(
+        scalar(db(), QStringLiteral("SELECT count(*) FROM audit_log WHERE actor_id = ?::uuid"), {moderator.moderatorId}).toInt(),
+        0);
 }
 
 QTEST_GUILESS_MAIN(tst_SettingsService)

@@ -59,8 +59,10 @@ void LocalHttpServer::run()
                     m_requests.append({first.value(0), first.value(1), buffer.mid(headerEnd + 4, length)});
                 }
                 const QByteArray body = "{\"ok\":true}";
-                socket->write("HTTP/1.1 " + QByteArray::number(m_status.load()) + " X\r\nContent-Type: application/json\r\n"
-                              "Content-Length: " + QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+                socket->write("HTTP/1.1 " + QByteArray::number(m_status.load())
+                              + " X\r\nContent-Type: application/json\r\n"
+                                "Content-Length: "
+                              + QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
                 socket->disconnectFromHost();
             });
         }

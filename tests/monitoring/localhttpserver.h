@@ -21,7 +21,7 @@ public:
     LocalHttpServer();
     ~LocalHttpServer() override; // quits the loop and joins
 
-    bool startServing();         // listens on 127.0.0.1:0; false on failure
+    bool startServing(); // listens on 127.0.0.1:0; false on failure
     quint16 port() const { return m_port.load(); }
     void setStatus(int status) { m_status = status; }
     QList<Request> requests() const;

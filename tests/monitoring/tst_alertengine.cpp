@@ -48,8 +48,12 @@ private:
     QVariant scalar(const QString &sql, const QVariantList &binds = {}) { return bw::test::scalar(db(), sql, binds); }
     static AlertRule errorRule()
     {
-        return AlertRule{QStringLiteral("HighErrorRate"), QStringLiteral("P1"), QString::fromLatin1(bw::monitoring::alertinput::kErrorRatio5m),
-                         0.10, 3min, QStringLiteral("5xx error rate exceeds 10%")};
+        return AlertRule{QStringLiteral("HighErrorRate"),
+                         QStringLiteral("P1"),
+                         QString::fromLatin1(bw::monitoring::alertinput::kErrorRatio5m),
+                         0.10,
+                         3min,
+                         QStringLiteral("5xx error rate exceeds 10%")};
     }
     static AlertInputs ratio(double v) { return {{QString::fromLatin1(bw::monitoring::alertinput::kErrorRatio5m), v}}; }
 
@@ -58,7 +62,10 @@ private:
     QDateTime m_t0;
 };
 
-void tst_AlertEngine::initTestCase() { QVERIFY2(m_pg.start(), qPrintable(m_pg.lastError())); }
+void tst_AlertEngine::initTestCase()
+{
+    QVERIFY2(m_pg.start(), qPrintable(m_pg.lastError()));
+}
 
 void tst_AlertEngine::init()
 {
@@ -80,6 +87,7 @@ void tst_AlertEngine::defaultRulesAreTheSeeds_data()
     QTest::addColumn<QString>("severity");
     QTest::addColumn<double>("threshold");
     QTest::addColumn<int>("forMinutes");
+    // clang-format off
     QTest::newRow("api down") << "APIDown" << "P1" << 0.5 << 2;
     QTest::newRow("5xx") << "HighErrorRate" << "P1" << 0.10 << 3;
     QTest::newRow("p95") << "HighLatency" << "P2" << 0.5 << 10;
@@ -89,6 +97,7 @@ void tst_AlertEngine::defaultRulesAreTheSeeds_data()
     QTest::newRow("guardrail") << "GuardrailSlow" << "P3" << 5.0 << 30;
     QTest::newRow("backup") << "BackupStale" << "P2" << 26.0 << 0;
     QTest::newRow("drill") << "RestoreDrillFailed" << "P2" << 0.5 << 0;
+    // clang-format on
 }
 
 void tst_AlertEngine::defaultRulesAreTheSeeds()
@@ -177,8 +186,10 @@ void tst_AlertEngine::missingInputIsNoData()
 void tst_AlertEngine::ruleWithoutForFiresAtOnce()
 {
     AlertEngine engine({});
-    auto t = engine.apply(db(), {{QString::fromLatin1(bw::monitoring::alertinput::kBackupAgeHours), 30.0},
-                                 {QString::fromLatin1(bw::monitoring::alertinput::kRestoreDrillFailed), 0.0}}, m_t0);
+    auto t = engine.apply(db(),
+                          {{QString::fromLatin1(bw::monitoring::alertinput::kBackupAgeHours), 30.0},
+                           {QString::fromLatin1(bw::monitoring::alertinput::kRestoreDrillFailed), 0.0}},
+                          m_t0);
     QVERIFY(t);
     QCOMPARE(int(t->size()), 1);
     QCOMPARE(t->at(0).kind, AlertTransition::Firing);
@@ -205,22 +216,30 @@ void tst_AlertEngine::acknowledge()
 
 void tst_AlertEngine::inputsFromSamplesAndSql()
 {
-    QVERIFY(bw::db::exec(db(), QStringLiteral(
-        "INSERT INTO metric_samples (at, name, node, value)"
-        " SELECT date_trunc('minute', now()) - make_interval(mins => m), n.name, n.node, n.v"
-        " FROM generate_series(0, 3) m, (VALUES ('http_request_rate', 'a', 8.0), ('http_request_rate', 'b', 2.0),"
-        " ('http_5xx_rate', 'a', 2.0), ('http_latency_p95', 'a', 0.2), ('http_latency_p95', 'b', 0.7),"
-        " ('disk_used_ratio', 'a', 0.5)) n(name, node, v)")).ok());
-    QVERIFY(bw::db::exec(db(), QStringLiteral("INSERT INTO jobs (queue, kind) SELECT 'guardrail-evaluation', 'e' FROM generate_series(1, 12)")).ok());
-    QVERIFY(bw::db::exec(db(), QStringLiteral(
-        "INSERT INTO backups (kind, status, path, source, database_name, finished_at, drilled_at, drill_status)"
-        " VALUES ('daily', 'completed', '/x', 'u', 'd', now() - interval '30 hours', now(), 'failed')")).ok());
+    QVERIFY(
+        bw::db::exec(
+            db(), QStringLiteral(
+                      "INSERT INTO metric_samples (at, name, node, value)"
+                      " SELECT date_trunc('minute', now()) - make_interval(mins => m), n.name, n.node, n.v"
+                      " FROM generate_series(0, 3) m, (VALUES ('http_request_rate', 'a', 8.0), ('http_request_rate', 'b', 2.0),"
+                      " ('http_5xx_rate', 'a', 2.0), ('http_latency_p95', 'a', 0.2), ('http_latency_p95', 'b', 0.7),"
+                      " ('disk_used_ratio', 'a', 0.5)) n(name, node, v)"))
+            .ok());
+    QVERIFY(
+        bw::db::exec(
+            db(), QStringLiteral("INSERT INTO jobs (queue, kind) SELECT 'guardrail-evaluation', 'e' FROM generate_series(1, 12)"))
+            .ok());
+    QVERIFY(bw::db::exec(
+                db(), QStringLiteral(
+                          "INSERT INTO backups (kind, status, path, source, database_name, finished_at, drilled_at, drill_status)"
+                          " VALUES ('daily', 'completed', '/x', 'u', 'd', now() - interval '30 hours', now(), 'failed')"))
+                .ok());
     AlertEngine engine({});
     auto in = engine.gatherInputs(db());
     QVERIFY2(in.ok(), in.ok() ? "" : qPrintable(in.error().message));
     using namespace bw::monitoring::alertinput;
-    QCOMPARE(in->at(QString::fromLatin1(kErrorRatio5m)), 0.2);  // 2 of 10 req/s over both nodes
-    QCOMPARE(in->at(QString::fromLatin1(kLatencyP95)), 0.7);    // the worse node
+    QCOMPARE(in->at(QString::fromLatin1(kErrorRatio5m)), 0.2); // 2 of 10 req/s over both nodes
+    QCOMPARE(in->at(QString::fromLatin1(kLatencyP95)), 0.7);   // the worse node
     QCOMPARE(in->at(QString::fromLatin1(kDiskUsedRatio)), 0.5);
     QCOMPARE(in->at(QString::fromLatin1(kGuardrailQueueDepth)), 12.0);
     QVERIFY(in->at(QString::fromLatin1(kDbConnectionsRatio)) > 0);
@@ -260,7 +279,8 @@ void tst_AlertEngine::webhookDelivered()
 {
     bw::test::LocalHttpServer hook;
     QVERIFY(hook.startServing());
-    bw::monitoring::AlertNotifier notifier(m_database.get(), {.webhookUrl = QStringLiteral("http://127.0.0.1:%1/services/T000/B000").arg(hook.port())});
+    bw::monitoring::AlertNotifier notifier(
+        m_database.get(), {.webhookUrl = QStringLiteral("http://127.0.0.1:%1/services/T000/B000").arg(hook.port())});
     QVERIFY(notifier.enabled());
     AlertEngine engine({}, &notifier);
     engine.setRules({errorRule()});
@@ -277,11 +297,17 @@ void tst_AlertEngine::webhookDelivered()
 
     QVERIFY(engine.apply(db(), ratio(0.0), m_t0.addSecs(240)));
     QTRY_COMPARE_WITH_TIMEOUT(notifier.delivered(), 2, 10000);
-    QVERIFY(QJsonDocument::fromJson(hook.requests().value(1).body).object().value(QStringLiteral("text")).toString().startsWith(
-        QStringLiteral("[RESOLVED]")));
+    QVERIFY(QJsonDocument::fromJson(hook.requests().value(1).body)
+                .object()
+                .value(QStringLiteral("text"))
+                .toString()
+                .startsWith(QStringLiteral("[RESOLVED]")));
     notifier.stop();
-    const QJsonArray log = QJsonDocument::fromJson(
-        scalar(QStringLiteral("SELECT notifications::text FROM alert_events WHERE id = ?"), {fired->at(0).event.id}).toByteArray()).array();
+    const QJsonArray log =
+        QJsonDocument::fromJson(
+            scalar(QStringLiteral("SELECT notifications::text FROM alert_events WHERE id = ?"), {fired->at(0).event.id})
+                .toByteArray())
+            .array();
     QCOMPARE(log.size(), 2);
     QCOMPARE(log.at(0).toObject().value(QStringLiteral("ok")).toBool(), true);
     QCOMPARE(log.at(1).toObject().value(QStringLiteral("event")).toString(), QStringLiteral("resolved"));
@@ -292,13 +318,17 @@ void tst_AlertEngine::webhookFailureIsRecorded()
     bw::test::LocalHttpServer hook;
     QVERIFY(hook.startServing());
     hook.setStatus(500);
-    bw::monitoring::AlertNotifier notifier(m_database.get(), {.webhookUrl = QStringLiteral("http://127.0.0.1:%1/h").arg(hook.port())});
+    bw::monitoring::AlertNotifier notifier(m_database.get(),
+                                           {.webhookUrl = QStringLiteral("http://127.0.0.1:%1/h").arg(hook.port())});
     AlertEngine engine({}, &notifier);
     auto t = engine.apply(db(), {{QString::fromLatin1(bw::monitoring::alertinput::kRestoreDrillFailed), 1.0}}, m_t0);
     QVERIFY(t);
     QTRY_COMPARE_WITH_TIMEOUT(notifier.failed(), 1, 10000);
-    const QJsonObject entry = QJsonDocument::fromJson(
-        scalar(QStringLiteral("SELECT notifications::text FROM alert_events")).toByteArray()).array().at(0).toObject();
+    const QJsonObject entry =
+        QJsonDocument::fromJson(scalar(QStringLiteral("SELECT notifications::text FROM alert_events")).toByteArray())
+            .array()
+            .at(0)
+            .toObject();
     QCOMPARE(entry.value(QStringLiteral("ok")).toBool(), false);
     QCOMPARE(entry.value(QStringLiteral("detail")).toString(), QStringLiteral("HTTP 500"));
 }

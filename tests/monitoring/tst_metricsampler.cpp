@@ -20,7 +20,11 @@
 using bw::monitoring::MetricSampler;
 
 // QVERIFY for a Result/Status that prints the error.
-#define VERIFY_OK(expr) do { const auto r_ = (expr); QVERIFY2(r_.ok(), r_.ok() ? "" : qPrintable(r_.error().message)); } while (0)
+#define VERIFY_OK(expr)                                                                                                          \
+    do {                                                                                                                         \
+        const auto r_ = (expr);                                                                                                  \
+        QVERIFY2(r_.ok(), r_.ok() ? "" : qPrintable(r_.error().message));                                                        \
+    } while (0)
 namespace series = bw::monitoring::series;
 
 class tst_MetricSampler final : public QObject {
@@ -58,7 +62,10 @@ private:
     std::unique_ptr<bw::MetricsRegistry> m_metrics;
 };
 
-void tst_MetricSampler::initTestCase() { QVERIFY2(m_pg.start(), qPrintable(m_pg.lastError())); }
+void tst_MetricSampler::initTestCase()
+{
+    QVERIFY2(m_pg.start(), qPrintable(m_pg.lastError()));
+}
 
 void tst_MetricSampler::init()
 {
@@ -78,10 +85,12 @@ void tst_MetricSampler::nodeSeriesFromTheRegistry()
 {
     MetricSampler sampler(*m_database, *m_metrics, {.nodeId = QStringLiteral("node-a"), .diskPath = QDir::tempPath()});
     auto &ok = m_metrics->counter(QStringLiteral("http_requests_total"), QStringLiteral("r"),
-                                  {{QStringLiteral("method"), QStringLiteral("GET")}, {QStringLiteral("route"), QStringLiteral("/x")},
+                                  {{QStringLiteral("method"), QStringLiteral("GET")},
+                                   {QStringLiteral("route"), QStringLiteral("/x")},
                                    {QStringLiteral("status"), QStringLiteral("200")}});
     auto &bad = m_metrics->counter(QStringLiteral("http_requests_total"), QStringLiteral("r"),
-                                   {{QStringLiteral("method"), QStringLiteral("GET")}, {QStringLiteral("route"), QStringLiteral("/x")},
+                                   {{QStringLiteral("method"), QStringLiteral("GET")},
+                                    {QStringLiteral("route"), QStringLiteral("/x")},
                                     {QStringLiteral("status"), QStringLiteral("500")}});
     auto &latency = m_metrics->histogram(QStringLiteral("http_request_duration_seconds"), QStringLiteral("d"),
                                          bw::MetricsRegistry::defaultLatencyBuckets());
@@ -138,8 +147,9 @@ void tst_MetricSampler::clusterSeriesFromSql()
 
 void tst_MetricSampler::pruneKeepsThirtyDays()
 {
-    exec(QStringLiteral("INSERT INTO metric_samples (at, name, value) SELECT now() - make_interval(days => d) + interval '5 minutes', 'x', d"
-                        " FROM generate_series(0, 40) d"));
+    exec(QStringLiteral(
+        "INSERT INTO metric_samples (at, name, value) SELECT now() - make_interval(days => d) + interval '5 minutes', 'x', d"
+        " FROM generate_series(0, 40) d"));
     MetricSampler sampler(*m_database, *m_metrics, {.nodeId = QStringLiteral("n")});
     auto pruned = sampler.prune(db());
     QVERIFY(pruned);
@@ -188,12 +198,16 @@ void tst_MetricSampler::latestValues()
 
 void tst_MetricSampler::nodeThreadSamples()
 {
-    MetricSampler sampler(*m_database, *m_metrics, {.nodeId = QStringLiteral("t"), .nodeInterval = std::chrono::milliseconds(100)});
+    MetricSampler sampler(*m_database, *m_metrics,
+                          {.nodeId = QStringLiteral("t"), .nodeInterval = std::chrono::milliseconds(100)});
     auto &requests = m_metrics->counter(QStringLiteral("http_requests_total"), QStringLiteral("r"));
     sampler.start();
     QVERIFY(sampler.isRunning());
     requests.inc(5);
-    QTRY_VERIFY_WITH_TIMEOUT(scalar(QStringLiteral("SELECT count(*) FROM metric_samples WHERE node = 't' AND name = 'http_request_rate'")).toInt() >= 1, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        scalar(QStringLiteral("SELECT count(*) FROM metric_samples WHERE node = 't' AND name = 'http_request_rate'")).toInt()
+            >= 1,
+        10000);
     sampler.stop();
     QVERIFY(!sampler.isRunning());
 }
@@ -239,7 +253,8 @@ void tst_MetricSampler::rollUpRunsAsAJob()
                               QStringLiteral("completed"), 15000);
     QVERIFY(sample(series::kDbSizeBytes) > 0);
     QCOMPARE(scalar(QStringLiteral("SELECT cron FROM job_schedules WHERE name = 'metrics-rollup'")).toString().isEmpty()
-                 || scalar(QStringLiteral("SELECT cron FROM job_schedules WHERE name = 'metrics-rollup'")).toString() == u"* * * * *",
+                 || scalar(QStringLiteral("SELECT cron FROM job_schedules WHERE name = 'metrics-rollup'")).toString()
+                        == u"* * * * *",
              true);
     jobs.stop(5000);
 }

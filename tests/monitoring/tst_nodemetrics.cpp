@@ -22,9 +22,12 @@ namespace {
 void request(bw::MetricsRegistry &m, const QString &route, const QString &status, double seconds)
 {
     m.counter(QStringLiteral("http_requests_total"), QStringLiteral("r"),
-              {{QStringLiteral("method"), QStringLiteral("GET")}, {QStringLiteral("route"), route}, {QStringLiteral("status"), status}})
+              {{QStringLiteral("method"), QStringLiteral("GET")},
+               {QStringLiteral("route"), route},
+               {QStringLiteral("status"), status}})
         .inc();
-    m.histogram(QStringLiteral("http_request_duration_seconds"), QStringLiteral("d"), bw::MetricsRegistry::defaultLatencyBuckets(),
+    m.histogram(QStringLiteral("http_request_duration_seconds"), QStringLiteral("d"),
+                bw::MetricsRegistry::defaultLatencyBuckets(),
                 {{QStringLiteral("method"), QStringLiteral("GET")}, {QStringLiteral("route"), route}})
         .observe(seconds);
 }
@@ -40,7 +43,8 @@ void tst_NodeMetrics::ratesBetweenSnapshots()
     for (int i = 0; i < 10; ++i)
         request(m, QStringLiteral("/b"), QStringLiteral("503"), 0.004);
     m.gauge(QStringLiteral("http_active_connections"), QStringLiteral("c")).set(7);
-    m.counter(QStringLiteral("job_completed_total"), QStringLiteral("j"), {{QStringLiteral("queue"), QStringLiteral("q")}}).inc(20);
+    m.counter(QStringLiteral("job_completed_total"), QStringLiteral("j"), {{QStringLiteral("queue"), QStringLiteral("q")}})
+        .inc(20);
     NodeMetricsSnapshot after = NodeMetricsSnapshot::capture(m);
     after.atMs = before.atMs + 10'000; // exactly 10 s apart
 

@@ -35,7 +35,10 @@ QString value(const db::ConnectionSettings &s, const QString &sql)
     d.releaseThisThread();
     return v;
 }
-double mb(qint64 bytes) { return double(bytes) / (1024.0 * 1024.0); }
+double mb(qint64 bytes)
+{
+    return double(bytes) / (1024.0 * 1024.0);
+}
 } // namespace
 
 int main(int argc, char *argv[])
@@ -44,7 +47,8 @@ int main(int argc, char *argv[])
     const int targetMb = argc > 1 ? QString::fromLocal8Bit(argv[1]).toInt() : 512;
     const int rpoSamples = argc > 2 ? QString::fromLocal8Bit(argv[2]).toInt() : 3;
     QTemporaryDir tmp(QStringLiteral("/var/tmp/bw-ops-bench-XXXXXX"));
-    QFile::setPermissions(tmp.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner | QFileDevice::ExeOther);
+    QFile::setPermissions(tmp.path(),
+                          QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner | QFileDevice::ExeOther);
     ops::ArchivePaths paths;
     paths.clusterDir = tmp.filePath(QStringLiteral("cluster"));
     paths.socketDir = paths.clusterDir + QStringLiteral("/run");
@@ -80,14 +84,18 @@ int main(int argc, char *argv[])
     // Seed: realistic-ish rows (text that compresses like prose/JSON does, ~3:1) until the target size.
     QElapsedTimer t;
     t.start();
-    value(cs, QStringLiteral("CREATE TABLE bench_rows (id bigserial PRIMARY KEY, agent uuid, title text, body text, payload jsonb, "
-                             "created_at timestamptz DEFAULT now())"));
-    while (value(cs, QStringLiteral("SELECT pg_database_size(current_database())")).toLongLong() < qint64(targetMb) * 1024 * 1024) {
-        value(cs, QStringLiteral("INSERT INTO bench_rows (agent, title, body, payload) SELECT gen_random_uuid(), "
-                                 "'Problem ' || g || ' in region ' || (g % 97), "
-                                 "repeat('Clean water access in district ' || (g % 1000) || ' needs pumps and training. ', 8) || md5(g::text), "
-                                 "jsonb_build_object('severity', g % 4, 'sources', jsonb_build_array(md5(random()::text), md5(random()::text))) "
-                                 "FROM generate_series(1, 50000) g"));
+    value(cs,
+          QStringLiteral("CREATE TABLE bench_rows (id bigserial PRIMARY KEY, agent uuid, title text, body text, payload jsonb, "
+                         "created_at timestamptz DEFAULT now())"));
+    while (value(cs, QStringLiteral("SELECT pg_database_size(current_database())")).toLongLong()
+           < qint64(targetMb) * 1024 * 1024) {
+        value(cs,
+              QStringLiteral(
+                  "INSERT INTO bench_rows (agent, title, body, payload) SELECT gen_random_uuid(), "
+                  "'Problem ' || g || ' in region ' || (g % 97), "
+                  "repeat('Clean water access in district ' || (g % 1000) || ' needs pumps and training. ', 8) || md5(g::text), "
+                  "jsonb_build_object('severity', g % 4, 'sources', jsonb_build_array(md5(random()::text), md5(random()::text))) "
+                  "FROM generate_series(1, 50000) g"));
     }
     value(cs, QStringLiteral("VACUUM ANALYZE bench_rows"));
     const qint64 dbBytes = value(cs, QStringLiteral("SELECT pg_database_size(current_database())")).toLongLong();
@@ -111,12 +119,14 @@ int main(int argc, char *argv[])
         return 1;
     }
     std::printf("| database size | %.0f MB (%lld rows + the schema) |\n", mb(dbBytes), rows);
-    std::printf("| logical backup (pg_dump -Fc -Z6, snapshot + row counts + checksum + pg_restore --list) | %.1f s → %.0f MB file; **%.1f MB/s** of database |\n",
-                backupMs / 1000.0, mb(b->sizeBytes), mb(dbBytes) / (backupMs / 1000.0));
+    std::printf(
+        "| logical backup (pg_dump -Fc -Z6, snapshot + row counts + checksum + pg_restore --list) | %.1f s → %.0f MB file; **%.1f MB/s** of database |\n",
+        backupMs / 1000.0, mb(b->sizeBytes), mb(dbBytes) / (backupMs / 1000.0));
     std::printf("| restore drill: pg_restore -j2 into a scratch database | %.1f s; **%.1f MB/s** of database; row counts %s |\n",
                 d->restoreMs / 1000.0, mb(dbBytes) / (d->restoreMs / 1000.0), d->ok ? "equal" : "DIFFER");
-    std::printf("| drill total (verify + create + restore + compare + drop) = measured RTO | **%.1f s** (objective 15 min: %s) |\n",
-                d->totalMs / 1000.0, d->withinRto ? "met" : "MISSED");
+    std::printf(
+        "| drill total (verify + create + restore + compare + drop) = measured RTO | **%.1f s** (objective 15 min: %s) |\n",
+        d->totalMs / 1000.0, d->withinRto ? "met" : "MISSED");
 
     if (archiving) {
         db::ConnectionSettings su = cs;
@@ -130,13 +140,15 @@ int main(int argc, char *argv[])
         auto full = archive.backup(QStringLiteral("full"));
         const qint64 fullMs = t.elapsed();
         if (full)
-            std::printf("| pgBackRest full base backup | %.1f s (%.1f MB/s) |\n", fullMs / 1000.0, mb(dbBytes) / (fullMs / 1000.0));
+            std::printf("| pgBackRest full base backup | %.1f s (%.1f MB/s) |\n", fullMs / 1000.0,
+                        mb(dbBytes) / (fullMs / 1000.0));
         // RPO: a small write at a random moment, then wait until its WAL segment is archived.
         QList<double> lags;
         for (int i = 0; i < rpoSamples; ++i) {
             QThread::msleep(QRandomGenerator::global()->bounded(1000, 20000));
-            const QString seg = value(cs, QStringLiteral("WITH w AS (INSERT INTO bench_rows (title) VALUES ('rpo probe') RETURNING id) "
-                                                         "SELECT pg_walfile_name(pg_current_wal_insert_lsn()) FROM w"));
+            const QString seg =
+                value(cs, QStringLiteral("WITH w AS (INSERT INTO bench_rows (title) VALUES ('rpo probe') RETURNING id) "
+                                         "SELECT pg_walfile_name(pg_current_wal_insert_lsn()) FROM w"));
             QElapsedTimer lag;
             lag.start();
             while (lag.elapsed() < 180000) {
@@ -154,9 +166,10 @@ int main(int argc, char *argv[])
             sum += l;
         }
         if (!lags.isEmpty())
-            std::printf("| WAL archive lag, commit → segment in the repository (archive_timeout 60 s, otherwise idle) = measured RPO | "
-                        "mean **%.1f s**, worst %.1f s over %lld writes (objective ≤ 60 s) |\n",
-                        sum / lags.size(), worst, qint64(lags.size()));
+            std::printf(
+                "| WAL archive lag, commit → segment in the repository (archive_timeout 60 s, otherwise idle) = measured RPO | "
+                "mean **%.1f s**, worst %.1f s over %lld writes (objective ≤ 60 s) |\n",
+                sum / lags.size(), worst, qint64(lags.size()));
     }
     catalogue.releaseThisThread();
     (void)pg.stop(30000);

@@ -47,10 +47,11 @@ QJsonObject fingerprint(const db::ConnectionSettings &settings)
         while (tables && tables->next())
             names << tables->value(0).toString();
         for (const QString &t : std::as_const(names)) {
-            auto r = db::exec(database.connection(),
-                              QStringLiteral("SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') "
-                                             "FROM public.%1 x")
-                                  .arg(t));
+            auto r =
+                db::exec(database.connection(),
+                         QStringLiteral("SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') "
+                                        "FROM public.%1 x")
+                             .arg(t));
             if (r && r->next())
                 out.insert(t, r->value(0).toString());
         }
@@ -63,12 +64,13 @@ bool seedSample(const db::ConnectionSettings &s, int rows, int bytesPerRow, cons
 {
     const int md5s = qMax(1, bytesPerRow / 32);
     return runSql(s, QStringLiteral("CREATE TABLE IF NOT EXISTS %1 (id bigint PRIMARY KEY, body text, n numeric)").arg(table))
-        && runSql(s, QStringLiteral("INSERT INTO %1 SELECT coalesce((SELECT max(id) FROM %1), 0) + g, "
-                                    "(SELECT string_agg(md5(random()::text || g::text || k::text), '') FROM generate_series(1, %2) k), "
-                                    "g * 1.5 FROM generate_series(1, %3) g")
-                         .arg(table)
-                         .arg(md5s)
-                         .arg(rows));
+           && runSql(s, QStringLiteral(
+                            "INSERT INTO %1 SELECT coalesce((SELECT max(id) FROM %1), 0) + g, "
+                            "(SELECT string_agg(md5(random()::text || g::text || k::text), '') FROM generate_series(1, %2) k), "
+                            "g * 1.5 FROM generate_series(1, %3) g")
+                            .arg(table)
+                            .arg(md5s)
+                            .arg(rows));
 }
 
 OpsConfig testOpsConfig()
@@ -82,11 +84,12 @@ OpsConfig testOpsConfig()
 
 SmallDisk::SmallDisk(int megabytes)
 {
-    m_path = QDir::tempPath() + QStringLiteral("/bw-smalldisk-%1-%2").arg(QCoreApplication::applicationPid()).arg(quintptr(this), 0, 16);
+    m_path = QDir::tempPath()
+             + QStringLiteral("/bw-smalldisk-%1-%2").arg(QCoreApplication::applicationPid()).arg(quintptr(this), 0, 16);
     QDir().mkpath(m_path);
     QProcess p;
     p.start(QStringLiteral("mount"), {QStringLiteral("-t"), QStringLiteral("tmpfs"), QStringLiteral("-o"),
-                                       QStringLiteral("size=%1m,mode=0700").arg(megabytes), QStringLiteral("tmpfs"), m_path});
+                                      QStringLiteral("size=%1m,mode=0700").arg(megabytes), QStringLiteral("tmpfs"), m_path});
     m_ok = p.waitForFinished(10000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
     if (!m_ok)
         m_error = QString::fromLocal8Bit(p.readAllStandardError()).trimmed() + p.errorString();

@@ -17,7 +17,8 @@ QString queryValue(const db::ConnectionSettings &s, const QString &sql);
 // {table: md5 of all its rows in a canonical order} for every ordinary table in public.
 QJsonObject fingerprint(const db::ConnectionSettings &s);
 // ops_sample(id, body, n) with `rows` rows of random-ish text (~bytesPerRow each).
-bool seedSample(const db::ConnectionSettings &s, int rows, int bytesPerRow = 100, const QString &table = QStringLiteral("ops_sample"));
+bool seedSample(const db::ConnectionSettings &s, int rows, int bytesPerRow = 100,
+                const QString &table = QStringLiteral("ops_sample"));
 OpsConfig testOpsConfig();
 
 // A tmpfs mounted at a fresh directory (root only); unmounted by the destructor.

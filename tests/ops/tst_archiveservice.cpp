@@ -41,8 +41,8 @@ private:
     {
         QElapsedTimer t;
         t.start();
-        const QString seg = test::queryValue(settings(QStringLiteral("postgres")),
-                                             QStringLiteral("SELECT pg_walfile_name(pg_switch_wal())"));
+        const QString seg =
+            test::queryValue(settings(QStringLiteral("postgres")), QStringLiteral("SELECT pg_walfile_name(pg_switch_wal())"));
         for (int i = 0; i < 600; ++i) {
             const QString last = test::queryValue(settings(QStringLiteral("postgres")),
                                                   QStringLiteral("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver"));
@@ -131,8 +131,10 @@ private Q_SLOTS:
         QVERIFY(test::runSql(app, QStringLiteral("CREATE TABLE pitr (v text)")));
         QVERIFY(test::runSql(app, QStringLiteral("INSERT INTO pitr VALUES ('first')")));
         QThread::msleep(300);
-        const QDateTime between = QDateTime::fromString(test::queryValue(app, QStringLiteral(
-            "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")), Qt::ISODateWithMs);
+        const QDateTime between = QDateTime::fromString(
+            test::queryValue(
+                app, QStringLiteral("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")),
+            Qt::ISODateWithMs);
         QVERIFY(between.isValid());
         QThread::msleep(300);
         QVERIFY(test::runSql(app, QStringLiteral("INSERT INTO pitr VALUES ('second')")));
@@ -158,7 +160,8 @@ private Q_SLOTS:
         RestoreService restore(backups, {}, [this](const QDateTime &t, const QString &db, const OperationPtr &op) {
             return m_archive->dumpAtTime(t, db, m_tmp.filePath(QStringLiteral("dumps")), op);
         });
-        auto r = restore.restore({.targetTime = between, .confirmation = QStringLiteral("app"), .requestedBy = QStringLiteral("tester")});
+        auto r = restore.restore(
+            {.targetTime = between, .confirmation = QStringLiteral("app"), .requestedBy = QStringLiteral("tester")});
         QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error().message));
         QCOMPARE(test::queryValue(app, QStringLiteral("SELECT string_agg(v, ',') FROM pitr")), QStringLiteral("first"));
         QCOMPARE(test::queryValue(app, QStringLiteral("SELECT outcome FROM restores WHERE id = '%1'").arg(r->restoreId)),

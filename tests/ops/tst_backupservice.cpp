@@ -37,7 +37,8 @@ private Q_SLOTS:
         m_db = m_pg.createMigratedDatabase();
         QVERIFY(!m_db.isEmpty());
         QVERIFY(test::seedSample(settings(), 2000));
-        QVERIFY(test::runSql(settings(), QStringLiteral("INSERT INTO settings (key, value) VALUES ('ops_test', '{\"a\": [1, 2]}')")));
+        QVERIFY(
+            test::runSql(settings(), QStringLiteral("INSERT INTO settings (key, value) VALUES ('ops_test', '{\"a\": [1, 2]}')")));
         m_catalogue = std::make_unique<db::Database>(settings());
         m_service = std::make_unique<BackupService>(*m_catalogue, test::testOpsConfig(), m_dir.path(), QString());
     }
@@ -67,12 +68,14 @@ private Q_SLOTS:
         QCOMPARE(r->verifyStatus, QStringLiteral("ok"));
         QStringList names;
         for (const Progress &p : std::as_const(steps))
-            if (!names.contains(p.step)) names << p.step;
+            if (!names.contains(p.step))
+                names << p.step;
         QCOMPARE(names, (QStringList{"prepare", "snapshot", "dump", "checksum", "finish"}));
         QVERIFY(steps.last().finished);
         // The password never reaches a command line: the tool got it through PGPASSFILE.
         QCOMPARE(test::queryValue(settings(), QStringLiteral("SELECT count(*) FROM audit_log WHERE action = 'backup.created' "
-                                                             "AND target_id = '%1'").arg(r->id)),
+                                                             "AND target_id = '%1'")
+                                                  .arg(r->id)),
                  QStringLiteral("1"));
         // Daily backups get the configured expiry.
         auto daily = m_service->create(BackupKind::Daily);
@@ -97,7 +100,8 @@ private Q_SLOTS:
         b.remove(QStringLiteral("backups")), a.remove(QStringLiteral("backups"));
         b.remove(QStringLiteral("audit_log")), a.remove(QStringLiteral("audit_log"));
         QCOMPARE(a, b);
-        QCOMPARE(test::queryValue(t, QStringLiteral("SELECT value->'a'->>1 FROM settings WHERE key = 'ops_test'")), QStringLiteral("2"));
+        QCOMPARE(test::queryValue(t, QStringLiteral("SELECT value->'a'->>1 FROM settings WHERE key = 'ops_test'")),
+                 QStringLiteral("2"));
         m_pg.dropDatabase(target);
     }
 
@@ -171,7 +175,8 @@ private Q_SLOTS:
         QVERIFY(r.ok());
         // Pretend the snapshot saw one more row than the dump holds.
         QVERIFY(test::runSql(settings(), QStringLiteral("UPDATE backups SET table_counts = jsonb_set(table_counts, "
-                                                        "'{public.ops_sample}', '2001') WHERE id = '%1'").arg(r->id)));
+                                                        "'{public.ops_sample}', '2001') WHERE id = '%1'")
+                                             .arg(r->id)));
         auto d = m_service->drill(r->id);
         QVERIFY(d.ok());
         QVERIFY(!d->ok);
@@ -186,7 +191,8 @@ private Q_SLOTS:
         auto old2 = m_service->create(BackupKind::Daily);
         QVERIFY(old1.ok() && old2.ok());
         QVERIFY(test::runSql(settings(), QStringLiteral("UPDATE backups SET expires_at = now() - interval '1 day' "
-                                                        "WHERE id IN ('%1', '%2')").arg(old1->id, old2->id)));
+                                                        "WHERE id IN ('%1', '%2')")
+                                             .arg(old1->id, old2->id)));
         auto r = m_service->enforceRetention();
         QVERIFY(r.ok());
         // old2 is the newest backup of all: kept even though it is past its expiry.
@@ -209,7 +215,8 @@ private Q_SLOTS:
         auto r = small.create(BackupKind::Manual);
         QVERIFY(!r.ok());
         QCOMPARE(r.error().details.value(QStringLiteral("reason")).toString(), QStringLiteral("disk_full"));
-        QVERIFY2(r.error().message.startsWith(QStringLiteral("Not enough free space for a backup in ")), qPrintable(r.error().message));
+        QVERIFY2(r.error().message.startsWith(QStringLiteral("Not enough free space for a backup in ")),
+                 qPrintable(r.error().message));
         QVERIFY(filesIn(disk.path()).isEmpty());
     }
 
@@ -223,8 +230,10 @@ private Q_SLOTS:
         const QString big = m_pg.createDatabase();
         db::ConnectionSettings bs = m_pg.settings(big);
         QVERIFY(test::seedSample(bs, 20000, 400, QStringLiteral("filler")));
-        QVERIFY(test::runSql(settings(), QStringLiteral("INSERT INTO backups (kind, status, path, source, database_name, size_bytes) "
-                                                        "VALUES ('manual', 'completed', '/nonexistent', 'x', '%1', 1000)").arg(big)));
+        QVERIFY(
+            test::runSql(settings(), QStringLiteral("INSERT INTO backups (kind, status, path, source, database_name, size_bytes) "
+                                                    "VALUES ('manual', 'completed', '/nonexistent', 'x', '%1', 1000)")
+                                         .arg(big)));
         OpsConfig c = test::testOpsConfig();
         c.minFreeMb = 0;
         c.compressLevel = 0;
@@ -235,7 +244,8 @@ private Q_SLOTS:
         QVERIFY2(r.error().message.contains(QStringLiteral("filled up")), qPrintable(r.error().message));
         QVERIFY2(filesIn(disk.path()).isEmpty(), qPrintable(filesIn(disk.path()).join(u',')));
         QCOMPARE(test::queryValue(settings(), QStringLiteral("SELECT status FROM backups WHERE database_name = '%1' "
-                                                             "ORDER BY started_at DESC LIMIT 1").arg(big)),
+                                                             "ORDER BY started_at DESC LIMIT 1")
+                                                  .arg(big)),
                  QStringLiteral("failed"));
         m_pg.dropDatabase(big);
     }
@@ -253,15 +263,18 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(child.canReadLine() || child.state() == QProcess::NotRunning, 60000);
         QCOMPARE(child.readLine().trimmed(), QByteArray("started"));
         // Wait until pg_dump is writing, then kill the app (not pg_dump) without warning.
-        QTRY_VERIFY_WITH_TIMEOUT(!QDir(dir.path()).entryList({QStringLiteral("*.partial")}).isEmpty()
-                                     && QFileInfo(dir.filePath(QDir(dir.path()).entryList({QStringLiteral("*.partial")}).value(0))).size() > 0,
-                                 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !QDir(dir.path()).entryList({QStringLiteral("*.partial")}).isEmpty()
+                && QFileInfo(dir.filePath(QDir(dir.path()).entryList({QStringLiteral("*.partial")}).value(0))).size() > 0,
+            60000);
         ::kill(pid_t(child.processId()), SIGKILL);
         QVERIFY(child.waitForFinished(10000));
 
         db::ConnectionSettings cs = bs;
-        QCOMPARE(test::queryValue(cs, QStringLiteral("SELECT status FROM backups ORDER BY started_at DESC LIMIT 1")), QStringLiteral("running"));
-        QCOMPARE(test::queryValue(cs, QStringLiteral("SELECT count(*) FROM backups WHERE status = 'completed'")), QStringLiteral("0"));
+        QCOMPARE(test::queryValue(cs, QStringLiteral("SELECT status FROM backups ORDER BY started_at DESC LIMIT 1")),
+                 QStringLiteral("running"));
+        QCOMPARE(test::queryValue(cs, QStringLiteral("SELECT count(*) FROM backups WHERE status = 'completed'")),
+                 QStringLiteral("0"));
         QVERIFY(QDir(dir.path()).entryList({QStringLiteral("*.dump")}).isEmpty()); // no file under a final name
         // pg_dump died with its parent: the partial file stops growing.
         const QString partial = dir.filePath(QDir(dir.path()).entryList({QStringLiteral("*.partial")}).value(0));

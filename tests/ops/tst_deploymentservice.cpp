@@ -21,8 +21,8 @@ using namespace bw::ops;
 class TestDeploymentService : public QObject {
     Q_OBJECT
 private:
-    test::PgFixture m_local;   // the app's own database (catalogue, deployment records)
-    test::PgFixture m_second;  // the environment's database server
+    test::PgFixture m_local;  // the app's own database (catalogue, deployment records)
+    test::PgFixture m_second; // the environment's database server
     QTemporaryDir m_dir;
     QString m_catalogueDb;
     std::unique_ptr<test::ApiServer> m_nodeA;
@@ -88,9 +88,12 @@ private Q_SLOTS:
         const QString url = m_second.url(target);
         const QStringList nodes{nodeUrl(*m_nodeA), nodeUrl(*m_nodeB)};
         auto r = offThread([&](DeploymentService &d) -> Result<DeploymentRecord> {
-            if (Status s = d.saveEnvironment({.name = QStringLiteral("staging"), .nodeUrls = nodes, .readyTimeoutSeconds = 20}, url); !s)
+            if (Status s =
+                    d.saveEnvironment({.name = QStringLiteral("staging"), .nodeUrls = nodes, .readyTimeoutSeconds = 20}, url);
+                !s)
                 return s.error();
-            return d.deploy({.environment = QStringLiteral("staging"), .requestedBy = QStringLiteral("tester"), .pollIntervalMs = 200});
+            return d.deploy(
+                {.environment = QStringLiteral("staging"), .requestedBy = QStringLiteral("tester"), .pollIntervalMs = 200});
         });
         QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error().message));
         QCOMPARE(r->outcome, QStringLiteral("succeeded"));
@@ -98,7 +101,8 @@ private Q_SLOTS:
         QVERIFY(!r->snapshotBackupId.isEmpty());
         QVERIFY2(r->log.contains(QStringLiteral("all 2 node(s) ready")), qPrintable(r->log));
         const auto cat = m_local.settings(m_catalogueDb);
-        QCOMPARE(test::queryValue(cat, QStringLiteral("SELECT outcome || ' ' || requested_by FROM deployments WHERE id = '%1'").arg(r->id)),
+        QCOMPARE(test::queryValue(
+                     cat, QStringLiteral("SELECT outcome || ' ' || requested_by FROM deployments WHERE id = '%1'").arg(r->id)),
                  QStringLiteral("succeeded tester"));
         QCOMPARE(test::queryValue(cat, QStringLiteral("SELECT kind FROM backups WHERE id = '%1'").arg(r->snapshotBackupId)),
                  QStringLiteral("pre_migration"));
@@ -107,8 +111,9 @@ private Q_SLOTS:
                      .contains(m_second.password()));
         QCOMPARE(m_secrets.read(QStringLiteral("deploy-staging-password"))->value(), m_second.password().toUtf8());
         // The target is now fully migrated.
-        QCOMPARE(test::queryValue(m_second.settings(target), QStringLiteral("SELECT max(version) FROM schema_migrations")).toInt(),
-                 db::Migrator::builtIn().last().version);
+        QCOMPARE(
+            test::queryValue(m_second.settings(target), QStringLiteral("SELECT max(version) FROM schema_migrations")).toInt(),
+            db::Migrator::builtIn().last().version);
     }
 
     void productionNeedsItsNameTyped()
@@ -138,9 +143,12 @@ private Q_SLOTS:
         m_nodeB->runtime().setMaintenance(true); // its /ready answers 503
         const QStringList nodes{nodeUrl(*m_nodeA), nodeUrl(*m_nodeB)};
         auto r = offThread([&](DeploymentService &d) -> Result<DeploymentRecord> {
-            if (Status s = d.saveEnvironment({.name = QStringLiteral("canary"), .nodeUrls = nodes, .readyTimeoutSeconds = 3}, url); !s)
+            if (Status s =
+                    d.saveEnvironment({.name = QStringLiteral("canary"), .nodeUrls = nodes, .readyTimeoutSeconds = 3}, url);
+                !s)
                 return s.error();
-            return d.deploy({.environment = QStringLiteral("canary"), .requestedBy = QStringLiteral("tester"), .pollIntervalMs = 200});
+            return d.deploy(
+                {.environment = QStringLiteral("canary"), .requestedBy = QStringLiteral("tester"), .pollIntervalMs = 200});
         });
         m_nodeB->runtime().setMaintenance(false);
         QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error().message));
@@ -161,7 +169,8 @@ private Q_SLOTS:
         QCOMPARE(test::fingerprint(ts), before);
         QCOMPARE(test::queryValue(ts, QStringLiteral("SELECT max(version) FROM schema_migrations")).toInt(),
                  db::Migrator::builtIn().at(db::Migrator::builtIn().size() - 2).version);
-        QCOMPARE(test::queryValue(m_local.settings(m_catalogueDb), QStringLiteral("SELECT outcome FROM deployments WHERE id = '%1'").arg(r->id)),
+        QCOMPARE(test::queryValue(m_local.settings(m_catalogueDb),
+                                  QStringLiteral("SELECT outcome FROM deployments WHERE id = '%1'").arg(r->id)),
                  QStringLiteral("rolled_back"));
     }
 };

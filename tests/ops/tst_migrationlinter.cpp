@@ -32,12 +32,14 @@ private Q_SLOTS:
         QVERIFY2(m_pg.start(), qPrintable(m_pg.lastError()));
         m_db = m_pg.createMigratedDatabase();
         const auto s = m_pg.settings(m_db);
-        QVERIFY(test::runSql(s, QStringLiteral("CREATE TABLE lint_big (id bigint PRIMARY KEY, legacy text, old_name text, amount integer)")));
+        QVERIFY(test::runSql(
+            s, QStringLiteral("CREATE TABLE lint_big (id bigint PRIMARY KEY, legacy text, old_name text, amount integer)")));
         QVERIFY(test::runSql(s, QStringLiteral("INSERT INTO lint_big SELECT g, 'x', 'y', g FROM generate_series(1, 120000) g")));
         QVERIFY(test::runSql(s, QStringLiteral("CREATE TABLE lint_small (id bigint PRIMARY KEY, legacy text)")));
         QVERIFY(test::runSql(s, QStringLiteral("INSERT INTO lint_small VALUES (1, 'a')")));
         QVERIFY(test::runSql(s, QStringLiteral("ANALYZE lint_big; ANALYZE lint_small")));
-        QVERIFY(test::runSql(s, QStringLiteral("COMMENT ON COLUMN lint_small.legacy IS 'deprecated: nothing reads it since 0.2'")));
+        QVERIFY(
+            test::runSql(s, QStringLiteral("COMMENT ON COLUMN lint_small.legacy IS 'deprecated: nothing reads it since 0.2'")));
         m_database = std::make_unique<db::Database>(s);
     }
     void cleanupTestCase()
@@ -71,6 +73,7 @@ private Q_SLOTS:
         QTest::addColumn<QString>("sql");
         QTest::addColumn<QString>("expected"); // "rule:severity" or "" for no finding
 
+        // clang-format off
         QTest::newRow("drop column without deprecation") << "ALTER TABLE lint_big DROP COLUMN legacy;" << "drop_column:block";
         QTest::newRow("drop column, deprecated earlier") << "ALTER TABLE lint_small DROP COLUMN legacy;" << "";
         QTest::newRow("drop default is fine") << "ALTER TABLE lint_big ALTER COLUMN legacy DROP DEFAULT;" << "";
@@ -95,6 +98,7 @@ private Q_SLOTS:
             << "index_not_concurrent:allowed";
         QTest::newRow("several actions in one ALTER")
             << "ALTER TABLE lint_big ADD COLUMN a int, DROP COLUMN legacy, ALTER COLUMN amount TYPE bigint;" << "drop_column:block,type_change:block";
+        // clang-format on
     }
     void rules()
     {
@@ -143,7 +147,8 @@ private Q_SLOTS:
             QVERIFY(r.ok());
             QStringList blocks;
             for (const auto &f : *r)
-                if (f.severity == u"block") blocks << f.toText();
+                if (f.severity == u"block")
+                    blocks << f.toText();
             QVERIFY2(blocks.isEmpty(), qPrintable(blocks.join(u'\n')));
         }
         d.releaseThisThread();

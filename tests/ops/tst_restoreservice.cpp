@@ -15,10 +15,10 @@
 #include <QScopeGuard>
 #include <QSemaphore>
 
-#include <atomic>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QtConcurrent/QtConcurrentRun>
+#include <atomic>
 
 using namespace bw;
 using namespace bw::ops;
@@ -61,8 +61,10 @@ private:
     }
     QString databasesLike(const QString &pattern)
     {
-        return test::queryValue(m_pg.settings(QStringLiteral("postgres")),
-                                QStringLiteral("SELECT coalesce(string_agg(datname, ','), '') FROM pg_database WHERE datname LIKE '%1'").arg(pattern));
+        return test::queryValue(
+            m_pg.settings(QStringLiteral("postgres")),
+            QStringLiteral("SELECT coalesce(string_agg(datname, ','), '') FROM pg_database WHERE datname LIKE '%1'")
+                .arg(pattern));
     }
 
 private Q_SLOTS:
@@ -88,7 +90,8 @@ private Q_SLOTS:
             if (stepsSeen.isEmpty() || stepsSeen.last() != p.step)
                 stepsSeen << p.step;
         });
-        auto r = restore.restore({.backupId = backup->id.left(8), .confirmation = e->db, .requestedBy = QStringLiteral("tester")}, op);
+        auto r =
+            restore.restore({.backupId = backup->id.left(8), .confirmation = e->db, .requestedBy = QStringLiteral("tester")}, op);
         QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error().message));
         QCOMPARE(maintenance, (QList<bool>{true, false}));
         QCOMPARE(stepsSeen, (QStringList{"confirm", "maintenance", "snapshot", "restore", "verify", "swap", "finish"}));
@@ -98,19 +101,32 @@ private Q_SLOTS:
         // The ops history survived: the safety snapshot, the restore and its audit trail.
         QCOMPARE(test::queryValue(e->settings, QStringLiteral("SELECT kind FROM backups WHERE id = '%1'").arg(r->safetyBackupId)),
                  QStringLiteral("pre_restore"));
-        QCOMPARE(test::queryValue(e->settings, QStringLiteral("SELECT outcome || ' ' || requested_by FROM restores WHERE id = '%1'").arg(r->restoreId)),
+        QCOMPARE(test::queryValue(
+                     e->settings,
+                     QStringLiteral("SELECT outcome || ' ' || requested_by FROM restores WHERE id = '%1'").arg(r->restoreId)),
                  QStringLiteral("succeeded tester"));
-        QVERIFY(test::queryValue(e->settings, QStringLiteral("SELECT jsonb_array_length(steps) FROM restores WHERE id = '%1'").arg(r->restoreId)).toInt() >= 6);
-        QCOMPARE(test::queryValue(e->settings, QStringLiteral("SELECT string_agg(action, ',' ORDER BY id) FROM audit_log WHERE target_id = '%1'").arg(r->restoreId)),
-                 QStringLiteral("restore.requested,restore.maintenance,restore.snapshot,restore.restore,restore.verify,restore.swap,restore.finished"));
+        QVERIFY(
+            test::queryValue(e->settings,
+                             QStringLiteral("SELECT jsonb_array_length(steps) FROM restores WHERE id = '%1'").arg(r->restoreId))
+                .toInt()
+            >= 6);
+        QCOMPARE(
+            test::queryValue(e->settings,
+                             QStringLiteral("SELECT string_agg(action, ',' ORDER BY id) FROM audit_log WHERE target_id = '%1'")
+                                 .arg(r->restoreId)),
+            QStringLiteral(
+                "restore.requested,restore.maintenance,restore.snapshot,restore.restore,restore.verify,restore.swap,restore.finished"));
         QVERIFY(r->ms > 0);
         // The replaced database is dropped, nothing temporary is left.
         QCOMPARE(databasesLike(e->db + QStringLiteral("_%")), QString());
         // The safety snapshot holds the state just before the restore.
         auto safety = e->backups->get(r->safetyBackupId);
         QVERIFY(safety.ok());
-        QCOMPARE(safety->tableCounts.value(QStringLiteral("public.ops_sample")).toInt(),
-                 test::queryValue(e->settings, QStringLiteral("SELECT 3500 - count(*) FILTER (WHERE id % 7 = 0) FROM generate_series(1, 3500) id")).toInt());
+        QCOMPARE(
+            safety->tableCounts.value(QStringLiteral("public.ops_sample")).toInt(),
+            test::queryValue(e->settings,
+                             QStringLiteral("SELECT 3500 - count(*) FILTER (WHERE id % 7 = 0) FROM generate_series(1, 3500) id"))
+                .toInt());
     }
 
     void typedConfirmationIsRequired()
@@ -155,8 +171,10 @@ private Q_SLOTS:
         QVERIFY(backup.ok());
         QVERIFY(test::seedSample(e->settings, 50));
         // The catalogue claims a row count the archive does not hold: the verify step must stop it.
-        QVERIFY(test::runSql(e->settings, QStringLiteral("UPDATE backups SET table_counts = jsonb_set(table_counts, '{public.ops_sample}', '999') "
-                                                         "WHERE id = '%1'").arg(backup->id)));
+        QVERIFY(test::runSql(
+            e->settings, QStringLiteral("UPDATE backups SET table_counts = jsonb_set(table_counts, '{public.ops_sample}', '999') "
+                                        "WHERE id = '%1'")
+                             .arg(backup->id)));
         const QJsonObject before = userData(test::fingerprint(e->settings));
         QList<bool> maintenance;
         RestoreService restore(*e->backups, [&](bool on) { maintenance << on; });
@@ -254,8 +272,8 @@ private Q_SLOTS:
         if (running.isFinished())
             QFAIL(qPrintable(running.result().ok() ? QStringLiteral("finished early") : running.result().error().message));
         const QByteArray body = R"({"username":"during_restore","framework":"custom","specializations":["education_access"]})";
-        const auto write = test::httpRequest(api.port(), "POST", "/api/v1/auth/agents/register", body,
-                                             {{"Content-Type", "application/json"}});
+        const auto write =
+            test::httpRequest(api.port(), "POST", "/api/v1/auth/agents/register", body, {{"Content-Type", "application/json"}});
         const auto ready = test::httpRequest(api.port(), "GET", "/ready");
         const auto health = test::httpRequest(api.port(), "GET", "/health");
         resume.release();
@@ -267,7 +285,10 @@ private Q_SLOTS:
         // Out of maintenance, on the restored database: writes work again.
         const QByteArray after = R"({"username":"after_restore","framework":"custom","specializations":["education_access"]})";
         QTRY_COMPARE_WITH_TIMEOUT(test::httpRequest(api.port(), "GET", "/ready").status, 200, 10000);
-        QCOMPARE(test::httpRequest(api.port(), "POST", "/api/v1/auth/agents/register", after, {{"Content-Type", "application/json"}}).status, 201);
+        QCOMPARE(
+            test::httpRequest(api.port(), "POST", "/api/v1/auth/agents/register", after, {{"Content-Type", "application/json"}})
+                .status,
+            201);
     }
 };
 

@@ -65,10 +65,10 @@ private Q_SLOTS:
         if (node.isEmpty())
             QSKIP("node is not installed (the S3 test server runs on Node.js)");
         m_server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        m_server.start(node, {QStringLiteral(BW_SOURCE_DIR "/tests/support/s3server.js"), QStringLiteral("--port"), QStringLiteral("0"),
-                              QStringLiteral("--access-key"), QStringLiteral("test-access"), QStringLiteral("--secret"),
-                              QStringLiteral("test-secret"), QStringLiteral("--bucket"), QStringLiteral("backups"),
-                              QStringLiteral("--corrupt-suffix"), QStringLiteral(".bad")});
+        m_server.start(node, {QStringLiteral(BW_SOURCE_DIR "/tests/support/s3server.js"), QStringLiteral("--port"),
+                              QStringLiteral("0"), QStringLiteral("--access-key"), QStringLiteral("test-access"),
+                              QStringLiteral("--secret"), QStringLiteral("test-secret"), QStringLiteral("--bucket"),
+                              QStringLiteral("backups"), QStringLiteral("--corrupt-suffix"), QStringLiteral(".bad")});
         QVERIFY(m_server.waitForStarted(10000));
         QTRY_VERIFY_WITH_TIMEOUT(m_server.canReadLine(), 15000);
         const QByteArray line = m_server.readLine().trimmed();

@@ -30,7 +30,7 @@ class tst_StartupMigration : public QObject {
             return {};
         bw::db::Database admin(m_pg.settings(server.database()));
         const bool ok = bw::db::exec(admin.connection(), QStringLiteral("DROP TABLE alert_events"))
-            && bw::db::exec(admin.connection(), QStringLiteral("DELETE FROM schema_migrations WHERE version = 12"));
+                        && bw::db::exec(admin.connection(), QStringLiteral("DELETE FROM schema_migrations WHERE version = 12"));
         admin.releaseThisThread();
         return ok ? server.database() : QString();
     }
@@ -46,8 +46,10 @@ private Q_SLOTS:
         ApiServer second(m_pg);
         QVERIFY2(second.start([&](bw::Config &c) { c.databaseUrl = m_pg.url(database); }), qPrintable(second.lastError()));
         QCOMPARE(scalar(database, QStringLiteral("SELECT count(*) FROM backups WHERE kind = 'pre_migration'")).toInt(), 1);
-        QCOMPARE(scalar(database, QStringLiteral("SELECT status || ' ' || schema_version FROM backups WHERE kind = 'pre_migration'")).toString(),
-                 QStringLiteral("completed 11")); // the dump is of the schema before the migration
+        QCOMPARE(
+            scalar(database, QStringLiteral("SELECT status || ' ' || schema_version FROM backups WHERE kind = 'pre_migration'"))
+                .toString(),
+            QStringLiteral("completed 11")); // the dump is of the schema before the migration
         const QString dump = scalar(database, QStringLiteral("SELECT path FROM backups WHERE kind = 'pre_migration'")).toString();
         QVERIFY2(QFileInfo(dump).size() > 0, qPrintable(dump));
         QVERIFY(!scalar(database, QStringLiteral("SELECT to_regclass('alert_events')::text")).isNull()); // then migrated
@@ -82,7 +84,8 @@ private Q_SLOTS:
         }
         for (auto &node : nodes)
             node->start(); // both connect and reach the migration lock together
-        QTRY_VERIFY_WITH_TIMEOUT(ready[0]->count() + failed[0]->count() == 1 && ready[1]->count() + failed[1]->count() == 1, 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(ready[0]->count() + failed[0]->count() == 1 && ready[1]->count() + failed[1]->count() == 1,
+                                 60000);
         QVERIFY2(failed[0]->isEmpty() && failed[1]->isEmpty(), "a node failed to start");
         QCOMPARE(scalar(database, QStringLiteral("SELECT count(*) FROM backups WHERE kind = 'pre_migration'")).toInt(), 1);
         QCOMPARE(scalar(database, QStringLiteral("SELECT count(*) FROM schema_migrations WHERE version = 12")).toInt(), 1);

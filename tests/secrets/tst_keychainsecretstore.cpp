@@ -20,7 +20,10 @@
 using namespace bw;
 
 namespace {
-bool inKeychainSession() { return qEnvironmentVariable("BW_TEST_KEYCHAIN_SESSION") == u"1"; }
+bool inKeychainSession()
+{
+    return qEnvironmentVariable("BW_TEST_KEYCHAIN_SESSION") == u"1";
+}
 
 QByteArray valueOf(const Result<std::optional<QByteArray>> &r)
 {
@@ -59,19 +62,19 @@ private:
 };
 } // namespace
 
-#define REQUIRE_KEYCHAIN_SESSION()                                                                                     \
-    do {                                                                                                               \
-        if (!inKeychainSession())                                                                                      \
-            QSKIP("needs the private Secret Service: run through tests/support/with-keychain.sh (ctest does)");       \
+#define REQUIRE_KEYCHAIN_SESSION()                                                                                               \
+    do {                                                                                                                         \
+        if (!inKeychainSession())                                                                                                \
+            QSKIP("needs the private Secret Service: run through tests/support/with-keychain.sh (ctest does)");                  \
     } while (false)
 
 // Cases that need a process of their own: ctest runs them as separate entries with
 // BW_TEST_KEYCHAIN_ISOLATED=<function name>.
-#define REQUIRE_OWN_PROCESS()                                                                                          \
-    do {                                                                                                               \
-        REQUIRE_KEYCHAIN_SESSION();                                                                                    \
-        if (qEnvironmentVariable("BW_TEST_KEYCHAIN_ISOLATED") != QLatin1String(QTest::currentTestFunction()))         \
-            QSKIP("runs in a process of its own (ctest entry tst_keychainsecretstore_*)");                             \
+#define REQUIRE_OWN_PROCESS()                                                                                                    \
+    do {                                                                                                                         \
+        REQUIRE_KEYCHAIN_SESSION();                                                                                              \
+        if (qEnvironmentVariable("BW_TEST_KEYCHAIN_ISOLATED") != QLatin1String(QTest::currentTestFunction()))                    \
+            QSKIP("runs in a process of its own (ctest entry tst_keychainsecretstore_*)");                                       \
     } while (false)
 
 // QtKeychain runs every job through one process-wide JobExecutor that belongs to the thread of the
@@ -103,9 +106,15 @@ private:
     std::unique_ptr<SecretStore> m_shared;
 };
 
-void tst_KeychainSecretStore::initTestCase() { QVERIFY(m_sharedDir.isValid()); }
+void tst_KeychainSecretStore::initTestCase()
+{
+    QVERIFY(m_sharedDir.isValid());
+}
 
-void tst_KeychainSecretStore::cleanupTestCase() { m_shared.reset(); }
+void tst_KeychainSecretStore::cleanupTestCase()
+{
+    m_shared.reset();
+}
 
 void tst_KeychainSecretStore::init()
 {

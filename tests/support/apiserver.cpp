@@ -18,7 +18,10 @@ ApiServer::ApiServer(PgFixture &pg) : m_pg(pg)
     // One access-log line per request would drown the test output.
     QLoggingCategory::setFilterRules(QStringLiteral("bw.http.access.info=false\nbw.db.embedded.info=false"));
 }
-ApiServer::~ApiServer() { stop(); }
+ApiServer::~ApiServer()
+{
+    stop();
+}
 
 bool ApiServer::start(const std::function<void(Config &)> &tweak)
 {
@@ -70,8 +73,14 @@ bool ApiServer::stop(int timeoutMs)
     return ok;
 }
 
-quint16 ApiServer::port() const { return m_runtime ? m_runtime->port() : 0; }
-app::Runtime &ApiServer::runtime() { return *m_runtime; }
+quint16 ApiServer::port() const
+{
+    return m_runtime ? m_runtime->port() : 0;
+}
+app::Runtime &ApiServer::runtime()
+{
+    return *m_runtime;
+}
 
 QPair<QString, QString> ApiServer::registerAgent(const QString &username, const QString &domain)
 {

@@ -23,7 +23,10 @@ namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-QString compact(const QJsonObject &o) { return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)); }
+QString compact(const QJsonObject &o)
+{
+    return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
+}
 } // namespace
 
 FakeLlm::Reply FakeLlm::Reply::error(int status, int retryAfter)
@@ -138,14 +141,17 @@ void Session::handle()
     QByteArray key;
     if (anthropic) {
         system = json.value(QStringLiteral("system")).toString();
-        const QJsonValue content = json.value(QStringLiteral("messages")).toArray().first().toObject().value(QStringLiteral("content"));
-        user = content.isString() ? content.toString() : content.toArray().first().toObject().value(QStringLiteral("text")).toString();
+        const QJsonValue content =
+            json.value(QStringLiteral("messages")).toArray().first().toObject().value(QStringLiteral("content"));
+        user = content.isString() ? content.toString()
+                                  : content.toArray().first().toObject().value(QStringLiteral("text")).toString();
         if (auto it = req.find("x-api-key"); it != req.end())
             key = QByteArray(it->value().data(), qsizetype(it->value().size()));
     } else if (openAi) {
         for (const QJsonValue &m : json.value(QStringLiteral("messages")).toArray()) {
             const QJsonObject o = m.toObject();
-            (o.value(QStringLiteral("role")).toString() == u"system" ? system : user) = o.value(QStringLiteral("content")).toString();
+            (o.value(QStringLiteral("role")).toString() == u"system" ? system : user) =
+                o.value(QStringLiteral("content")).toString();
         }
         if (auto it = req.find(http::field::authorization); it != req.end()) {
             key = QByteArray(it->value().data(), qsizetype(it->value().size()));
@@ -197,17 +203,22 @@ void Session::handle()
         const int inTokens = int(body.size() / 4), outTokens = int(text.size() / 4) + 1;
         QJsonObject out;
         if (anthropic)
-            out = QJsonObject{{"id", "msg_fake"}, {"type", "message"}, {"role", "assistant"},
+            out = QJsonObject{{"id", "msg_fake"},
+                              {"type", "message"},
+                              {"role", "assistant"},
                               {"model", json.value(QStringLiteral("model"))},
                               {"content", QJsonArray{QJsonObject{{"type", "text"}, {"text", text}}}},
                               {"stop_reason", "end_turn"},
                               {"usage", QJsonObject{{"input_tokens", inTokens}, {"output_tokens", outTokens}}}};
         else
-            out = QJsonObject{{"id", "chatcmpl-fake"}, {"object", "chat.completion"}, {"model", json.value(QStringLiteral("model"))},
-                              {"choices", QJsonArray{QJsonObject{{"index", 0},
-                                                                 {"message", QJsonObject{{"role", "assistant"}, {"content", text}}},
-                                                                 {"finish_reason", "stop"}}}},
-                              {"usage", QJsonObject{{"prompt_tokens", inTokens}, {"completion_tokens", outTokens}}}};
+            out =
+                QJsonObject{{"id", "chatcmpl-fake"},
+                            {"object", "chat.completion"},
+                            {"model", json.value(QStringLiteral("model"))},
+                            {"choices", QJsonArray{QJsonObject{{"index", 0},
+                                                               {"message", QJsonObject{{"role", "assistant"}, {"content", text}}},
+                                                               {"finish_reason", "stop"}}}},
+                            {"usage", QJsonObject{{"prompt_tokens", inTokens}, {"completion_tokens", outTokens}}}};
         res.body() = compact(out).toStdString();
     }
     res.prepare_payload();
@@ -266,7 +277,10 @@ QString FakeLlm::Private::verdictFor(const QString &user, bool solution) const
 
 FakeLlm::FakeLlm() : d(std::make_shared<Private>()) {}
 
-FakeLlm::~FakeLlm() { stop(); }
+FakeLlm::~FakeLlm()
+{
+    stop();
+}
 
 bool FakeLlm::start()
 {
@@ -297,8 +311,14 @@ void FakeLlm::stop()
     d->acceptor.close(ignored);
 }
 
-quint16 FakeLlm::port() const { return d->port; }
-QString FakeLlm::baseUrl() const { return QStringLiteral("http://127.0.0.1:%1").arg(d->port); }
+quint16 FakeLlm::port() const
+{
+    return d->port;
+}
+QString FakeLlm::baseUrl() const
+{
+    return QStringLiteral("http://127.0.0.1:%1").arg(d->port);
+}
 
 void FakeLlm::setLatency(int ms)
 {
@@ -314,8 +334,12 @@ void FakeLlm::setDefaultVerdict(const QJsonObject &verdict)
 
 QJsonObject FakeLlm::approvingVerdict()
 {
-    return QJsonObject{{"aligned_domain", "education_access"}, {"alignment_score", 0.85}, {"harm_risk", "low"},
-                       {"feasibility", "high"}, {"quality", "high"}, {"decision", "approve"},
+    return QJsonObject{{"aligned_domain", "education_access"},
+                       {"alignment_score", 0.85},
+                       {"harm_risk", "low"},
+                       {"feasibility", "high"},
+                       {"quality", "high"},
+                       {"decision", "approve"},
                        {"reasoning", "Constructive, clearly aligned with the education domain."}};
 }
 
@@ -349,6 +373,9 @@ void FakeLlm::resetStats()
     d->stats = Stats{};
 }
 
-QString FakeLlm::verdictFor(const QString &userMessage, bool solution) const { return d->verdictFor(userMessage, solution); }
+QString FakeLlm::verdictFor(const QString &userMessage, bool solution) const
+{
+    return d->verdictFor(userMessage, solution);
+}
 
 } // namespace bw::test

@@ -40,7 +40,7 @@ public:
         int openAi = 0;
         int maxConcurrent = 0;
         QByteArray lastBody;
-        QByteArray lastApiKey;       // x-api-key or the Bearer token
+        QByteArray lastApiKey; // x-api-key or the Bearer token
         QString lastUserMessage;
         QString lastSystemPrompt;
     };
@@ -50,12 +50,12 @@ public:
     FakeLlm(const FakeLlm &) = delete;
     FakeLlm &operator=(const FakeLlm &) = delete;
 
-    bool start();                    // false when it cannot listen
+    bool start(); // false when it cannot listen
     void stop();
     quint16 port() const;
-    QString baseUrl() const;         // http://127.0.0.1:<port>
+    QString baseUrl() const; // http://127.0.0.1:<port>
 
-    void setLatency(int ms);         // for every answer without its own latency
+    void setLatency(int ms); // for every answer without its own latency
     // The verdict answered when the request has no markers (snake_case classifier object).
     void setDefaultVerdict(const QJsonObject &verdict);
     static QJsonObject approvingVerdict();

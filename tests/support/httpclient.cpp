@@ -12,7 +12,10 @@
 
 namespace bw::test {
 
-QJsonObject HttpReply::json() const { return QJsonDocument::fromJson(body).object(); }
+QJsonObject HttpReply::json() const
+{
+    return QJsonDocument::fromJson(body).object();
+}
 
 HttpConnection::HttpConnection(quint16 port, const char *host)
 {
@@ -150,6 +153,9 @@ HttpReply httpRequest(quint16 port, const QByteArray &method, const QByteArray &
     return reply ? *reply : HttpReply{};
 }
 
-QByteArray bearer(const QString &apiKey) { return "Bearer " + apiKey.toLatin1(); }
+QByteArray bearer(const QString &apiKey)
+{
+    return "Bearer " + apiKey.toLatin1();
+}
 
 } // namespace bw::test

@@ -17,7 +17,7 @@ struct HttpReply {
     QHash<QByteArray, QByteArray> headers; // lower-case names
     QByteArray body;
     QByteArray header(const QByteArray &name) const { return headers.value(name.toLower()); }
-    QJsonObject json() const;              // the body as an object ({} when not JSON)
+    QJsonObject json() const; // the body as an object ({} when not JSON)
 };
 
 class HttpConnection final {

@@ -61,8 +61,8 @@ public:
     bool readLine(QByteArray *line)
     {
         error_code ec;
-        const std::size_t n = m_tls ? asio::read_until(*m_tls, m_buffer, "\r\n", ec)
-                                    : asio::read_until(m_socket, m_buffer, "\r\n", ec);
+        const std::size_t n =
+            m_tls ? asio::read_until(*m_tls, m_buffer, "\r\n", ec) : asio::read_until(m_socket, m_buffer, "\r\n", ec);
         if (ec)
             return false;
         const auto data = m_buffer.data();
@@ -111,9 +111,15 @@ QByteArray SmtpTestServer::Message::body() const
     return at < 0 ? QByteArray() : data.mid(at + 4);
 }
 
-SmtpTestServer::SmtpTestServer(Options options) : d(std::make_unique<Private>()) { d->options = std::move(options); }
+SmtpTestServer::SmtpTestServer(Options options) : d(std::make_unique<Private>())
+{
+    d->options = std::move(options);
+}
 
-SmtpTestServer::~SmtpTestServer() { stop(); }
+SmtpTestServer::~SmtpTestServer()
+{
+    stop();
+}
 
 bool SmtpTestServer::start()
 {
@@ -156,7 +162,10 @@ quint16 SmtpTestServer::port() const
     return ec ? 0 : ep.port();
 }
 
-QString SmtpTestServer::lastError() const { return d->error; }
+QString SmtpTestServer::lastError() const
+{
+    return d->error;
+}
 
 QList<SmtpTestServer::Message> SmtpTestServer::messages() const
 {
@@ -331,7 +340,8 @@ void SmtpTestServer::Private::serve(tcp::socket &socket)
             else if (options.rejectRecipientCode)
                 conn.send(QByteArray::number(options.rejectRecipientCode) + " 5.1.1 Recipient rejected\r\n");
             else {
-                current.recipients << QString::fromUtf8(line.mid(line.indexOf('<') + 1, line.indexOf('>') - line.indexOf('<') - 1));
+                current.recipients << QString::fromUtf8(
+                    line.mid(line.indexOf('<') + 1, line.indexOf('>') - line.indexOf('<') - 1));
                 conn.send("250 2.1.5 OK\r\n");
             }
         } else if (verb == "DATA") {

@@ -18,20 +18,20 @@ class SmtpTestServer final {
 public:
     struct Options {
         bool offerStartTls = true;
-        bool requireTls = true;        // 530 to AUTH/MAIL before STARTTLS
-        QString certFile;              // PEM, required when offerStartTls
+        bool requireTls = true; // 530 to AUTH/MAIL before STARTTLS
+        QString certFile;       // PEM, required when offerStartTls
         QString keyFile;
-        QString username;              // empty: no AUTH advertised or required
+        QString username; // empty: no AUTH advertised or required
         QString password;
         QStringList authMechanisms{QStringLiteral("PLAIN"), QStringLiteral("LOGIN")};
-        bool stallGreeting = false;    // accept, then say nothing (client timeouts)
-        int rejectRecipientCode = 0;   // e.g. 550: every RCPT TO is refused
+        bool stallGreeting = false;  // accept, then say nothing (client timeouts)
+        int rejectRecipientCode = 0; // e.g. 550: every RCPT TO is refused
     };
 
     struct Message {
         QString mailFrom;
         QStringList recipients;
-        QByteArray data;               // as received, dot-stuffing undone, CRLF line ends
+        QByteArray data; // as received, dot-stuffing undone, CRLF line ends
         bool overTls = false;
         QString authenticatedUser;
         QByteArray header(const QByteArray &name) const; // first header with that name (unfolded)
@@ -41,14 +41,14 @@ public:
     explicit SmtpTestServer(Options options);
     ~SmtpTestServer();
 
-    bool start();     // false + lastError() on failure
+    bool start(); // false + lastError() on failure
     void stop();
     quint16 port() const;
     QString lastError() const;
 
     QList<Message> messages() const;
     bool waitForMessages(int count, int timeoutMs) const; // polls; no event loop needed
-    QStringList transcript() const;                        // client lines (credentials redacted)
+    QStringList transcript() const;                       // client lines (credentials redacted)
     int connectionCount() const;
     void clear();
 

@@ -46,11 +46,12 @@ QString seedAgent(QSqlDatabase db, const AgentSeed &agent)
 {
     const QString id = agent.id.isEmpty() ? ids::newUuid() : agent.id;
     // A hash and prefix no real key produces (md5 of the id), unique per agent.
-    const bool ok = execSql(db,
-                            QStringLiteral("INSERT INTO agents (id, username, framework, email, api_key_hash, api_key_prefix, created_at)"
-                                           " VALUES (?::uuid, ?, ?, nullif(?, ''), md5(?), left(md5(?), 12),"
-                                           " now() - make_interval(days => ?))"),
-                            {id, agent.username, agent.framework, agent.email, id, id, agent.ageDays});
+    const bool ok =
+        execSql(db,
+                QStringLiteral("INSERT INTO agents (id, username, framework, email, api_key_hash, api_key_prefix, created_at)"
+                               " VALUES (?::uuid, ?, ?, nullif(?, ''), md5(?), left(md5(?), 12),"
+                               " now() - make_interval(days => ?))"),
+                {id, agent.username, agent.framework, agent.email, id, id, agent.ageDays});
     return ok ? id : QString();
 }
 

@@ -31,9 +31,9 @@ bool execSql(db::Database &database, const QString &sql, const QVariantList &bin
 struct AgentSeed {
     QString username;
     QString framework = QStringLiteral("custom");
-    QString email;        // empty → NULL
-    int ageDays = 0;      // created_at = now() - ageDays
-    QString id;           // empty → a new UUID
+    QString email;   // empty → NULL
+    int ageDays = 0; // created_at = now() - ageDays
+    QString id;      // empty → a new UUID
 };
 // Returns the agent's id, or "" (with a warning) when the insert failed.
 QString seedAgent(QSqlDatabase db, const AgentSeed &agent);

@@ -69,7 +69,8 @@ int main(int argc, char **argv)
         QSqlDatabase db = rt.database()->connection();
         const QString agent = test::insertAgent(db, QStringLiteral("civic_helper"));
         test::seedFlaggedProblem(db, agent, QStringLiteral("Broken streetlights on Elm Street"), 26 * 3600);
-        test::seedFlaggedProblem(db, agent, QStringLiteral("Flooded underpass after every storm"), 8 * 3600, QStringLiteral("verified"));
+        test::seedFlaggedProblem(db, agent, QStringLiteral("Flooded underpass after every storm"), 8 * 3600,
+                                 QStringLiteral("verified"));
         test::seedFlaggedProblem(db, agent, QStringLiteral("School bus stop without a crossing"), 20 * 60);
     }
     auto session = auth.login(email, test::testPassword(), QStringLiteral("127.0.0.1"));

@@ -9,8 +9,8 @@
 #include "server/db/database.h"
 #include "server/db/sql.h"
 #include "server/moderation/admincaller.h"
-#include "ui/common/dbworker.h"
 #include "tests/support/pgfixture.h"
+#include "ui/common/dbworker.h"
 
 #include <QSqlQuery>
 #include <QTest>

@@ -75,7 +75,8 @@ public:
     {
         const auto tid = long(::syscall(SYS_gettid));
         if (m_schedstat < 0)
-            m_schedstat = ::open(QStringLiteral("/proc/self/task/%1/schedstat").arg(tid).toLocal8Bit().constData(), O_RDONLY | O_CLOEXEC);
+            m_schedstat =
+                ::open(QStringLiteral("/proc/self/task/%1/schedstat").arg(tid).toLocal8Bit().constData(), O_RDONLY | O_CLOEXEC);
         m_measuresRunQueue = schedStat().runDelayNs >= 0;
         m_receiver = std::make_unique<QObject>(); // lives in the watched thread
         m_clock.start();
@@ -91,18 +92,18 @@ public:
     bool measuresRunQueue() const { return m_measuresRunQueue; }
     qint64 worstBlockedMs() const { return m_worstBlockedNs / 1000000; }
     qint64 worstGapMs() const { return m_worstLatencyNs / 1000000; } // a ping's wall latency, CPU wait included
-    int lateTicks() const { return m_lateTicks; }                     // blocked ≥ 25 ms
+    int lateTicks() const { return m_lateTicks; }                    // blocked ≥ 25 ms
     QString summary() const
     {
         return QStringLiteral("worst GUI stall %1 ms blocked (%2 ms of it on the CPU)%3; worst event latency %4 ms incl. waiting "
                               "for a CPU; %5 of %6 pings blocked >= 25 ms")
-            .arg(worstBlockedMs())
-            .arg(m_worstCpuNs / 1000000)
-            .arg(m_worstWhere.isEmpty() ? QString() : QStringLiteral(" at ") + m_worstWhere)
-            .arg(worstGapMs())
-            .arg(m_lateTicks)
-            .arg(m_pings)
-            + (measuresRunQueue() ? QString() : QStringLiteral(" [no schedstat: run-queue wait not taken out]"));
+                   .arg(worstBlockedMs())
+                   .arg(m_worstCpuNs / 1000000)
+                   .arg(m_worstWhere.isEmpty() ? QString() : QStringLiteral(" at ") + m_worstWhere)
+                   .arg(worstGapMs())
+                   .arg(m_lateTicks)
+                   .arg(m_pings)
+               + (measuresRunQueue() ? QString() : QStringLiteral(" [no schedstat: run-queue wait not taken out]"));
     }
 
 private:
@@ -136,7 +137,8 @@ private:
                 std::lock_guard lock(m_mutex);
                 m_answered = false;
             }
-            QMetaObject::invokeMethod(m_receiver.get(), [this, sentNs, sent] { answer(sentNs, sent); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                m_receiver.get(), [this, sentNs, sent] { answer(sentNs, sent); }, Qt::QueuedConnection);
             std::unique_lock lock(m_mutex);
             m_cv.wait(lock, [this] { return m_answered || m_stop; });
             lock.unlock();

@@ -5,8 +5,8 @@
 #include "ui/agents/agentspanel.h"
 
 #include "server/domain/accounts/agentservice.h"
-#include "server/domain/mail/mailer.h"
 #include "server/domain/accounts/verificationservice.h"
+#include "server/domain/mail/mailer.h"
 #include "server/moderation/adminopsservice.h"
 #include "tests/ui/consoletestdb.h"
 
@@ -92,7 +92,8 @@ void tst_AgentsPanel::modelsPassTheTester()
     b.lastHeartbeatAt = {};
     model.setAgents({a, b}, now);
     QCOMPARE(model.rowCount(), 2);
-    QCOMPARE(model.index(0, AgentListModel::Heartbeat).data().toString(), AgentListModel::tr("%1 ago").arg(AgentListModel::age(7200)));
+    QCOMPARE(model.index(0, AgentListModel::Heartbeat).data().toString(),
+             AgentListModel::tr("%1 ago").arg(AgentListModel::age(7200)));
     a.rateLimitOverride = 5;
     model.updateAgent(a);
     QVERIFY(model.index(0, AgentListModel::RateLimit).data().toString().contains(QStringLiteral("5")));
@@ -125,13 +126,16 @@ void tst_AgentsPanel::searchFindsAgents()
 void tst_AgentsPanel::detailShowsHeartbeatSubmissionsAndLimit()
 {
     const QString id = insertAgent(QStringLiteral("busy_agent"));
-    bw::test::scalar(*m_db.database, QStringLiteral("UPDATE agents SET last_heartbeat_at = now() - interval '3 hours',"
-                                                    " claim_status = 'claimed' WHERE id = ?::uuid RETURNING 1"), {id});
+    bw::test::scalar(*m_db.database,
+                     QStringLiteral("UPDATE agents SET last_heartbeat_at = now() - interval '3 hours',"
+                                    " claim_status = 'claimed' WHERE id = ?::uuid RETURNING 1"),
+                     {id});
     for (const char *status : {"approved", "approved", "flagged"})
         bw::test::scalar(*m_db.database,
                          QStringLiteral("INSERT INTO problems (reported_by_agent_id, title, description, domain, severity,"
                                         " guardrail_status) VALUES (?::uuid, 'A title', 'A description', 'education_access',"
-                                        " 'low', ?) RETURNING 1"), {id, QString::fromLatin1(status)});
+                                        " 'low', ?) RETURNING 1"),
+                         {id, QString::fromLatin1(status)});
     bw::ui::AgentsPanel panel(context(QStringLiteral("admin")));
     panel.refresh();
     QTRY_COMPARE(panel.model()->rowCount(), 1);
@@ -163,8 +167,10 @@ void tst_AgentsPanel::deactivateReachesDatabaseAndAudit()
     QCOMPARE(finished.first().first().toString(), QString());
     QCOMPARE(bw::test::scalar(*m_db.database, QStringLiteral("SELECT is_active::text FROM agents WHERE id = ?::uuid"), {id}),
              QStringLiteral("false"));
-    QCOMPARE(bw::test::scalar(*m_db.database, QStringLiteral("SELECT count(*) FROM audit_log WHERE target_type = 'agent'"
-                                                             " AND target_id = ? AND after::text LIKE '%false%'"), {id}),
+    QCOMPARE(bw::test::scalar(*m_db.database,
+                              QStringLiteral("SELECT count(*) FROM audit_log WHERE target_type = 'agent'"
+                                             " AND target_id = ? AND after::text LIKE '%false%'"),
+                              {id}),
              QStringLiteral("1"));
     QTRY_VERIFY(!panel.detail().agent.active);
     QCOMPARE(panel.model()->index(0, AgentListModel::Active).data().toString(), AgentListModel::tr("Deactivated"));
@@ -187,8 +193,10 @@ void tst_AgentsPanel::verifyAndOverride()
     QTRY_COMPARE(finished.size(), 2);
     QTRY_COMPARE(panel.detail().agent.rateLimitOverride.value_or(0), 7);
     QCOMPARE(panel.detail().effectiveLimit, 7);
-    QCOMPARE(bw::test::scalar(*m_db.database, QStringLiteral("SELECT claim_status || '/' || rate_limit_override FROM agents"
-                                                             " WHERE id = ?::uuid"), {id}),
+    QCOMPARE(bw::test::scalar(*m_db.database,
+                              QStringLiteral("SELECT claim_status || '/' || rate_limit_override FROM agents"
+                                             " WHERE id = ?::uuid"),
+                              {id}),
              QStringLiteral("verified/7"));
     QCOMPARE(bw::test::scalar(*m_db.database, QStringLiteral("SELECT count(*) FROM audit_log WHERE target_id = ?"), {id}),
              QStringLiteral("2"));
@@ -203,8 +211,9 @@ void tst_AgentsPanel::heldCodeIsShownWithoutSmtp()
     QTRY_COMPARE(panel.heldCodes()->rowCount(), 1);
     const QString code = panel.heldCodes()->index(0, bw::ui::HeldCodeModel::Code).data().toString();
     QCOMPARE(code.size(), 6);
-    QCOMPARE(QString::fromLatin1(bw::domain::VerificationService::codeHash(id, code)),
-             bw::test::scalar(*m_db.database, QStringLiteral("SELECT verification_code_hash FROM agents WHERE id = ?::uuid"), {id}));
+    QCOMPARE(
+        QString::fromLatin1(bw::domain::VerificationService::codeHash(id, code)),
+        bw::test::scalar(*m_db.database, QStringLiteral("SELECT verification_code_hash FROM agents WHERE id = ?::uuid"), {id}));
 
     bw::ui::AgentsPanel moderatorPanel(context(QStringLiteral("moderator")));
     QVERIFY(!moderatorPanel.findChild<QWidget *>(QStringLiteral("heldCodesBox"))->isVisibleTo(&moderatorPanel));

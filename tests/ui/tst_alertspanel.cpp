@@ -37,7 +37,10 @@ private:
     std::unique_ptr<bw::ui::DbWorker> m_worker;
 };
 
-void tst_AlertsPanel::initTestCase() { QVERIFY2(m_pg.start(), qPrintable(m_pg.lastError())); }
+void tst_AlertsPanel::initTestCase()
+{
+    QVERIFY2(m_pg.start(), qPrintable(m_pg.lastError()));
+}
 
 void tst_AlertsPanel::init()
 {
@@ -116,7 +119,8 @@ void tst_AlertsPanel::showsCurrentAndHistoryAndAcknowledges()
     QTRY_COMPARE(panel.currentModel()->eventAt(0).acknowledgedBy, QStringLiteral("Ana Moderator"));
     QTRY_VERIFY(!panel.acknowledgeButton()->isEnabled()); // already acknowledged
     QCOMPARE(bw::db::exec(db, QStringLiteral("SELECT acknowledged_by FROM alert_events WHERE rule = 'RestoreDrillFailed'"))
-                 .value().next(),
+                 .value()
+                 .next(),
              true);
 
     // A second firing alert is announced too.

@@ -104,7 +104,8 @@ void tst_BackupsPanel::createNowAddsARowAndVerifyRecordsIt()
     const QString id = createBackup(panel);
     QVERIFY(!id.isEmpty());
     QTRY_COMPARE(panel.model()->rowCount(), 1);
-    QTRY_COMPARE(panel.model()->index(0, BackupModel::Status).data().toString(), BackupModel::tr("Completed")); // the refresh after the operation
+    QTRY_COMPARE(panel.model()->index(0, BackupModel::Status).data().toString(),
+                 BackupModel::tr("Completed")); // the refresh after the operation
     QCOMPARE(panel.model()->index(0, BackupModel::Kind).data().toString(), BackupModel::tr("Manual"));
 
     QVERIFY(panel.selectBackup(id));
@@ -123,7 +124,8 @@ void tst_BackupsPanel::restoreRequiresTypedConfirmation()
     const QString id = createBackup(panel);
     QVERIFY(!id.isEmpty());
     QVERIFY(!bw::test::scalar(*m_db.database, QStringLiteral("INSERT INTO settings (key, value) VALUES ('after_backup', 'true')"
-                                                             " RETURNING key")).isEmpty());
+                                                             " RETURNING key"))
+                 .isEmpty());
     QTRY_VERIFY(panel.selectBackup(id));
 
     bw::ui::RestoreDialog *dialog = panel.openRestoreDialog();

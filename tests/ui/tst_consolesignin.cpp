@@ -20,15 +20,15 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
-#include <QScopeGuard>
-#include <QSortFilterProxyModel>
-#include <QTimer>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScopeGuard>
+#include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QTest>
+#include <QTimer>
 
 #include <atomic>
 #include <chrono>
@@ -50,7 +50,10 @@ private Q_SLOTS:
 private:
     void openConsole();
     template <typename T>
-    T *child(const char *name) { return m_window->findChild<T *>(QLatin1String(name)); }
+    T *child(const char *name)
+    {
+        return m_window->findChild<T *>(QLatin1String(name));
+    }
     QStringList panelTitles() const
     {
         QStringList titles;
@@ -131,7 +134,9 @@ void tst_ConsoleSignIn::firstAdministratorThenReviewThenSignOut()
     // A moderator account; a wrong password first.
     QSqlDatabase db = m_server->runtime().database()->connection();
     moderation::AdminAuthService auth(*m_server->runtime().database());
-    QVERIFY(auth.createUser({QStringLiteral("mod@example.org"), QStringLiteral("moderator"), QStringLiteral("Mo"), test::testPassword()}).ok());
+    QVERIFY(auth.createUser(
+                    {QStringLiteral("mod@example.org"), QStringLiteral("moderator"), QStringLiteral("Mo"), test::testPassword()})
+                .ok());
     const QString agent = test::insertAgent(db, QStringLiteral("reporter"));
     const auto item = test::seedFlaggedProblem(db, agent, QStringLiteral("Broken streetlights on Elm Street"), 26 * 3600);
     QVERIFY(!item.flaggedId.isEmpty());
@@ -166,10 +171,13 @@ void tst_ConsoleSignIn::firstAdministratorThenReviewThenSignOut()
     QTRY_VERIFY(panel->table()->hasFocus());
     QTest::keyClick(panel->table(), Qt::Key_A);
     QTRY_COMPARE(panel->model()->rowCount(), 0);
-    QCOMPARE(test::scalar(db, QStringLiteral("SELECT guardrail_status FROM problems WHERE id = ?::uuid"), {item.problemId}).toString(),
-             QStringLiteral("approved"));
+    QCOMPARE(
+        test::scalar(db, QStringLiteral("SELECT guardrail_status FROM problems WHERE id = ?::uuid"), {item.problemId}).toString(),
+        QStringLiteral("approved"));
     QCOMPARE(test::scalar(db, QStringLiteral("SELECT count(*) FROM audit_log WHERE action = 'flagged.review' AND target_id = ?"),
-                          {item.flaggedId}).toInt(), 1);
+                          {item.flaggedId})
+                 .toInt(),
+             1);
 
     // Sign-out ends the session row (audited) and returns to the sign-in page.
     m_window->signOut();
@@ -187,14 +195,16 @@ void tst_ConsoleSignIn::reviewQueueStaysResponsiveWhileTheApiIsUnderLoad()
     QSqlDatabase db = m_server->runtime().database()->connection();
     const QString agent = test::insertAgent(db, QStringLiteral("bulk_reporter"));
     QVERIFY(db::exec(db, QStringLiteral("SET statement_timeout = 0")).ok());
-    auto seeded = db::exec(db, QStringLiteral(
-        "WITH ev AS (INSERT INTO guardrail_evaluations (id, content_id, content_type, agent_id, submitted_content,"
-        "  layer_a_result, final_decision, alignment_score, alignment_domain, trust_tier, created_at, completed_at)"
-        "  SELECT gen_random_uuid(), gen_random_uuid(), 'problem', ?::uuid, jsonb_build_object('title', 'Load item ' || g),"
-        "  '{\"matches\": []}', 'flagged', 0.5, 'education_access', 'new', now() - make_interval(secs => g), now()"
-        "  FROM generate_series(1, ?) g RETURNING id, content_id, created_at)"
-        " INSERT INTO flagged_content (evaluation_id, content_id, content_type, agent_id, created_at)"
-        " SELECT id, content_id, 'problem', ?::uuid, created_at FROM ev"),
+    auto seeded = db::exec(
+        db,
+        QStringLiteral(
+            "WITH ev AS (INSERT INTO guardrail_evaluations (id, content_id, content_type, agent_id, submitted_content,"
+            "  layer_a_result, final_decision, alignment_score, alignment_domain, trust_tier, created_at, completed_at)"
+            "  SELECT gen_random_uuid(), gen_random_uuid(), 'problem', ?::uuid, jsonb_build_object('title', 'Load item ' || g),"
+            "  '{\"matches\": []}', 'flagged', 0.5, 'education_access', 'new', now() - make_interval(secs => g), now()"
+            "  FROM generate_series(1, ?) g RETURNING id, content_id, created_at)"
+            " INSERT INTO flagged_content (evaluation_id, content_id, content_type, agent_id, created_at)"
+            " SELECT id, content_id, 'problem', ?::uuid, created_at FROM ev"),
         {agent, kItems, agent});
     QVERIFY2(seeded.ok(), seeded.ok() ? "" : qPrintable(seeded.error().message));
     QVERIFY(db::exec(db, QStringLiteral("RESET statement_timeout")).ok());
@@ -268,12 +278,14 @@ void tst_ConsoleSignIn::reviewQueueStaysResponsiveWhileTheApiIsUnderLoad()
     (void)test::waitUntil([] { return false; }, 100);
     watchdog.stop();
     const int during = answered - before;
-    qInfo("API answered %d requests (%d failed) while the panel opened (first rows after %lld ms) and paged in %d rows in %lld ms; %s",
-          during, int(failed), openedMs, panel->model()->rowCount(), total.elapsed(), qPrintable(watchdog.summary()));
+    qInfo(
+        "API answered %d requests (%d failed) while the panel opened (first rows after %lld ms) and paged in %d rows in %lld ms; %s",
+        during, int(failed), openedMs, panel->model()->rowCount(), total.elapsed(), qPrintable(watchdog.summary()));
     QVERIFY(during > 1000);
     QCOMPARE(int(failed), 0);
     QVERIFY(!panel->model()->canFetchMore({}));
-    QCOMPARE(panel->model()->index(0, ui::ReviewModel::Title).data().toString(), QStringLiteral("Load item 100000")); // oldest first
+    QCOMPARE(panel->model()->index(0, ui::ReviewModel::Title).data().toString(),
+             QStringLiteral("Load item 100000")); // oldest first
     QVERIFY2(watchdog.worstBlockedMs() < 50, qPrintable(watchdog.summary()));
     // The blocked time does not count waiting for a CPU — but here the competitors are mostly our
     // own threads (API pool, loader, database). A loose wall bound catches them starving the GUI.

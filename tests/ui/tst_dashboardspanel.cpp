@@ -6,8 +6,8 @@
 #include "ui/dashboards/dashboardmodels.h"
 #include "ui/dashboards/dashboardspanel.h"
 
-#include "server/core/metrics.h"
 #include "app/desktopcontexts.h"
+#include "server/core/metrics.h"
 #include "server/db/database.h"
 #include "server/db/sql.h"
 #include "tests/support/pgfixture.h"
@@ -57,7 +57,10 @@ private:
     std::unique_ptr<bw::ui::DbWorker> m_worker;
 };
 
-void tst_DashboardsPanel::initTestCase() { QVERIFY2(m_pg.start(), qPrintable(m_pg.lastError())); }
+void tst_DashboardsPanel::initTestCase()
+{
+    QVERIFY2(m_pg.start(), qPrintable(m_pg.lastError()));
+}
 
 void tst_DashboardsPanel::init()
 {
@@ -80,15 +83,17 @@ void tst_DashboardsPanel::seedHistory(int days)
     // (aligned to 240 s; the 7 d and 30 d buckets — 42 and 180 min — are multiples of 6 min, so
     // they find a sample every other bucket at worst).
     QVERIFY(bw::db::exec(m_database->connection(), QStringLiteral("SET statement_timeout = 0")).ok());
-    auto q = bw::db::exec(m_database->connection(), QStringLiteral(
-        "INSERT INTO metric_samples (at, name, label, node, value)"
-        " SELECT to_timestamp(floor(extract(epoch FROM now()) / 240) * 240) - make_interval(mins => m), n.name, n.label, n.node, n.v"
-        " FROM generate_series(0, ? * 1440, 4) m,"
-        " (VALUES ('http_request_rate', '', 'a', 4.0), ('http_request_rate', '', 'b', 6.0),"
-        "         ('http_latency_p95', '', 'a', 0.05), ('http_latency_p95', '', 'b', 0.12),"
-        "         ('job_queue_depth', 'guardrail-evaluation', '', 42.0), ('job_queue_depth', 'ops', '', 1.0),"
-        "         ('db_size_bytes', '', '', 25e6), ('db_cache_hit_ratio', '', '', 0.99),"
-        "         ('agents_active_24h', '', '', 17.0)) n(name, label, node, v)"),
+    auto q = bw::db::exec(
+        m_database->connection(),
+        QStringLiteral(
+            "INSERT INTO metric_samples (at, name, label, node, value)"
+            " SELECT to_timestamp(floor(extract(epoch FROM now()) / 240) * 240) - make_interval(mins => m), n.name, n.label, n.node, n.v"
+            " FROM generate_series(0, ? * 1440, 4) m,"
+            " (VALUES ('http_request_rate', '', 'a', 4.0), ('http_request_rate', '', 'b', 6.0),"
+            "         ('http_latency_p95', '', 'a', 0.05), ('http_latency_p95', '', 'b', 0.12),"
+            "         ('job_queue_depth', 'guardrail-evaluation', '', 42.0), ('job_queue_depth', 'ops', '', 1.0),"
+            "         ('db_size_bytes', '', '', 25e6), ('db_cache_hit_ratio', '', '', 0.99),"
+            "         ('agents_active_24h', '', '', 17.0)) n(name, label, node, v)"),
         {days});
     QVERIFY2(q.ok(), q.ok() ? "" : qPrintable(q.error().message));
 }
@@ -97,9 +102,11 @@ void tst_DashboardsPanel::routeModel()
 {
     bw::ui::RouteModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    model.setRoutes({{QStringLiteral("GET"), QStringLiteral("/a"), 10, 2, 0}, {QStringLiteral("POST"), QStringLiteral("/b"), 5, 1, 1}});
+    model.setRoutes(
+        {{QStringLiteral("GET"), QStringLiteral("/a"), 10, 2, 0}, {QStringLiteral("POST"), QStringLiteral("/b"), 5, 1, 1}});
     QCOMPARE(model.rowCount(), 2);
-    model.setRoutes({{QStringLiteral("GET"), QStringLiteral("/a"), 11, 3, 0}, {QStringLiteral("POST"), QStringLiteral("/b"), 6, 1, 2}});
+    model.setRoutes(
+        {{QStringLiteral("GET"), QStringLiteral("/a"), 11, 3, 0}, {QStringLiteral("POST"), QStringLiteral("/b"), 6, 1, 2}});
     QCOMPARE(model.index(1, bw::ui::RouteModel::Errors5xx).data(bw::ui::RouteModel::RawValueRole).toDouble(), 2.0);
     model.setRoutes({});
     QCOMPARE(model.rowCount(), 0);
@@ -121,13 +128,16 @@ void tst_DashboardsPanel::liveDataFromTheRegistry()
     panel->show(); // a hidden panel plots nothing (below)
     QVERIFY(QTest::qWaitForWindowExposed(panel.get()));
     auto &ok = m_metrics.counter(QStringLiteral("http_requests_total"), QStringLiteral("r"),
-                                 {{QStringLiteral("method"), QStringLiteral("GET")}, {QStringLiteral("route"), QStringLiteral("/api/v1/problems")},
+                                 {{QStringLiteral("method"), QStringLiteral("GET")},
+                                  {QStringLiteral("route"), QStringLiteral("/api/v1/problems")},
                                   {QStringLiteral("status"), QStringLiteral("200")}});
     auto &latency = m_metrics.histogram(QStringLiteral("http_request_duration_seconds"), QStringLiteral("d"),
                                         bw::MetricsRegistry::defaultLatencyBuckets());
     m_metrics.gauge(QStringLiteral("http_active_connections"), QStringLiteral("c")).set(4);
-    m_metrics.gauge(QStringLiteral("job_queue_size"), QStringLiteral("q"),
-                    {{QStringLiteral("queue"), QStringLiteral("guardrail-evaluation")}, {QStringLiteral("state"), QStringLiteral("available")}})
+    m_metrics
+        .gauge(QStringLiteral("job_queue_size"), QStringLiteral("q"),
+               {{QStringLiteral("queue"), QStringLiteral("guardrail-evaluation")},
+                {QStringLiteral("state"), QStringLiteral("available")}})
         .set(12);
     QTimer traffic;
     connect(&traffic, &QTimer::timeout, this, [&] {
@@ -175,11 +185,11 @@ void tst_DashboardsPanel::historyPerWindow_data()
     QTest::addColumn<int>("window");
     QTest::addColumn<int>("minPoints");
     QTest::addColumn<int>("maxPoints");
-    QTest::newRow("15 min") << int(DashboardsPanel::Minutes15) << 3 << 5;     // 1-minute buckets, a sample every 4
+    QTest::newRow("15 min") << int(DashboardsPanel::Minutes15) << 3 << 5; // 1-minute buckets, a sample every 4
     QTest::newRow("1 h") << int(DashboardsPanel::Hour1) << 14 << 16;
-    QTest::newRow("24 h") << int(DashboardsPanel::Hours24) << 230 << 242;     // 6-minute buckets (averages)
-    QTest::newRow("7 d") << int(DashboardsPanel::Days7) << 110 << 242;        // 42-minute buckets (index probes)
-    QTest::newRow("30 d") << int(DashboardsPanel::Days30) << 200 << 242;     // 3-hour buckets
+    QTest::newRow("24 h") << int(DashboardsPanel::Hours24) << 230 << 242; // 6-minute buckets (averages)
+    QTest::newRow("7 d") << int(DashboardsPanel::Days7) << 110 << 242;    // 42-minute buckets (index probes)
+    QTest::newRow("30 d") << int(DashboardsPanel::Days30) << 200 << 242;  // 3-hour buckets
 }
 
 void tst_DashboardsPanel::historyPerWindow()
@@ -194,11 +204,11 @@ void tst_DashboardsPanel::historyPerWindow()
     QTRY_VERIFY_WITH_TIMEOUT(loaded.count() >= 1, 15000);
     const int points = panel->chart(QStringLiteral("requestRate"))->pointCount();
     QVERIFY2(points >= minPoints && points <= maxPoints, qPrintable(QString::number(points)));
-    QCOMPARE(panel->chart(QStringLiteral("requestRate"))->lastValue(), 10.0);               // 4 + 6 req/s
-    QCOMPARE(panel->chart(QStringLiteral("latency"))->seriesLastValue(1), 120.0);           // worse node, in ms
-    QCOMPARE(panel->chart(QStringLiteral("queueDepth"))->seriesCount(), 2);                 // one series per queue
-    QCOMPARE(panel->chart(QStringLiteral("dbSize"))->lastValue(), 25.0);                    // MB
-    QCOMPARE(panel->chart(QStringLiteral("cacheHit"))->lastValue(), 99.0);                  // %
+    QCOMPARE(panel->chart(QStringLiteral("requestRate"))->lastValue(), 10.0);     // 4 + 6 req/s
+    QCOMPARE(panel->chart(QStringLiteral("latency"))->seriesLastValue(1), 120.0); // worse node, in ms
+    QCOMPARE(panel->chart(QStringLiteral("queueDepth"))->seriesCount(), 2);       // one series per queue
+    QCOMPARE(panel->chart(QStringLiteral("dbSize"))->lastValue(), 25.0);          // MB
+    QCOMPARE(panel->chart(QStringLiteral("cacheHit"))->lastValue(), 99.0);        // %
     QCOMPARE(panel->chart(QStringLiteral("activeAgents"))->lastValue(), 17.0);
     QVERIFY(panel->valueText(QStringLiteral("queueDepth")).contains(QStringLiteral("43")));
 }
@@ -215,8 +225,8 @@ void tst_DashboardsPanel::windowSwitchNeverStallsTheGui()
 
     bw::test::GuiStallWatchdog watchdog([panel = panel.get()] { return QStringLiteral("window %1").arg(int(panel->window())); });
     watchdog.start();
-    const DashboardsPanel::Window windows[] = {DashboardsPanel::Days30, DashboardsPanel::Hours24, DashboardsPanel::Days7,
-                                               DashboardsPanel::Minutes15, DashboardsPanel::Hour1, DashboardsPanel::Days30};
+    const DashboardsPanel::Window windows[] = {DashboardsPanel::Days30,    DashboardsPanel::Hours24, DashboardsPanel::Days7,
+                                               DashboardsPanel::Minutes15, DashboardsPanel::Hour1,   DashboardsPanel::Days30};
     for (const auto w : windows) { // waitUntil, not QTRY: that sleeps the GUI thread
         const int loads = panel->historyLoads();
         panel->setWindow(w);
@@ -244,7 +254,8 @@ void tst_DashboardsPanel::liveAtOneHertzCpu()
     for (const char *route : {"/api/v1/problems", "/api/v1/solutions", "/api/v1/missions", "/api/v1/missions/nearby",
                               "/api/v1/heartbeat/checkin", "/api/v1/agents/me"})
         routes.emplace_back(&m_metrics.counter(QStringLiteral("http_requests_total"), QStringLiteral("r"),
-                                               {{QStringLiteral("method"), QStringLiteral("GET")}, {QStringLiteral("route"), QString::fromLatin1(route)},
+                                               {{QStringLiteral("method"), QStringLiteral("GET")},
+                                                {QStringLiteral("route"), QString::fromLatin1(route)},
                                                 {QStringLiteral("status"), QStringLiteral("200")}}),
                             &m_metrics.histogram(QStringLiteral("http_request_duration_seconds"), QStringLiteral("d"),
                                                  bw::MetricsRegistry::defaultLatencyBuckets()));
@@ -257,7 +268,7 @@ void tst_DashboardsPanel::liveAtOneHertzCpu()
         }
     });
     traffic.start(100);
-    QTest::qWait(1500); // the first rates need two samples
+    QTest::qWait(1500);                       // the first rates need two samples
     const auto cpuMs = bw::test::threadCpuMs; // the GUI thread: where the panel works
     const int pointsBefore = panel->chart(QStringLiteral("requestRate"))->pointCount();
     const double cpuBefore = cpuMs();
@@ -266,8 +277,9 @@ void tst_DashboardsPanel::liveAtOneHertzCpu()
     QTest::qWait(10000);
     const double cpu = cpuMs() - cpuBefore;
     const int points = panel->chart(QStringLiteral("requestRate"))->pointCount() - pointsBefore;
-    qInfo("dashboards live at 1 Hz, visible, 15 min window, 19 charts: GUI thread %.1f ms CPU in %lld ms = %.2f %% of one core; %d live points",
-          cpu, wall.elapsed(), 100.0 * cpu / double(wall.elapsed()), points);
+    qInfo(
+        "dashboards live at 1 Hz, visible, 15 min window, 19 charts: GUI thread %.1f ms CPU in %lld ms = %.2f %% of one core; %d live points",
+        cpu, wall.elapsed(), 100.0 * cpu / double(wall.elapsed()), points);
     QVERIFY2(points >= 8 && points <= 12, qPrintable(QString::number(points))); // one a second
 
     // Hidden behind another panel it keeps sampling (rates, route table) but plots nothing.

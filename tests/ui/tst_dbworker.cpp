@@ -87,7 +87,8 @@ void tst_DbWorker::keepsSubmissionOrder()
     bw::ui::DbWorker worker({});
     QList<int> seen;
     for (int i = 0; i < 5; ++i)
-        worker.submit(this, [i] { return i; }, [&seen](int v) { seen.append(v); });
+        worker.submit(
+            this, [i] { return i; }, [&seen](int v) { seen.append(v); });
     QTRY_COMPARE(seen.size(), 5);
     QCOMPARE(seen, (QList<int>{0, 1, 2, 3, 4}));
 }
@@ -103,10 +104,16 @@ void tst_DbWorker::releasesOnTheWorkerThreadWhenDestroyed()
             ++releases;
         });
         bool done = false;
-        worker.submit(this, [&workThread] { workThread = QThread::currentThread(); return true; }, [&done](bool) { done = true; });
+        worker.submit(
+            this,
+            [&workThread] {
+                workThread = QThread::currentThread();
+                return true;
+            },
+            [&done](bool) { done = true; });
         QTRY_VERIFY(done);
         QCOMPARE(releases, 0); // not after each closure: the connection stays open for the next one
-    } // joins the thread
+    }                          // joins the thread
     QCOMPARE(releases, 1);
     QVERIFY(workThread && workThread != thread());
     QCOMPARE(releaseThread, workThread);

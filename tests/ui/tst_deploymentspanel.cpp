@@ -20,8 +20,16 @@ class tst_DeploymentsPanel final : public QObject {
 
 private Q_SLOTS:
     void initTestCase();
-    void init() { QVERIFY(m_db.open(m_pg)); m_secrets = std::make_unique<bw::MemorySecretStore>(); }
-    void cleanup() { m_db.close(); m_secrets.reset(); }
+    void init()
+    {
+        QVERIFY(m_db.open(m_pg));
+        m_secrets = std::make_unique<bw::MemorySecretStore>();
+    }
+    void cleanup()
+    {
+        m_db.close();
+        m_secrets.reset();
+    }
     void modelsPassTheTester();
     void productionNeedsTypedNameThenDeploys();
     void moderatorCannotDeploy();
@@ -102,8 +110,9 @@ void tst_DeploymentsPanel::productionNeedsTypedNameThenDeploys()
     QVERIFY2(outcome.error.isEmpty(), qPrintable(outcome.error));
     QVERIFY(progress.size() >= 3); // live steps reached the GUI thread
     QTRY_VERIFY2_WITH_TIMEOUT(panel.history()->rowCount() == 1,
-                 qPrintable(panel.findChild<QLabel *>(QStringLiteral("deploymentsStatus"))->text()), 20000);
-    QCOMPARE(panel.history()->index(0, bw::ui::DeploymentModel::Outcome).data().toString(), bw::ui::DeploymentModel::tr("Succeeded"));
+                              qPrintable(panel.findChild<QLabel *>(QStringLiteral("deploymentsStatus"))->text()), 20000);
+    QCOMPARE(panel.history()->index(0, bw::ui::DeploymentModel::Outcome).data().toString(),
+             bw::ui::DeploymentModel::tr("Succeeded"));
     QCOMPARE(panel.history()->deployment(0)->environment, QStringLiteral("production"));
 }
 

@@ -60,7 +60,7 @@ void tst_GuiStallWatchdog::sleepingThreadIsBlocked()
     GuiStallWatchdog watchdog;
     watchdog.start();
     (void)bw::test::waitUntil([] { return false; }, 20);
-    QTimer::singleShot(0, [] { QThread::msleep(120); }); // e.g. a synchronous query on the GUI thread
+    QTimer::singleShot(0, [] { QThread::msleep(120); });  // e.g. a synchronous query on the GUI thread
     (void)bw::test::waitUntil([] { return false; }, 300); // the ping posted meanwhile is answered after
     watchdog.stop();
     qInfo("%s", qPrintable(watchdog.summary()));

@@ -21,8 +21,16 @@ class tst_JobsPanel final : public QObject {
 
 private Q_SLOTS:
     void initTestCase() { QVERIFY2(m_pg.start(), qPrintable(m_pg.lastError())); }
-    void init() { QVERIFY(m_db.open(m_pg)); m_ops = std::make_unique<bw::moderation::AdminOpsService>(*m_db.database); }
-    void cleanup() { m_ops.reset(); m_db.close(); }
+    void init()
+    {
+        QVERIFY(m_db.open(m_pg));
+        m_ops = std::make_unique<bw::moderation::AdminOpsService>(*m_db.database);
+    }
+    void cleanup()
+    {
+        m_ops.reset();
+        m_db.close();
+    }
     void modelsPassTheTester();
     void showsCountsAndDeadLetter();
     void redriveMovesDiscardedJobToAvailable();
@@ -66,8 +74,12 @@ void tst_JobsPanel::modelsPassTheTester()
 
     JobListModel list;
     QAbstractItemModelTester listTester(&list, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    list.setJobs(QJsonArray{QJsonObject{{"id", "11111111-2222-3333-4444-555555555555"}, {"queue", "q"}, {"kind", "k"},
-                                        {"attempts", 3}, {"maxAttempts", 3}, {"lastError", "boom\nstack"}}});
+    list.setJobs(QJsonArray{QJsonObject{{"id", "11111111-2222-3333-4444-555555555555"},
+                                        {"queue", "q"},
+                                        {"kind", "k"},
+                                        {"attempts", 3},
+                                        {"maxAttempts", 3},
+                                        {"lastError", "boom\nstack"}}});
     QCOMPARE(list.rowCount(), 1);
     QCOMPARE(list.index(0, JobListModel::LastError).data().toString(), QStringLiteral("boom"));
     QCOMPARE(list.index(0, JobListModel::LastError).data(Qt::ToolTipRole).toString(), QStringLiteral("boom\nstack"));
@@ -111,10 +123,12 @@ void tst_JobsPanel::redriveMovesDiscardedJobToAvailable()
     button->click();
     QTRY_COMPARE(finished.size(), 1);
     QCOMPARE(finished.first().first().toString(), QString());
-    QCOMPARE(bw::test::scalar(*m_db.database, QStringLiteral("SELECT state || '/' || attempts FROM jobs WHERE id = ?::uuid"), {id}),
-             QStringLiteral("available/0"));
+    QCOMPARE(
+        bw::test::scalar(*m_db.database, QStringLiteral("SELECT state || '/' || attempts FROM jobs WHERE id = ?::uuid"), {id}),
+        QStringLiteral("available/0"));
     QCOMPARE(bw::test::scalar(*m_db.database,
-                              QStringLiteral("SELECT count(*) FROM audit_log WHERE action = 'job.retry' AND target_id = ?"), {id}),
+                              QStringLiteral("SELECT count(*) FROM audit_log WHERE action = 'job.retry' AND target_id = ?"),
+                              {id}),
              QStringLiteral("1"));
     QTRY_COMPARE(panel.deadLetterModel()->rowCount(), 0);
 }

@@ -102,7 +102,8 @@ void tst_LogsPanel::tailsFiltersAndFollowsRotation()
 
     append(path, line("warning", "bw.http.access", QStringLiteral("GET /api/v1/problems 503"), QStringLiteral("abc-123")));
     append(path, line("info", "bw.http.access", QStringLiteral("GET /api/v1/agents/me 200"), QStringLiteral("def-456")));
-    append(path, "{\"time\":\"2026-01-02T03:04:05Z\",\"level\":\"error\",\"category\":\"bw.db\",\"message\":\"half"); // no newline yet
+    append(path,
+           "{\"time\":\"2026-01-02T03:04:05Z\",\"level\":\"error\",\"category\":\"bw.db\",\"message\":\"half"); // no newline yet
     QTRY_COMPARE(panel.model()->rowCount(), 4);
     append(path, " a line\"}\n");
     QTRY_COMPARE(panel.model()->rowCount(), 5);

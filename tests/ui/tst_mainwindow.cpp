@@ -4,8 +4,8 @@
 #include "ui/overview/overviewmodel.h"
 #include "ui/overview/overviewpanel.h"
 
-#include "server/core/metrics.h"
 #include "app/desktopcontexts.h"
+#include "server/core/metrics.h"
 #include "server/db/database.h"
 #include "ui/overview/overviewloader.h"
 
@@ -40,14 +40,8 @@ private Q_SLOTS:
     void stoppingReleasesTheDatabaseThread();
 
 private:
-    static QString statusText(const MainWindow &w)
-    {
-        return w.findChild<QLabel *>(QStringLiteral("serverStatus"))->text();
-    }
-    static QString bannerText(const MainWindow &w)
-    {
-        return w.findChild<QLabel *>(QStringLiteral("overviewBannerText"))->text();
-    }
+    static QString statusText(const MainWindow &w) { return w.findChild<QLabel *>(QStringLiteral("serverStatus"))->text(); }
+    static QString bannerText(const MainWindow &w) { return w.findChild<QLabel *>(QStringLiteral("overviewBannerText"))->text(); }
 };
 
 void tst_MainWindow::overviewIsTheFirstPanel()

@@ -85,17 +85,39 @@ void tst_OverviewModel::snapshotChangesOneCell()
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     OverviewSnapshot s = model.snapshot();
     switch (row) {
-    case OverviewModel::Server: s.state = ServerState::Running; break;
-    case OverviewModel::Listening: s.listenAddress = expected; break;
-    case OverviewModel::Database: s.embeddedDatabase = false; break;
-    case OverviewModel::DatabaseLocation: s.databaseDescription = expected; break;
-    case OverviewModel::DatabaseVersion: s.databaseVersion = expected; break;
-    case OverviewModel::DatabaseSize: s.databaseSizeBytes = 7'700'000; break;
-    case OverviewModel::Uptime: s.uptimeSeconds = expected.contains(QLatin1String(" d ")) ? 2 * 86400 + 7 : 3665; break;
-    case OverviewModel::RequestRate: s.requestRate = 1234.5; break;
-    case OverviewModel::ActiveConnections: s.activeConnections = 17; break;
-    case OverviewModel::Agents: s.agentCount = 12000; break;
-    case OverviewModel::Problems: s.problemCount = 0; break;
+    case OverviewModel::Server:
+        s.state = ServerState::Running;
+        break;
+    case OverviewModel::Listening:
+        s.listenAddress = expected;
+        break;
+    case OverviewModel::Database:
+        s.embeddedDatabase = false;
+        break;
+    case OverviewModel::DatabaseLocation:
+        s.databaseDescription = expected;
+        break;
+    case OverviewModel::DatabaseVersion:
+        s.databaseVersion = expected;
+        break;
+    case OverviewModel::DatabaseSize:
+        s.databaseSizeBytes = 7'700'000;
+        break;
+    case OverviewModel::Uptime:
+        s.uptimeSeconds = expected.contains(QLatin1String(" d ")) ? 2 * 86400 + 7 : 3665;
+        break;
+    case OverviewModel::RequestRate:
+        s.requestRate = 1234.5;
+        break;
+    case OverviewModel::ActiveConnections:
+        s.activeConnections = 17;
+        break;
+    case OverviewModel::Agents:
+        s.agentCount = 12000;
+        break;
+    case OverviewModel::Problems:
+        s.problemCount = 0;
+        break;
     }
 
     QSignalSpy changed(&model, &OverviewModel::dataChanged);

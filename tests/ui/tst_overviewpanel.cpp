@@ -35,10 +35,7 @@ private Q_SLOTS:
 private:
     void insertAgent(const QString &username);
     void insertProblem(const QString &title);
-    QVariant value(int row) const
-    {
-        return m_panel->model()->index(row, OverviewModel::Value).data(OverviewModel::RawValueRole);
-    }
+    QVariant value(int row) const { return m_panel->model()->index(row, OverviewModel::Value).data(OverviewModel::RawValueRole); }
     bw::ui::OverviewContext context() const
     {
         bw::ui::OverviewContext c;
@@ -52,7 +49,7 @@ private:
 
     bw::test::PgFixture m_pg;
     bw::MetricsRegistry m_metrics;
-    std::unique_ptr<bw::db::Database> m_database;   // destroyed after the worker
+    std::unique_ptr<bw::db::Database> m_database; // destroyed after the worker
     std::unique_ptr<bw::ui::DbWorker> m_worker;
     std::unique_ptr<bw::ui::OverviewPanel> m_panel;
     QString m_firstAgentId;
@@ -156,7 +153,7 @@ void tst_OverviewPanel::guiThreadNeverStalls()
     // The first load opens the worker thread's connection (tens of ms) and runs the counts.
     m_panel->setReady(context(), m_worker.get());
     QVERIFY(bw::test::waitUntil([&] { return value(OverviewModel::Agents).toLongLong() == 20; }, 5000)); // not QTRY: it sleeps
-    (void)bw::test::waitUntil([] { return false; }, 600); // several more polls
+    (void)bw::test::waitUntil([] { return false; }, 600);                                                // several more polls
     watchdog.stop();
     qInfo("loading: %s", qPrintable(watchdog.summary()));
     QVERIFY2(watchdog.worstBlockedMs() < 50, qPrintable(watchdog.summary()));

@@ -51,16 +51,19 @@ void tst_ReviewDetailHtml::rendersEverySection()
     d.item.agentUsername = QStringLiteral("scout");
     d.evaluation = QJsonObject{
         {QStringLiteral("layerAResult"),
-         QJsonObject{{QStringLiteral("matches"), QJsonArray{QJsonObject{{QStringLiteral("pattern"), QStringLiteral("surveillance")},
-                                                                       {QStringLiteral("severity"), QStringLiteral("high")},
-                                                                       {QStringLiteral("text"), QStringLiteral("where people live")}}}}}},
-        {QStringLiteral("layerBResult"), QJsonObject{{QStringLiteral("harm_risk"), 0.7}, {QStringLiteral("reasoning"), QStringLiteral("Could enable stalking.")}}},
+         QJsonObject{{QStringLiteral("matches"),
+                      QJsonArray{QJsonObject{{QStringLiteral("pattern"), QStringLiteral("surveillance")},
+                                             {QStringLiteral("severity"), QStringLiteral("high")},
+                                             {QStringLiteral("text"), QStringLiteral("where people live")}}}}}},
+        {QStringLiteral("layerBResult"), QJsonObject{{QStringLiteral("harm_risk"), 0.7},
+                                                     {QStringLiteral("reasoning"), QStringLiteral("Could enable stalking.")}}},
     };
     d.submittedContent = QJsonObject{{QStringLiteral("title"), QStringLiteral("Find where people live")}};
     d.liveContent = QJsonObject{{QStringLiteral("title"), QStringLiteral("Find where people live now")},
                                 {QStringLiteral("guardrailStatus"), QStringLiteral("flagged")}};
-    d.agentHistory = QJsonObject{{QStringLiteral("evaluations"), QJsonObject{{QStringLiteral("approved"), 4}, {QStringLiteral("total"), 6}}},
-                                 {QStringLiteral("reviews"), QJsonObject{{QStringLiteral("rejected"), 1}}}};
+    d.agentHistory =
+        QJsonObject{{QStringLiteral("evaluations"), QJsonObject{{QStringLiteral("approved"), 4}, {QStringLiteral("total"), 6}}},
+                    {QStringLiteral("reviews"), QJsonObject{{QStringLiteral("rejected"), 1}}}};
     const QString html = ReviewDetailHtml::render(d);
     QVERIFY(html.contains(QStringLiteral("surveillance")));
     QVERIFY(html.contains(QStringLiteral("color:#000;\">where people live</span>")));

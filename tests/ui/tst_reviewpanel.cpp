@@ -44,7 +44,10 @@ private:
     ui::ReviewPanel *openPanel(const moderation::AdminCaller &caller);
     QSqlDatabase db() { return m_database->connection(); }
     template <typename T>
-    T *child(const char *name) { return m_panel->findChild<T *>(QLatin1String(name)); }
+    T *child(const char *name)
+    {
+        return m_panel->findChild<T *>(QLatin1String(name));
+    }
     void press(int key, Qt::KeyboardModifiers modifiers = Qt::NoModifier)
     {
         QTest::keyClick(QApplication::focusWidget() ? QApplication::focusWidget() : m_panel.get(), Qt::Key(key), modifiers);
@@ -135,13 +138,19 @@ void tst_ReviewPanel::claimApprovePublishesThroughKeyboard()
     QTRY_COMPARE(panel->model()->rowCount(), 0);
     QVERIFY2(panel->errorText().isEmpty(), qPrintable(panel->errorText()));
 
-    QCOMPARE(test::scalar(db(), QStringLiteral("SELECT guardrail_status FROM problems WHERE id = ?::uuid"), {item.problemId}).toString(),
+    QCOMPARE(test::scalar(db(), QStringLiteral("SELECT guardrail_status FROM problems WHERE id = ?::uuid"), {item.problemId})
+                 .toString(),
              QStringLiteral("approved"));
-    QCOMPARE(test::scalar(db(), QStringLiteral("SELECT count(*) FROM audit_log WHERE action = 'flagged.review' AND target_id = ?"
-                                               " AND actor_id = ?::uuid"),
-                          {item.flaggedId, m_moderator.moderatorId}).toInt(), 1);
+    QCOMPARE(test::scalar(db(),
+                          QStringLiteral("SELECT count(*) FROM audit_log WHERE action = 'flagged.review' AND target_id = ?"
+                                         " AND actor_id = ?::uuid"),
+                          {item.flaggedId, m_moderator.moderatorId})
+                 .toInt(),
+             1);
     QCOMPARE(test::scalar(db(), QStringLiteral("SELECT count(*) FROM audit_log WHERE action = 'flagged.claim' AND target_id = ?"),
-                          {item.flaggedId}).toInt(), 1);
+                          {item.flaggedId})
+                 .toInt(),
+             1);
 }
 
 void tst_ReviewPanel::alreadyClaimedIsShown()
@@ -161,8 +170,9 @@ void tst_ReviewPanel::alreadyClaimedIsShown()
     panel->table()->setFocus();
     press(Qt::Key_A);
     QTRY_VERIFY2(panel->errorText().contains(QStringLiteral("403")), qPrintable(panel->errorText()));
-    QCOMPARE(test::scalar(db(), QStringLiteral("SELECT status FROM flagged_content WHERE id = ?::uuid"), {item.flaggedId}).toString(),
-             QStringLiteral("pending_review"));
+    QCOMPARE(
+        test::scalar(db(), QStringLiteral("SELECT status FROM flagged_content WHERE id = ?::uuid"), {item.flaggedId}).toString(),
+        QStringLiteral("pending_review"));
 }
 
 void tst_ReviewPanel::shortcutsMoveFocusAndRelease()
@@ -217,7 +227,9 @@ void tst_ReviewPanel::bulkRejectWithTemplate()
     panel->table()->selectAll();
     press(Qt::Key_C);
     QTRY_COMPARE(test::scalar(db(), QStringLiteral("SELECT count(*) FROM flagged_content WHERE assigned_to = ?::uuid"),
-                              {m_moderator.moderatorId}).toInt(), 3);
+                              {m_moderator.moderatorId})
+                     .toInt(),
+                 3);
     auto *templates = child<QComboBox>("reviewTemplates");
     templates->setCurrentIndex(6);
     Q_EMIT templates->activated(6); // what choosing it with the mouse or keyboard does
@@ -226,15 +238,22 @@ void tst_ReviewPanel::bulkRejectWithTemplate()
     panel->table()->selectAll();
     press(Qt::Key_R);
     QTRY_COMPARE(panel->model()->rowCount(), 0);
-    QCOMPARE(test::scalar(db(), QStringLiteral("SELECT count(*) FROM problems WHERE id = ANY(?::uuid[]) AND guardrail_status = 'rejected'"),
-                          {QStringLiteral("{%1}").arg(problems.join(u','))}).toInt(), 3);
+    QCOMPARE(
+        test::scalar(db(),
+                     QStringLiteral("SELECT count(*) FROM problems WHERE id = ANY(?::uuid[]) AND guardrail_status = 'rejected'"),
+                     {QStringLiteral("{%1}").arg(problems.join(u','))})
+            .toInt(),
+        3);
     QCOMPARE(test::scalar(db(), QStringLiteral("SELECT count(*) FROM audit_log WHERE action = 'flagged.review'"
-                                               " AND after->>'decision' = 'reject'")).toInt(), 3);
+                                               " AND after->>'decision' = 'reject'"))
+                 .toInt(),
+             3);
 }
 
 void tst_ReviewPanel::filters()
 {
-    QVERIFY(!test::seedFlaggedProblem(db(), m_agent, QStringLiteral("Fresh"), 60, QStringLiteral("verified")).flaggedId.isEmpty());
+    QVERIFY(
+        !test::seedFlaggedProblem(db(), m_agent, QStringLiteral("Fresh"), 60, QStringLiteral("verified")).flaggedId.isEmpty());
     QVERIFY(!test::seedFlaggedProblem(db(), m_agent, QStringLiteral("Old"), 30 * 3600).flaggedId.isEmpty());
     auto *panel = openPanel(m_moderator);
     QTRY_COMPARE(panel->model()->rowCount(), 2);

@@ -91,6 +91,7 @@ void tst_SettingsPanel::catalogueValidation_data()
     QTest::addColumn<QString>("key");
     QTest::addColumn<QString>("value");
     QTest::addColumn<bool>("valid");
+    // clang-format off
     QTest::newRow("listen ok") << "server/listen" << "0.0.0.0:8080" << true;
     QTest::newRow("listen bad") << "server/listen" << "localhost" << false;
     QTest::newRow("proxies bad") << "server/trusted_proxies" << "10.0.0.1, not-an-ip" << false;
@@ -100,6 +101,7 @@ void tst_SettingsPanel::catalogueValidation_data()
     QTest::newRow("threshold ok") << "guardrails/approve_threshold" << "0.8" << true;
     QTest::newRow("threshold bad") << "guardrails/approve_threshold" << "1.5" << false;
     QTest::newRow("provider bad") << "guardrails/provider" << "skynet" << false;
+    // clang-format on
 }
 
 void tst_SettingsPanel::catalogueValidation()
@@ -149,9 +151,10 @@ void tst_SettingsPanel::savesGoodInputWithAudit()
     QVERIFY(form->resultText().contains(QStringLiteral("rate_limit/public")));
     QSettings file(m_config.configFile, QSettings::IniFormat);
     QCOMPARE(file.value(QStringLiteral("rate_limit/public")).toString(), QStringLiteral("75"));
-    QCOMPARE(bw::test::scalar(*m_db.database, QStringLiteral("SELECT before #>> '{}' || '->' || (after #>> '{}') FROM audit_log"
-                                                             " WHERE action = 'settings.update' AND target_id = 'rate_limit/public'")),
-             QStringLiteral("30->75"));
+    QCOMPARE(
+        bw::test::scalar(*m_db.database, QStringLiteral("SELECT before #>> '{}' || '->' || (after #>> '{}') FROM audit_log"
+                                                        " WHERE action = 'settings.update' AND target_id = 'rate_limit/public'")),
+        QStringLiteral("30->75"));
     // The written file loads with the real loader.
     bw::ConfigSources sources;
     sources.explicitFile = m_config.configFile;
@@ -175,10 +178,13 @@ void tst_SettingsPanel::guardrailThresholdAppliesLive()
     QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
     QVERIFY(r.restartNeeded.isEmpty());
     QCOMPARE(form->resultText(), SettingsForm::tr("Saved and applied."));
-    QCOMPARE(bw::test::scalar(*m_db.database, QStringLiteral("SELECT value::text FROM settings WHERE key = 'guardrails/approve_threshold'")),
+    QCOMPARE(bw::test::scalar(*m_db.database,
+                              QStringLiteral("SELECT value::text FROM settings WHERE key = 'guardrails/approve_threshold'")),
              QStringLiteral("0.85"));
-    QVERIFY(bw::test::scalar(*m_db.database, QStringLiteral("SELECT count(*) FROM audit_log WHERE target_id = 'guardrails/approve_threshold'"))
-                .toInt() >= 1);
+    QVERIFY(bw::test::scalar(*m_db.database,
+                             QStringLiteral("SELECT count(*) FROM audit_log WHERE target_id = 'guardrails/approve_threshold'"))
+                .toInt()
+            >= 1);
 }
 
 void tst_SettingsPanel::secretGoesToTheKeychain()

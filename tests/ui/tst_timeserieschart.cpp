@@ -29,8 +29,8 @@ void tst_TimeSeriesChart::keepsPointsInsideTheWindow_data()
     QTest::addColumn<int>("expectedPoints");
 
     QTest::newRow("fits") << 60 << 10 << 10;
-    QTest::newRow("exactly full") << 10 << 11 << 11;       // t-10 … t
-    QTest::newRow("scrolled") << 10 << 100 << 12;           // t-10 … t, plus one just outside
+    QTest::newRow("exactly full") << 10 << 11 << 11;         // t-10 … t
+    QTest::newRow("scrolled") << 10 << 100 << 12;            // t-10 … t, plus one just outside
     QTest::newRow("tiny window is clamped") << 0 << 10 << 4; // clamped to 2 s
 }
 

@@ -78,25 +78,39 @@ QVariant AgentListModel::data(const QModelIndex &index, int role) const
     const qint64 heartbeatAge = r.lastHeartbeatAt.isValid() ? r.lastHeartbeatAt.secsTo(m_now) : -1;
     if (role == SortRole) {
         switch (index.column()) {
-        case Active: return r.active;
-        case Heartbeat: return heartbeatAge < 0 ? std::numeric_limits<qint64>::max() : heartbeatAge;
-        case RateLimit: return r.rateLimitOverride.value_or(0);
-        case Created: return r.createdAt;
-        default: return data(index, Qt::DisplayRole);
+        case Active:
+            return r.active;
+        case Heartbeat:
+            return heartbeatAge < 0 ? std::numeric_limits<qint64>::max() : heartbeatAge;
+        case RateLimit:
+            return r.rateLimitOverride.value_or(0);
+        case Created:
+            return r.createdAt;
+        default:
+            return data(index, Qt::DisplayRole);
         }
     }
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
-    case Username: return r.username;
-    case DisplayName: return r.displayName;
-    case Email: return r.email;
-    case Status: return claimStatusText(r.claimStatus);
-    case Active: return r.active ? tr("Active") : tr("Deactivated");
-    case Heartbeat: return heartbeatAge < 0 ? tr("never") : tr("%1 ago").arg(age(heartbeatAge));
-    case RateLimit: return r.rateLimitOverride ? tr("%1/min (override)").arg(*r.rateLimitOverride) : tr("tier default");
-    case Created: return QLocale().toString(r.createdAt.toLocalTime(), QLocale::ShortFormat);
-    default: return {};
+    case Username:
+        return r.username;
+    case DisplayName:
+        return r.displayName;
+    case Email:
+        return r.email;
+    case Status:
+        return claimStatusText(r.claimStatus);
+    case Active:
+        return r.active ? tr("Active") : tr("Deactivated");
+    case Heartbeat:
+        return heartbeatAge < 0 ? tr("never") : tr("%1 ago").arg(age(heartbeatAge));
+    case RateLimit:
+        return r.rateLimitOverride ? tr("%1/min (override)").arg(*r.rateLimitOverride) : tr("tier default");
+    case Created:
+        return QLocale().toString(r.createdAt.toLocalTime(), QLocale::ShortFormat);
+    default:
+        return {};
     }
 }
 
@@ -105,15 +119,24 @@ QVariant AgentListModel::headerData(int section, Qt::Orientation orientation, in
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
-    case Username: return tr("Username");
-    case DisplayName: return tr("Name");
-    case Email: return tr("E-mail");
-    case Status: return tr("Claim");
-    case Active: return tr("State");
-    case Heartbeat: return tr("Last heartbeat");
-    case RateLimit: return tr("Rate limit");
-    case Created: return tr("Registered");
-    default: return {};
+    case Username:
+        return tr("Username");
+    case DisplayName:
+        return tr("Name");
+    case Email:
+        return tr("E-mail");
+    case Status:
+        return tr("Claim");
+    case Active:
+        return tr("State");
+    case Heartbeat:
+        return tr("Last heartbeat");
+    case RateLimit:
+        return tr("Rate limit");
+    case Created:
+        return tr("Registered");
+    default:
+        return {};
     }
 }
 
@@ -142,11 +165,16 @@ QVariant HeldCodeModel::data(const QModelIndex &index, int role) const
         return {};
     const Row &r = m_rows.at(index.row());
     switch (index.column()) {
-    case Username: return r.username;
-    case Email: return r.email;
-    case Code: return r.code;
-    case Expires: return QLocale().toString(r.expiresAt.toLocalTime(), QLocale::ShortFormat);
-    default: return {};
+    case Username:
+        return r.username;
+    case Email:
+        return r.email;
+    case Code:
+        return r.code;
+    case Expires:
+        return QLocale().toString(r.expiresAt.toLocalTime(), QLocale::ShortFormat);
+    default:
+        return {};
     }
 }
 
@@ -155,11 +183,16 @@ QVariant HeldCodeModel::headerData(int section, Qt::Orientation orientation, int
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
-    case Username: return tr("Agent");
-    case Email: return tr("E-mail");
-    case Code: return tr("Code");
-    case Expires: return tr("Expires");
-    default: return {};
+    case Username:
+        return tr("Agent");
+    case Email:
+        return tr("E-mail");
+    case Code:
+        return tr("Code");
+    case Expires:
+        return tr("Expires");
+    default:
+        return {};
     }
 }
 

@@ -29,7 +29,7 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
-    static QString age(qint64 seconds);   // "3 min", "5 h", "2 d"
+    static QString age(qint64 seconds); // "3 min", "5 h", "2 d"
     static QString claimStatusText(const QString &status);
 
 private:

@@ -40,9 +40,12 @@ QLabel *valueLabel(const QString &name)
 
 QString statusText(const QString &s)
 {
-    if (s == u"approved") return AgentsPanel::tr("approved");
-    if (s == u"flagged") return AgentsPanel::tr("flagged");
-    if (s == u"rejected") return AgentsPanel::tr("rejected");
+    if (s == u"approved")
+        return AgentsPanel::tr("approved");
+    if (s == u"flagged")
+        return AgentsPanel::tr("flagged");
+    if (s == u"rejected")
+        return AgentsPanel::tr("rejected");
     return AgentsPanel::tr("pending");
 }
 
@@ -166,8 +169,8 @@ QWidget *AgentsPanel::buildDetail()
     m_toggleActive = new QPushButton;
     m_toggleActive->setObjectName(QStringLiteral("toggleActiveButton"));
     const QString adminOnly = tr("Only administrators can change agents");
-    for (QWidget *w : {static_cast<QWidget *>(m_verify), static_cast<QWidget *>(m_setLimit),
-                       static_cast<QWidget *>(m_clearLimit), static_cast<QWidget *>(m_toggleActive)})
+    for (QWidget *w : {static_cast<QWidget *>(m_verify), static_cast<QWidget *>(m_setLimit), static_cast<QWidget *>(m_clearLimit),
+                       static_cast<QWidget *>(m_toggleActive)})
         if (!m_context.isAdmin())
             w->setToolTip(adminOnly);
 
@@ -216,27 +219,29 @@ void AgentsPanel::refresh()
     const int generation = ++m_listGeneration;
     const QString text = m_search->text();
     const bool inactive = m_includeInactive->isChecked();
-    m_worker->submit(this, [agents = m_context.agentAdmin, text, inactive] { return agents->search(text, inactive); },
-                     [this, generation](const Result<moderation::AgentAdminList> &result) {
-        if (generation != m_listGeneration)
-            return; // a newer search is on its way
-        if (!result) {
-            m_status->setText(tr("Could not load the agents: %1").arg(result.error().message));
+    m_worker->submit(
+        this, [agents = m_context.agentAdmin, text, inactive] { return agents->search(text, inactive); },
+        [this, generation](const Result<moderation::AgentAdminList> &result) {
+            if (generation != m_listGeneration)
+                return; // a newer search is on its way
+            if (!result) {
+                m_status->setText(tr("Could not load the agents: %1").arg(result.error().message));
+                Q_EMIT listLoaded();
+                return;
+            }
+            const moderation::AgentAdminList &list = *result;
+            const QString keep = m_selectedId;
+            m_model->setAgents(list.rows, list.checkedAt);
+            m_status->setText(list.truncated ? tr("Showing the newest %n agent(s); refine the search to see others.", nullptr,
+                                                  int(list.rows.size()))
+                                             : tr("%n agent(s).", nullptr, int(list.rows.size())));
+            if (!keep.isEmpty() && !selectAgent(keep)) {
+                m_selectedId.clear();
+                m_detail = {};
+                showDetail();
+            }
             Q_EMIT listLoaded();
-            return;
-        }
-        const moderation::AgentAdminList &list = *result;
-        const QString keep = m_selectedId;
-        m_model->setAgents(list.rows, list.checkedAt);
-        m_status->setText(list.truncated ? tr("Showing the newest %n agent(s); refine the search to see others.", nullptr, int(list.rows.size()))
-                                         : tr("%n agent(s).", nullptr, int(list.rows.size())));
-        if (!keep.isEmpty() && !selectAgent(keep)) {
-            m_selectedId.clear();
-            m_detail = {};
-            showDetail();
-        }
-        Q_EMIT listLoaded();
-    });
+        });
     if (!m_selectedId.isEmpty())
         loadDetail();
     loadHeldCodes();
@@ -258,22 +263,25 @@ void AgentsPanel::loadDetail()
     if (!m_worker || !m_context.agentAdmin || m_selectedId.isEmpty())
         return;
     const QString id = m_selectedId;
-    m_worker->submit(this, [agents = m_context.agentAdmin, id] {
-        AgentDetail d;
-        if (auto loaded = agents->detail(id))
-            static_cast<moderation::AgentAdminDetail &>(d) = *loaded;
-        else
-            d.error = loaded.error().message;
-        return d;
-    }, [this, id](const AgentDetail &d) {
-        if (id != m_selectedId)
-            return;
-        m_detail = d;
-        if (d.error.isEmpty())
-            m_model->updateAgent(d.agent);
-        showDetail();
-        Q_EMIT detailLoaded();
-    });
+    m_worker->submit(
+        this,
+        [agents = m_context.agentAdmin, id] {
+            AgentDetail d;
+            if (auto loaded = agents->detail(id))
+                static_cast<moderation::AgentAdminDetail &>(d) = *loaded;
+            else
+                d.error = loaded.error().message;
+            return d;
+        },
+        [this, id](const AgentDetail &d) {
+            if (id != m_selectedId)
+                return;
+            m_detail = d;
+            if (d.error.isEmpty())
+                m_model->updateAgent(d.agent);
+            showDetail();
+            Q_EMIT detailLoaded();
+        });
 }
 
 void AgentsPanel::loadHeldCodes()
@@ -281,23 +289,26 @@ void AgentsPanel::loadHeldCodes()
     if (!m_worker || !m_codesBox->isVisibleTo(this) || !m_context.verification)
         return;
     auto *verification = m_context.verification;
-    m_worker->submit(this, [verification]() {
-        HeldCodes out;
-        auto codes = verification->heldCodes(100);
-        if (!codes) {
-            out.error = codes.error().message;
+    m_worker->submit(
+        this,
+        [verification]() {
+            HeldCodes out;
+            auto codes = verification->heldCodes(100);
+            if (!codes) {
+                out.error = codes.error().message;
+                return out;
+            }
+            for (const auto &c : *codes)
+                out.rows.append(HeldCodeModel::Row{c.agentId, c.username, c.email, c.code, c.expiresAt});
             return out;
-        }
-        for (const auto &c : *codes)
-            out.rows.append(HeldCodeModel::Row{c.agentId, c.username, c.email, c.code, c.expiresAt});
-        return out;
-    }, [this](const HeldCodes &codes) {
-        if (codes.error.isEmpty())
-            m_codes->setCodes(codes.rows);
-        else
-            m_status->setText(tr("Could not load the held verification codes: %1").arg(codes.error));
-        Q_EMIT heldCodesLoaded();
-    });
+        },
+        [this](const HeldCodes &codes) {
+            if (codes.error.isEmpty())
+                m_codes->setCodes(codes.rows);
+            else
+                m_status->setText(tr("Could not load the held verification codes: %1").arg(codes.error));
+            Q_EMIT heldCodesLoaded();
+        });
 }
 
 void AgentsPanel::showDetail()
@@ -319,8 +330,8 @@ void AgentsPanel::showDetail()
         updateActions();
         return;
     }
-    m_claim->setText(tr("%1, %2").arg(AgentListModel::claimStatusText(a.claimStatus),
-                                      a.active ? tr("active") : tr("deactivated")));
+    m_claim->setText(
+        tr("%1, %2").arg(AgentListModel::claimStatusText(a.claimStatus), a.active ? tr("active") : tr("deactivated")));
     m_heartbeat->setText(a.lastHeartbeatAt.isValid()
                              ? tr("%1 ago").arg(AgentListModel::age(a.lastHeartbeatAt.secsTo(m_detail.checkedAt)))
                              : tr("never checked in"));
@@ -338,11 +349,13 @@ void AgentsPanel::showDetail()
         lines << tr("%1: %2").arg(tr(kTypes[i]), parts.join(QStringLiteral(", ")));
     }
     m_submissions->setText(lines.isEmpty() ? tr("none yet") : lines.join(u'\n'));
-    QString rate = a.rateLimitOverride ? tr("%1 requests per %2 s (administrator override)")
-                                             .arg(m_detail.effectiveLimit).arg(m_detail.windowSeconds)
-                                       : tr("%1 requests per %2 s (%3 tier)")
-                                             .arg(m_detail.effectiveLimit).arg(m_detail.windowSeconds)
-                                             .arg(AgentListModel::claimStatusText(a.claimStatus));
+    QString rate =
+        a.rateLimitOverride
+            ? tr("%1 requests per %2 s (administrator override)").arg(m_detail.effectiveLimit).arg(m_detail.windowSeconds)
+            : tr("%1 requests per %2 s (%3 tier)")
+                  .arg(m_detail.effectiveLimit)
+                  .arg(m_detail.windowSeconds)
+                  .arg(AgentListModel::claimStatusText(a.claimStatus));
     if (m_detail.windowCount)
         rate += u'\n' + tr("%1 used in the current window").arg(*m_detail.windowCount);
     m_rateLimit->setText(rate);
@@ -375,13 +388,15 @@ void AgentsPanel::runAction(const QString &description, std::function<QString(co
     updateActions();
     m_status->setText(description);
     const ConsoleContext context = m_context;
-    m_worker->submit(this, [context, action]() { return action(context); }, [this](const QString &error) {
-        m_actionRunning = false;
-        m_status->setText(error.isEmpty() ? tr("Saved.") : tr("The change failed: %1").arg(error));
-        loadDetail(); // shows the new state (and updates the list row)
-        updateActions();
-        Q_EMIT actionFinished(error);
-    });
+    m_worker->submit(
+        this, [context, action]() { return action(context); },
+        [this](const QString &error) {
+            m_actionRunning = false;
+            m_status->setText(error.isEmpty() ? tr("Saved.") : tr("The change failed: %1").arg(error));
+            loadDetail(); // shows the new state (and updates the list row)
+            updateActions();
+            Q_EMIT actionFinished(error);
+        });
 }
 
 void AgentsPanel::verifySelected()
@@ -398,9 +413,9 @@ void AgentsPanel::setRateLimitOverride(std::optional<int> limit)
     const QString id = m_selectedId;
     runAction(limit ? tr("Setting the rate-limit override…") : tr("Clearing the rate-limit override…"),
               [id, limit](const ConsoleContext &c) {
-        auto r = c.adminOps->setRateLimitOverride(c.admin, id, limit);
-        return r ? QString() : r.error().message;
-    });
+                  auto r = c.adminOps->setRateLimitOverride(c.admin, id, limit);
+                  return r ? QString() : r.error().message;
+              });
 }
 
 void AgentsPanel::setSelectedActive(bool active)

@@ -94,7 +94,7 @@ private:
     QTimer m_searchDelay;
     QString m_selectedId;
     AgentDetail m_detail;
-    int m_listGeneration = 0;   // newer searches win over late answers
+    int m_listGeneration = 0; // newer searches win over late answers
     bool m_actionRunning = false;
     bool m_loaded = false;
 };

@@ -5,8 +5,8 @@
 #include "ui/common/dbworker.h"
 
 #include <QApplication>
-#include <QHeaderView>
 #include <QHBoxLayout>
+#include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QPushButton>
@@ -93,7 +93,10 @@ AlertsPanel::AlertsPanel(const ConsoleContext &context, QWidget *parent)
     refresh();
 }
 
-void AlertsPanel::setPollInterval(std::chrono::milliseconds interval) { m_timer.setInterval(interval); }
+void AlertsPanel::setPollInterval(std::chrono::milliseconds interval)
+{
+    m_timer.setInterval(interval);
+}
 
 void AlertsPanel::showEvent(QShowEvent *event)
 {
@@ -112,27 +115,30 @@ void AlertsPanel::refresh()
         return;
     }
     m_inFlight = true;
-    m_worker->submit(this, [monitoring = m_context.monitoring] {
-        Snapshot s;
-        auto current = monitoring->currentAlerts();
-        auto history = monitoring->alertHistory(500);
-        if (!current)
-            s.error = current.error().message;
-        else if (!history)
-            s.error = history.error().message;
-        else {
-            s.current = *current;
-            s.history = *history;
-        }
-        return s;
-    }, [this](const Snapshot &s) {
-        m_inFlight = false;
-        apply(s);
-        if (m_again) {
-            m_again = false;
-            refresh();
-        }
-    });
+    m_worker->submit(
+        this,
+        [monitoring = m_context.monitoring] {
+            Snapshot s;
+            auto current = monitoring->currentAlerts();
+            auto history = monitoring->alertHistory(500);
+            if (!current)
+                s.error = current.error().message;
+            else if (!history)
+                s.error = history.error().message;
+            else {
+                s.current = *current;
+                s.history = *history;
+            }
+            return s;
+        },
+        [this](const Snapshot &s) {
+            m_inFlight = false;
+            apply(s);
+            if (m_again) {
+                m_again = false;
+                refresh();
+            }
+        });
 }
 
 void AlertsPanel::apply(const Snapshot &s)
@@ -193,14 +199,17 @@ void AlertsPanel::acknowledge(qint64 id)
         return;
     const QString who = m_context.admin.displayName.isEmpty() ? m_context.admin.email : m_context.admin.displayName;
     m_ack->setEnabled(false);
-    m_worker->submit(this, [monitoring = m_context.monitoring, id, who]() -> QString {
-        const Status s = monitoring->acknowledgeAlert(id, who.isEmpty() ? QStringLiteral("console") : who);
-        return s ? QString() : s.error().message;
-    }, [this](const QString &error) {
-        if (!error.isEmpty())
-            m_status->setText(tr("Cannot acknowledge: %1").arg(error));
-        refresh();
-    });
+    m_worker->submit(
+        this,
+        [monitoring = m_context.monitoring, id, who]() -> QString {
+            const Status s = monitoring->acknowledgeAlert(id, who.isEmpty() ? QStringLiteral("console") : who);
+            return s ? QString() : s.error().message;
+        },
+        [this](const QString &error) {
+            if (!error.isEmpty())
+                m_status->setText(tr("Cannot acknowledge: %1").arg(error));
+            refresh();
+        });
 }
 
 } // namespace bw::ui

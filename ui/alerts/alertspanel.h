@@ -41,7 +41,7 @@ public:
     int loads() const { return m_loads; }
 
 Q_SIGNALS:
-    void loaded();                                  // after each refresh was applied
+    void loaded();                                         // after each refresh was applied
     void alertRaised(const bw::monitoring::AlertEvent &e); // a firing alert seen for the first time
 
 protected:

@@ -1,25 +1,25 @@
 #include "ui/backups/backupspanel.h"
 
 #include "server/core/config.h"
+#include "server/ops/opsjobs.h"
 #include "server/ops/opsservices.h"
 #include "server/ops/s3client.h"
 #include "ui/backups/backupmodel.h"
 #include "ui/backups/restoredialog.h"
 #include "ui/common/dbworker.h"
 #include "ui/settings/settingsform.h"
-#include "server/ops/opsjobs.h"
 
 #include <QHBoxLayout>
-#include <QScrollArea>
-#include <QSplitter>
-#include <QTabWidget>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLocale>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -46,11 +46,11 @@ Outcome failure(const ApiError &e)
 
 BackupsPanel::BackupsPanel(const ConsoleContext &context, QWidget *parent)
     : QWidget(parent), m_context(context), m_worker(context.worker), m_model(new BackupModel(this)),
-      m_proxy(new QSortFilterProxyModel(this)), m_table(new QTableView), m_runner(new OperationRunner(context.releaseThreadConnection, this)),
-      m_info(new QLabel), m_step(new QLabel), m_bar(new QProgressBar), m_cancel(new QPushButton(tr("Cancel"))),
-      m_create(new QPushButton(tr("&Create backup now"))), m_verify(new QPushButton(tr("&Verify"))),
-      m_drill(new QPushButton(tr("Restore &drill"))), m_offsite(new QPushButton(tr("Copy &off-site"))),
-      m_restore(new QPushButton(tr("&Restore…"))), m_status(new QLabel)
+      m_proxy(new QSortFilterProxyModel(this)), m_table(new QTableView),
+      m_runner(new OperationRunner(context.releaseThreadConnection, this)), m_info(new QLabel), m_step(new QLabel),
+      m_bar(new QProgressBar), m_cancel(new QPushButton(tr("Cancel"))), m_create(new QPushButton(tr("&Create backup now"))),
+      m_verify(new QPushButton(tr("&Verify"))), m_drill(new QPushButton(tr("Restore &drill"))),
+      m_offsite(new QPushButton(tr("Copy &off-site"))), m_restore(new QPushButton(tr("&Restore…"))), m_status(new QLabel)
 {
     setObjectName(QStringLiteral("backupsPanel"));
     if (context.config && context.makeOpsServices)
@@ -67,11 +67,13 @@ BackupsPanel::BackupsPanel(const ConsoleContext &context, QWidget *parent)
     m_info->setTextInteractionFlags(Qt::TextSelectableByMouse);
     if (m_services) {
         const Config &c = *context.config;
-        m_info->setText(tr("Folder: %1 · Database: %2 · Point-in-time recovery: %3 · Off-site: %4")
-                            .arg(m_services->backups->backupDir(), m_services->databaseName,
-                                 m_services->pointInTimeRecovery ? tr("WAL archive (RPO ≤ %1 s)").arg(c.ops.archiveTimeoutSeconds)
-                                      : c.embeddedDatabase() ? tr("off") : tr("the provider's job (external database)"),
-                                 c.ops.s3Endpoint.isEmpty() ? tr("not configured") : tr("%1/%2").arg(c.ops.s3Endpoint, c.ops.s3Bucket)));
+        m_info->setText(
+            tr("Folder: %1 · Database: %2 · Point-in-time recovery: %3 · Off-site: %4")
+                .arg(m_services->backups->backupDir(), m_services->databaseName,
+                     m_services->pointInTimeRecovery ? tr("WAL archive (RPO ≤ %1 s)").arg(c.ops.archiveTimeoutSeconds)
+                     : c.embeddedDatabase()          ? tr("off")
+                                                     : tr("the provider's job (external database)"),
+                     c.ops.s3Endpoint.isEmpty() ? tr("not configured") : tr("%1/%2").arg(c.ops.s3Endpoint, c.ops.s3Bucket)));
     }
 
     m_proxy->setSourceModel(m_model);
@@ -187,7 +189,8 @@ void BackupsPanel::showEvent(QShowEvent *event)
 
 QString BackupsPanel::requester() const
 {
-    return QStringLiteral("desktop:%1").arg(m_context.admin.email.isEmpty() ? m_context.admin.moderatorId : m_context.admin.email);
+    return QStringLiteral("desktop:%1")
+        .arg(m_context.admin.email.isEmpty() ? m_context.admin.moderatorId : m_context.admin.email);
 }
 
 void BackupsPanel::refresh()
@@ -200,29 +203,32 @@ void BackupsPanel::refresh()
     }
     m_loading = true;
     std::shared_ptr<ops::OpsServices> services = m_services;
-    m_worker->submit(this, [services]() {
-        Catalogue c;
-        auto list = services->backups->list(200);
-        if (list)
-            c.records = *list;
-        else
-            c.error = list.error().message;
-        return c;
-    }, [this](const Catalogue &c) {
-        m_loading = false;
-        if (std::exchange(m_reloadPending, false))
-            QTimer::singleShot(0, this, &BackupsPanel::refresh);
-        if (!c.error.isEmpty()) {
-            m_status->setText(tr("Could not read the backup catalogue: %1").arg(c.error));
-        } else {
-            const QString keep = selectedBackupId();
-            m_model->setBackups(c.records);
-            if (!keep.isEmpty())
-                selectBackup(keep);
-        }
-        updateButtons();
-        Q_EMIT loaded();
-    });
+    m_worker->submit(
+        this,
+        [services]() {
+            Catalogue c;
+            auto list = services->backups->list(200);
+            if (list)
+                c.records = *list;
+            else
+                c.error = list.error().message;
+            return c;
+        },
+        [this](const Catalogue &c) {
+            m_loading = false;
+            if (std::exchange(m_reloadPending, false))
+                QTimer::singleShot(0, this, &BackupsPanel::refresh);
+            if (!c.error.isEmpty()) {
+                m_status->setText(tr("Could not read the backup catalogue: %1").arg(c.error));
+            } else {
+                const QString keep = selectedBackupId();
+                m_model->setBackups(c.records);
+                if (!keep.isEmpty())
+                    selectBackup(keep);
+            }
+            updateButtons();
+            Q_EMIT loaded();
+        });
 }
 
 bool BackupsPanel::selectBackup(const QString &id)
@@ -289,9 +295,10 @@ bool BackupsPanel::createBackup()
         auto r = services->backups->create(ops::BackupKind::Manual, op, ops::CreateOptions{.requestedBy = by});
         if (!r)
             return failure(r.error());
-        return Outcome{{}, BackupsPanel::tr("Backup %1 completed: %2 in %3 s.")
-                               .arg(r->id.left(8), QLocale().formattedDataSize(r->sizeBytes))
-                               .arg(r->durationMs / 1000.0, 0, 'f', 1)};
+        return Outcome{{},
+                       BackupsPanel::tr("Backup %1 completed: %2 in %3 s.")
+                           .arg(r->id.left(8), QLocale().formattedDataSize(r->sizeBytes))
+                           .arg(r->durationMs / 1000.0, 0, 'f', 1)};
     });
     updateButtons();
     return started;
@@ -304,9 +311,8 @@ bool BackupsPanel::runOnSelected(const QString &name,
     if (!m_context.isAdmin() || !m_services || m_runner->isRunning() || id.isEmpty())
         return false;
     std::shared_ptr<ops::OpsServices> services = m_services;
-    const bool started = m_runner->start(name, {}, [services, id, work](const ops::OperationPtr &op) {
-        return work(*services, id, op);
-    });
+    const bool started =
+        m_runner->start(name, {}, [services, id, work](const ops::OperationPtr &op) { return work(*services, id, op); });
     updateButtons();
     return started;
 }
@@ -350,17 +356,17 @@ bool BackupsPanel::copySelectedOffsite()
     const OpsConfig opsConfig = m_context.config->ops;
     SecretStore *secrets = m_context.secrets;
     m_status->setText(tr("Copying off-site…"));
-    return runOnSelected(QStringLiteral("offsite"), [opsConfig, secrets](ops::OpsServices &s, const QString &id,
-                                                                        const ops::OperationPtr &op) {
-        auto config = ops::s3ConfigFrom(opsConfig, *secrets);
-        if (!config)
-            return failure(config.error());
-        ops::S3Client s3(*config);
-        auto url = s.backups->copyOffsite(id, s3, opsConfig.s3Prefix, op);
-        if (!url)
-            return failure(url.error());
-        return Outcome{{}, BackupsPanel::tr("Backup %1 copied to %2 and verified.").arg(id.left(8), *url)};
-    });
+    return runOnSelected(QStringLiteral("offsite"),
+                         [opsConfig, secrets](ops::OpsServices &s, const QString &id, const ops::OperationPtr &op) {
+                             auto config = ops::s3ConfigFrom(opsConfig, *secrets);
+                             if (!config)
+                                 return failure(config.error());
+                             ops::S3Client s3(*config);
+                             auto url = s.backups->copyOffsite(id, s3, opsConfig.s3Prefix, op);
+                             if (!url)
+                                 return failure(url.error());
+                             return Outcome{{}, BackupsPanel::tr("Backup %1 copied to %2 and verified.").arg(id.left(8), *url)};
+                         });
 }
 
 RestoreDialog *BackupsPanel::openRestoreDialog()
@@ -372,10 +378,10 @@ RestoreDialog *BackupsPanel::openRestoreDialog()
     if (m_restoreDialog)
         m_restoreDialog->deleteLater();
     const QString id = b->id;
-    const QString description = tr("Backup %1: %2, taken %3, %4.")
-                                    .arg(id.left(8), BackupModel::kindText(b->kind),
-                                         QLocale().toString(b->startedAt.toLocalTime(), QLocale::LongFormat),
-                                         QLocale().formattedDataSize(b->sizeBytes));
+    const QString description =
+        tr("Backup %1: %2, taken %3, %4.")
+            .arg(id.left(8), BackupModel::kindText(b->kind), QLocale().toString(b->startedAt.toLocalTime(), QLocale::LongFormat),
+                 QLocale().formattedDataSize(b->sizeBytes));
     std::shared_ptr<ops::OpsServices> services = m_services;
     const QString by = requester();
     auto work = [services, id, by](const QString &confirmation, bool keepPrevious, const ops::OperationPtr &op) {
@@ -387,10 +393,11 @@ RestoreDialog *BackupsPanel::openRestoreDialog()
         auto r = services->restore->restore(request, op);
         if (!r)
             return failure(r.error());
-        return Outcome{{}, BackupsPanel::tr("Restore %1 took %2 s; safety snapshot %3.")
-                               .arg(r->restoreId.left(8))
-                               .arg(r->ms / 1000.0, 0, 'f', 1)
-                               .arg(r->safetyBackupId.isEmpty() ? BackupsPanel::tr("none") : r->safetyBackupId.left(8))};
+        return Outcome{{},
+                       BackupsPanel::tr("Restore %1 took %2 s; safety snapshot %3.")
+                           .arg(r->restoreId.left(8))
+                           .arg(r->ms / 1000.0, 0, 'f', 1)
+                           .arg(r->safetyBackupId.isEmpty() ? BackupsPanel::tr("none") : r->safetyBackupId.left(8))};
     };
     m_restoreDialog = new RestoreDialog(description, services->databaseName, ops::RestoreService::plannedSteps(),
                                         m_context.releaseThreadConnection, work, this);

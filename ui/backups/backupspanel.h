@@ -4,8 +4,8 @@
 // (RestoreDialog) and the backup settings (folder, retention, S3 target; schedules shown).
 // GUI thread; catalogue reads run on the DbWorker, long operations on an OperationRunner.
 
-#include "ui/common/consolecontext.h"
 #include "ui/backups/restoredialog.h" // QPointer needs the complete type
+#include "ui/common/consolecontext.h"
 #include "ui/common/operationrunner.h"
 
 #include <QPointer>
@@ -60,8 +60,9 @@ protected:
     void showEvent(QShowEvent *event) override;
 
 private:
-    bool runOnSelected(const QString &name, std::function<OperationRunner::Outcome(ops::OpsServices &, const QString &,
-                                                                                   const ops::OperationPtr &)> work);
+    bool
+    runOnSelected(const QString &name,
+                  std::function<OperationRunner::Outcome(ops::OpsServices &, const QString &, const ops::OperationPtr &)> work);
     void showProgress(const ops::Progress &p);
     void updateButtons();
     QString requester() const;

@@ -15,8 +15,9 @@ namespace bw::ui {
 
 RestoreDialog::RestoreDialog(const QString &description, const QString &databaseName, const QStringList &plannedSteps,
                              std::function<void()> releaseThreadConnection, RestoreWork work, QWidget *parent)
-    : QDialog(parent), m_databaseName(databaseName), m_work(std::move(work)), m_runner(new OperationRunner(std::move(releaseThreadConnection), this)),
-      m_pages(new QStackedWidget), m_confirm(new QLineEdit), m_keepPrevious(new QCheckBox(tr("&Keep the replaced database"))),
+    : QDialog(parent), m_databaseName(databaseName), m_work(std::move(work)),
+      m_runner(new OperationRunner(std::move(releaseThreadConnection), this)), m_pages(new QStackedWidget),
+      m_confirm(new QLineEdit), m_keepPrevious(new QCheckBox(tr("&Keep the replaced database"))),
       m_restore(new QPushButton(tr("&Restore"))), m_step(new QLabel), m_bar(new QProgressBar), m_log(new QPlainTextEdit),
       m_cancel(new QPushButton(tr("&Cancel restore"))), m_result(new QLabel), m_close(new QPushButton(tr("Close")))
 {
@@ -31,7 +32,8 @@ RestoreDialog::RestoreDialog(const QString &description, const QString &database
     what->setWordWrap(true);
     auto *warning = new QLabel(tr("This replaces the database <b>%1</b>. The API answers 503 to writes while it runs, a safety "
                                   "snapshot of the current state is taken first, and a failed restore leaves the current "
-                                  "database as it is.").arg(databaseName.toHtmlEscaped()));
+                                  "database as it is.")
+                                   .arg(databaseName.toHtmlEscaped()));
     warning->setWordWrap(true);
     QStringList steps;
     for (int i = 0; i < plannedSteps.size(); ++i)
@@ -115,9 +117,8 @@ bool RestoreDialog::startRestore()
     const QString typed = m_confirm->text();
     const bool keep = m_keepPrevious->isChecked();
     auto work = m_work;
-    m_runner->start(QStringLiteral("restore"), {}, [work, typed, keep](const ops::OperationPtr &op) {
-        return work(typed, keep, op);
-    });
+    m_runner->start(QStringLiteral("restore"), {},
+                    [work, typed, keep](const ops::OperationPtr &op) { return work(typed, keep, op); });
     return true;
 }
 

@@ -25,15 +25,15 @@ class RestoreDialog final : public QDialog {
     Q_OBJECT
 public:
     // Runs on a pool thread: the restore with the typed confirmation.
-    using RestoreWork = std::function<OperationRunner::Outcome(const QString &confirmation, bool keepPrevious,
-                                                               const ops::OperationPtr &op)>;
+    using RestoreWork =
+        std::function<OperationRunner::Outcome(const QString &confirmation, bool keepPrevious, const ops::OperationPtr &op)>;
 
     RestoreDialog(const QString &description, const QString &databaseName, const QStringList &plannedSteps,
                   std::function<void()> releaseThreadConnection, RestoreWork work, QWidget *parent = nullptr);
 
     bool confirmationAccepted() const; // the typed text equals the database name
     bool isRunning() const;
-    bool startRestore();               // false unless confirmed and not started yet
+    bool startRestore(); // false unless confirmed and not started yet
     void cancelRestore();
     OperationRunner *runner() const { return m_runner; }
 

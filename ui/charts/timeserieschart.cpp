@@ -99,7 +99,7 @@ void TimeSeriesChart::setWindow(std::chrono::seconds window)
 {
     d->window = std::max(window, std::chrono::seconds(2));
     const auto seconds = d->window.count();
-    d->timeAxis->setFormat(seconds <= 3600 ? QStringLiteral("HH:mm:ss")
+    d->timeAxis->setFormat(seconds <= 3600    ? QStringLiteral("HH:mm:ss")
                            : seconds <= 86400 ? QStringLiteral("HH:mm")
                                               : QStringLiteral("dd MMM HH:mm"));
     updateAxes();
@@ -134,9 +134,15 @@ void TimeSeriesChart::setSeriesNames(const QStringList &names)
         d->chart->legend()->markers(d->threshold).value(0)->setVisible(false);
 }
 
-int TimeSeriesChart::seriesCount() const { return int(d->series.size()); }
+int TimeSeriesChart::seriesCount() const
+{
+    return int(d->series.size());
+}
 
-void TimeSeriesChart::addPoint(const QDateTime &time, double value) { addSeriesPoint(0, time, value); }
+void TimeSeriesChart::addPoint(const QDateTime &time, double value)
+{
+    addSeriesPoint(0, time, value);
+}
 
 void TimeSeriesChart::addSeriesPoint(int series, const QDateTime &time, double value)
 {
@@ -186,8 +192,14 @@ void TimeSeriesChart::clear()
     updateAxes();
 }
 
-int TimeSeriesChart::pointCount() const { return seriesPointCount(0); }
-double TimeSeriesChart::lastValue() const { return seriesLastValue(0); }
+int TimeSeriesChart::pointCount() const
+{
+    return seriesPointCount(0);
+}
+double TimeSeriesChart::lastValue() const
+{
+    return seriesLastValue(0);
+}
 
 int TimeSeriesChart::seriesPointCount(int series) const
 {
@@ -202,7 +214,10 @@ double TimeSeriesChart::seriesLastValue(int series) const
     return s->count() ? s->at(s->count() - 1).y() : 0.0;
 }
 
-void TimeSeriesChart::beginBatch() { ++d->batch; }
+void TimeSeriesChart::beginBatch()
+{
+    ++d->batch;
+}
 
 void TimeSeriesChart::endBatch()
 {

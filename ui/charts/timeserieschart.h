@@ -21,10 +21,10 @@ public:
     explicit TimeSeriesChart(QWidget *parent = nullptr);
     ~TimeSeriesChart() override;
 
-    void setValueTitle(const QString &title);       // y axis label, e.g. "req/s"
-    void setWindow(std::chrono::seconds window);     // visible time span (default 60 s)
+    void setValueTitle(const QString &title);           // y axis label, e.g. "req/s"
+    void setWindow(std::chrono::seconds window);        // visible time span (default 60 s)
     void addPoint(const QDateTime &time, double value); // to series 0
-    void clear();                                    // every series
+    void clear();                                       // every series
 
     int pointCount() const;   // of series 0
     double lastValue() const; // of series 0; 0 when empty

@@ -48,16 +48,16 @@ class DbWorker;
 
 struct ConsoleContext {
     const Config *config = nullptr;
-    MetricsRegistry *metrics = nullptr;        // in-process metrics (live dashboards at 1 Hz)
-    SecretStore *secrets = nullptr;            // keychain (API keys, S3 credentials)
+    MetricsRegistry *metrics = nullptr; // in-process metrics (live dashboards at 1 Hz)
+    SecretStore *secrets = nullptr;     // keychain (API keys, S3 credentials)
     moderation::AdminAuthService *adminAuth = nullptr;
     moderation::ReviewService *reviews = nullptr;
     moderation::AdminOpsService *adminOps = nullptr;
-    jobs::JobSystem *jobs = nullptr;           // null when jobs are disabled
+    jobs::JobSystem *jobs = nullptr; // null when jobs are disabled
     guardrails::GuardrailStack *guardrails = nullptr;
     domain::VerificationService *verification = nullptr;
     domain::HeartbeatService *heartbeat = nullptr;
-    std::function<void(bool)> setMaintenance;  // API writes + /ready answer 503, workers pause
+    std::function<void(bool)> setMaintenance; // API writes + /ready answer 503, workers pause
 
     // Services over the database for the console alone (app::addDatabaseServices builds them).
     std::shared_ptr<const moderation::AgentAdminService> agentAdmin;
@@ -74,7 +74,7 @@ struct ConsoleContext {
     // stops, so keep it in a QPointer<DbWorker>. Service calls may run on it (DbWorker::submit).
     DbWorker *worker = nullptr;
 
-    moderation::AdminCaller admin;             // who is signed in (role decides panels/actions)
+    moderation::AdminCaller admin; // who is signed in (role decides panels/actions)
     bool isAdmin() const { return admin.isAdmin(); }
 };
 

@@ -42,8 +42,8 @@ public:
     int pending() const { return m_pending; }
 
 private:
-    void post(std::function<void()> task);               // GUI → worker thread
-    void deliver(std::function<void()> task);            // worker → GUI thread
+    void post(std::function<void()> task);    // GUI → worker thread
+    void deliver(std::function<void()> task); // worker → GUI thread
 
     class Thread;
     Thread *m_thread;

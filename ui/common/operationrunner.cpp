@@ -17,7 +17,8 @@ struct OperationRunner::Relay {
     {
         QMutexLocker lock(&mutex);
         if (runner)
-            QMetaObject::invokeMethod(runner, [r = runner, p] { Q_EMIT r->progressChanged(p); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                runner, [r = runner, p] { Q_EMIT r->progressChanged(p); }, Qt::QueuedConnection);
     }
 };
 

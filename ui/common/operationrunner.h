@@ -20,8 +20,8 @@ class OperationRunner final : public QObject {
     Q_OBJECT
 public:
     struct Outcome {
-        QString error;        // "" = success
-        QString summary;      // what to tell the user on success
+        QString error;   // "" = success
+        QString summary; // what to tell the user on success
         bool cancelled = false;
     };
     using Work = std::function<Outcome(const ops::OperationPtr &op)>;

@@ -21,8 +21,14 @@ void RouteModel::setRoutes(std::vector<monitoring::NodeRates::Route> routes)
     endResetModel();
 }
 
-int RouteModel::rowCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : int(m_routes.size()); }
-int RouteModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : ColumnCount; }
+int RouteModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_routes.size());
+}
+int RouteModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
 
 QVariant RouteModel::data(const QModelIndex &index, int role) const
 {
@@ -36,11 +42,16 @@ QVariant RouteModel::data(const QModelIndex &index, int role) const
     const bool raw = role == RawValueRole;
     const QLocale locale;
     switch (index.column()) {
-    case Method: return r.method;
-    case Route: return r.route;
-    case Requests: return raw ? QVariant(r.total) : QVariant(locale.toString(qint64(r.total)));
-    case Rate: return raw ? QVariant(r.rate) : QVariant(locale.toString(r.rate, 'f', 1));
-    case Errors5xx: return raw ? QVariant(r.errors5xx) : QVariant(locale.toString(qint64(r.errors5xx)));
+    case Method:
+        return r.method;
+    case Route:
+        return r.route;
+    case Requests:
+        return raw ? QVariant(r.total) : QVariant(locale.toString(qint64(r.total)));
+    case Rate:
+        return raw ? QVariant(r.rate) : QVariant(locale.toString(r.rate, 'f', 1));
+    case Errors5xx:
+        return raw ? QVariant(r.errors5xx) : QVariant(locale.toString(qint64(r.errors5xx)));
     }
     return {};
 }
@@ -50,11 +61,16 @@ QVariant RouteModel::headerData(int section, Qt::Orientation orientation, int ro
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
-    case Method: return tr("Method");
-    case Route: return tr("Route");
-    case Requests: return tr("Requests");
-    case Rate: return tr("Per second");
-    case Errors5xx: return tr("5xx");
+    case Method:
+        return tr("Method");
+    case Route:
+        return tr("Route");
+    case Requests:
+        return tr("Requests");
+    case Rate:
+        return tr("Per second");
+    case Errors5xx:
+        return tr("5xx");
     }
     return {};
 }
@@ -66,8 +82,14 @@ void SlowQueryModel::setQueries(QList<monitoring::SlowQuery> queries)
     endResetModel();
 }
 
-int SlowQueryModel::rowCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : int(m_queries.size()); }
-int SlowQueryModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : ColumnCount; }
+int SlowQueryModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_queries.size());
+}
+int SlowQueryModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
 
 QVariant SlowQueryModel::data(const QModelIndex &index, int role) const
 {
@@ -83,10 +105,14 @@ QVariant SlowQueryModel::data(const QModelIndex &index, int role) const
     const bool raw = role == RawValueRole;
     const QLocale locale;
     switch (index.column()) {
-    case Query: return raw ? q.query : q.query.simplified();
-    case Calls: return raw ? QVariant(q.calls) : QVariant(locale.toString(q.calls));
-    case MeanMs: return raw ? QVariant(q.meanMs) : QVariant(locale.toString(q.meanMs, 'f', 1));
-    case TotalMs: return raw ? QVariant(q.totalMs) : QVariant(locale.toString(q.totalMs, 'f', 0));
+    case Query:
+        return raw ? q.query : q.query.simplified();
+    case Calls:
+        return raw ? QVariant(q.calls) : QVariant(locale.toString(q.calls));
+    case MeanMs:
+        return raw ? QVariant(q.meanMs) : QVariant(locale.toString(q.meanMs, 'f', 1));
+    case TotalMs:
+        return raw ? QVariant(q.totalMs) : QVariant(locale.toString(q.totalMs, 'f', 0));
     }
     return {};
 }
@@ -96,10 +122,14 @@ QVariant SlowQueryModel::headerData(int section, Qt::Orientation orientation, in
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
-    case Query: return tr("Statement");
-    case Calls: return tr("Calls");
-    case MeanMs: return tr("Mean (ms)");
-    case TotalMs: return tr("Total (ms)");
+    case Query:
+        return tr("Statement");
+    case Calls:
+        return tr("Calls");
+    case MeanMs:
+        return tr("Mean (ms)");
+    case TotalMs:
+        return tr("Total (ms)");
     }
     return {};
 }

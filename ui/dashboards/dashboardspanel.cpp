@@ -27,9 +27,9 @@ namespace series = monitoring::series;
 constexpr int kHistoryPoints = 240;
 
 struct DashboardsPanel::SeriesSpec {
-    QString name;       // metric_samples.name
-    QString legend;     // "" for a single series; per-label series use the label
-    double scale = 1;   // seconds → ms, ratio → %, bytes → MB
+    QString name;     // metric_samples.name
+    QString legend;   // "" for a single series; per-label series use the label
+    double scale = 1; // seconds → ms, ratio → %, bytes → MB
     bool perLabel = false;
 };
 
@@ -37,7 +37,7 @@ struct DashboardsPanel::ChartBox {
     QString id;
     QString unit;
     std::vector<SeriesSpec> specs;
-    QStringList keys;   // one per chart series: "<spec index>\n<label>"
+    QStringList keys; // one per chart series: "<spec index>\n<label>"
     TimeSeriesChart *chart = nullptr;
     QLabel *value = nullptr;
 };
@@ -47,17 +47,28 @@ namespace {
 std::map<QString, double> liveValues(const QString &name, const monitoring::NodeRates &r)
 {
     const auto single = [](double v) { return std::map<QString, double>{{QString(), v}}; };
-    if (name == QLatin1StringView(series::kRequestRate)) return single(r.requestRate);
-    if (name == QLatin1StringView(series::kErrorRate)) return single(r.errorRate);
-    if (name == QLatin1StringView(series::kLatencyP50)) return single(r.p50);
-    if (name == QLatin1StringView(series::kLatencyP95)) return single(r.p95);
-    if (name == QLatin1StringView(series::kLatencyP99)) return single(r.p99);
-    if (name == QLatin1StringView(series::kActiveConnections)) return single(r.activeConnections);
-    if (name == QLatin1StringView(series::kGuardrailP95)) return single(r.guardrailP95);
-    if (name == QLatin1StringView(series::kJobDurationP95)) return single(r.jobDurationP95);
-    if (name == QLatin1StringView(series::kJobProcessedRate)) return r.jobsProcessedRate;
-    if (name == QLatin1StringView(series::kJobFailedRate)) return r.jobsFailedPerMinute;
-    if (name == QLatin1StringView(series::kQueueDepth)) return r.queueDepth;
+    if (name == QLatin1StringView(series::kRequestRate))
+        return single(r.requestRate);
+    if (name == QLatin1StringView(series::kErrorRate))
+        return single(r.errorRate);
+    if (name == QLatin1StringView(series::kLatencyP50))
+        return single(r.p50);
+    if (name == QLatin1StringView(series::kLatencyP95))
+        return single(r.p95);
+    if (name == QLatin1StringView(series::kLatencyP99))
+        return single(r.p99);
+    if (name == QLatin1StringView(series::kActiveConnections))
+        return single(r.activeConnections);
+    if (name == QLatin1StringView(series::kGuardrailP95))
+        return single(r.guardrailP95);
+    if (name == QLatin1StringView(series::kJobDurationP95))
+        return single(r.jobDurationP95);
+    if (name == QLatin1StringView(series::kJobProcessedRate))
+        return r.jobsProcessedRate;
+    if (name == QLatin1StringView(series::kJobFailedRate))
+        return r.jobsFailedPerMinute;
+    if (name == QLatin1StringView(series::kQueueDepth))
+        return r.queueDepth;
     return {}; // cluster series: history only
 }
 
@@ -123,11 +134,16 @@ std::chrono::seconds DashboardsPanel::windowSpan(Window window)
 {
     using namespace std::chrono;
     switch (window) {
-    case Minutes15: return minutes(15);
-    case Hour1: return hours(1);
-    case Hours24: return hours(24);
-    case Days7: return hours(24 * 7);
-    case Days30: return hours(24 * 30);
+    case Minutes15:
+        return minutes(15);
+    case Hour1:
+        return hours(1);
+    case Hours24:
+        return hours(24);
+    case Days7:
+        return hours(24 * 7);
+    case Days30:
+        return hours(24 * 30);
     }
     return hours(1);
 }
@@ -176,7 +192,8 @@ void DashboardsPanel::buildTabs()
     // Database
     addChart(2, QStringLiteral("dbConnections"), tr("Connections"), tr("connections"),
              {S{series::kDbConnections, tr("in use")}, S{series::kDbMaxConnections, tr("maximum")}});
-    addChart(2, QStringLiteral("queryLatency"), tr("Query latency (pg_stat_statements)"), tr("ms"), {S{series::kDbQueryMeanMs, {}}});
+    addChart(2, QStringLiteral("queryLatency"), tr("Query latency (pg_stat_statements)"), tr("ms"),
+             {S{series::kDbQueryMeanMs, {}}});
     addChart(2, QStringLiteral("dbSize"), tr("Database size"), tr("MB"), {S{series::kDbSizeBytes, {}, 1e-6}});
     addChart(2, QStringLiteral("cacheHit"), tr("Cache hit ratio"), tr("%"), {S{series::kDbCacheHitRatio, {}, 100}});
     addChart(2, QStringLiteral("deadTuples"), tr("Dead tuples"), tr("rows"), {S{series::kDbDeadTuples, {}}});
@@ -199,8 +216,10 @@ void DashboardsPanel::buildTabs()
     // Business
     addChart(3, QStringLiteral("activeAgents"), tr("Active agents (24 h)"), tr("agents"), {S{series::kActiveAgents24h, {}}});
     addChart(3, QStringLiteral("problemsToday"), tr("Problems reported today"), tr("problems"), {S{series::kProblemsToday, {}}});
-    addChart(3, QStringLiteral("approvalRate"), tr("Guardrail approval rate (24 h)"), tr("%"), {S{series::kApprovalRate, {}, 100}});
-    addChart(3, QStringLiteral("missionsWeek"), tr("Missions completed (7 days)"), tr("missions"), {S{series::kMissionsWeek, {}}});
+    addChart(3, QStringLiteral("approvalRate"), tr("Guardrail approval rate (24 h)"), tr("%"),
+             {S{series::kApprovalRate, {}, 100}});
+    addChart(3, QStringLiteral("missionsWeek"), tr("Missions completed (7 days)"), tr("missions"),
+             {S{series::kMissionsWeek, {}}});
     addChart(3, QStringLiteral("tokensWeek"), tr("Tokens distributed (7 days)"), tr("tokens"), {S{series::kTokensWeek, {}}});
 }
 
@@ -279,7 +298,7 @@ void DashboardsPanel::updateValueLabel(ChartBox &box)
             total += box.chart->seriesLastValue(i);
         else
             parts << (box.keys.size() > 1 ? tr("%1 %2").arg(box.specs[size_t(box.keys[i].section(u'\n', 0, 0).toInt())].legend,
-                                                               formatValue(box.chart->seriesLastValue(i)))
+                                                            formatValue(box.chart->seriesLastValue(i)))
                                           : formatValue(box.chart->seriesLastValue(i)));
     }
     if (perLabel)
@@ -318,10 +337,13 @@ void DashboardsPanel::refreshHistory()
     const auto span = windowSpan(m_window);
     m_historyInFlight = true;
     m_status->setText(tr("Loading history…"));
-    m_worker->submit(this, [monitoring = m_context.monitoring, names, span] {
-        const QDateTime to = QDateTime::currentDateTimeUtc();
-        return monitoring->metricHistory(names, to.addSecs(-qint64(span.count())), to, kHistoryPoints);
-    }, [this, generation](const Result<QList<monitoring::SeriesHistory>> &result) { applyHistory(generation, result); });
+    m_worker->submit(
+        this,
+        [monitoring = m_context.monitoring, names, span] {
+            const QDateTime to = QDateTime::currentDateTimeUtc();
+            return monitoring->metricHistory(names, to.addSecs(-qint64(span.count())), to, kHistoryPoints);
+        },
+        [this, generation](const Result<QList<monitoring::SeriesHistory>> &result) { applyHistory(generation, result); });
     if (!m_slowInFlight)
         loadSlowQueries();
 }
@@ -390,18 +412,19 @@ void DashboardsPanel::loadSlowQueries()
     if (!m_worker || !m_context.monitoring)
         return;
     m_slowInFlight = true;
-    m_worker->submit(this, [monitoring = m_context.monitoring] { return monitoring->slowQueries(); },
-                     [this](const Result<QList<monitoring::SlowQuery>> &result) {
-                         m_slowInFlight = false;
-                         if (!result) {
-                             m_slowStatus->setText(tr("Query statistics need the pg_stat_statements extension (%1).")
-                                                       .arg(result.error().message));
-                             m_slowQueries->setQueries({});
-                             return;
-                         }
-                         m_slowStatus->setText(result->isEmpty() ? tr("No statement averages more than 100 ms.") : QString());
-                         m_slowQueries->setQueries(*result);
-                     });
+    m_worker->submit(
+        this, [monitoring = m_context.monitoring] { return monitoring->slowQueries(); },
+        [this](const Result<QList<monitoring::SlowQuery>> &result) {
+            m_slowInFlight = false;
+            if (!result) {
+                m_slowStatus->setText(
+                    tr("Query statistics need the pg_stat_statements extension (%1).").arg(result.error().message));
+                m_slowQueries->setQueries({});
+                return;
+            }
+            m_slowStatus->setText(result->isEmpty() ? tr("No statement averages more than 100 ms.") : QString());
+            m_slowQueries->setQueries(*result);
+        });
 }
 
 void DashboardsPanel::tickLive()

@@ -38,7 +38,7 @@ public:
     explicit DashboardsPanel(const ConsoleContext &context, QWidget *parent = nullptr);
     ~DashboardsPanel() override;
 
-    void setWindow(Window window);                     // reloads the history
+    void setWindow(Window window); // reloads the history
     Window window() const { return m_window; }
     static std::chrono::seconds windowSpan(Window window);
     void setLiveInterval(std::chrono::milliseconds interval);
@@ -54,8 +54,8 @@ public:
     int historyLoads() const { return m_historyLoads; }
 
 Q_SIGNALS:
-    void historyLoaded(int series);   // after a window's history was applied (number of series)
-    void liveSampled();               // after each live tick
+    void historyLoaded(int series); // after a window's history was applied (number of series)
+    void liveSampled();             // after each live tick
 
 protected:
     void showEvent(QShowEvent *event) override;
@@ -64,8 +64,8 @@ private:
     struct SeriesSpec;
     struct ChartBox;
     void buildTabs();
-    QWidget *addChart(int tab, const QString &id, const QString &title, const QString &unit,
-                      std::vector<SeriesSpec> series, double threshold = -1);
+    QWidget *addChart(int tab, const QString &id, const QString &title, const QString &unit, std::vector<SeriesSpec> series,
+                      double threshold = -1);
     void tickLive();
     void applyHistory(quint64 generation, const Result<QList<monitoring::SeriesHistory>> &result);
     void applyHistoryTabs(quint64 generation, std::shared_ptr<QList<monitoring::SeriesHistory>> history, std::vector<int> order,

@@ -43,12 +43,18 @@ QVariant EnvironmentModel::data(const QModelIndex &index, int role) const
         return {};
     const ops::Environment &e = m_rows.at(index.row());
     switch (index.column()) {
-    case Name: return e.name;
-    case Database: return e.databaseUrl;
-    case Nodes: return e.nodeUrls.isEmpty() ? tr("none") : e.nodeUrls.join(QStringLiteral(", "));
-    case Confirmation: return e.requireTypedConfirmation || e.name == u"production" ? tr("typed name") : tr("click");
-    case ReadyTimeout: return tr("%1 s").arg(e.readyTimeoutSeconds);
-    default: return {};
+    case Name:
+        return e.name;
+    case Database:
+        return e.databaseUrl;
+    case Nodes:
+        return e.nodeUrls.isEmpty() ? tr("none") : e.nodeUrls.join(QStringLiteral(", "));
+    case Confirmation:
+        return e.requireTypedConfirmation || e.name == u"production" ? tr("typed name") : tr("click");
+    case ReadyTimeout:
+        return tr("%1 s").arg(e.readyTimeoutSeconds);
+    default:
+        return {};
     }
 }
 
@@ -57,12 +63,18 @@ QVariant EnvironmentModel::headerData(int section, Qt::Orientation orientation, 
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
-    case Name: return tr("Environment");
-    case Database: return tr("Database");
-    case Nodes: return tr("API nodes");
-    case Confirmation: return tr("Confirmation");
-    case ReadyTimeout: return tr("Ready timeout");
-    default: return {};
+    case Name:
+        return tr("Environment");
+    case Database:
+        return tr("Database");
+    case Nodes:
+        return tr("API nodes");
+    case Confirmation:
+        return tr("Confirmation");
+    case ReadyTimeout:
+        return tr("Ready timeout");
+    default:
+        return {};
     }
 }
 
@@ -70,11 +82,16 @@ DeploymentModel::DeploymentModel(QObject *parent) : QAbstractTableModel(parent) 
 
 QString DeploymentModel::outcomeText(const QString &outcome)
 {
-    if (outcome == u"running") return tr("Running");
-    if (outcome == u"succeeded") return tr("Succeeded");
-    if (outcome == u"failed") return tr("Failed");
-    if (outcome == u"cancelled") return tr("Cancelled");
-    if (outcome == u"rolled_back") return tr("Rolled back");
+    if (outcome == u"running")
+        return tr("Running");
+    if (outcome == u"succeeded")
+        return tr("Succeeded");
+    if (outcome == u"failed")
+        return tr("Failed");
+    if (outcome == u"cancelled")
+        return tr("Cancelled");
+    if (outcome == u"rolled_back")
+        return tr("Rolled back");
     return outcome;
 }
 
@@ -122,15 +139,24 @@ QVariant DeploymentModel::data(const QModelIndex &index, int role) const
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
-    case Id: return d.id.left(8);
-    case Environment: return d.environment;
-    case Version: return d.appVersion;
-    case Outcome: return outcomeText(d.outcome);
-    case Migrations: return QString::number(d.migrationsApplied.size());
-    case Started: return QLocale().toString(d.startedAt.toLocalTime(), QLocale::ShortFormat);
-    case Duration: return tr("%1 s").arg(d.durationMs / 1000.0, 0, 'f', 1);
-    case RequestedBy: return d.requestedBy;
-    default: return {};
+    case Id:
+        return d.id.left(8);
+    case Environment:
+        return d.environment;
+    case Version:
+        return d.appVersion;
+    case Outcome:
+        return outcomeText(d.outcome);
+    case Migrations:
+        return QString::number(d.migrationsApplied.size());
+    case Started:
+        return QLocale().toString(d.startedAt.toLocalTime(), QLocale::ShortFormat);
+    case Duration:
+        return tr("%1 s").arg(d.durationMs / 1000.0, 0, 'f', 1);
+    case RequestedBy:
+        return d.requestedBy;
+    default:
+        return {};
     }
 }
 
@@ -139,15 +165,24 @@ QVariant DeploymentModel::headerData(int section, Qt::Orientation orientation, i
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
-    case Id: return tr("Deployment");
-    case Environment: return tr("Environment");
-    case Version: return tr("Version");
-    case Outcome: return tr("Outcome");
-    case Migrations: return tr("Migrations");
-    case Started: return tr("Started");
-    case Duration: return tr("Duration");
-    case RequestedBy: return tr("By");
-    default: return {};
+    case Id:
+        return tr("Deployment");
+    case Environment:
+        return tr("Environment");
+    case Version:
+        return tr("Version");
+    case Outcome:
+        return tr("Outcome");
+    case Migrations:
+        return tr("Migrations");
+    case Started:
+        return tr("Started");
+    case Duration:
+        return tr("Duration");
+    case RequestedBy:
+        return tr("By");
+    default:
+        return {};
     }
 }
 

@@ -58,12 +58,12 @@ bool needsTypedName(const ops::Environment &e)
 
 DeploymentsPanel::DeploymentsPanel(const ConsoleContext &context, QWidget *parent)
     : QWidget(parent), m_context(context), m_worker(context.worker), m_environments(new EnvironmentModel(this)),
-      m_history(new DeploymentModel(this)), m_runner(new OperationRunner(context.releaseThreadConnection, this)), m_envName(new QLineEdit),
-      m_envUrl(new QLineEdit), m_envNodes(new QLineEdit), m_envTyped(new QCheckBox(tr("Require typing the name to deploy"))),
-      m_envTimeout(new QSpinBox), m_saveEnv(new QPushButton(tr("&Save environment"))), m_confirm(new QLineEdit),
-      m_confirmHint(new QLabel), m_deploy(new QPushButton(tr("&Deploy"))), m_rollback(new QPushButton(tr("&Roll back"))),
-      m_step(new QLabel), m_bar(new QProgressBar), m_cancel(new QPushButton(tr("Cancel"))), m_log(new QPlainTextEdit),
-      m_status(new QLabel)
+      m_history(new DeploymentModel(this)), m_runner(new OperationRunner(context.releaseThreadConnection, this)),
+      m_envName(new QLineEdit), m_envUrl(new QLineEdit), m_envNodes(new QLineEdit),
+      m_envTyped(new QCheckBox(tr("Require typing the name to deploy"))), m_envTimeout(new QSpinBox),
+      m_saveEnv(new QPushButton(tr("&Save environment"))), m_confirm(new QLineEdit), m_confirmHint(new QLabel),
+      m_deploy(new QPushButton(tr("&Deploy"))), m_rollback(new QPushButton(tr("&Roll back"))), m_step(new QLabel),
+      m_bar(new QProgressBar), m_cancel(new QPushButton(tr("Cancel"))), m_log(new QPlainTextEdit), m_status(new QLabel)
 {
     setObjectName(QStringLiteral("deploymentsPanel"));
     if (context.config && context.makeOpsServices)
@@ -187,7 +187,8 @@ void DeploymentsPanel::showEvent(QShowEvent *event)
 
 QString DeploymentsPanel::requester() const
 {
-    return QStringLiteral("desktop:%1").arg(m_context.admin.email.isEmpty() ? m_context.admin.moderatorId : m_context.admin.email);
+    return QStringLiteral("desktop:%1")
+        .arg(m_context.admin.email.isEmpty() ? m_context.admin.moderatorId : m_context.admin.email);
 }
 
 void DeploymentsPanel::refresh()
@@ -200,34 +201,37 @@ void DeploymentsPanel::refresh()
     }
     m_loading = true;
     std::shared_ptr<ops::OpsServices> services = m_services;
-    m_worker->submit(this, [services]() {
-        Loaded l;
-        auto envs = services->deployments->environments();
-        auto history = services->deployments->history({}, 100);
-        if (!envs || !history) {
-            l.error = (!envs ? envs.error() : history.error()).message;
+    m_worker->submit(
+        this,
+        [services]() {
+            Loaded l;
+            auto envs = services->deployments->environments();
+            auto history = services->deployments->history({}, 100);
+            if (!envs || !history) {
+                l.error = (!envs ? envs.error() : history.error()).message;
+                return l;
+            }
+            l.environments = *envs;
+            l.history = *history;
             return l;
-        }
-        l.environments = *envs;
-        l.history = *history;
-        return l;
-    }, [this](const Loaded &l) {
-        m_loading = false;
-        if (std::exchange(m_reloadPending, false))
-            QTimer::singleShot(0, this, &DeploymentsPanel::refresh);
-        if (!l.error.isEmpty()) {
-            m_status->setText(tr("Could not load the deployments: %1").arg(l.error));
-        } else {
-            const QString env = selectedEnvironment();
-            const QString dep = selectedDeployment();
-            m_environments->setEnvironments(l.environments);
-            m_history->setDeployments(l.history);
-            selectEnvironment(env);
-            selectDeployment(dep);
-        }
-        updateButtons();
-        Q_EMIT loaded();
-    });
+        },
+        [this](const Loaded &l) {
+            m_loading = false;
+            if (std::exchange(m_reloadPending, false))
+                QTimer::singleShot(0, this, &DeploymentsPanel::refresh);
+            if (!l.error.isEmpty()) {
+                m_status->setText(tr("Could not load the deployments: %1").arg(l.error));
+            } else {
+                const QString env = selectedEnvironment();
+                const QString dep = selectedDeployment();
+                m_environments->setEnvironments(l.environments);
+                m_history->setDeployments(l.history);
+                selectEnvironment(env);
+                selectDeployment(dep);
+            }
+            updateButtons();
+            Q_EMIT loaded();
+        });
 }
 
 bool DeploymentsPanel::selectEnvironment(const QString &name)
@@ -283,9 +287,9 @@ void DeploymentsPanel::updateButtons()
     m_deploy->setEnabled(can && confirmationSatisfied());
     // Rollback restores a snapshot into the environment's database: always the typed name.
     m_rollback->setEnabled(can && d && d->rollbackAvailable() && m_confirm->text() == d->environment);
-    m_rollback->setToolTip(d && d->rollbackAvailable() ? tr("Type %1 above, then restore the snapshot taken before this deployment")
-                                                             .arg(d->environment)
-                                                       : tr("Select a failed deployment that has a snapshot"));
+    m_rollback->setToolTip(d && d->rollbackAvailable()
+                               ? tr("Type %1 above, then restore the snapshot taken before this deployment").arg(d->environment)
+                               : tr("Select a failed deployment that has a snapshot"));
     m_saveEnv->setEnabled(can);
 }
 
@@ -301,16 +305,20 @@ bool DeploymentsPanel::saveEnvironment(const QString &name, const QString &datab
     env.requireTypedConfirmation = typedConfirmation;
     env.readyTimeoutSeconds = readyTimeoutSeconds;
     std::shared_ptr<ops::OpsServices> services = m_services;
-    m_worker->submit(this, [services, env, databaseUrl]() {
-        Status s = services->deployments->saveEnvironment(env, databaseUrl);
-        return s ? QString() : s.error().message;
-    }, [this, name](const QString &error) {
-        m_status->setText(error.isEmpty() ? tr("Environment %1 saved.").arg(name) : tr("Could not save %1: %2").arg(name, error));
-        if (error.isEmpty())
-            m_envUrl->clear(); // it may have held a password
-        refresh();
-        Q_EMIT environmentSaved(error);
-    });
+    m_worker->submit(
+        this,
+        [services, env, databaseUrl]() {
+            Status s = services->deployments->saveEnvironment(env, databaseUrl);
+            return s ? QString() : s.error().message;
+        },
+        [this, name](const QString &error) {
+            m_status->setText(error.isEmpty() ? tr("Environment %1 saved.").arg(name)
+                                              : tr("Could not save %1: %2").arg(name, error));
+            if (error.isEmpty())
+                m_envUrl->clear(); // it may have held a password
+            refresh();
+            Q_EMIT environmentSaved(error);
+        });
     return true;
 }
 
@@ -326,22 +334,26 @@ bool DeploymentsPanel::deploySelected()
     std::shared_ptr<ops::OpsServices> services = m_services;
     m_log->clear();
     m_status->setText(tr("Deploying to %1…").arg(env));
-    const bool started = m_runner->start(QStringLiteral("deploy"), ops::DeploymentService::plannedSteps(),
-                                         [services, request](const ops::OperationPtr &op) {
-        auto r = services->deployments->deploy(request, op);
-        if (!r)
-            return Outcome{r.error().message, {}, ops::Operation::isCancelled(r.error())};
-        if (r->outcome != u"succeeded")
-            return Outcome{DeploymentsPanel::tr("deployment %1 %2%3%4")
-                               .arg(r->id.left(8), DeploymentModel::outcomeText(r->outcome).toLower(),
-                                    r->failedStep.isEmpty() ? QString() : DeploymentsPanel::tr(" at step %1").arg(r->failedStep),
-                                    r->rollbackAvailable() ? DeploymentsPanel::tr("; rollback to its snapshot is available") : QString()),
-                           {}, r->outcome == u"cancelled"};
-        return Outcome{{}, DeploymentsPanel::tr("Deployment %1 to %2 succeeded in %3 s (%n migration(s)).", nullptr,
+    const bool started = m_runner->start(
+        QStringLiteral("deploy"), ops::DeploymentService::plannedSteps(), [services, request](const ops::OperationPtr &op) {
+            auto r = services->deployments->deploy(request, op);
+            if (!r)
+                return Outcome{r.error().message, {}, ops::Operation::isCancelled(r.error())};
+            if (r->outcome != u"succeeded")
+                return Outcome{
+                    DeploymentsPanel::tr("deployment %1 %2%3%4")
+                        .arg(r->id.left(8), DeploymentModel::outcomeText(r->outcome).toLower(),
+                             r->failedStep.isEmpty() ? QString() : DeploymentsPanel::tr(" at step %1").arg(r->failedStep),
+                             r->rollbackAvailable() ? DeploymentsPanel::tr("; rollback to its snapshot is available")
+                                                    : QString()),
+                    {},
+                    r->outcome == u"cancelled"};
+            return Outcome{{},
+                           DeploymentsPanel::tr("Deployment %1 to %2 succeeded in %3 s (%n migration(s)).", nullptr,
                                                 int(r->migrationsApplied.size()))
                                .arg(r->id.left(8), r->environment)
                                .arg(r->durationMs / 1000.0, 0, 'f', 1)};
-    });
+        });
     updateButtons();
     return started;
 }
@@ -360,11 +372,14 @@ bool DeploymentsPanel::rollbackSelected()
     m_status->setText(tr("Rolling back deployment %1…").arg(id.left(8)));
     const bool started = m_runner->start(QStringLiteral("rollback"), ops::RestoreService::plannedSteps(),
                                          [services, id, confirmation, by](const ops::OperationPtr &op) {
-        auto r = services->deployments->rollback(id, confirmation, by, op);
-        if (!r)
-            return Outcome{r.error().message, {}, ops::Operation::isCancelled(r.error())};
-        return Outcome{{}, DeploymentsPanel::tr("Rolled back: restore %1 in %2 s.").arg(r->restoreId.left(8)).arg(r->ms / 1000.0, 0, 'f', 1)};
-    });
+                                             auto r = services->deployments->rollback(id, confirmation, by, op);
+                                             if (!r)
+                                                 return Outcome{r.error().message, {}, ops::Operation::isCancelled(r.error())};
+                                             return Outcome{{},
+                                                            DeploymentsPanel::tr("Rolled back: restore %1 in %2 s.")
+                                                                .arg(r->restoreId.left(8))
+                                                                .arg(r->ms / 1000.0, 0, 'f', 1)};
+                                         });
     updateButtons();
     return started;
 }
@@ -376,7 +391,8 @@ void DeploymentsPanel::showProgress(const ops::Progress &p)
     m_step->show();
     m_bar->show();
     m_cancel->show();
-    m_step->setText(p.stepIndex > 0 ? tr("Step %1 of %2: %3").arg(p.stepIndex).arg(p.stepCount).arg(p.stepLabel) : tr("Starting…"));
+    m_step->setText(p.stepIndex > 0 ? tr("Step %1 of %2: %3").arg(p.stepIndex).arg(p.stepCount).arg(p.stepLabel)
+                                    : tr("Starting…"));
     if (p.fraction >= 0) {
         m_bar->setRange(0, 1000);
         m_bar->setValue(int(p.fraction * 1000));

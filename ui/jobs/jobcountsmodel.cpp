@@ -12,14 +12,21 @@ JobCountsModel::JobCountsModel(QObject *parent) : QAbstractTableModel(parent) {}
 QString JobCountsModel::stateName(Column column)
 {
     switch (column) {
-    case Available: return QStringLiteral("available");
-    case Running: return QStringLiteral("running");
-    case Retryable: return QStringLiteral("retryable");
-    case Completed: return QStringLiteral("completed");
-    case Discarded: return QStringLiteral("discarded");
-    case Cancelled: return QStringLiteral("cancelled");
+    case Available:
+        return QStringLiteral("available");
+    case Running:
+        return QStringLiteral("running");
+    case Retryable:
+        return QStringLiteral("retryable");
+    case Completed:
+        return QStringLiteral("completed");
+    case Discarded:
+        return QStringLiteral("discarded");
+    case Cancelled:
+        return QStringLiteral("cancelled");
     case Queue:
-    case ColumnCount: break;
+    case ColumnCount:
+        break;
     }
     return {};
 }
@@ -37,7 +44,8 @@ void JobCountsModel::setCounts(const QJsonObject &counts)
         rows.append(row);
     }
     // Same queues: update the numbers in place so views keep their selection and scroll position.
-    const bool sameShape = rows.size() == m_rows.size()
+    const bool sameShape =
+        rows.size() == m_rows.size()
         && std::equal(rows.cbegin(), rows.cend(), m_rows.cbegin(), [](const Row &a, const Row &b) { return a.queue == b.queue; });
     if (sameShape) {
         m_rows = rows;
@@ -96,14 +104,22 @@ QVariant JobCountsModel::headerData(int section, Qt::Orientation orientation, in
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
-    case Queue: return tr("Queue");
-    case Available: return tr("Available");
-    case Running: return tr("Running");
-    case Retryable: return tr("Retryable");
-    case Completed: return tr("Completed");
-    case Discarded: return tr("Dead letter");
-    case Cancelled: return tr("Cancelled");
-    default: return {};
+    case Queue:
+        return tr("Queue");
+    case Available:
+        return tr("Available");
+    case Running:
+        return tr("Running");
+    case Retryable:
+        return tr("Retryable");
+    case Completed:
+        return tr("Completed");
+    case Discarded:
+        return tr("Dead letter");
+    case Cancelled:
+        return tr("Cancelled");
+    default:
+        return {};
     }
 }
 

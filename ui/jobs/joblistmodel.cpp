@@ -65,14 +65,22 @@ QVariant JobListModel::data(const QModelIndex &index, int role) const
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
-    case Id: return r.id.left(8);
-    case Queue: return r.queue;
-    case Kind: return r.kind;
-    case Attempts: return tr("%1 of %2").arg(r.attempts).arg(r.maxAttempts);
-    case Created: return r.createdAt.isValid() ? QLocale().toString(r.createdAt.toLocalTime(), QLocale::ShortFormat) : QString();
-    case Node: return r.lockedBy;
-    case LastError: return r.lastError.section(u'\n', 0, 0); // first line; the tooltip has it all
-    default: return {};
+    case Id:
+        return r.id.left(8);
+    case Queue:
+        return r.queue;
+    case Kind:
+        return r.kind;
+    case Attempts:
+        return tr("%1 of %2").arg(r.attempts).arg(r.maxAttempts);
+    case Created:
+        return r.createdAt.isValid() ? QLocale().toString(r.createdAt.toLocalTime(), QLocale::ShortFormat) : QString();
+    case Node:
+        return r.lockedBy;
+    case LastError:
+        return r.lastError.section(u'\n', 0, 0); // first line; the tooltip has it all
+    default:
+        return {};
     }
 }
 
@@ -81,14 +89,22 @@ QVariant JobListModel::headerData(int section, Qt::Orientation orientation, int 
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
-    case Id: return tr("Job");
-    case Queue: return tr("Queue");
-    case Kind: return tr("Kind");
-    case Attempts: return tr("Attempts");
-    case Created: return tr("Created");
-    case Node: return tr("Node");
-    case LastError: return tr("Last error");
-    default: return {};
+    case Id:
+        return tr("Job");
+    case Queue:
+        return tr("Queue");
+    case Kind:
+        return tr("Kind");
+    case Attempts:
+        return tr("Attempts");
+    case Created:
+        return tr("Created");
+    case Node:
+        return tr("Node");
+    case LastError:
+        return tr("Last error");
+    default:
+        return {};
     }
 }
 

@@ -65,8 +65,7 @@ void reselect(QTableView *view, JobListModel *model, const QString &id)
 {
     const int row = id.isEmpty() ? -1 : model->rowOf(id);
     if (row >= 0)
-        view->selectionModel()->select(model->index(row, 0),
-                                       QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        view->selectionModel()->select(model->index(row, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
 }
 
 QString selectedId(QTableView *view)
@@ -161,10 +160,12 @@ void JobsPanel::refresh()
     if (!m_worker || !m_context.jobQueue || m_inFlight)
         return;
     m_inFlight = true;
-    m_worker->submit(this, [queue = m_context.jobQueue] { return loadJobs(*queue); }, [this](const Snapshot &s) {
-        m_inFlight = false;
-        apply(s);
-    });
+    m_worker->submit(
+        this, [queue = m_context.jobQueue] { return loadJobs(*queue); },
+        [this](const Snapshot &s) {
+            m_inFlight = false;
+            apply(s);
+        });
 }
 
 void JobsPanel::apply(const Snapshot &s)
@@ -190,16 +191,14 @@ void JobsPanel::apply(const Snapshot &s)
 
 void JobsPanel::updateButtons()
 {
-    m_redrive->setEnabled(m_context.isAdmin() && m_context.adminOps && !m_actionRunning
-                          && !selectedId(m_deadView).isEmpty());
+    m_redrive->setEnabled(m_context.isAdmin() && m_context.adminOps && !m_actionRunning && !selectedId(m_deadView).isEmpty());
 }
 
 void JobsPanel::showSelectedError()
 {
     const QModelIndexList rows = m_deadView->selectionModel()->selectedRows();
-    m_errorText->setPlainText(rows.isEmpty() ? QString()
-                                             : m_dead->index(rows.first().row(), JobListModel::LastError)
-                                                   .data(Qt::ToolTipRole).toString());
+    m_errorText->setPlainText(
+        rows.isEmpty() ? QString() : m_dead->index(rows.first().row(), JobListModel::LastError).data(Qt::ToolTipRole).toString());
 }
 
 void JobsPanel::redrive(const QString &jobId)
@@ -215,18 +214,21 @@ void JobsPanel::redrive(const QString &jobId)
     m_status->setText(tr("Redriving job %1…").arg(jobId.left(8)));
     auto *ops = m_context.adminOps;
     const moderation::AdminCaller admin = m_context.admin;
-    m_worker->submit(this, [ops, admin, jobId]() -> QString {
-        auto r = ops->retryJob(admin, jobId); // audited in the same transaction
-        return r ? QString() : r.error().message;
-    }, [this, jobId](const QString &error) {
-        m_actionRunning = false;
-        m_status->setText(error.isEmpty() ? tr("Job %1 is back in its queue.").arg(jobId.left(8))
-                                          : tr("Could not redrive job %1: %2").arg(jobId.left(8), error));
-        updateButtons();
-        Q_EMIT actionFinished(error);
-        m_inFlight = false; // a poll queued behind the action would show the old state: load again
-        refresh();
-    });
+    m_worker->submit(
+        this,
+        [ops, admin, jobId]() -> QString {
+            auto r = ops->retryJob(admin, jobId); // audited in the same transaction
+            return r ? QString() : r.error().message;
+        },
+        [this, jobId](const QString &error) {
+            m_actionRunning = false;
+            m_status->setText(error.isEmpty() ? tr("Job %1 is back in its queue.").arg(jobId.left(8))
+                                              : tr("Could not redrive job %1: %2").arg(jobId.left(8), error));
+            updateButtons();
+            Q_EMIT actionFinished(error);
+            m_inFlight = false; // a poll queued behind the action would show the old state: load again
+            refresh();
+        });
 }
 
 } // namespace bw::ui

@@ -28,14 +28,14 @@ public:
     JobsPanel(const ConsoleContext &context, QWidget *parent = nullptr);
 
     void setPollInterval(std::chrono::milliseconds interval);
-    void refresh();                            // one load now (skipped while one is in flight)
-    void redrive(const QString &jobId);        // audited (AdminOpsService::retryJob); admins only
+    void refresh();                     // one load now (skipped while one is in flight)
+    void redrive(const QString &jobId); // audited (AdminOpsService::retryJob); admins only
 
     JobCountsModel *countsModel() const { return m_counts; }
     JobListModel *runningModel() const { return m_running; }
     JobListModel *deadLetterModel() const { return m_dead; }
 
-    struct Snapshot {                          // one poll's result
+    struct Snapshot { // one poll's result
         QString error;
         QJsonObject counts;
         QJsonArray running;

@@ -11,13 +11,13 @@ namespace bw::ui {
 
 struct LogEntry {
     QDateTime time;
-    QString level;      // debug | info | warning | error | fatal (or "raw" for a line that is not JSON)
+    QString level; // debug | info | warning | error | fatal (or "raw" for a line that is not JSON)
     QString category;
     QString message;
     QString requestId;
     QString agentId;
-    QString fields;     // compact JSON of "fields", "" when none
-    QString raw;        // the line as written
+    QString fields; // compact JSON of "fields", "" when none
+    QString raw;    // the line as written
 
     // 0 debug, 1 info, 2 warning, 3 error/fatal; raw lines count as info.
     int levelRank() const;

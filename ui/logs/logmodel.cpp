@@ -46,10 +46,19 @@ void LogModel::clear()
     endResetModel();
 }
 
-QStringList LogModel::categories() const { return m_categories; }
+QStringList LogModel::categories() const
+{
+    return m_categories;
+}
 
-int LogModel::rowCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : int(m_entries.size()); }
-int LogModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : ColumnCount; }
+int LogModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_entries.size());
+}
+int LogModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
 
 QVariant LogModel::data(const QModelIndex &index, int role) const
 {
@@ -57,27 +66,40 @@ QVariant LogModel::data(const QModelIndex &index, int role) const
         return {};
     const LogEntry &e = m_entries[size_t(index.row())];
     switch (role) {
-    case RawLineRole: return e.raw;
-    case LevelRankRole: return e.levelRank();
-    case RequestIdRole: return e.requestId;
-    case FieldsRole: return e.fields;
-    case Qt::ToolTipRole: return index.column() == Message ? QVariant(e.message) : QVariant();
+    case RawLineRole:
+        return e.raw;
+    case LevelRankRole:
+        return e.levelRank();
+    case RequestIdRole:
+        return e.requestId;
+    case FieldsRole:
+        return e.fields;
+    case Qt::ToolTipRole:
+        return index.column() == Message ? QVariant(e.message) : QVariant();
     case Qt::ForegroundRole:
         if (index.column() != Level)
             return {};
-        if (e.levelRank() >= 3) return QBrush(QColor(0xc0, 0x39, 0x2b));
-        if (e.levelRank() == 2) return QBrush(QColor(0xb9, 0x77, 0x0e));
+        if (e.levelRank() >= 3)
+            return QBrush(QColor(0xc0, 0x39, 0x2b));
+        if (e.levelRank() == 2)
+            return QBrush(QColor(0xb9, 0x77, 0x0e));
         return {};
     case Qt::DisplayRole:
         switch (index.column()) {
-        case Time: return e.time.isValid() ? e.time.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")) : QString();
-        case Level: return e.level;
-        case Category: return e.category;
-        case Message: return e.fields.isEmpty() ? e.message : e.message + QStringLiteral("  ") + e.fields;
-        case RequestId: return e.requestId;
+        case Time:
+            return e.time.isValid() ? e.time.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")) : QString();
+        case Level:
+            return e.level;
+        case Category:
+            return e.category;
+        case Message:
+            return e.fields.isEmpty() ? e.message : e.message + QStringLiteral("  ") + e.fields;
+        case RequestId:
+            return e.requestId;
         }
         return {};
-    default: return {};
+    default:
+        return {};
     }
 }
 
@@ -86,11 +108,16 @@ QVariant LogModel::headerData(int section, Qt::Orientation orientation, int role
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
-    case Time: return tr("Time");
-    case Level: return tr("Level");
-    case Category: return tr("Category");
-    case Message: return tr("Message");
-    case RequestId: return tr("Request ID");
+    case Time:
+        return tr("Time");
+    case Level:
+        return tr("Level");
+    case Category:
+        return tr("Category");
+    case Message:
+        return tr("Message");
+    case RequestId:
+        return tr("Request ID");
     }
     return {};
 }

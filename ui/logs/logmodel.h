@@ -45,10 +45,10 @@ class LogFilterModel final : public QSortFilterProxyModel {
 public:
     using QSortFilterProxyModel::QSortFilterProxyModel;
 
-    void setMinimumLevel(int rank);          // 0 debug … 3 error
+    void setMinimumLevel(int rank);            // 0 debug … 3 error
     void setCategory(const QString &category); // "" = all; else prefix match (bw.http matches bw.http.access)
-    void setText(const QString &text);       // case-insensitive, in message, fields and ids
-    void setRequestId(const QString &id);    // "" = all; else the line's requestId contains it
+    void setText(const QString &text);         // case-insensitive, in message, fields and ids
+    void setRequestId(const QString &id);      // "" = all; else the line's requestId contains it
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;

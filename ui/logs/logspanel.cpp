@@ -93,10 +93,22 @@ LogsPanel::LogsPanel(const ConsoleContext &context, QWidget *parent, int capacit
 
     m_level->setCurrentIndex(1);
     m_filter->setMinimumLevel(1);
-    connect(m_level, &QComboBox::currentIndexChanged, this, [this](int i) { m_filter->setMinimumLevel(i); updateCount(); });
-    connect(m_category, &QComboBox::currentTextChanged, this, [this](const QString &c) { m_filter->setCategory(c); updateCount(); });
-    connect(m_text, &QLineEdit::textChanged, this, [this](const QString &t) { m_filter->setText(t); updateCount(); });
-    connect(m_requestId, &QLineEdit::textChanged, this, [this](const QString &t) { m_filter->setRequestId(t); updateCount(); });
+    connect(m_level, &QComboBox::currentIndexChanged, this, [this](int i) {
+        m_filter->setMinimumLevel(i);
+        updateCount();
+    });
+    connect(m_category, &QComboBox::currentTextChanged, this, [this](const QString &c) {
+        m_filter->setCategory(c);
+        updateCount();
+    });
+    connect(m_text, &QLineEdit::textChanged, this, [this](const QString &t) {
+        m_filter->setText(t);
+        updateCount();
+    });
+    connect(m_requestId, &QLineEdit::textChanged, this, [this](const QString &t) {
+        m_filter->setRequestId(t);
+        updateCount();
+    });
     connect(m_model, &LogModel::categoriesChanged, this, [this] {
         const QString current = m_category->currentText();
         const QSignalBlocker block(m_category);
@@ -129,8 +141,8 @@ void LogsPanel::setLogFile(const QString &path, int pollMs)
 {
     m_path = path;
     m_model->clear();
-    QMetaObject::invokeMethod(m_tailer, [tailer = m_tailer, path, pollMs] { tailer->follow(path, 1024 * 1024, pollMs); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_tailer, [tailer = m_tailer, path, pollMs] { tailer->follow(path, 1024 * 1024, pollMs); }, Qt::QueuedConnection);
 }
 
 void LogsPanel::appendBatch(const LogEntries &batch)
@@ -160,9 +172,21 @@ void LogsPanel::updateCount()
     m_count->setText(tr("%1 of %2 lines").arg(m_filter->rowCount()).arg(m_model->rowCount()));
 }
 
-void LogsPanel::setMinimumLevel(int rank) { m_level->setCurrentIndex(std::clamp(rank, 0, 3)); }
-void LogsPanel::setCategory(const QString &category) { m_category->setCurrentText(category); }
-void LogsPanel::setText(const QString &text) { m_text->setText(text); }
-void LogsPanel::setRequestId(const QString &id) { m_requestId->setText(id); }
+void LogsPanel::setMinimumLevel(int rank)
+{
+    m_level->setCurrentIndex(std::clamp(rank, 0, 3));
+}
+void LogsPanel::setCategory(const QString &category)
+{
+    m_category->setCurrentText(category);
+}
+void LogsPanel::setText(const QString &text)
+{
+    m_text->setText(text);
+}
+void LogsPanel::setRequestId(const QString &id)
+{
+    m_requestId->setText(id);
+}
 
 } // namespace bw::ui

@@ -20,9 +20,12 @@ quint64 inodeOf(const QString &path)
 
 int LogEntry::levelRank() const
 {
-    if (level == QLatin1StringView("debug")) return 0;
-    if (level == QLatin1StringView("warning")) return 2;
-    if (level == QLatin1StringView("error") || level == QLatin1StringView("fatal")) return 3;
+    if (level == QLatin1StringView("debug"))
+        return 0;
+    if (level == QLatin1StringView("warning"))
+        return 2;
+    if (level == QLatin1StringView("error") || level == QLatin1StringView("fatal"))
+        return 3;
     return 1;
 }
 
@@ -106,8 +109,8 @@ void LogTailer::poll()
     }
     const quint64 inode = inodeOf(m_path);
     if (inode != m_inode) {
-        readAvailable();           // what was appended to the old file before it was renamed
-        if (!m_partial.isEmpty())  // its last line, even without a newline
+        readAvailable();          // what was appended to the old file before it was renamed
+        if (!m_partial.isEmpty()) // its last line, even without a newline
             m_partial.append('\n');
         readAvailable();
         if (reopen(false))

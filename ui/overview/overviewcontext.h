@@ -23,9 +23,9 @@ struct OverviewContext {
     std::shared_ptr<const bw::ops::InstanceStatusService> instanceStatus;
     std::function<void()> releaseThreadConnection;
     const bw::MetricsRegistry *metrics = nullptr;
-    QString listenAddress;                           // "127.0.0.1:4000"
+    QString listenAddress; // "127.0.0.1:4000"
     bool embeddedDatabase = true;
-    QString databaseDescription;                     // e.g. "embedded (/path)" or redacted URL
+    QString databaseDescription; // e.g. "embedded (/path)" or redacted URL
     QDateTime startedAt;
 };
 

@@ -101,22 +101,25 @@ void OverviewLoader::pollDatabase()
         return; // a slow database must not pile up queries
     m_pollInFlight = true;
     // Every few seconds on the worker thread, never overlapping (InstanceStatusService::current).
-    m_worker->submit(this, [status = m_context.instanceStatus] {
-        DatabaseFacts facts;
-        auto current = status->current();
-        if (!current) {
-            facts.error = current.error().message;
+    m_worker->submit(
+        this,
+        [status = m_context.instanceStatus] {
+            DatabaseFacts facts;
+            auto current = status->current();
+            if (!current) {
+                facts.error = current.error().message;
+                return facts;
+            }
+            facts.version = current->databaseVersion;
+            facts.sizeBytes = current->databaseSizeBytes;
+            facts.agents = current->agents;
+            facts.problems = current->problems;
             return facts;
-        }
-        facts.version = current->databaseVersion;
-        facts.sizeBytes = current->databaseSizeBytes;
-        facts.agents = current->agents;
-        facts.problems = current->problems;
-        return facts;
-    }, [this](const DatabaseFacts &facts) {
-        m_pollInFlight = false;
-        applyDatabaseFacts(facts);
-    });
+        },
+        [this](const DatabaseFacts &facts) {
+            m_pollInFlight = false;
+            applyDatabaseFacts(facts);
+        });
 }
 
 void OverviewLoader::applyDatabaseFacts(const DatabaseFacts &facts)

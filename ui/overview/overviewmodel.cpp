@@ -71,18 +71,30 @@ void OverviewModel::setSnapshot(const OverviewSnapshot &snapshot)
 QString OverviewModel::rowName(int row) const
 {
     switch (row) {
-    case Server: return tr("Server");
-    case Listening: return tr("Listening on");
-    case Database: return tr("Database");
-    case DatabaseLocation: return tr("Database location");
-    case DatabaseVersion: return tr("PostgreSQL version");
-    case DatabaseSize: return tr("Database size");
-    case Uptime: return tr("Uptime");
-    case RequestRate: return tr("Request rate");
-    case ActiveConnections: return tr("Active connections");
-    case Agents: return tr("Agents");
-    case Problems: return tr("Problems");
-    default: return {};
+    case Server:
+        return tr("Server");
+    case Listening:
+        return tr("Listening on");
+    case Database:
+        return tr("Database");
+    case DatabaseLocation:
+        return tr("Database location");
+    case DatabaseVersion:
+        return tr("PostgreSQL version");
+    case DatabaseSize:
+        return tr("Database size");
+    case Uptime:
+        return tr("Uptime");
+    case RequestRate:
+        return tr("Request rate");
+    case ActiveConnections:
+        return tr("Active connections");
+    case Agents:
+        return tr("Agents");
+    case Problems:
+        return tr("Problems");
+    default:
+        return {};
     }
 }
 
@@ -144,18 +156,30 @@ QVariant OverviewModel::rawValue(const OverviewSnapshot &s, int row) const
 {
     auto opt = [](const auto &value) { return value ? QVariant::fromValue(*value) : QVariant(); };
     switch (row) {
-    case Server: return int(s.state);
-    case Listening: return s.listenAddress;
-    case Database: return s.embeddedDatabase;
-    case DatabaseLocation: return s.databaseDescription;
-    case DatabaseVersion: return s.databaseVersion;
-    case DatabaseSize: return opt(s.databaseSizeBytes);
-    case Uptime: return opt(s.uptimeSeconds);
-    case RequestRate: return opt(s.requestRate);
-    case ActiveConnections: return opt(s.activeConnections);
-    case Agents: return opt(s.agentCount);
-    case Problems: return opt(s.problemCount);
-    default: return {};
+    case Server:
+        return int(s.state);
+    case Listening:
+        return s.listenAddress;
+    case Database:
+        return s.embeddedDatabase;
+    case DatabaseLocation:
+        return s.databaseDescription;
+    case DatabaseVersion:
+        return s.databaseVersion;
+    case DatabaseSize:
+        return opt(s.databaseSizeBytes);
+    case Uptime:
+        return opt(s.uptimeSeconds);
+    case RequestRate:
+        return opt(s.requestRate);
+    case ActiveConnections:
+        return opt(s.activeConnections);
+    case Agents:
+        return opt(s.agentCount);
+    case Problems:
+        return opt(s.problemCount);
+    default:
+        return {};
     }
 }
 

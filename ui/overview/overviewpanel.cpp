@@ -17,9 +17,8 @@
 namespace bw::ui {
 
 OverviewPanel::OverviewPanel(QWidget *parent)
-    : QWidget(parent), m_model(new OverviewModel(this)), m_loader(new OverviewLoader(this)),
-      m_rateChart(new TimeSeriesChart), m_table(new QTableView), m_banner(new QFrame),
-      m_bannerIcon(new QLabel), m_bannerText(new QLabel)
+    : QWidget(parent), m_model(new OverviewModel(this)), m_loader(new OverviewLoader(this)), m_rateChart(new TimeSeriesChart),
+      m_table(new QTableView), m_banner(new QFrame), m_bannerIcon(new QLabel), m_bannerText(new QLabel)
 {
     setObjectName(QStringLiteral("overviewPanel"));
 

@@ -12,9 +12,9 @@ enum class ServerState { Starting, Running, Stopping, Failed };
 
 struct OverviewSnapshot {
     ServerState state = ServerState::Starting;
-    QString stateMessage;                    // progress while starting/stopping, cause when failed
+    QString stateMessage; // progress while starting/stopping, cause when failed
 
-    QString listenAddress;                   // "127.0.0.1:4000"
+    QString listenAddress; // "127.0.0.1:4000"
     bool embeddedDatabase = true;
     QString databaseDescription;             // path or redacted URL
     QString databaseVersion;                 // server_version, empty until known
@@ -22,7 +22,7 @@ struct OverviewSnapshot {
     QString databaseError;                   // last failed query; empty while healthy
 
     std::optional<qint64> uptimeSeconds;
-    std::optional<double> requestRate;       // req/s over the last sample interval
+    std::optional<double> requestRate; // req/s over the last sample interval
     std::optional<double> activeConnections;
     std::optional<qint64> agentCount;
     std::optional<qint64> problemCount;

@@ -52,7 +52,8 @@ QSize AgeBadgeDelegate::sizeHint(const QStyleOptionViewItem &option, const QMode
 {
     QSize size = QStyledItemDelegate::sizeHint(option, index);
     const QFontMetrics fm(option.font);
-    size.setWidth(fm.horizontalAdvance(ReviewModel::badgeLabel(QStringLiteral("attention"))) + fm.horizontalAdvance(index.data().toString()) + 28);
+    size.setWidth(fm.horizontalAdvance(ReviewModel::badgeLabel(QStringLiteral("attention")))
+                  + fm.horizontalAdvance(index.data().toString()) + 28);
     return size;
 }
 

@@ -27,7 +27,8 @@ QString valueText(const QJsonValue &v)
         return v.toBool() ? ReviewDetailHtml::tr("yes") : ReviewDetailHtml::tr("no");
     if (v.isNull() || v.isUndefined())
         return QString();
-    return QString::fromUtf8(QJsonDocument(v.isArray() ? QJsonDocument(v.toArray()) : QJsonDocument(v.toObject())).toJson(QJsonDocument::Compact));
+    return QString::fromUtf8(
+        QJsonDocument(v.isArray() ? QJsonDocument(v.toArray()) : QJsonDocument(v.toObject())).toJson(QJsonDocument::Compact));
 }
 
 // The textual fields of a content object, most important first.
@@ -55,7 +56,8 @@ QString section(const QString &title)
 QStringList ReviewDetailHtml::matchTexts(const QJsonObject &evaluation)
 {
     QStringList out;
-    const QJsonArray matches = evaluation.value(QStringLiteral("layerAResult")).toObject().value(QStringLiteral("matches")).toArray();
+    const QJsonArray matches =
+        evaluation.value(QStringLiteral("layerAResult")).toObject().value(QStringLiteral("matches")).toArray();
     for (const QJsonValue &m : matches) {
         const QString text = m.toObject().value(QStringLiteral("text")).toString().trimmed();
         if (!text.isEmpty())
@@ -98,15 +100,17 @@ QString ReviewDetailHtml::render(const moderation::FlaggedDetail &detail)
     const QStringList needles = matchTexts(detail.evaluation);
     QString h;
     h += QStringLiteral("<h2>%1</h2>").arg(esc(item.title.isEmpty() ? tr("(untitled)") : item.title));
-    h += QStringLiteral("<p>%1</p>").arg(esc(tr("%1 by %2 · trust tier %3 · domain %4 · flagged %5")
-                                                 .arg(item.contentType, item.agentUsername.isEmpty() ? item.agentId : item.agentUsername,
-                                                      item.trustTier.isEmpty() ? tr("unknown") : item.trustTier,
-                                                      item.domain.isEmpty() ? tr("none") : item.domain,
-                                                      QLocale().toString(item.createdAt.toLocalTime(), QLocale::ShortFormat))));
+    h += QStringLiteral("<p>%1</p>")
+             .arg(esc(tr("%1 by %2 · trust tier %3 · domain %4 · flagged %5")
+                          .arg(item.contentType, item.agentUsername.isEmpty() ? item.agentId : item.agentUsername,
+                               item.trustTier.isEmpty() ? tr("unknown") : item.trustTier,
+                               item.domain.isEmpty() ? tr("none") : item.domain,
+                               QLocale().toString(item.createdAt.toLocalTime(), QLocale::ShortFormat))));
 
     // Layer A: the forbidden-pattern matches.
     h += section(tr("Layer A: pattern matches"));
-    const QJsonArray matches = detail.evaluation.value(QStringLiteral("layerAResult")).toObject().value(QStringLiteral("matches")).toArray();
+    const QJsonArray matches =
+        detail.evaluation.value(QStringLiteral("layerAResult")).toObject().value(QStringLiteral("matches")).toArray();
     if (matches.isEmpty()) {
         h += QStringLiteral("<p>%1</p>").arg(esc(tr("No pattern matched.")));
     } else {
@@ -114,8 +118,8 @@ QString ReviewDetailHtml::render(const moderation::FlaggedDetail &detail)
         for (const QJsonValue &m : matches) {
             const QJsonObject o = m.toObject();
             h += QStringLiteral("<li><b>%1</b> (%2): %3%4</span></li>")
-                     .arg(esc(o.value(QStringLiteral("pattern")).toString()), esc(o.value(QStringLiteral("severity")).toString()), kMark,
-                          esc(o.value(QStringLiteral("text")).toString()));
+                     .arg(esc(o.value(QStringLiteral("pattern")).toString()), esc(o.value(QStringLiteral("severity")).toString()),
+                          kMark, esc(o.value(QStringLiteral("text")).toString()));
         }
         h += QStringLiteral("</ul>");
     }
@@ -135,14 +139,16 @@ QString ReviewDetailHtml::render(const moderation::FlaggedDetail &detail)
     } else {
         const QJsonObject live = detail.liveContent.toObject();
         const QJsonObject before = detail.submittedContent.toObject();
-        h += QStringLiteral("<p>%1</p>").arg(esc(tr("Guardrail status: %1").arg(live.value(QStringLiteral("guardrailStatus")).toString())));
+        h += QStringLiteral("<p>%1</p>")
+                 .arg(esc(tr("Guardrail status: %1").arg(live.value(QStringLiteral("guardrailStatus")).toString())));
         for (const QString &key : {QStringLiteral("title"), QStringLiteral("description"), QStringLiteral("content")}) {
             if (!live.value(key).isString())
                 continue;
             const QString now = live.value(key).toString();
             const bool changed = before.contains(key) && before.value(key).toString() != now;
             h += QStringLiteral("<p><b>%1:</b> %2%3</p>")
-                     .arg(esc(key), highlight(now, needles), changed ? QStringLiteral(" <i>(%1)</i>").arg(esc(tr("changed since submission"))) : QString());
+                     .arg(esc(key), highlight(now, needles),
+                          changed ? QStringLiteral(" <i>(%1)</i>").arg(esc(tr("changed since submission"))) : QString());
         }
     }
 
@@ -159,7 +165,8 @@ QString ReviewDetailHtml::render(const moderation::FlaggedDetail &detail)
             if (it.value().isObject()) {
                 const QJsonObject inner = it.value().toObject();
                 for (auto jt = inner.begin(); jt != inner.end(); ++jt)
-                    h += QStringLiteral("<tr><td>%1.%2</td><td><b>%3</b></td></tr>").arg(esc(it.key()), esc(jt.key()), esc(valueText(jt.value())));
+                    h += QStringLiteral("<tr><td>%1.%2</td><td><b>%3</b></td></tr>")
+                             .arg(esc(it.key()), esc(jt.key()), esc(valueText(jt.value())));
             } else {
                 h += QStringLiteral("<tr><td>%1</td><td><b>%2</b></td></tr>").arg(esc(it.key()), esc(valueText(it.value())));
             }
@@ -176,16 +183,18 @@ QString ReviewDetailHtml::render(const moderation::FlaggedDetail &detail)
     h += section(tr("Agent history"));
     const QJsonObject evals = detail.agentHistory.value(QStringLiteral("evaluations")).toObject();
     const QJsonObject reviews = detail.agentHistory.value(QStringLiteral("reviews")).toObject();
-    h += QStringLiteral("<p>%1</p>").arg(esc(tr("Evaluations: %1 approved, %2 flagged, %3 rejected, %4 pending (%5 total)")
-                                                 .arg(evals.value(QStringLiteral("approved")).toInt())
-                                                 .arg(evals.value(QStringLiteral("flagged")).toInt())
-                                                 .arg(evals.value(QStringLiteral("rejected")).toInt())
-                                                 .arg(evals.value(QStringLiteral("pending")).toInt())
-                                                 .arg(evals.value(QStringLiteral("total")).toInt())));
-    h += QStringLiteral("<p>%1</p>").arg(esc(tr("Human reviews: %1 approved, %2 rejected, %3 waiting")
-                                                 .arg(reviews.value(QStringLiteral("approved")).toInt())
-                                                 .arg(reviews.value(QStringLiteral("rejected")).toInt())
-                                                 .arg(reviews.value(QStringLiteral("pendingReview")).toInt())));
+    h += QStringLiteral("<p>%1</p>")
+             .arg(esc(tr("Evaluations: %1 approved, %2 flagged, %3 rejected, %4 pending (%5 total)")
+                          .arg(evals.value(QStringLiteral("approved")).toInt())
+                          .arg(evals.value(QStringLiteral("flagged")).toInt())
+                          .arg(evals.value(QStringLiteral("rejected")).toInt())
+                          .arg(evals.value(QStringLiteral("pending")).toInt())
+                          .arg(evals.value(QStringLiteral("total")).toInt())));
+    h += QStringLiteral("<p>%1</p>")
+             .arg(esc(tr("Human reviews: %1 approved, %2 rejected, %3 waiting")
+                          .arg(reviews.value(QStringLiteral("approved")).toInt())
+                          .arg(reviews.value(QStringLiteral("rejected")).toInt())
+                          .arg(reviews.value(QStringLiteral("pendingReview")).toInt())));
 
     // What happened to this item so far.
     const QJsonArray trail = detail.auditTrail.toArray();

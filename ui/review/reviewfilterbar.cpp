@@ -32,7 +32,9 @@ ReviewFilterBar::ReviewFilterBar(QWidget *parent) : QWidget(parent)
         domains << qMakePair(d, d);
     m_domain = combo(QStringLiteral("filterDomain"), tr("Impact domain"), domains);
     m_tier = combo(QStringLiteral("filterTier"), tr("The agent's trust tier when it was evaluated"),
-                   {{QString(), tr("All tiers")}, {QStringLiteral("new"), tr("New agents")}, {QStringLiteral("verified"), tr("Verified agents")}});
+                   {{QString(), tr("All tiers")},
+                    {QStringLiteral("new"), tr("New agents")},
+                    {QStringLiteral("verified"), tr("Verified agents")}});
     m_age = combo(QStringLiteral("filterAge"), tr("Time in the queue (the SLA is 24 h)"),
                   {{QString(), tr("Any age")},
                    {QStringLiteral("new"), tr("New (< 1 h)")},
@@ -40,7 +42,9 @@ ReviewFilterBar::ReviewFilterBar(QWidget *parent) : QWidget(parent)
                    {QStringLiteral("attention"), tr("Attention (6–24 h)")},
                    {QStringLiteral("overdue"), tr("Overdue (≥ 24 h)")}});
     m_assigned = combo(QStringLiteral("filterAssigned"), tr("Claims"),
-                       {{QString(), tr("Claimed or not")}, {QStringLiteral("unclaimed"), tr("Unclaimed")}, {QStringLiteral("me"), tr("Claimed by me")}});
+                       {{QString(), tr("Claimed or not")},
+                        {QStringLiteral("unclaimed"), tr("Unclaimed")},
+                        {QStringLiteral("me"), tr("Claimed by me")}});
     m_agent = new QLineEdit;
     m_agent->setObjectName(QStringLiteral("filterAgent"));
     m_agent->setPlaceholderText(tr("Agent"));

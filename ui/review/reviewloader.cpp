@@ -154,7 +154,8 @@ QString ReviewLoader::describe(Action action, const ApiError &error)
     QString text;
     switch (error.kind) {
     case ErrorKind::AlreadyClaimed: {
-        const QDateTime until = QDateTime::fromString(error.details.value(QStringLiteral("claimExpiresAt")).toString(), Qt::ISODateWithMs);
+        const QDateTime until =
+            QDateTime::fromString(error.details.value(QStringLiteral("claimExpiresAt")).toString(), Qt::ISODateWithMs);
         text = until.isValid() ? tr("Another moderator has claimed this item until %1.")
                                      .arg(QLocale().toString(until.toLocalTime().time(), QLocale::ShortFormat))
                                : tr("Another moderator has claimed this item.");
@@ -162,8 +163,8 @@ QString ReviewLoader::describe(Action action, const ApiError &error)
     }
     case ErrorKind::Conflict:
         text = action == Action::Release && !error.message.contains(QStringLiteral("decided"))
-            ? tr("This item is not claimed.")
-            : tr("This item was already decided by someone else.");
+                   ? tr("This item is not claimed.")
+                   : tr("This item was already decided by someone else.");
         break;
     case ErrorKind::Forbidden:
         if (action == Action::Release)

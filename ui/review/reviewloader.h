@@ -35,7 +35,7 @@ public:
     void reload() { setQuery(m_query); }
     const moderation::FlaggedQuery &query() const { return m_query; }
 
-    void loadDetail(const QString &id);   // latest request wins; → detailLoaded / detailFailed
+    void loadDetail(const QString &id); // latest request wins; → detailLoaded / detailFailed
     void run(Action action, const QStringList &ids, const QString &notes = {});
     bool isBusy() const { return m_actionsInFlight > 0; }
 

@@ -64,8 +64,8 @@ QVariant ReviewModel::data(const QModelIndex &index, int role) const
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const FlaggedItem &item = m_rows[size_t(index.row())]->item;
-    const bool mine = item.claimActive && !m_moderatorId.isEmpty()
-        && item.assignedTo.compare(m_moderatorId, Qt::CaseInsensitive) == 0;
+    const bool mine =
+        item.claimActive && !m_moderatorId.isEmpty() && item.assignedTo.compare(m_moderatorId, Qt::CaseInsensitive) == 0;
     switch (role) {
     case ItemIdRole:
         return item.id;
@@ -243,7 +243,8 @@ bool ReviewModel::removeItem(const QString &id)
 void ReviewModel::refreshAges()
 {
     if (!m_rows.empty())
-        Q_EMIT dataChanged(index(0, Age), index(rowCount() - 1, Age), {Qt::DisplayRole, Qt::ToolTipRole, AgeBadgeRole, AgeSecondsRole});
+        Q_EMIT dataChanged(index(0, Age), index(rowCount() - 1, Age),
+                           {Qt::DisplayRole, Qt::ToolTipRole, AgeBadgeRole, AgeSecondsRole});
 }
 
 } // namespace bw::ui

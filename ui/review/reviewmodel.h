@@ -38,7 +38,7 @@ public:
     // Empties the model; hasMore says whether a first page is expected.
     void reset(bool hasMore);
     void appendPage(const QList<moderation::FlaggedItem> &items, bool hasMore);
-    void setFetchFailed();              // the in-flight page failed: allow fetchMore() again
+    void setFetchFailed(); // the in-flight page failed: allow fetchMore() again
     bool isFetching() const { return m_fetching; }
     bool hasMore() const { return m_hasMore; }
 

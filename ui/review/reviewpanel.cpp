@@ -93,23 +93,26 @@ ReviewPanel::ReviewPanel(const ConsoleContext &context, QWidget *parent)
     toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
     QAction *refresh = addShortcutAction(QStringLiteral("actionReviewRefresh"), tr("Refresh"), {QKeySequence(Qt::Key_F5)},
                                          &ReviewPanel::applyFilters);
-    QAction *previous = addShortcutAction(QStringLiteral("actionReviewPrevious"), tr("Previous Item"), {QKeySequence(Qt::Key_K)},
-                                          nullptr);
+    QAction *previous =
+        addShortcutAction(QStringLiteral("actionReviewPrevious"), tr("Previous Item"), {QKeySequence(Qt::Key_K)}, nullptr);
     QAction *next = addShortcutAction(QStringLiteral("actionReviewNext"), tr("Next Item"), {QKeySequence(Qt::Key_J)}, nullptr);
     connect(previous, &QAction::triggered, this, [this] { moveCurrent(-1); });
     connect(next, &QAction::triggered, this, [this] { moveCurrent(+1); });
     m_claim = addShortcutAction(QStringLiteral("actionReviewClaim"), tr("Claim"), {QKeySequence(Qt::Key_C)}, &ReviewPanel::claim);
     m_release = addShortcutAction(QStringLiteral("actionReviewRelease"), tr("Release"), {QKeySequence(Qt::Key_Escape)},
                                   &ReviewPanel::release);
-    m_approve = addShortcutAction(QStringLiteral("actionReviewApprove"), tr("Approve"),
-                                  {QKeySequence(Qt::Key_A), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A)}, &ReviewPanel::approve);
+    m_approve =
+        addShortcutAction(QStringLiteral("actionReviewApprove"), tr("Approve"),
+                          {QKeySequence(Qt::Key_A), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A)}, &ReviewPanel::approve);
     m_reject = addShortcutAction(QStringLiteral("actionReviewReject"), tr("Reject"),
                                  {QKeySequence(Qt::Key_R), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R)}, &ReviewPanel::reject);
     QAction *notes = addShortcutAction(QStringLiteral("actionReviewNotes"), tr("Write Notes"), {QKeySequence(Qt::Key_N)},
                                        &ReviewPanel::focusNotes);
-    QAction *filters = addShortcutAction(QStringLiteral("actionReviewFilters"), tr("Filters"),
-                                         {QKeySequence(Qt::CTRL | Qt::Key_F), QKeySequence(Qt::Key_Slash)}, &ReviewPanel::focusFilters);
-    m_filterAgent = addShortcutAction(QStringLiteral("actionReviewFilterAgent"), tr("Only This Agent"), {}, &ReviewPanel::filterByAgent);
+    QAction *filters =
+        addShortcutAction(QStringLiteral("actionReviewFilters"), tr("Filters"),
+                          {QKeySequence(Qt::CTRL | Qt::Key_F), QKeySequence(Qt::Key_Slash)}, &ReviewPanel::focusFilters);
+    m_filterAgent =
+        addShortcutAction(QStringLiteral("actionReviewFilterAgent"), tr("Only This Agent"), {}, &ReviewPanel::filterByAgent);
 
     auto *menu = new QMenu(this);
     menu->addActions({m_claim, m_release});
@@ -350,7 +353,8 @@ void ReviewPanel::updateActions()
     const auto *item = m_model->itemAt(m_proxy->mapToSource(m_table->currentIndex()).row());
     const int selected = int(m_table->selectionModel()->selectedRows().size());
     const bool pending = item && item->status == u"pending_review";
-    const bool mine = item && item->claimActive && item->assignedTo.compare(m_context.admin.moderatorId, Qt::CaseInsensitive) == 0;
+    const bool mine =
+        item && item->claimActive && item->assignedTo.compare(m_context.admin.moderatorId, Qt::CaseInsensitive) == 0;
     m_claim->setEnabled(pending);
     m_release->setEnabled(pending && item->claimActive && (mine || m_context.isAdmin()));
     m_approve->setEnabled(pending);
@@ -411,8 +415,9 @@ void ReviewPanel::onActionFinished(const ReviewLoader::Outcome &outcome)
     }
     if (!outcome.errors.isEmpty()) {
         const QString first = ReviewLoader::describe(outcome.action, outcome.errors.first().second);
-        showError(outcome.errors.size() == 1 ? first
-                                             : tr("%n item(s) failed. First error: %1", nullptr, int(outcome.errors.size())).arg(first));
+        showError(outcome.errors.size() == 1
+                      ? first
+                      : tr("%n item(s) failed. First error: %1", nullptr, int(outcome.errors.size())).arg(first));
         for (const auto &failure : outcome.errors)
             if (failure.first == currentItemId())
                 m_loader->loadDetail(failure.first); // show who holds it / what changed
@@ -442,9 +447,9 @@ void ReviewPanel::showInfo(const QString &message)
 void ReviewPanel::updateCount()
 {
     const int loaded = m_model->rowCount();
-    const QString shown = m_proxy->rowCount() == loaded ? tr("%n item(s) loaded", nullptr, loaded)
-                                                        : tr("%1 of %n item(s) loaded match the agent filter", nullptr, loaded)
-                                                              .arg(m_proxy->rowCount());
+    const QString shown = m_proxy->rowCount() == loaded
+                              ? tr("%n item(s) loaded", nullptr, loaded)
+                              : tr("%1 of %n item(s) loaded match the agent filter", nullptr, loaded).arg(m_proxy->rowCount());
     m_count->setText(m_model->hasMore() ? tr("%1; more load as you scroll").arg(shown) : shown);
 }
 

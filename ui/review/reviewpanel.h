@@ -87,8 +87,8 @@ private:
     QAction *m_reject = nullptr;
     QAction *m_filterAgent = nullptr;
     QTimer m_ageTimer;
-    QString m_detailId;      // the item the detail pane shows
-    int m_autoFetches = 0;   // pages fetched to fill a client-side filter
+    QString m_detailId;    // the item the detail pane shows
+    int m_autoFetches = 0; // pages fetched to fill a client-side filter
 };
 
 } // namespace bw::ui

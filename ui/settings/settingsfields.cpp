@@ -21,48 +21,83 @@ const QList<SettingField> &allFields()
 {
     static const QList<SettingField> all = {
         {"server", QStringLiteral("server/listen"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Listen address (host:port)")},
-        {"server", QStringLiteral("server/trusted_proxies"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Trusted proxies (comma list of IPs)")},
+        {"server", QStringLiteral("server/trusted_proxies"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Trusted proxies (comma list of IPs)")},
         {"server", QStringLiteral("server/public_url"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Public URL")},
-        {"database", QStringLiteral("database/url"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "External database URL (empty: embedded cluster)")},
-        {"database", QStringLiteral("database/pg_bindir"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "PostgreSQL binaries (embedded cluster)")},
-        {"guardrails", QStringLiteral("guardrails/provider"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Classifier provider"), K::Choice, S::Guardrail,
+        {"database", QStringLiteral("database/url"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "External database URL (empty: embedded cluster)")},
+        {"database", QStringLiteral("database/pg_bindir"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "PostgreSQL binaries (embedded cluster)")},
+        {"guardrails",
+         QStringLiteral("guardrails/provider"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Classifier provider"),
+         K::Choice,
+         S::Guardrail,
          {QStringLiteral("none"), QStringLiteral("anthropic"), QStringLiteral("openai-compatible")}},
-        {"guardrails", QStringLiteral("guardrails/model"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Model (empty: the provider's default)"), K::Text, S::Guardrail},
-        {"guardrails", QStringLiteral("guardrails/base_url"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Base URL (empty: the provider's default)"), K::Text, S::Guardrail},
-        {"guardrails", QStringLiteral("llm-api-key"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "API key (kept in the keychain)"), K::Secret, S::Keychain},
-        {"guardrails", QStringLiteral("guardrails/approve_threshold"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Approve at or above (0–1)"), K::Number, S::Guardrail},
-        {"guardrails", QStringLiteral("guardrails/flag_threshold"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Flag at or above (0–1)"), K::Number, S::Guardrail},
-        {"guardrails", QStringLiteral("guardrails/budget_cents"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Daily AI budget (cents)"), K::Number, S::Guardrail},
-        {"guardrails", QStringLiteral("guardrails/timeout_ms"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Classifier timeout (ms)"), K::Number, S::Guardrail},
-        {"rate_limits", QStringLiteral("rate_limit/enabled"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Enforce rate limits"), K::Bool},
-        {"rate_limits", QStringLiteral("rate_limit/public"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Public requests per IP per minute"), K::Number},
-        {"rate_limits", QStringLiteral("rate_limit/agent_pending"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Unverified agents per minute"), K::Number},
-        {"rate_limits", QStringLiteral("rate_limit/agent_claimed"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Claimed agents per minute"), K::Number},
-        {"rate_limits", QStringLiteral("rate_limit/agent_verified"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Verified agents per minute"), K::Number},
-        {"rate_limits", QStringLiteral("rate_limit/content_creation"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Content creations per agent per minute"), K::Number},
-        {"rate_limits", QStringLiteral("rate_limit/registration"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Registrations per IP per minute"), K::Number},
-        {"smtp", QStringLiteral("smtp/host"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "SMTP host (empty: codes are held for administrators)")},
+        {"guardrails", QStringLiteral("guardrails/model"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Model (empty: the provider's default)"), K::Text, S::Guardrail},
+        {"guardrails", QStringLiteral("guardrails/base_url"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Base URL (empty: the provider's default)"), K::Text, S::Guardrail},
+        {"guardrails", QStringLiteral("llm-api-key"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "API key (kept in the keychain)"),
+         K::Secret, S::Keychain},
+        {"guardrails", QStringLiteral("guardrails/approve_threshold"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Approve at or above (0–1)"), K::Number, S::Guardrail},
+        {"guardrails", QStringLiteral("guardrails/flag_threshold"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Flag at or above (0–1)"), K::Number, S::Guardrail},
+        {"guardrails", QStringLiteral("guardrails/budget_cents"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Daily AI budget (cents)"), K::Number, S::Guardrail},
+        {"guardrails", QStringLiteral("guardrails/timeout_ms"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Classifier timeout (ms)"), K::Number, S::Guardrail},
+        {"rate_limits", QStringLiteral("rate_limit/enabled"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Enforce rate limits"),
+         K::Bool},
+        {"rate_limits", QStringLiteral("rate_limit/public"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Public requests per IP per minute"), K::Number},
+        {"rate_limits", QStringLiteral("rate_limit/agent_pending"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Unverified agents per minute"), K::Number},
+        {"rate_limits", QStringLiteral("rate_limit/agent_claimed"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Claimed agents per minute"), K::Number},
+        {"rate_limits", QStringLiteral("rate_limit/agent_verified"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Verified agents per minute"), K::Number},
+        {"rate_limits", QStringLiteral("rate_limit/content_creation"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Content creations per agent per minute"), K::Number},
+        {"rate_limits", QStringLiteral("rate_limit/registration"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Registrations per IP per minute"), K::Number},
+        {"smtp", QStringLiteral("smtp/host"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "SMTP host (empty: codes are held for administrators)")},
         {"smtp", QStringLiteral("smtp/port"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "SMTP port"), K::Number},
         {"smtp", QStringLiteral("smtp/username"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "SMTP user")},
-        {"smtp", QStringLiteral("smtp-password"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "SMTP password (kept in the keychain)"), K::Secret, S::Keychain},
+        {"smtp", QStringLiteral("smtp-password"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "SMTP password (kept in the keychain)"), K::Secret, S::Keychain},
         {"smtp", QStringLiteral("smtp/from"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "From address")},
         {"smtp", QStringLiteral("smtp/starttls"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Require STARTTLS"), K::Bool},
-        {"webhook", QStringLiteral("alerts/webhook_url"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Alert webhook URL (Slack-compatible)")},
+        {"webhook", QStringLiteral("alerts/webhook_url"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Alert webhook URL (Slack-compatible)")},
         {"webhook", QStringLiteral("alerts/email_to"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Alert e-mail recipients")},
-        {"backups", QStringLiteral("backups/dir"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Backup folder (empty: <data dir>/backups)")},
-        {"backups", QStringLiteral("backups/retention_daily_days"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Keep daily backups (days, 0 = for ever)"), K::Number},
-        {"backups", QStringLiteral("backups/retention_monthly_days"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Keep monthly backups (days)"), K::Number},
-        {"backups", QStringLiteral("backups/retention_pre_migration_days"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Keep pre-migration snapshots (days)"), K::Number},
-        {"backups", QStringLiteral("backups/retention_manual_days"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Keep manual backups (days, 0 = for ever)"), K::Number},
-        {"backups", QStringLiteral("backups/wal_archiving"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "WAL archiving (point-in-time recovery)"), K::Choice, S::ConfigFile,
+        {"backups", QStringLiteral("backups/dir"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Backup folder (empty: <data dir>/backups)")},
+        {"backups", QStringLiteral("backups/retention_daily_days"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Keep daily backups (days, 0 = for ever)"), K::Number},
+        {"backups", QStringLiteral("backups/retention_monthly_days"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Keep monthly backups (days)"), K::Number},
+        {"backups", QStringLiteral("backups/retention_pre_migration_days"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Keep pre-migration snapshots (days)"), K::Number},
+        {"backups", QStringLiteral("backups/retention_manual_days"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Keep manual backups (days, 0 = for ever)"), K::Number},
+        {"backups",
+         QStringLiteral("backups/wal_archiving"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "WAL archiving (point-in-time recovery)"),
+         K::Choice,
+         S::ConfigFile,
          {QStringLiteral("auto"), QStringLiteral("on"), QStringLiteral("off")}},
-        {"backups", QStringLiteral("backups/rto_minutes"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Recovery time objective (minutes)"), K::Number},
+        {"backups", QStringLiteral("backups/rto_minutes"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Recovery time objective (minutes)"), K::Number},
         {"s3", QStringLiteral("s3/endpoint"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "S3 endpoint (empty: no off-site copy)")},
         {"s3", QStringLiteral("s3/bucket"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Bucket")},
         {"s3", QStringLiteral("s3/region"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Region")},
         {"s3", QStringLiteral("s3/prefix"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Key prefix")},
         {"s3", QStringLiteral("s3/access_key_id"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Access key id")},
-        {"s3", QStringLiteral("s3-secret-access-key"), QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Secret access key (kept in the keychain)"), K::Secret, S::Keychain},
+        {"s3", QStringLiteral("s3-secret-access-key"),
+         QT_TRANSLATE_NOOP("bw::ui::SettingsForm", "Secret access key (kept in the keychain)"), K::Secret, S::Keychain},
     };
     return all;
 }
@@ -75,7 +110,10 @@ bool inCatalogue(const QString &key)
     return false;
 }
 
-QString boolText(bool b) { return b ? QStringLiteral("true") : QStringLiteral("false"); }
+QString boolText(bool b)
+{
+    return b ? QStringLiteral("true") : QStringLiteral("false");
+}
 
 QJsonValue guardrailJson(const SettingField &f, const QString &value, bool *ok)
 {
@@ -121,10 +159,14 @@ QString effectiveValue(const Config &c, const QString &key)
         {QStringLiteral("smtp/from"), [](const Config &c) { return c.smtp.from; }},
         {QStringLiteral("smtp/starttls"), [](const Config &c) { return boolText(c.smtp.startTls); }},
         {QStringLiteral("backups/dir"), [](const Config &c) { return c.ops.backupDir; }},
-        {QStringLiteral("backups/retention_daily_days"), [](const Config &c) { return QString::number(c.ops.dailyRetentionDays); }},
-        {QStringLiteral("backups/retention_monthly_days"), [](const Config &c) { return QString::number(c.ops.monthlyRetentionDays); }},
-        {QStringLiteral("backups/retention_pre_migration_days"), [](const Config &c) { return QString::number(c.ops.preMigrationRetentionDays); }},
-        {QStringLiteral("backups/retention_manual_days"), [](const Config &c) { return QString::number(c.ops.manualRetentionDays); }},
+        {QStringLiteral("backups/retention_daily_days"),
+         [](const Config &c) { return QString::number(c.ops.dailyRetentionDays); }},
+        {QStringLiteral("backups/retention_monthly_days"),
+         [](const Config &c) { return QString::number(c.ops.monthlyRetentionDays); }},
+        {QStringLiteral("backups/retention_pre_migration_days"),
+         [](const Config &c) { return QString::number(c.ops.preMigrationRetentionDays); }},
+        {QStringLiteral("backups/retention_manual_days"),
+         [](const Config &c) { return QString::number(c.ops.manualRetentionDays); }},
         {QStringLiteral("backups/wal_archiving"), [](const Config &c) { return c.ops.walArchiving; }},
         {QStringLiteral("backups/rto_minutes"), [](const Config &c) { return QString::number(c.ops.rtoMinutes); }},
         {QStringLiteral("s3/endpoint"), [](const Config &c) { return c.ops.s3Endpoint; }},
@@ -133,13 +175,20 @@ QString effectiveValue(const Config &c, const QString &key)
         {QStringLiteral("s3/prefix"), [](const Config &c) { return c.ops.s3Prefix; }},
         {QStringLiteral("s3/access_key_id"), [](const Config &c) { return c.ops.s3AccessKeyId; }},
     };
-    if (key == u"rate_limit/enabled") return boolText(r.enabled);
-    if (key == u"rate_limit/public") return QString::number(r.publicPerIp);
-    if (key == u"rate_limit/agent_pending") return QString::number(r.agentPending);
-    if (key == u"rate_limit/agent_claimed") return QString::number(r.agentClaimed);
-    if (key == u"rate_limit/agent_verified") return QString::number(r.agentVerified);
-    if (key == u"rate_limit/content_creation") return QString::number(r.contentCreation);
-    if (key == u"rate_limit/registration") return QString::number(r.registrationPerIp);
+    if (key == u"rate_limit/enabled")
+        return boolText(r.enabled);
+    if (key == u"rate_limit/public")
+        return QString::number(r.publicPerIp);
+    if (key == u"rate_limit/agent_pending")
+        return QString::number(r.agentPending);
+    if (key == u"rate_limit/agent_claimed")
+        return QString::number(r.agentClaimed);
+    if (key == u"rate_limit/agent_verified")
+        return QString::number(r.agentVerified);
+    if (key == u"rate_limit/content_creation")
+        return QString::number(r.contentCreation);
+    if (key == u"rate_limit/registration")
+        return QString::number(r.registrationPerIp);
     if (key.startsWith(u"guardrails/"))
         return jsonText(guardrails::GuardrailSettingsStore::valueOf(c.guardrails, key));
     const auto it = map.constFind(key);
@@ -211,9 +260,10 @@ SettingsSnapshot loadSettings(const ConsoleContext &context, const QList<Setting
         case FieldStore::ConfigFile: {
             // What the file says (it wins at the next start); else what is in effect now.
             const QVariant raw = file.value(f.key);
-            s.values.insert(f.key, raw.isValid() ? (raw.typeId() == QMetaType::QStringList ? raw.toStringList().join(QStringLiteral(", "))
-                                                                                           : raw.toString())
-                                                 : effectiveValue(*context.config, f.key));
+            s.values.insert(f.key, raw.isValid()
+                                       ? (raw.typeId() == QMetaType::QStringList ? raw.toStringList().join(QStringLiteral(", "))
+                                                                                 : raw.toString())
+                                       : effectiveValue(*context.config, f.key));
             break;
         }
         }

@@ -20,9 +20,9 @@ enum class FieldKind { Text, Number, Bool, Choice, Secret };
 enum class FieldStore { ConfigFile, Guardrail, Keychain };
 
 struct SettingField {
-    const char *section;     // "server", "database", "guardrails", "rate_limits", "smtp", "webhook", "backups", "s3"
-    QString key;             // catalogue key, or the secret's name for Keychain fields
-    const char *label;       // English; translated with QCoreApplication::translate("bw::ui::SettingsForm", …)
+    const char *section; // "server", "database", "guardrails", "rate_limits", "smtp", "webhook", "backups", "s3"
+    QString key;         // catalogue key, or the secret's name for Keychain fields
+    const char *label;   // English; translated with QCoreApplication::translate("bw::ui::SettingsForm", …)
     FieldKind kind = FieldKind::Text;
     FieldStore store = FieldStore::ConfigFile;
     QStringList choices;
@@ -32,21 +32,21 @@ struct SettingField {
 // has not added yet, are left out).
 QList<SettingField> settingFields(const QStringList &sections);
 
-QString effectiveValue(const Config &config, const QString &key); // the value in effect now, as text
+QString effectiveValue(const Config &config, const QString &key);       // the value in effect now, as text
 QString validateField(const SettingField &field, const QString &value); // "" when fine, else why not
 
 struct SettingsSnapshot {
     QString error;
     QString configFile;
-    QMap<QString, QString> values;  // key → text (secrets: "")
-    QMap<QString, bool> secretSet;  // secret name → stored
+    QMap<QString, QString> values; // key → text (secrets: "")
+    QMap<QString, bool> secretSet; // secret name → stored
 };
 
 struct SaveResult {
-    QString error;                  // the first failure; earlier changes stay saved
+    QString error; // the first failure; earlier changes stay saved
     QMap<QString, QString> fieldErrors;
-    QStringList saved;              // keys
-    QStringList restartNeeded;      // keys saved to the config file
+    QStringList saved;         // keys
+    QStringList restartNeeded; // keys saved to the config file
 };
 
 QString configFilePath(const Config &config);

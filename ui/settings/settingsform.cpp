@@ -18,14 +18,22 @@ namespace {
 
 QString sectionTitle(const QString &section)
 {
-    if (section == u"server") return SettingsForm::tr("Server");
-    if (section == u"database") return SettingsForm::tr("Database");
-    if (section == u"guardrails") return SettingsForm::tr("Guardrails");
-    if (section == u"rate_limits") return SettingsForm::tr("Rate limits");
-    if (section == u"smtp") return SettingsForm::tr("E-mail (SMTP)");
-    if (section == u"webhook") return SettingsForm::tr("Alert notifications");
-    if (section == u"backups") return SettingsForm::tr("Backups");
-    if (section == u"s3") return SettingsForm::tr("Off-site copies (S3-compatible)");
+    if (section == u"server")
+        return SettingsForm::tr("Server");
+    if (section == u"database")
+        return SettingsForm::tr("Database");
+    if (section == u"guardrails")
+        return SettingsForm::tr("Guardrails");
+    if (section == u"rate_limits")
+        return SettingsForm::tr("Rate limits");
+    if (section == u"smtp")
+        return SettingsForm::tr("E-mail (SMTP)");
+    if (section == u"webhook")
+        return SettingsForm::tr("Alert notifications");
+    if (section == u"backups")
+        return SettingsForm::tr("Backups");
+    if (section == u"s3")
+        return SettingsForm::tr("Off-site copies (S3-compatible)");
     return section;
 }
 
@@ -121,19 +129,21 @@ void SettingsForm::load()
     m_busy = true;
     const ConsoleContext context = m_context;
     const QList<SettingField> fields = m_fields;
-    m_worker->submit(this, [context, fields]() { return loadSettings(context, fields); },
-                     [this](const SettingsSnapshot &s) {
-        m_busy = false;
-        m_loaded = s.values;
-        for (const SettingField &f : std::as_const(m_fields)) {
-            setEditorValue(f, s.values.value(f.key));
-            if (f.kind == FieldKind::Secret)
-                qobject_cast<QLineEdit *>(m_editors.value(f.key))
-                    ->setPlaceholderText(s.secretSet.value(f.key) ? tr("stored — type to replace") : tr("not set"));
-        }
-        m_result->setText(s.error.isEmpty() ? tr("Settings file: %1").arg(s.configFile) : tr("Could not load: %1").arg(s.error));
-        Q_EMIT loaded();
-    });
+    m_worker->submit(
+        this, [context, fields]() { return loadSettings(context, fields); },
+        [this](const SettingsSnapshot &s) {
+            m_busy = false;
+            m_loaded = s.values;
+            for (const SettingField &f : std::as_const(m_fields)) {
+                setEditorValue(f, s.values.value(f.key));
+                if (f.kind == FieldKind::Secret)
+                    qobject_cast<QLineEdit *>(m_editors.value(f.key))
+                        ->setPlaceholderText(s.secretSet.value(f.key) ? tr("stored — type to replace") : tr("not set"));
+            }
+            m_result->setText(s.error.isEmpty() ? tr("Settings file: %1").arg(s.configFile)
+                                                : tr("Could not load: %1").arg(s.error));
+            Q_EMIT loaded();
+        });
 }
 
 void SettingsForm::setValue(const QString &key, const QString &value)
@@ -194,33 +204,35 @@ bool SettingsForm::save()
     const ConsoleContext context = m_context;
     const QList<SettingField> fields = m_fields;
     const QMap<QString, QString> before = m_loaded;
-    m_worker->submit(this, [context, fields, edits, before]() { return saveSettings(context, fields, edits, before); },
-                     [this, edits](const SaveResult &r) {
-        m_busy = false;
-        m_save->setEnabled(true);
-        for (auto it = r.fieldErrors.cbegin(); it != r.fieldErrors.cend(); ++it) {
-            if (QLabel *l = m_errors.value(it.key())) {
-                l->setText(it.value());
-                l->show();
+    m_worker->submit(
+        this, [context, fields, edits, before]() { return saveSettings(context, fields, edits, before); },
+        [this, edits](const SaveResult &r) {
+            m_busy = false;
+            m_save->setEnabled(true);
+            for (auto it = r.fieldErrors.cbegin(); it != r.fieldErrors.cend(); ++it) {
+                if (QLabel *l = m_errors.value(it.key())) {
+                    l->setText(it.value());
+                    l->show();
+                }
             }
-        }
-        for (const QString &key : r.saved) {
-            m_loaded.insert(key, edits.value(key));
-            if (auto *line = qobject_cast<QLineEdit *>(m_editors.value(key)); line && line->echoMode() == QLineEdit::Password) {
-                line->clear();
-                line->setPlaceholderText(tr("stored — type to replace"));
-                m_loaded.insert(key, QString());
+            for (const QString &key : r.saved) {
+                m_loaded.insert(key, edits.value(key));
+                if (auto *line = qobject_cast<QLineEdit *>(m_editors.value(key));
+                    line && line->echoMode() == QLineEdit::Password) {
+                    line->clear();
+                    line->setPlaceholderText(tr("stored — type to replace"));
+                    m_loaded.insert(key, QString());
+                }
             }
-        }
-        if (!r.error.isEmpty())
-            m_result->setText(r.fieldErrors.isEmpty() ? tr("Not saved: %1").arg(r.error)
-                                                      : tr("Nothing was saved: fix the settings marked below."));
-        else if (r.restartNeeded.isEmpty())
-            m_result->setText(tr("Saved and applied."));
-        else
-            m_result->setText(tr("Saved. Restart needed for: %1").arg(r.restartNeeded.join(QStringLiteral(", "))));
-        Q_EMIT saved(r);
-    });
+            if (!r.error.isEmpty())
+                m_result->setText(r.fieldErrors.isEmpty() ? tr("Not saved: %1").arg(r.error)
+                                                          : tr("Nothing was saved: fix the settings marked below."));
+            else if (r.restartNeeded.isEmpty())
+                m_result->setText(tr("Saved and applied."));
+            else
+                m_result->setText(tr("Saved. Restart needed for: %1").arg(r.restartNeeded.join(QStringLiteral(", "))));
+            Q_EMIT saved(r);
+        });
     return true;
 }
 

@@ -24,7 +24,7 @@ public:
     SettingsForm(const ConsoleContext &context, const QStringList &sections, QWidget *parent = nullptr);
 
     void load();
-    bool save();                                   // false when not allowed or nothing changed
+    bool save();                                             // false when not allowed or nothing changed
     void setValue(const QString &key, const QString &value); // as if typed
     QString value(const QString &key) const;
     QString fieldError(const QString &key) const;
@@ -44,7 +44,7 @@ private:
     QList<SettingField> m_fields;
     QHash<QString, QWidget *> m_editors;
     QHash<QString, QLabel *> m_errors;
-    QMap<QString, QString> m_loaded;   // last loaded values (the "before" of an edit)
+    QMap<QString, QString> m_loaded; // last loaded values (the "before" of an edit)
     QPushButton *m_save;
     QLabel *m_result;
     bool m_busy = false;

@@ -40,8 +40,10 @@ HeartbeatDoc docFrom(const QJsonObject &o)
 {
     HeartbeatDoc d;
     d.version = o.value(QStringLiteral("instructionsVersion")).toString();
-    d.instructionsJson = QString::fromUtf8(QJsonDocument(o.value(QStringLiteral("instructions")).toObject()).toJson(QJsonDocument::Indented));
-    d.interval = o.value(QStringLiteral("checkinIntervalSeconds")).toInt(domain::HeartbeatService::kDefaultCheckinIntervalSeconds);
+    d.instructionsJson =
+        QString::fromUtf8(QJsonDocument(o.value(QStringLiteral("instructions")).toObject()).toJson(QJsonDocument::Indented));
+    d.interval =
+        o.value(QStringLiteral("checkinIntervalSeconds")).toInt(domain::HeartbeatService::kDefaultCheckinIntervalSeconds);
     return d;
 }
 
@@ -139,22 +141,25 @@ void SettingsPanel::loadHeartbeat()
     if (!m_worker || !m_context.heartbeat)
         return;
     auto *heartbeat = m_context.heartbeat;
-    m_worker->submit(this, [heartbeat]() {
-        auto doc = heartbeat->storedInstructions();
-        if (!doc)
-            return HeartbeatDoc{doc.error().message};
-        return docFrom(*doc);
-    }, [this](const HeartbeatDoc &d) {
-        if (d.error.isEmpty()) {
-            m_heartbeatVersionText = d.version;
-            m_heartbeatVersion->setText(d.version);
-            m_heartbeatText->setPlainText(d.instructionsJson);
-            m_interval->setValue(d.interval);
-        } else {
-            m_heartbeatResult->setText(tr("Could not load the instructions: %1").arg(d.error));
-        }
-        Q_EMIT heartbeatLoaded();
-    });
+    m_worker->submit(
+        this,
+        [heartbeat]() {
+            auto doc = heartbeat->storedInstructions();
+            if (!doc)
+                return HeartbeatDoc{doc.error().message};
+            return docFrom(*doc);
+        },
+        [this](const HeartbeatDoc &d) {
+            if (d.error.isEmpty()) {
+                m_heartbeatVersionText = d.version;
+                m_heartbeatVersion->setText(d.version);
+                m_heartbeatText->setPlainText(d.instructionsJson);
+                m_interval->setValue(d.interval);
+            } else {
+                m_heartbeatResult->setText(tr("Could not load the instructions: %1").arg(d.error));
+            }
+            Q_EMIT heartbeatLoaded();
+        });
 }
 
 void SettingsPanel::setHeartbeatText(const QString &json, int checkinIntervalSeconds)
@@ -185,29 +190,34 @@ bool SettingsPanel::saveHeartbeat()
     const QJsonObject instructions = doc.object();
     if (const FieldErrors errors = domain::HeartbeatService::validateInstructions(instructions); !errors.empty()) {
         const QString why = tr("Not saved: %1").arg(errors.toError().message);
-        m_heartbeatResult->setText(why + u' ' + QString::fromUtf8(QJsonDocument(errors.toError().details).toJson(QJsonDocument::Compact)));
+        m_heartbeatResult->setText(why + u' '
+                                   + QString::fromUtf8(QJsonDocument(errors.toError().details).toJson(QJsonDocument::Compact)));
         Q_EMIT heartbeatSaved(why);
         return false;
     }
     const int interval = m_interval->value();
     const QString before = m_heartbeatVersionText;
     m_heartbeatSave->setEnabled(false);
-    m_worker->submit(this, [settings = m_context.settings, admin = m_context.admin, instructions, interval, before]() {
-        auto updated = settings->updateHeartbeatInstructions(admin, instructions, interval, before); // audited
-        if (!updated)
-            return HeartbeatDoc{updated.error().message};
-        return docFrom(*updated);
-    }, [this](const HeartbeatDoc &d) {
-        m_heartbeatSave->setEnabled(true);
-        if (d.error.isEmpty()) {
-            m_heartbeatVersionText = d.version;
-            m_heartbeatVersion->setText(d.version);
-            m_heartbeatResult->setText(tr("Saved and signed as version %1; agents get it at their next check-in.").arg(d.version));
-        } else {
-            m_heartbeatResult->setText(tr("Not saved: %1").arg(d.error));
-        }
-        Q_EMIT heartbeatSaved(d.error);
-    });
+    m_worker->submit(
+        this,
+        [settings = m_context.settings, admin = m_context.admin, instructions, interval, before]() {
+            auto updated = settings->updateHeartbeatInstructions(admin, instructions, interval, before); // audited
+            if (!updated)
+                return HeartbeatDoc{updated.error().message};
+            return docFrom(*updated);
+        },
+        [this](const HeartbeatDoc &d) {
+            m_heartbeatSave->setEnabled(true);
+            if (d.error.isEmpty()) {
+                m_heartbeatVersionText = d.version;
+                m_heartbeatVersion->setText(d.version);
+                m_heartbeatResult->setText(
+                    tr("Saved and signed as version %1; agents get it at their next check-in.").arg(d.version));
+            } else {
+                m_heartbeatResult->setText(tr("Not saved: %1").arg(d.error));
+            }
+            Q_EMIT heartbeatSaved(d.error);
+        });
     return true;
 }
 

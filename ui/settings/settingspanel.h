@@ -26,13 +26,13 @@ class SettingsPanel final : public QWidget {
 public:
     explicit SettingsPanel(const ConsoleContext &context, QWidget *parent = nullptr);
 
-    void load();                      // every form and the heartbeat instructions
+    void load(); // every form and the heartbeat instructions
     QList<SettingsForm *> forms() const { return m_forms; }
     SettingsForm *formFor(const QString &key) const;
 
     // Heartbeat instructions (JSON object text) and check-in interval.
     void setHeartbeatText(const QString &json, int checkinIntervalSeconds);
-    bool saveHeartbeat();             // validates the JSON first; false when not allowed/invalid
+    bool saveHeartbeat(); // validates the JSON first; false when not allowed/invalid
     QString heartbeatResult() const;
 
 Q_SIGNALS:

@@ -36,7 +36,8 @@ QString describe(const ApiError &error)
     case ErrorKind::Unauthorized:
         if (error.details.contains(QStringLiteral("retryAfter"))) {
             const int minutes = std::max(1, (error.details.value(QStringLiteral("retryAfter")).toInt() + 59) / 60);
-            return SignInPage::tr("This account is locked after too many failed attempts. Try again in %n minute(s).", nullptr, minutes);
+            return SignInPage::tr("This account is locked after too many failed attempts. Try again in %n minute(s).", nullptr,
+                                  minutes);
         }
         return SignInPage::tr("Wrong email or password.");
     case ErrorKind::Forbidden:
@@ -139,14 +140,15 @@ void SignInPage::checkAccounts()
     }
     setMode(Mode::Checking);
     const int generation = m_generation;
-    m_worker->submit(this, [auth = m_context.adminAuth] { return readAccountCheck(auth); },
-                     [this, generation](const AccountCheck &check) {
-        if (generation != m_generation)
-            return;
-        if (!check.error.isEmpty())
-            showError(tr("Cannot read the admin accounts: %1").arg(check.error));
-        setMode(check.exists || !check.error.isEmpty() ? Mode::SignIn : Mode::FirstAdmin);
-    });
+    m_worker->submit(
+        this, [auth = m_context.adminAuth] { return readAccountCheck(auth); },
+        [this, generation](const AccountCheck &check) {
+            if (generation != m_generation)
+                return;
+            if (!check.error.isEmpty())
+                showError(tr("Cannot read the admin accounts: %1").arg(check.error));
+            setMode(check.exists || !check.error.isEmpty() ? Mode::SignIn : Mode::FirstAdmin);
+        });
 }
 
 void SignInPage::setMode(Mode mode)

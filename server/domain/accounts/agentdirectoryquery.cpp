@@ -88,8 +88,10 @@ bool AgentDirectoryQuery::positionValid(const QJsonObject &p) const
 
 QJsonObject AgentDirectoryQuery::position(const QString &key, const QString &id) const
 {
-    return QJsonObject{{QStringLiteral("s"), sortName(sort)}, {QStringLiteral("a"), ascending},
-                       {QStringLiteral("k"), key}, {QStringLiteral("i"), id}};
+    return QJsonObject{{QStringLiteral("s"), sortName(sort)},
+                       {QStringLiteral("a"), ascending},
+                       {QStringLiteral("k"), key},
+                       {QStringLiteral("i"), id}};
 }
 
 AgentDirectoryQuery::Sql AgentDirectoryQuery::build(const std::optional<QJsonObject> &position) const
@@ -99,8 +101,8 @@ AgentDirectoryQuery::Sql AgentDirectoryQuery::build(const std::optional<QJsonObj
     const bool byCreated = sort == Sort::CreatedAt;
     const QString key = byCreated ? QStringLiteral("created_at") : QStringLiteral("reputation_score");
     const QString keyType = byCreated ? QStringLiteral("timestamptz") : QStringLiteral("numeric");
-    const QString keyText = byCreated ? sqljson::exactTimestamp(QStringLiteral("pg.created_at"))
-                                      : QStringLiteral("pg.reputation_score::text");
+    const QString keyText =
+        byCreated ? sqljson::exactTimestamp(QStringLiteral("pg.created_at")) : QStringLiteral("pg.reputation_score::text");
     const QString dir = ascending ? QStringLiteral("ASC") : QStringLiteral("DESC");
 
     QStringList where{QStringLiteral("true")};
@@ -118,18 +120,19 @@ AgentDirectoryQuery::Sql AgentDirectoryQuery::build(const std::optional<QJsonObj
     }
     if (position) {
         // A row comparison in index order: PostgreSQL seeks instead of filtering.
-        where << QStringLiteral("(a.%1, a.id) %2 (?::%3, ?::uuid)").arg(key, ascending ? QStringLiteral(">") : QStringLiteral("<"), keyType);
+        where << QStringLiteral("(a.%1, a.id) %2 (?::%3, ?::uuid)")
+                     .arg(key, ascending ? QStringLiteral(">") : QStringLiteral("<"), keyType);
         out.binds << position->value(QStringLiteral("k")).toString() << position->value(QStringLiteral("i")).toString();
     }
     const QString order = QStringLiteral("a.%1 %2, a.id %2").arg(key, dir);
-    out.text = QStringLiteral(
-                   "WITH page AS (SELECT a.*, row_number() OVER (ORDER BY %1) AS rn FROM agents a WHERE %2"
-                   " ORDER BY %1 LIMIT %3)"
-                   " SELECT coalesce((SELECT json_agg(t) FROM (SELECT %4 FROM page pg WHERE pg.rn <= %5 ORDER BY pg.rn) t),"
-                   " '[]'::json)::text, (SELECT count(*) FROM page)::int,"
-                   " (SELECT json_build_object('k', %6, 'i', pg.id)::text FROM page pg WHERE pg.rn = %5)")
-                   .arg(order, where.join(QStringLiteral(" AND ")), QString::number(limit + 1), columns,
-                        QString::number(limit), keyText);
+    out.text =
+        QStringLiteral("WITH page AS (SELECT a.*, row_number() OVER (ORDER BY %1) AS rn FROM agents a WHERE %2"
+                       " ORDER BY %1 LIMIT %3)"
+                       " SELECT coalesce((SELECT json_agg(t) FROM (SELECT %4 FROM page pg WHERE pg.rn <= %5 ORDER BY pg.rn) t),"
+                       " '[]'::json)::text, (SELECT count(*) FROM page)::int,"
+                       " (SELECT json_build_object('k', %6, 'i', pg.id)::text FROM page pg WHERE pg.rn = %5)")
+            .arg(order, where.join(QStringLiteral(" AND ")), QString::number(limit + 1), columns, QString::number(limit),
+                 keyText);
     return out;
 }
 

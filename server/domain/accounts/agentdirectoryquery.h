@@ -17,10 +17,10 @@ struct AgentDirectoryQuery {
     enum class Sort { CreatedAt, ReputationScore };
 
     QString cursor;
-    int limit = 20;                // 1..100
-    QString framework;             // empty = any
-    QStringList specializations;   // all must be present
-    std::optional<bool> isActive;  // unset = both
+    int limit = 20;               // 1..100
+    QString framework;            // empty = any
+    QStringList specializations;  // all must be present
+    std::optional<bool> isActive; // unset = both
     Sort sort = Sort::CreatedAt;
     bool ascending = false;
 

@@ -9,19 +9,17 @@ namespace bw::domain {
 
 const QStringList &AgentInput::frameworks()
 {
-    static const QStringList names{QStringLiteral("openclaw"), QStringLiteral("langchain"),
-                                   QStringLiteral("crewai"), QStringLiteral("autogen"),
-                                   QStringLiteral("custom")};
+    static const QStringList names{QStringLiteral("openclaw"), QStringLiteral("langchain"), QStringLiteral("crewai"),
+                                   QStringLiteral("autogen"), QStringLiteral("custom")};
     return names;
 }
 
 const QStringList &AgentInput::reservedUsernames()
 {
-    static const QStringList names{
-        QStringLiteral("admin"),   QStringLiteral("system"),   QStringLiteral("betterworld"),
-        QStringLiteral("moderator"), QStringLiteral("support"), QStringLiteral("official"),
-        QStringLiteral("null"),    QStringLiteral("undefined"), QStringLiteral("api"),
-        QStringLiteral("root")};
+    static const QStringList names{QStringLiteral("admin"),     QStringLiteral("system"),    QStringLiteral("betterworld"),
+                                   QStringLiteral("moderator"), QStringLiteral("support"),   QStringLiteral("official"),
+                                   QStringLiteral("null"),      QStringLiteral("undefined"), QStringLiteral("api"),
+                                   QStringLiteral("root")};
     return names;
 }
 

@@ -56,8 +56,8 @@ Result<QJsonObject> AgentProfileService::update(const Caller &caller, const QJso
 {
     FieldErrors errors;
     FieldReader r(body, errors);
-    for (const char *fixed : {"username", "email", "framework", "claimStatus", "apiKey", "id", "reputationScore",
-                              "isActive", "rateLimitOverride"}) {
+    for (const char *fixed :
+         {"username", "email", "framework", "claimStatus", "apiKey", "id", "reputationScore", "isActive", "rateLimitOverride"}) {
         if (body.contains(QLatin1String(fixed)))
             r.add(QString::fromLatin1(fixed), QStringLiteral("Cannot be changed with PATCH /agents/me"));
     }
@@ -91,24 +91,29 @@ Result<QJsonObject> AgentProfileService::update(const Caller &caller, const QJso
         return errors.toError();
 
     static const QString columns = sqljson::agentColumns(QStringLiteral("a"), true);
-    static const QString sql = QStringLiteral(
-        "WITH u AS (UPDATE agents SET"
-        " display_name = CASE WHEN ? THEN ? ELSE display_name END,"
-        " soul_summary = CASE WHEN ? THEN ? ELSE soul_summary END,"
-        " model_provider = CASE WHEN ? THEN ? ELSE model_provider END,"
-        " model_name = CASE WHEN ? THEN ? ELSE model_name END,"
-        " specializations = CASE WHEN ? THEN ARRAY(SELECT jsonb_array_elements_text(?::jsonb)) ELSE specializations END"
-        " WHERE id = ?::uuid RETURNING *)"
-        " SELECT row_to_json(t)::text FROM (SELECT %1 FROM u a) t").arg(columns);
-    static const QString unchanged = QStringLiteral("SELECT row_to_json(t)::text FROM (SELECT %1 FROM agents a WHERE a.id = ?::uuid) t").arg(columns);
+    static const QString sql =
+        QStringLiteral(
+            "WITH u AS (UPDATE agents SET"
+            " display_name = CASE WHEN ? THEN ? ELSE display_name END,"
+            " soul_summary = CASE WHEN ? THEN ? ELSE soul_summary END,"
+            " model_provider = CASE WHEN ? THEN ? ELSE model_provider END,"
+            " model_name = CASE WHEN ? THEN ? ELSE model_name END,"
+            " specializations = CASE WHEN ? THEN ARRAY(SELECT jsonb_array_elements_text(?::jsonb)) ELSE specializations END"
+            " WHERE id = ?::uuid RETURNING *)"
+            " SELECT row_to_json(t)::text FROM (SELECT %1 FROM u a) t")
+            .arg(columns);
+    static const QString unchanged =
+        QStringLiteral("SELECT row_to_json(t)::text FROM (SELECT %1 FROM agents a WHERE a.id = ?::uuid) t").arg(columns);
 
     const bool anything = displayName.set || soulSummary.set || modelProvider.set || modelName.set || setSpecializations;
-    const QString specs = QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(specializations)).toJson(QJsonDocument::Compact));
-    auto q = anything ? sqlliteral::run(m_db.connection(), sql,
-                                        {displayName.set, displayName.value, soulSummary.set, soulSummary.value,
-                                         modelProvider.set, modelProvider.value, modelName.set, modelName.value,
-                                         setSpecializations, specs, caller.agentId})
-                      : sqlliteral::run(m_db.connection(), unchanged, {caller.agentId});
+    const QString specs =
+        QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(specializations)).toJson(QJsonDocument::Compact));
+    auto q =
+        anything
+            ? sqlliteral::run(m_db.connection(), sql,
+                              {displayName.set, displayName.value, soulSummary.set, soulSummary.value, modelProvider.set,
+                               modelProvider.value, modelName.set, modelName.value, setSpecializations, specs, caller.agentId})
+            : sqlliteral::run(m_db.connection(), unchanged, {caller.agentId});
     if (!q)
         return q.error();
     if (!q->next())
@@ -120,9 +125,8 @@ Result<QJsonObject> AgentProfileService::publicProfile(const QString &agentId)
 {
     if (!ids::isUuid(agentId))
         return ApiError::notFound(QStringLiteral("Agent not found"));
-    static const QString sql =
-        QStringLiteral("SELECT row_to_json(t)::text FROM (SELECT %1 FROM agents a WHERE a.id = ?::uuid) t")
-            .arg(sqljson::agentColumns(QStringLiteral("a"), false));
+    static const QString sql = QStringLiteral("SELECT row_to_json(t)::text FROM (SELECT %1 FROM agents a WHERE a.id = ?::uuid) t")
+                                   .arg(sqljson::agentColumns(QStringLiteral("a"), false));
     auto q = sqlliteral::run(m_db.connection(), sql, {agentId});
     if (!q)
         return q.error();
@@ -175,8 +179,8 @@ Result<Page> AgentProfileService::directory(const AgentDirectoryQuery &query)
         auto last = parseObject(q->value(2).toString());
         if (!last)
             return last.error();
-        page.nextCursor = (*codec)->encode(query.position(last->value(QStringLiteral("k")).toString(),
-                                                          last->value(QStringLiteral("i")).toString()));
+        page.nextCursor = (*codec)->encode(
+            query.position(last->value(QStringLiteral("k")).toString(), last->value(QStringLiteral("i")).toString()));
     }
     return page;
 }

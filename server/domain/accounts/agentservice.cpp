@@ -21,14 +21,17 @@ QVariant nullableText(const std::optional<QString> &s)
     return s ? QVariant(*s) : QVariant(QMetaType::fromType<QString>());
 }
 
-ApiError keyInvalid() { return ApiError::make(ErrorKind::ApiKeyInvalid, QStringLiteral("Invalid API key")); }
+ApiError keyInvalid()
+{
+    return ApiError::make(ErrorKind::ApiKeyInvalid, QStringLiteral("Invalid API key"));
+}
 
 // The server text names the violated index (agents_username_lower_key); other unique
 // violations (none today) must not be reported as a taken username.
 bool isUsernameClash(const ApiError &e)
 {
     return db::sqlState(e) == QLatin1String(db::kUniqueViolation)
-        && e.message.contains(QLatin1String("username"), Qt::CaseInsensitive);
+           && e.message.contains(QLatin1String("username"), Qt::CaseInsensitive);
 }
 } // namespace
 
@@ -41,10 +44,10 @@ Result<QJsonObject> AgentService::registerAgent(const QJsonObject &body)
     if (!input)
         return input.error();
 
-    static const QString sql = QStringLiteral(
-        "INSERT INTO agents (id, username, display_name, framework, model_provider, model_name, soul_summary,"
-        " specializations, email, api_key_hash, api_key_prefix)"
-        " VALUES (?::uuid, ?, ?, ?, ?, ?, ?, ARRAY(SELECT jsonb_array_elements_text(?::jsonb)), ?, ?, ?)");
+    static const QString sql =
+        QStringLiteral("INSERT INTO agents (id, username, display_name, framework, model_provider, model_name, soul_summary,"
+                       " specializations, email, api_key_hash, api_key_prefix)"
+                       " VALUES (?::uuid, ?, ?, ?, ?, ?, ?, ARRAY(SELECT jsonb_array_elements_text(?::jsonb)), ?, ?, ?)");
     const QString specializations =
         QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(input->specializations)).toJson(QJsonDocument::Compact));
 
@@ -61,9 +64,8 @@ Result<QJsonObject> AgentService::registerAgent(const QJsonObject &body)
             return ApiError::make(ErrorKind::UsernameTaken, QStringLiteral("Username is already taken"));
         return q.error();
     }
-    return QJsonObject{{QStringLiteral("agentId"), agentId},
-                       {QStringLiteral("apiKey"), key},
-                       {QStringLiteral("username"), input->username}};
+    return QJsonObject{
+        {QStringLiteral("agentId"), agentId}, {QStringLiteral("apiKey"), key}, {QStringLiteral("username"), input->username}};
 }
 
 Result<Caller> AgentService::authenticate(const QString &apiKey)
@@ -84,22 +86,22 @@ Result<Caller> AgentService::authenticate(const QString &apiKey)
     }
 
     // One indexed query over both prefix columns (current key, or previous key still valid).
-    static const QString sql = QStringLiteral(
-        "SELECT id::text, username, claim_status, rate_limit_override, is_active, api_key_prefix, api_key_hash,"
-        " previous_api_key_prefix, previous_api_key_hash,"
-        " extract(epoch FROM previous_api_key_expires_at - now())::float8"
-        " FROM agents WHERE api_key_prefix = ?"
-        " OR (previous_api_key_prefix = ? AND previous_api_key_expires_at > now())");
+    static const QString sql =
+        QStringLiteral("SELECT id::text, username, claim_status, rate_limit_override, is_active, api_key_prefix, api_key_hash,"
+                       " previous_api_key_prefix, previous_api_key_hash,"
+                       " extract(epoch FROM previous_api_key_expires_at - now())::float8"
+                       " FROM agents WHERE api_key_prefix = ?"
+                       " OR (previous_api_key_prefix = ? AND previous_api_key_expires_at > now())");
     const QString prefix = apikey::prefix(apiKey);
     auto q = sqlliteral::run(m_db.connection(), sql, {prefix, prefix});
     if (!q)
         return q.error();
 
     while (q->next()) {
-        const bool current = q->value(5).toString() == prefix
-            && apikey::constantTimeEquals(q->value(6).toString().toLatin1(), keyHash);
+        const bool current =
+            q->value(5).toString() == prefix && apikey::constantTimeEquals(q->value(6).toString().toLatin1(), keyHash);
         const bool deprecated = !current && q->value(7).toString() == prefix && q->value(9).toDouble() > 0
-            && apikey::constantTimeEquals(q->value(8).toString().toLatin1(), keyHash);
+                                && apikey::constantTimeEquals(q->value(8).toString().toLatin1(), keyHash);
         if (!current && !deprecated)
             continue; // same 12-char prefix, different key (another agent's, or a guess)
         if (!q->value(4).toBool())
@@ -129,9 +131,8 @@ Result<Caller> AgentService::authenticate(const QString &apiKey)
 
 Result<QJsonObject> AgentService::me(const Caller &caller)
 {
-    static const QString sql =
-        QStringLiteral("SELECT row_to_json(t)::text FROM (SELECT %1 FROM agents a WHERE a.id = ?::uuid) t")
-            .arg(sqljson::agentColumns(QStringLiteral("a"), true));
+    static const QString sql = QStringLiteral("SELECT row_to_json(t)::text FROM (SELECT %1 FROM agents a WHERE a.id = ?::uuid) t")
+                                   .arg(sqljson::agentColumns(QStringLiteral("a"), true));
     auto q = sqlliteral::run(m_db.connection(), sql, {caller.agentId});
     if (!q)
         return q.error();
@@ -148,14 +149,15 @@ Result<QJsonObject> AgentService::rotateKey(const Caller &caller)
 {
     if (caller.usedDeprecatedKey)
         return ApiError::forbidden(QStringLiteral("This API key was already rotated; use your current key to rotate again"));
-    static const QString sql = QStringLiteral(
-        "UPDATE agents SET previous_api_key_hash = api_key_hash, previous_api_key_prefix = api_key_prefix,"
-        " previous_api_key_expires_at = now() + make_interval(secs => %1), api_key_hash = ?, api_key_prefix = ?"
-        " WHERE id = ?::uuid AND is_active"
-        " RETURNING to_char(previous_api_key_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
-                                  .arg(kPreviousKeyGraceSeconds);
+    static const QString sql =
+        QStringLiteral("UPDATE agents SET previous_api_key_hash = api_key_hash, previous_api_key_prefix = api_key_prefix,"
+                       " previous_api_key_expires_at = now() + make_interval(secs => %1), api_key_hash = ?, api_key_prefix = ?"
+                       " WHERE id = ?::uuid AND is_active"
+                       " RETURNING to_char(previous_api_key_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
+            .arg(kPreviousKeyGraceSeconds);
     const QString key = apikey::generate();
-    auto q = sqlliteral::run(m_db.connection(), sql, {QString::fromLatin1(apikey::hash(key)), apikey::prefix(key), caller.agentId});
+    auto q =
+        sqlliteral::run(m_db.connection(), sql, {QString::fromLatin1(apikey::hash(key)), apikey::prefix(key), caller.agentId});
     if (!q)
         return q.error();
     if (!q->next())

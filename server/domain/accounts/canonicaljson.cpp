@@ -26,7 +26,7 @@ QByteArray numberText(double d)
     if (!std::isfinite(d))
         return "null"; // JSON.stringify(NaN/Infinity) === "null"
     if (d == 0)
-        return "0";    // also -0
+        return "0"; // also -0
     if (std::abs(d) < 1e21 && d == std::trunc(d))
         return QByteArray::number(d, 'f', 0);
     // Shortest digits that round-trip, then JavaScript's choice of plain or exponent notation.
@@ -122,14 +122,29 @@ QByteArray quote(const QString &text)
     for (qsizetype i = 0; i < n; ++i) {
         const char16_t c = s[i];
         switch (c) {
-        case u'"': out += "\\\""; continue;
-        case u'\\': out += "\\\\"; continue;
-        case u'\b': out += "\\b"; continue;
-        case u'\f': out += "\\f"; continue;
-        case u'\n': out += "\\n"; continue;
-        case u'\r': out += "\\r"; continue;
-        case u'\t': out += "\\t"; continue;
-        default: break;
+        case u'"':
+            out += "\\\"";
+            continue;
+        case u'\\':
+            out += "\\\\";
+            continue;
+        case u'\b':
+            out += "\\b";
+            continue;
+        case u'\f':
+            out += "\\f";
+            continue;
+        case u'\n':
+            out += "\\n";
+            continue;
+        case u'\r':
+            out += "\\r";
+            continue;
+        case u'\t':
+            out += "\\t";
+            continue;
+        default:
+            break;
         }
         if (c < 0x20) {
             appendHex4(out, c);

@@ -70,7 +70,10 @@ Result<Ed25519Key> Ed25519Key::fromSecret(const QByteArray &text)
     return fromSeed(decoded.decoded);
 }
 
-QByteArray Ed25519Key::spkiDer() const { return spkiPrefix() + m_public; }
+QByteArray Ed25519Key::spkiDer() const
+{
+    return spkiPrefix() + m_public;
+}
 
 QByteArray Ed25519Key::spkiPem() const
 {
@@ -97,9 +100,9 @@ bool Ed25519Key::verify(const QByteArray &publicKey, const QByteArray &message, 
     if (!sodiumReady() || publicKey.size() != crypto_sign_PUBLICKEYBYTES || signature.size() != crypto_sign_BYTES)
         return false;
     return crypto_sign_verify_detached(reinterpret_cast<const unsigned char *>(signature.constData()),
-                                       reinterpret_cast<const unsigned char *>(message.constData()),
-                                       quint64(message.size()),
-                                       reinterpret_cast<const unsigned char *>(publicKey.constData())) == 0;
+                                       reinterpret_cast<const unsigned char *>(message.constData()), quint64(message.size()),
+                                       reinterpret_cast<const unsigned char *>(publicKey.constData()))
+           == 0;
 }
 
 } // namespace bw::domain

@@ -26,7 +26,7 @@ public:
     // Stable id derived from the public key, so every node with the same key names it alike.
     QString keyId() const;
 
-    QByteArray sign(const QByteArray &message) const;           // raw 64-byte signature
+    QByteArray sign(const QByteArray &message) const; // raw 64-byte signature
     static bool verify(const QByteArray &publicKey, const QByteArray &message, const QByteArray &signature);
 
     // SPKI DER for an Ed25519 public key = this fixed prefix + the 32 raw bytes (RFC 8410).

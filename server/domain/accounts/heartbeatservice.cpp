@@ -34,7 +34,10 @@ std::optional<QDateTime> parseZonedIso(const QString &text)
     return t.toUTC();
 }
 
-QVariant nullText() { return QVariant(QMetaType::fromType<QString>()); }
+QVariant nullText()
+{
+    return QVariant(QMetaType::fromType<QString>());
+}
 } // namespace
 
 HeartbeatService::HeartbeatService(db::Database &db, HeartbeatSigner &signer) : m_db(db), m_signer(signer) {}
@@ -42,15 +45,14 @@ HeartbeatService::~HeartbeatService() = default;
 
 QByteArray HeartbeatService::signedMessage(const QJsonObject &instructions, const QString &version)
 {
-    return canonicaljson::serialize(QJsonObject{{QStringLiteral("instructions"), instructions},
-                                                {QStringLiteral("instructionsVersion"), version}});
+    return canonicaljson::serialize(
+        QJsonObject{{QStringLiteral("instructions"), instructions}, {QStringLiteral("instructionsVersion"), version}});
 }
 
 Result<std::pair<QString, QString>> HeartbeatService::readSettings()
 {
-    static const QString sql = QStringLiteral(
-        "SELECT (SELECT value::text FROM settings WHERE key = 'heartbeat_instructions'),"
-        " (SELECT value::text FROM settings WHERE key = 'heartbeat_signing_keys')");
+    static const QString sql = QStringLiteral("SELECT (SELECT value::text FROM settings WHERE key = 'heartbeat_instructions'),"
+                                              " (SELECT value::text FROM settings WHERE key = 'heartbeat_signing_keys')");
     auto q = sqlliteral::run(m_db.connection(), sql);
     if (!q)
         return q.error();
@@ -85,9 +87,9 @@ Result<HeartbeatService::SignedInstructions> HeartbeatService::instructions()
     SignedInstructions out;
     out.keyId = signature.keyId;
     out.dataJson = "{\"instructionsVersion\":" + canonicaljson::quote(version.toString())
-        + ",\"instructions\":" + canonicaljson::serialize(instructions)
-        + ",\"signature\":" + canonicaljson::quote(QString::fromLatin1(signature.base64))
-        + ",\"publicKeyId\":" + canonicaljson::quote(signature.keyId) + '}';
+                   + ",\"instructions\":" + canonicaljson::serialize(instructions)
+                   + ",\"signature\":" + canonicaljson::quote(QString::fromLatin1(signature.base64))
+                   + ",\"publicKeyId\":" + canonicaljson::quote(signature.keyId) + '}';
 
     QMutexLocker lock(&m_mutex);
     m_cache = Cached{source, signature.keyId, out};
@@ -112,7 +114,8 @@ Result<QJsonObject> HeartbeatService::checkin(const Caller &caller, const QJsonO
         if (auto parsed = parseZonedIso(*ts))
             timestamp = parsed->toString(Qt::ISODateWithMs);
         else
-            r.add(QStringLiteral("timestamp"), QStringLiteral("Must be an ISO 8601 date-time with a time zone, e.g. 2026-01-01T12:00:00Z"));
+            r.add(QStringLiteral("timestamp"),
+                  QStringLiteral("Must be an ISO 8601 date-time with a time zone, e.g. 2026-01-01T12:00:00Z"));
     }
     const auto version = r.string(QStringLiteral("instructionsVersion"), false, 0, 100);
     const auto clientVersion = r.string(QStringLiteral("clientVersion"), false, 0, 100);
@@ -137,13 +140,15 @@ Result<QJsonObject> HeartbeatService::checkin(const Caller &caller, const QJsonO
     // "Checkin recorded" is an acknowledged write: the commit waits for the WAL flush like every
     // other one (an asynchronous commit was faster on a busy disk but a kill -9 of the database
     // could lose the last check-ins the agents were told were stored).
-    static const QString sql = QStringLiteral(
-        "WITH c AS (INSERT INTO heartbeat_checkins (agent_id, instructions_version, activity_summary, client_version,"
-        " agent_timestamp) VALUES (?::uuid, ?, ?::jsonb, ?, ?::timestamptz))"
-        " UPDATE agents a SET last_heartbeat_at = now() WHERE a.id = ?::uuid"
-        " RETURNING to_char((now() + make_interval(secs => coalesce((SELECT (value->>'checkinIntervalSeconds')::float8"
-        " FROM settings WHERE key = 'heartbeat_instructions'), %1))) AT TIME ZONE 'UTC',"
-        " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')").arg(kDefaultCheckinIntervalSeconds);
+    static const QString sql =
+        QStringLiteral(
+            "WITH c AS (INSERT INTO heartbeat_checkins (agent_id, instructions_version, activity_summary, client_version,"
+            " agent_timestamp) VALUES (?::uuid, ?, ?::jsonb, ?, ?::timestamptz))"
+            " UPDATE agents a SET last_heartbeat_at = now() WHERE a.id = ?::uuid"
+            " RETURNING to_char((now() + make_interval(secs => coalesce((SELECT (value->>'checkinIntervalSeconds')::float8"
+            " FROM settings WHERE key = 'heartbeat_instructions'), %1))) AT TIME ZONE 'UTC',"
+            " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
+            .arg(kDefaultCheckinIntervalSeconds);
     auto q = sqlliteral::run(m_db.connection(), sql,
                              {caller.agentId, version ? QVariant(*version) : nullText(), summary,
                               clientVersion ? QVariant(*clientVersion) : nullText(), timestamp, caller.agentId});
@@ -211,14 +216,14 @@ Result<QJsonObject> HeartbeatService::updateInstructions(const QJsonObject &inst
     if (!errors.empty())
         return errors.toError();
     // Millisecond precision: two edits within one second still get distinct versions.
-    const QJsonObject stored{
-        {QStringLiteral("instructionsVersion"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
-        {QStringLiteral("checkinIntervalSeconds"), checkinIntervalSeconds},
-        {QStringLiteral("instructions"), instructions}};
-    auto q = db::exec(m_db.connection(),
-                      QStringLiteral("INSERT INTO settings (key, value, updated_by) VALUES ('heartbeat_instructions', ?::jsonb, ?)"
-                                     " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_by = EXCLUDED.updated_by"),
-                      {QString::fromUtf8(QJsonDocument(stored).toJson(QJsonDocument::Compact)), updatedBy});
+    const QJsonObject stored{{QStringLiteral("instructionsVersion"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
+                             {QStringLiteral("checkinIntervalSeconds"), checkinIntervalSeconds},
+                             {QStringLiteral("instructions"), instructions}};
+    auto q =
+        db::exec(m_db.connection(),
+                 QStringLiteral("INSERT INTO settings (key, value, updated_by) VALUES ('heartbeat_instructions', ?::jsonb, ?)"
+                                " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_by = EXCLUDED.updated_by"),
+                 {QString::fromUtf8(QJsonDocument(stored).toJson(QJsonDocument::Compact)), updatedBy});
     if (!q)
         return q.error();
     return stored;

@@ -5,8 +5,8 @@
 // round trip; the signed payload is cached until the stored text or the signing key changes.
 // Thread-safe; uses the calling thread's connection (request-pool threads, the desktop's workers).
 
-#include "server/domain/caller.h"
 #include "server/domain/accounts/heartbeatsigner.h"
+#include "server/domain/caller.h"
 
 #include "server/core/result.h"
 
@@ -46,8 +46,7 @@ public:
     // For the desktop settings editor: the stored document {instructionsVersion, instructions,
     // checkinIntervalSeconds}, and a validated replacement stamped with a new version (now, UTC).
     Result<QJsonObject> storedInstructions();
-    Result<QJsonObject> updateInstructions(const QJsonObject &instructions, int checkinIntervalSeconds,
-                                           const QString &updatedBy);
+    Result<QJsonObject> updateInstructions(const QJsonObject &instructions, int checkinIntervalSeconds, const QString &updatedBy);
     static FieldErrors validateInstructions(const QJsonObject &instructions);
 
     // The exact bytes that are signed: canonical {"instructions":…,"instructionsVersion":…}.
@@ -55,7 +54,7 @@ public:
 
 private:
     struct Cached {
-        QString source;  // settings value text the payload was built from
+        QString source; // settings value text the payload was built from
         QString keyId;
         SignedInstructions value;
     };

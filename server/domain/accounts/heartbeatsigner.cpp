@@ -21,7 +21,10 @@ struct HeartbeatSigner::State {
 };
 
 namespace {
-QString iso(const QDateTime &t) { return t.toUTC().toString(Qt::ISODateWithMs); }
+QString iso(const QDateTime &t)
+{
+    return t.toUTC().toString(Qt::ISODateWithMs);
+}
 QDateTime parseIso(const QJsonValue &v)
 {
     QDateTime t = QDateTime::fromString(v.toString(), Qt::ISODateWithMs);
@@ -123,8 +126,8 @@ Status HeartbeatSigner::loadOrCreate()
     return adopt(*current, *previous, *metadataText, true);
 }
 
-Status HeartbeatSigner::adopt(std::optional<Ed25519Key> current, std::optional<Ed25519Key> previous,
-                              const QString &metadataText, bool persist)
+Status HeartbeatSigner::adopt(std::optional<Ed25519Key> current, std::optional<Ed25519Key> previous, const QString &metadataText,
+                              bool persist)
 {
     const QJsonObject metadata = parseObject(metadataText);
     const QDateTime now = QDateTime::currentDateTimeUtc();
@@ -137,8 +140,8 @@ Status HeartbeatSigner::adopt(std::optional<Ed25519Key> current, std::optional<E
     state->current = current;
     state->currentInfo.keyId = current->keyId();
     state->currentInfo.publicKey = current->spkiBase64();
-    state->currentInfo.notBefore = metaCurrentId == state->currentInfo.keyId
-        ? parseIso(metaCurrent.value(QStringLiteral("notBefore"))) : now;
+    state->currentInfo.notBefore =
+        metaCurrentId == state->currentInfo.keyId ? parseIso(metaCurrent.value(QStringLiteral("notBefore"))) : now;
     if (!state->currentInfo.notBefore.isValid())
         state->currentInfo.notBefore = now;
 
@@ -188,12 +191,12 @@ Status HeartbeatSigner::adopt(std::optional<Ed25519Key> current, std::optional<E
     const QJsonObject wanted = metadataJson(state->currentInfo, state->previousInfo);
     state->metadataText = metadataText;
     if (persist && wanted != metadata) {
-        auto q = db::exec(m_db.connection(),
-                          QStringLiteral("INSERT INTO settings (key, value, updated_by) VALUES (?, ?::jsonb, 'heartbeat-signer')"
-                                         " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_by = EXCLUDED.updated_by"
-                                         " RETURNING value::text"),
-                          {QString::fromLatin1(kSettingsKey),
-                           QString::fromUtf8(QJsonDocument(wanted).toJson(QJsonDocument::Compact))});
+        auto q = db::exec(
+            m_db.connection(),
+            QStringLiteral("INSERT INTO settings (key, value, updated_by) VALUES (?, ?::jsonb, 'heartbeat-signer')"
+                           " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_by = EXCLUDED.updated_by"
+                           " RETURNING value::text"),
+            {QString::fromLatin1(kSettingsKey), QString::fromUtf8(QJsonDocument(wanted).toJson(QJsonDocument::Compact))});
         if (!q)
             return q.error();
         if (q->next())
@@ -208,7 +211,8 @@ Result<HeartbeatKeyInfo> HeartbeatSigner::rotate()
 {
     if (!qEnvironmentVariableIsEmpty(environmentValueName(kSecretName).toLatin1().constData()))
         return ApiError::badRequest(
-            QStringLiteral("the heartbeat key comes from %1; rotate it by setting a new %1 (and the old value as %2) on every node")
+            QStringLiteral(
+                "the heartbeat key comes from %1; rotate it by setting a new %1 (and the old value as %2) on every node")
                 .arg(environmentValueName(kSecretName), environmentValueName(kPreviousSecretName)));
     if (Status loaded = loadOrCreate(); !loaded)
         return loaded.error();
@@ -231,12 +235,13 @@ Result<HeartbeatKeyInfo> HeartbeatSigner::rotate()
     previous.notAfter = now.addDays(kOverlapDays);
     HeartbeatKeyInfo current{next->keyId(), next->spkiBase64(), now, {}};
     // Written explicitly: this row is how running servers learn about the rotation.
-    auto written = db::exec(m_db.connection(),
-                            QStringLiteral("INSERT INTO settings (key, value, updated_by) VALUES (?, ?::jsonb, 'keys rotate-heartbeat')"
-                                           " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_by = EXCLUDED.updated_by"
-                                           " RETURNING value::text"),
-                            {QString::fromLatin1(kSettingsKey),
-                             QString::fromUtf8(QJsonDocument(metadataJson(current, previous)).toJson(QJsonDocument::Compact))});
+    auto written =
+        db::exec(m_db.connection(),
+                 QStringLiteral("INSERT INTO settings (key, value, updated_by) VALUES (?, ?::jsonb, 'keys rotate-heartbeat')"
+                                " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_by = EXCLUDED.updated_by"
+                                " RETURNING value::text"),
+                 {QString::fromLatin1(kSettingsKey),
+                  QString::fromUtf8(QJsonDocument(metadataJson(current, previous)).toJson(QJsonDocument::Compact))});
     if (!written)
         return written.error();
     const QString metadataText = written->next() ? written->value(0).toString() : QString();
@@ -261,8 +266,9 @@ void HeartbeatSigner::refreshIfChanged(const QString &metadataText)
     auto previous = readKey(kPreviousSecretName);
     if (!current || !previous || !*current) {
         qCWarning(lcHeartbeatKeys).noquote() << "cannot reload the heartbeat keys; keeping the loaded ones:"
-                                             << (!current ? current.error().message : !previous ? previous.error().message
-                                                                                                 : QStringLiteral("secret missing"));
+                                             << (!current    ? current.error().message
+                                                 : !previous ? previous.error().message
+                                                             : QStringLiteral("secret missing"));
         QMutexLocker lock(&m_mutex);
         auto copy = std::make_shared<State>(*m_state);
         copy->metadataText = metadataText;

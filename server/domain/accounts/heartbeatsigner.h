@@ -31,9 +31,9 @@ namespace bw::domain {
 
 struct HeartbeatKeyInfo {
     QString keyId;
-    QString publicKey;   // SPKI DER, base64
+    QString publicKey; // SPKI DER, base64
     QDateTime notBefore;
-    QDateTime notAfter;  // invalid: no end (the current key)
+    QDateTime notAfter;         // invalid: no end (the current key)
     QJsonObject toJson() const; // {keyId, algorithm: "Ed25519", publicKey, notBefore, notAfter}
 };
 
@@ -60,7 +60,7 @@ public:
     };
     Signature sign(const QByteArray &message) const; // with the current key
     HeartbeatKeyInfo current() const;
-    QList<HeartbeatKeyInfo> publishedKeys() const;   // current, then the previous one while valid
+    QList<HeartbeatKeyInfo> publishedKeys() const; // current, then the previous one while valid
     bool isLoaded() const;
 
 private:

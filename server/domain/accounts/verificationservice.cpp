@@ -2,8 +2,8 @@
 
 #include "server/domain/accounts/agentservice.h"
 #include "server/domain/fieldreader.h"
-#include "server/domain/sqlliteral.h"
 #include "server/domain/mail/mailqueue.h"
+#include "server/domain/sqlliteral.h"
 
 #include "server/core/apikey.h"
 #include "server/core/ids.h"
@@ -21,7 +21,10 @@ Q_LOGGING_CATEGORY(lcVerification, "bw.agents.verification")
 namespace bw::domain {
 
 namespace {
-QVariant nullText() { return QVariant(QMetaType::fromType<QString>()); }
+QVariant nullText()
+{
+    return QVariant(QMetaType::fromType<QString>());
+}
 
 ApiError codeError(const QString &message)
 {
@@ -47,7 +50,10 @@ VerificationService::VerificationService(db::Database &db, AgentService &agents,
             [this] { m_db.releaseThisThread(); }); // the mail thread's own connection
 }
 
-VerificationService::~VerificationService() { stop(); }
+VerificationService::~VerificationService()
+{
+    stop();
+}
 
 void VerificationService::stop()
 {
@@ -75,7 +81,10 @@ Status VerificationService::sendRegistrationCode(const QString &agentId)
     return success();
 }
 
-Result<QJsonObject> VerificationService::resend(const Caller &caller) { return issue(caller.agentId, true); }
+Result<QJsonObject> VerificationService::resend(const Caller &caller)
+{
+    return issue(caller.agentId, true);
+}
 
 Result<QJsonObject> VerificationService::issue(const QString &agentId, bool isResend)
 {
@@ -85,8 +94,10 @@ Result<QJsonObject> VerificationService::issue(const QString &agentId, bool isRe
         return tx.begin_status().error();
 
     // The row lock serialises issues for one agent, so the resend count below cannot race.
-    auto agent = sqlliteral::run(db, QStringLiteral("SELECT email, claim_status, username FROM agents"
-                                                    " WHERE id = ?::uuid AND is_active FOR UPDATE"), {agentId});
+    auto agent = sqlliteral::run(db,
+                                 QStringLiteral("SELECT email, claim_status, username FROM agents"
+                                                " WHERE id = ?::uuid AND is_active FOR UPDATE"),
+                                 {agentId});
     if (!agent)
         return agent.error();
     if (!agent->next())
@@ -102,10 +113,12 @@ Result<QJsonObject> VerificationService::issue(const QString &agentId, bool isRe
     }
 
     if (isResend) {
-        auto recent = sqlliteral::run(db, QStringLiteral(
-            "SELECT count(*)::int, extract(epoch FROM min(created_at) + interval '1 hour' - now())::float8"
-            " FROM agent_verification_deliveries WHERE agent_id = ?::uuid AND reason = 'resend'"
-            " AND created_at > now() - interval '1 hour'"), {agentId});
+        auto recent = sqlliteral::run(
+            db,
+            QStringLiteral("SELECT count(*)::int, extract(epoch FROM min(created_at) + interval '1 hour' - now())::float8"
+                           " FROM agent_verification_deliveries WHERE agent_id = ?::uuid AND reason = 'resend'"
+                           " AND created_at > now() - interval '1 hour'"),
+            {agentId});
         if (!recent)
             return recent.error();
         if (recent->next() && recent->value(0).toInt() >= m_options.resendsPerHour) {
@@ -132,8 +145,7 @@ Result<QJsonObject> VerificationService::issue(const QString &agentId, bool isRe
         " INSERT INTO agent_verification_deliveries (id, agent_id, email, reason, channel, status, held_code, code_expires_at)"
         " VALUES (?::uuid, ?::uuid, ?, ?, ?, ?, ?, now() + make_interval(secs => ?))");
     auto w = sqlliteral::run(db, write,
-                             {QString::fromLatin1(codeHash(agentId, code)), m_options.codeTtlSeconds, agentId,
-                              agentId, agentId,
+                             {QString::fromLatin1(codeHash(agentId, code)), m_options.codeTtlSeconds, agentId, agentId, agentId,
                               deliveryId, agentId, email, isResend ? QStringLiteral("resend") : QStringLiteral("registration"),
                               smtp ? QStringLiteral("smtp") : QStringLiteral("sink"),
                               smtp ? QStringLiteral("queued") : QStringLiteral("held"), smtp ? nullText() : QVariant(code),
@@ -148,22 +160,24 @@ Result<QJsonObject> VerificationService::issue(const QString &agentId, bool isRe
         MailMessage message;
         message.to = email;
         message.subject = QStringLiteral("Your BetterWorld verification code");
-        message.body = QStringLiteral(
-            "Hello %1,\n\nyour BetterWorld verification code is %2. It expires in %3 minutes.\n\n"
-            "Send it with POST /api/v1/auth/agents/verify {\"verificationCode\": \"%2\"}.\n"
-            "If you did not register this agent, you can ignore this message.\n").arg(username, code).arg(minutes);
+        message.body = QStringLiteral("Hello %1,\n\nyour BetterWorld verification code is %2. It expires in %3 minutes.\n\n"
+                                      "Send it with POST /api/v1/auth/agents/verify {\"verificationCode\": \"%2\"}.\n"
+                                      "If you did not register this agent, you can ignore this message.\n")
+                           .arg(username, code)
+                           .arg(minutes);
         if (!m_mail->enqueue(message, deliveryId))
             recordDelivery(deliveryId, ApiError::unavailable(QStringLiteral("mail queue full or stopped")));
     } else {
         // The sink: administrators read it in the Agents panel or here; the agent never gets it from us.
-        qCInfo(lcVerification).noquote() << "verification code for agent" << username << "<" + email + ">:" << code
-                                         << QStringLiteral("(valid %1 min; no SMTP configured, give it to the agent's operator)").arg(minutes);
+        qCInfo(lcVerification).noquote()
+            << "verification code for agent" << username << "<" + email + ">:" << code
+            << QStringLiteral("(valid %1 min; no SMTP configured, give it to the agent's operator)").arg(minutes);
     }
-    return QJsonObject{
-        {QStringLiteral("message"), smtp ? QStringLiteral("Verification code sent to your email")
-                                         : QStringLiteral("Verification code issued. This server has no mail delivery configured: "
-                                                          "ask the platform administrator for the code")},
-        {QStringLiteral("expiresIn"), m_options.codeTtlSeconds}};
+    return QJsonObject{{QStringLiteral("message"),
+                        smtp ? QStringLiteral("Verification code sent to your email")
+                             : QStringLiteral("Verification code issued. This server has no mail delivery configured: "
+                                              "ask the platform administrator for the code")},
+                       {QStringLiteral("expiresIn"), m_options.codeTtlSeconds}};
 }
 
 Result<QJsonObject> VerificationService::verify(const Caller &caller, const QJsonObject &body)
@@ -184,9 +198,12 @@ Result<QJsonObject> VerificationService::verify(const Caller &caller, const QJso
     db::Transaction tx(db);
     if (!tx.begin_status())
         return tx.begin_status().error();
-    auto row = sqlliteral::run(db, QStringLiteral(
-        "SELECT verification_code_hash, coalesce(verification_code_expires_at > now(), false), verification_tries, claim_status"
-        " FROM agents WHERE id = ?::uuid FOR UPDATE"), {caller.agentId});
+    auto row = sqlliteral::run(
+        db,
+        QStringLiteral(
+            "SELECT verification_code_hash, coalesce(verification_code_expires_at > now(), false), verification_tries, claim_status"
+            " FROM agents WHERE id = ?::uuid FOR UPDATE"),
+        {caller.agentId});
     if (!row)
         return row.error();
     if (!row->next())
@@ -202,8 +219,10 @@ Result<QJsonObject> VerificationService::verify(const Caller &caller, const QJso
         return codeError(QStringLiteral("Verification code has expired; ") + kResendHint);
 
     if (!apikey::constantTimeEquals(row->value(0).toString().toLatin1(), codeHash(caller.agentId, code))) {
-        auto bump = sqlliteral::run(db, QStringLiteral("UPDATE agents SET verification_tries = verification_tries + 1"
-                                                       " WHERE id = ?::uuid"), {caller.agentId});
+        auto bump = sqlliteral::run(db,
+                                    QStringLiteral("UPDATE agents SET verification_tries = verification_tries + 1"
+                                                   " WHERE id = ?::uuid"),
+                                    {caller.agentId});
         if (!bump)
             return bump.error();
         if (Status c = tx.commit(); !c)
@@ -213,12 +232,12 @@ Result<QJsonObject> VerificationService::verify(const Caller &caller, const QJso
                                   : QStringLiteral("Invalid verification code; no attempts left, ") + kResendHint);
     }
 
-    auto done = sqlliteral::run(db, QStringLiteral(
-        "WITH d AS (UPDATE agent_verification_deliveries SET held_code = NULL,"
-        "  status = CASE WHEN status = 'held' THEN 'used' ELSE status END"
-        "  WHERE agent_id = ?::uuid AND (held_code IS NOT NULL OR status = 'held'))"
-        " UPDATE agents SET claim_status = 'verified', verification_code_hash = NULL,"
-        " verification_code_expires_at = NULL, verification_tries = 0 WHERE id = ?::uuid"),
+    auto done = sqlliteral::run(db,
+                                QStringLiteral("WITH d AS (UPDATE agent_verification_deliveries SET held_code = NULL,"
+                                               "  status = CASE WHEN status = 'held' THEN 'used' ELSE status END"
+                                               "  WHERE agent_id = ?::uuid AND (held_code IS NOT NULL OR status = 'held'))"
+                                               " UPDATE agents SET claim_status = 'verified', verification_code_hash = NULL,"
+                                               " verification_code_expires_at = NULL, verification_tries = 0 WHERE id = ?::uuid"),
                                 {caller.agentId, caller.agentId});
     if (!done)
         return done.error();
@@ -232,22 +251,24 @@ Result<QJsonObject> VerificationService::verify(const Caller &caller, const QJso
 
 void VerificationService::recordDelivery(const QString &deliveryId, const Status &result)
 {
-    auto q = sqlliteral::run(m_db.connection(), QStringLiteral(
-        "UPDATE agent_verification_deliveries SET status = CASE WHEN status = 'queued' THEN ? ELSE status END,"
-        " sent_at = CASE WHEN ? THEN now() END, error = ? WHERE id = ?::uuid"),
-                             {result ? QStringLiteral("sent") : QStringLiteral("failed"), bool(result),
-                              result ? nullText() : QVariant(result.error().message.left(1000)), deliveryId});
+    auto q = sqlliteral::run(
+        m_db.connection(),
+        QStringLiteral("UPDATE agent_verification_deliveries SET status = CASE WHEN status = 'queued' THEN ? ELSE status END,"
+                       " sent_at = CASE WHEN ? THEN now() END, error = ? WHERE id = ?::uuid"),
+        {result ? QStringLiteral("sent") : QStringLiteral("failed"), bool(result),
+         result ? nullText() : QVariant(result.error().message.left(1000)), deliveryId});
     if (!q)
         qCWarning(lcVerification).noquote() << "cannot record the delivery outcome of" << deliveryId << ":" << q.error().message;
 }
 
 Result<QList<VerificationService::HeldCode>> VerificationService::heldCodes(int limit)
 {
-    auto q = sqlliteral::run(m_db.connection(), QStringLiteral(
-        "SELECT d.agent_id::text, a.username, d.email, d.held_code, d.created_at, d.code_expires_at"
-        " FROM agent_verification_deliveries d JOIN agents a ON a.id = d.agent_id"
-        " WHERE d.held_code IS NOT NULL AND d.code_expires_at > now() ORDER BY d.created_at DESC LIMIT ?"),
-                             {std::clamp(limit, 1, 1000)});
+    auto q = sqlliteral::run(
+        m_db.connection(),
+        QStringLiteral("SELECT d.agent_id::text, a.username, d.email, d.held_code, d.created_at, d.code_expires_at"
+                       " FROM agent_verification_deliveries d JOIN agents a ON a.id = d.agent_id"
+                       " WHERE d.held_code IS NOT NULL AND d.code_expires_at > now() ORDER BY d.created_at DESC LIMIT ?"),
+        {std::clamp(limit, 1, 1000)});
     if (!q)
         return q.error();
     QList<HeldCode> out;

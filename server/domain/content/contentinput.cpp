@@ -91,9 +91,15 @@ bool isExplicitNull(const QJsonObject &body, const QString &field)
     return it != body.constEnd() && it->isNull();
 }
 
-bool has(const QJsonObject &body, const QString &field) { return body.contains(field); }
+bool has(const QJsonObject &body, const QString &field)
+{
+    return body.contains(field);
+}
 
-QString isoUtc(const QDateTime &t) { return t.toUTC().toString(Qt::ISODateWithMs); }
+QString isoUtc(const QDateTime &t)
+{
+    return t.toUTC().toString(Qt::ISODateWithMs);
+}
 
 ListParams ListParams::parse(const QMap<QString, QString> &query, FieldErrors &errors)
 {
@@ -119,8 +125,9 @@ std::optional<double> queryNumber(const QMap<QString, QString> &query, const QSt
     bool ok = false;
     const double d = it->toDouble(&ok);
     if (!ok || !std::isfinite(d) || d < min || d > max || (wholeNumber && std::trunc(d) != d)) {
-        errors.add(name, wholeNumber ? QStringLiteral("Must be an integer between %1 and %2").arg(min, 0, 'g', 10).arg(max, 0, 'g', 10)
-                                     : QStringLiteral("Must be a number between %1 and %2").arg(min, 0, 'g', 10).arg(max, 0, 'g', 10));
+        errors.add(name, wholeNumber
+                             ? QStringLiteral("Must be an integer between %1 and %2").arg(min, 0, 'g', 10).arg(max, 0, 'g', 10)
+                             : QStringLiteral("Must be a number between %1 and %2").arg(min, 0, 'g', 10).arg(max, 0, 'g', 10));
         return std::nullopt;
     }
     return d;

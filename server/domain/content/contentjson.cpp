@@ -92,8 +92,8 @@ QString debateColumns(const QString &alias, const QString &usernameExpr, const Q
         {"updatedAt", "@ts:%a.updated_at"},
     };
     return selectList(alias, pairs)
-        + QStringLiteral(", json_build_object('id', %1.agent_id, 'username', %2, 'displayName', %3) AS \"agent\"")
-              .arg(alias, usernameExpr, displayNameExpr);
+           + QStringLiteral(", json_build_object('id', %1.agent_id, 'username', %2, 'displayName', %3) AS \"agent\"")
+                 .arg(alias, usernameExpr, displayNameExpr);
 }
 
 QString missionOwnerColumns(const QString &alias)
@@ -169,7 +169,7 @@ QString missionPublicColumns(const QString &alias, bool listView)
         {"createdAt", "@ts:%a.created_at"},
     };
     return selectList(alias, head) + QStringLiteral(", ") + selectList(alias, listView ? cardDescription : detail)
-        + QStringLiteral(", ") + selectList(alias, tail);
+           + QStringLiteral(", ") + selectList(alias, tail);
 }
 
 QString guardrailExplanation(const QString &e)
@@ -220,11 +220,8 @@ QString solutionSubmitted(const QString &alias)
 QString debateSubmitted(const QString &alias)
 {
     static const Pairs pairs{
-        {"solutionId", "%a.solution_id"},
-        {"parentDebateId", "%a.parent_debate_id"},
-        {"stance", "%a.stance"},
-        {"content", "%a.content"},
-        {"evidenceLinks", "to_jsonb(%a.evidence_links)"},
+        {"solutionId", "%a.solution_id"}, {"parentDebateId", "%a.parent_debate_id"},        {"stance", "%a.stance"},
+        {"content", "%a.content"},        {"evidenceLinks", "to_jsonb(%a.evidence_links)"},
     };
     return submitted(alias, pairs);
 }

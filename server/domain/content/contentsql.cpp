@@ -10,18 +10,33 @@
 
 namespace bw::domain::contentsql {
 
-QVariant nullText() { return QVariant(QMetaType::fromType<QString>()); }
+QVariant nullText()
+{
+    return QVariant(QMetaType::fromType<QString>());
+}
 
-QVariant text(const std::optional<QString> &s) { return s ? QVariant(*s) : nullText(); }
+QVariant text(const std::optional<QString> &s)
+{
+    return s ? QVariant(*s) : nullText();
+}
 
 QVariant number(const std::optional<double> &d)
 {
     return d ? QVariant(QString::number(*d, 'g', QLocale::FloatingPointShortest)) : nullText();
 }
 
-QString compact(const QJsonObject &o) { return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)); }
-QString compact(const QJsonArray &a) { return QString::fromUtf8(QJsonDocument(a).toJson(QJsonDocument::Compact)); }
-QJsonArray toArray(const QStringList &list) { return QJsonArray::fromStringList(list); }
+QString compact(const QJsonObject &o)
+{
+    return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
+}
+QString compact(const QJsonArray &a)
+{
+    return QString::fromUtf8(QJsonDocument(a).toJson(QJsonDocument::Compact));
+}
+QJsonArray toArray(const QStringList &list)
+{
+    return QJsonArray::fromStringList(list);
+}
 
 QString guardrailEnqueue(const QString &contentType, const QString &source, const QString &contentIdExpr,
                          const QString &submittedExpr)

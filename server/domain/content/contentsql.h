@@ -68,7 +68,10 @@ struct OwnedRow {
     QString ownerId;
     QString guardrailStatus;
     QByteArray explanation; // "null" when not evaluated yet
-    bool ownedBy(const QString &agentId) const { return !agentId.isEmpty() && agentId.compare(ownerId, Qt::CaseInsensitive) == 0; }
+    bool ownedBy(const QString &agentId) const
+    {
+        return !agentId.isEmpty() && agentId.compare(ownerId, Qt::CaseInsensitive) == 0;
+    }
     // The row's JSON object with "guardrailExplanation" appended (the owner's view).
     QByteArray withExplanation() const;
 };

@@ -11,8 +11,14 @@
 namespace bw::domain {
 
 namespace {
-ApiError solutionNotFound() { return ApiError::notFound(QStringLiteral("Solution not found")); }
-ApiError solutionForbidden() { return ApiError::forbidden(QStringLiteral("You do not have access to this solution")); }
+ApiError solutionNotFound()
+{
+    return ApiError::notFound(QStringLiteral("Solution not found"));
+}
+ApiError solutionForbidden()
+{
+    return ApiError::forbidden(QStringLiteral("You do not have access to this solution"));
+}
 
 ApiError parentError(const QString &message)
 {
@@ -50,9 +56,9 @@ Result<Page> DebateService::list(const QString &solutionId, const DebateQuery &q
 {
     if (!ids::isUuid(solutionId))
         return solutionNotFound();
-    auto q = sqlliteral::run(m_db.connection(),
-                             QStringLiteral("SELECT guardrail_status, proposed_by_agent_id::text FROM solutions WHERE id = ?::uuid"),
-                             {solutionId});
+    auto q = sqlliteral::run(
+        m_db.connection(),
+        QStringLiteral("SELECT guardrail_status, proposed_by_agent_id::text FROM solutions WHERE id = ?::uuid"), {solutionId});
     if (!q)
         return q.error();
     if (!q->next())
@@ -67,31 +73,32 @@ Result<Page> DebateService::list(const QString &solutionId, const DebateQuery &q
 Result<QByteArray> DebateService::create(const Caller &caller, const QString &solutionId, const DebateInput &input)
 {
     // Checks, insert, evaluation + job and the solution's counter/status in one statement.
-    static const QString sql = QStringLiteral(
-        "WITH sol AS (SELECT guardrail_status, proposed_by_agent_id FROM solutions WHERE id = ?::uuid),"
-        " par AS (SELECT solution_id, depth FROM debates WHERE id = ?::uuid),"
-        " chk AS (SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM sol) THEN 'not_found'"
-        "  WHEN NOT EXISTS (SELECT 1 FROM sol WHERE guardrail_status = 'approved' OR proposed_by_agent_id = ?::uuid) THEN 'forbidden'"
-        "  WHEN ?::uuid IS NULL THEN 'ok'"
-        "  WHEN NOT EXISTS (SELECT 1 FROM par) THEN 'parent_not_found'"
-        "  WHEN (SELECT solution_id FROM par) <> ?::uuid THEN 'parent_elsewhere'"
-        "  WHEN (SELECT depth FROM par) >= %1 THEN 'too_deep' ELSE 'ok' END AS outcome),"
-        " d AS (INSERT INTO debates (id, solution_id, agent_id, parent_debate_id, depth, stance, content, evidence_links,"
-        "  guardrail_evaluation_id)"
-        "  SELECT ?::uuid, ?::uuid, ?::uuid, ?::uuid, coalesce((SELECT depth FROM par), 0) + 1, ?, ?,"
-        "  ARRAY(SELECT jsonb_array_elements_text(?::jsonb)), ?::uuid FROM chk WHERE outcome = 'ok' RETURNING *),"
-        " %2,"
-        // The first debate moves the solution from proposed to debating.
-        " su AS (UPDATE solutions SET agent_debate_count = agent_debate_count + 1,"
-        "  status = CASE WHEN status = 'proposed' THEN 'debating' ELSE status END"
-        "  WHERE id IN (SELECT solution_id FROM d))"
-        " SELECT (SELECT outcome FROM chk), (SELECT row_to_json(t)::text FROM (SELECT %3 FROM d x) t)")
-        .arg(QString::number(DebateInput::kMaxDepth),
-             contentsql::guardrailEnqueue(QStringLiteral("debate"), QStringLiteral("d"), QStringLiteral("d.id"),
-                                          contentjson::debateSubmitted(QStringLiteral("d"))),
-             contentjson::debateColumns(QStringLiteral("x"),
-                                        QStringLiteral("(SELECT username FROM agents WHERE id = x.agent_id)"),
-                                        QStringLiteral("(SELECT display_name FROM agents WHERE id = x.agent_id)")));
+    static const QString sql =
+        QStringLiteral(
+            "WITH sol AS (SELECT guardrail_status, proposed_by_agent_id FROM solutions WHERE id = ?::uuid),"
+            " par AS (SELECT solution_id, depth FROM debates WHERE id = ?::uuid),"
+            " chk AS (SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM sol) THEN 'not_found'"
+            "  WHEN NOT EXISTS (SELECT 1 FROM sol WHERE guardrail_status = 'approved' OR proposed_by_agent_id = ?::uuid) THEN 'forbidden'"
+            "  WHEN ?::uuid IS NULL THEN 'ok'"
+            "  WHEN NOT EXISTS (SELECT 1 FROM par) THEN 'parent_not_found'"
+            "  WHEN (SELECT solution_id FROM par) <> ?::uuid THEN 'parent_elsewhere'"
+            "  WHEN (SELECT depth FROM par) >= %1 THEN 'too_deep' ELSE 'ok' END AS outcome),"
+            " d AS (INSERT INTO debates (id, solution_id, agent_id, parent_debate_id, depth, stance, content, evidence_links,"
+            "  guardrail_evaluation_id)"
+            "  SELECT ?::uuid, ?::uuid, ?::uuid, ?::uuid, coalesce((SELECT depth FROM par), 0) + 1, ?, ?,"
+            "  ARRAY(SELECT jsonb_array_elements_text(?::jsonb)), ?::uuid FROM chk WHERE outcome = 'ok' RETURNING *),"
+            " %2,"
+            // The first debate moves the solution from proposed to debating.
+            " su AS (UPDATE solutions SET agent_debate_count = agent_debate_count + 1,"
+            "  status = CASE WHEN status = 'proposed' THEN 'debating' ELSE status END"
+            "  WHERE id IN (SELECT solution_id FROM d))"
+            " SELECT (SELECT outcome FROM chk), (SELECT row_to_json(t)::text FROM (SELECT %3 FROM d x) t)")
+            .arg(QString::number(DebateInput::kMaxDepth),
+                 contentsql::guardrailEnqueue(QStringLiteral("debate"), QStringLiteral("d"), QStringLiteral("d.id"),
+                                              contentjson::debateSubmitted(QStringLiteral("d"))),
+                 contentjson::debateColumns(QStringLiteral("x"),
+                                            QStringLiteral("(SELECT username FROM agents WHERE id = x.agent_id)"),
+                                            QStringLiteral("(SELECT display_name FROM agents WHERE id = x.agent_id)")));
 
     if (!ids::isUuid(solutionId))
         return solutionNotFound();
@@ -99,10 +106,10 @@ Result<QByteArray> DebateService::create(const Caller &caller, const QString &so
     const QString debateId = ids::newUuid();
     const QString evaluationId = ids::newUuid();
     const QVariantList binds{
-        solutionId, parent, caller.agentId, parent, solutionId,
-        debateId, solutionId, caller.agentId, parent, input.stance, input.content,
-        contentsql::compact(contentsql::toArray(input.evidenceLinks)), evaluationId,
-        evaluationId, caller.agentId,
+        solutionId,   parent,       caller.agentId, parent,
+        solutionId,   debateId,     solutionId,     caller.agentId,
+        parent,       input.stance, input.content,  contentsql::compact(contentsql::toArray(input.evidenceLinks)),
+        evaluationId, evaluationId, caller.agentId,
     };
     auto r = contentsql::runOutcome(m_db.connection(), sql, binds);
     if (!r) {

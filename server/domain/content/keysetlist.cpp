@@ -17,11 +17,16 @@ namespace {
 QString castOf(KeyPart::Kind kind)
 {
     switch (kind) {
-    case KeyPart::Kind::Timestamp: return QStringLiteral("timestamptz");
-    case KeyPart::Kind::Numeric: return QStringLiteral("numeric");
-    case KeyPart::Kind::Float: return QStringLiteral("float8");
-    case KeyPart::Kind::Integer: return QStringLiteral("bigint");
-    case KeyPart::Kind::Uuid: return QStringLiteral("uuid");
+    case KeyPart::Kind::Timestamp:
+        return QStringLiteral("timestamptz");
+    case KeyPart::Kind::Numeric:
+        return QStringLiteral("numeric");
+    case KeyPart::Kind::Float:
+        return QStringLiteral("float8");
+    case KeyPart::Kind::Integer:
+        return QStringLiteral("bigint");
+    case KeyPart::Kind::Uuid:
+        return QStringLiteral("uuid");
     }
     return QStringLiteral("text");
 }
@@ -93,8 +98,9 @@ KeysetSql KeysetSql::build(const KeysetSpec &spec, const std::optional<QJsonArra
             rhs << Fragment{QStringLiteral("?::%1").arg(castOf(spec.keys[i].kind)), {position->at(i).toString()}};
         }
         const Fragment l = join(lhs, QStringLiteral(", ")), r = join(rhs, QStringLiteral(", "));
-        conditions << Fragment{QStringLiteral("(%1) %2 (%3)").arg(l.sql, spec.descending ? QStringLiteral("<") : QStringLiteral(">"), r.sql),
-                               l.binds + r.binds};
+        conditions << Fragment{
+            QStringLiteral("(%1) %2 (%3)").arg(l.sql, spec.descending ? QStringLiteral("<") : QStringLiteral(">"), r.sql),
+            l.binds + r.binds};
     }
 
     QList<Fragment> orderParts, selectParts{Fragment{spec.select, spec.selectBinds}};
@@ -134,22 +140,21 @@ KeysetSql KeysetSql::build(const KeysetSpec &spec, const std::optional<QJsonArra
     out.binds << select.binds << where.binds << order.binds;
 
     out.sql = with
-        + QStringLiteral("page AS (SELECT %1 FROM %2%3 ORDER BY %4 LIMIT %5) "
-                         "SELECT coalesce((SELECT json_agg(t) FROM (SELECT %6 FROM "
-                         "(SELECT * FROM page ORDER BY %7 LIMIT %8) pg ORDER BY %9) t), '[]'::json)::text, "
-                         "(SELECT count(*) FROM page)::int, "
-                         "(SELECT json_build_array(%10)::text FROM page pg ORDER BY %9 OFFSET %11 LIMIT 1)")
-              .arg(select.sql, spec.from, where.sql.isEmpty() ? QString() : QStringLiteral(" WHERE ") + where.sql,
-                   order.sql, QString::number(limit + 1), spec.itemColumns, aliases.join(QStringLiteral(", ")),
-                   QString::number(limit), aliasedPg.join(QStringLiteral(", ")))
-              .arg(texts.join(QStringLiteral(", ")), QString::number(limit - 1));
+              + QStringLiteral("page AS (SELECT %1 FROM %2%3 ORDER BY %4 LIMIT %5) "
+                               "SELECT coalesce((SELECT json_agg(t) FROM (SELECT %6 FROM "
+                               "(SELECT * FROM page ORDER BY %7 LIMIT %8) pg ORDER BY %9) t), '[]'::json)::text, "
+                               "(SELECT count(*) FROM page)::int, "
+                               "(SELECT json_build_array(%10)::text FROM page pg ORDER BY %9 OFFSET %11 LIMIT 1)")
+                    .arg(select.sql, spec.from, where.sql.isEmpty() ? QString() : QStringLiteral(" WHERE ") + where.sql,
+                         order.sql, QString::number(limit + 1), spec.itemColumns, aliases.join(QStringLiteral(", ")),
+                         QString::number(limit), aliasedPg.join(QStringLiteral(", ")))
+                    .arg(texts.join(QStringLiteral(", ")), QString::number(limit - 1));
     return out;
 }
 
 std::optional<QJsonArray> KeysetSql::positionOf(const KeysetSpec &spec, const QJsonObject &decoded)
 {
-    if (decoded.value(QStringLiteral("l")).toString() != spec.list
-        || decoded.value(QStringLiteral("o")).toString() != spec.sort)
+    if (decoded.value(QStringLiteral("l")).toString() != spec.list || decoded.value(QStringLiteral("o")).toString() != spec.sort)
         return std::nullopt;
     const QJsonArray k = decoded.value(QStringLiteral("k")).toArray();
     if (k.size() != spec.keys.size())
@@ -208,9 +213,8 @@ Result<Page> runKeysetPage(QSqlDatabase db, CursorSource &cursors, const KeysetS
         const QJsonDocument last = QJsonDocument::fromJson(q->value(2).toString().toUtf8());
         if (!last.isArray())
             return ApiError::internal(QStringLiteral("keyset page: last position did not parse"));
-        page.nextCursor = (*codec)->encode(QJsonObject{{QStringLiteral("l"), spec.list},
-                                                       {QStringLiteral("o"), spec.sort},
-                                                       {QStringLiteral("k"), last.array()}});
+        page.nextCursor = (*codec)->encode(
+            QJsonObject{{QStringLiteral("l"), spec.list}, {QStringLiteral("o"), spec.sort}, {QStringLiteral("k"), last.array()}});
     }
     return page;
 }

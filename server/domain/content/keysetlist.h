@@ -31,18 +31,18 @@ struct Page; // problemservice.h
 
 struct KeyPart {
     enum class Kind { Timestamp, Numeric, Float, Integer, Uuid };
-    QString expr;       // over the table alias, e.g. "s.created_at" or "m.earth <-> ll_to_earth(?, ?)"
+    QString expr; // over the table alias, e.g. "s.created_at" or "m.earth <-> ll_to_earth(?, ?)"
     Kind kind = Kind::Timestamp;
     QVariantList binds; // for placeholders inside expr (repeated wherever expr appears)
 };
 
 struct KeysetSpec {
-    QString list;           // cursor scope ("solutions", "missions.market", …)
-    QString sort;           // sort name, checked against the cursor
-    QString from;           // "solutions s" (joins allowed)
-    QString select;         // "s.*" plus extra columns aliased without clashes
+    QString list;   // cursor scope ("solutions", "missions.market", …)
+    QString sort;   // sort name, checked against the cursor
+    QString from;   // "solutions s" (joins allowed)
+    QString select; // "s.*" plus extra columns aliased without clashes
     QVariantList selectBinds;
-    QString where;          // conditions joined with AND; may be empty
+    QString where; // conditions joined with AND; may be empty
     QVariantList whereBinds;
     QList<KeyPart> keys;    // the ORDER BY; the last key must be unique (the id)
     bool descending = true; // every key in the same direction (row comparison)

@@ -14,8 +14,8 @@ const QStringList &ProblemInput::severities()
 
 const QStringList &ProblemInput::geographicScopes()
 {
-    static const QStringList v{QStringLiteral("local"), QStringLiteral("regional"),
-                               QStringLiteral("national"), QStringLiteral("global")};
+    static const QStringList v{QStringLiteral("local"), QStringLiteral("regional"), QStringLiteral("national"),
+                               QStringLiteral("global")};
     return v;
 }
 
@@ -54,8 +54,7 @@ Result<ProblemInput> ProblemInput::parse(const QJsonObject &body)
         for (qsizetype i = 0; i < links->size(); ++i) {
             const QJsonValue v = links->at(i);
             if (!v.isString() || !isHttpUrl(v.toString()))
-                r.add(QStringLiteral("evidenceLinks"),
-                      QStringLiteral("Item %1 must be an http(s) URL").arg(i));
+                r.add(QStringLiteral("evidenceLinks"), QStringLiteral("Item %1 must be an http(s) URL").arg(i));
             else
                 in.evidenceLinks.append(v.toString());
         }

@@ -19,7 +19,7 @@ struct ProblemInput {
     std::optional<QString> affectedPopulationEstimate;
     std::optional<QString> geographicScope;
     std::optional<QString> locationName;
-    std::optional<double> latitude;  // both or neither
+    std::optional<double> latitude; // both or neither
     std::optional<double> longitude;
     QJsonArray existingSolutions;
     QJsonArray dataSources;

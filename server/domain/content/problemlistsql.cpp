@@ -11,9 +11,12 @@ namespace {
 QString keyColumn(ProblemQuery::Sort sort)
 {
     switch (sort) {
-    case ProblemQuery::Sort::Recent: return {};
-    case ProblemQuery::Sort::Upvotes: return QStringLiteral("upvotes");
-    case ProblemQuery::Sort::Solutions: return QStringLiteral("solution_count");
+    case ProblemQuery::Sort::Recent:
+        return {};
+    case ProblemQuery::Sort::Upvotes:
+        return QStringLiteral("upvotes");
+    case ProblemQuery::Sort::Solutions:
+        return QStringLiteral("solution_count");
     }
     return {};
 }
@@ -80,24 +83,23 @@ ProblemListSql ProblemListSql::build(const ProblemQuery &query, const QString &o
             where += QStringLiteral(" AND (p.%1, p.created_at, p.id) < (?::int, ?::timestamptz, ?::uuid)").arg(key);
             out.binds << position->value(QStringLiteral("k")).toInteger();
         }
-        out.binds << position->value(QStringLiteral("c")).toString()
-                  << position->value(QStringLiteral("i")).toString();
+        out.binds << position->value(QStringLiteral("c")).toString() << position->value(QStringLiteral("i")).toString();
     }
 
     // limit is validated to 1..100, so inlining it is safe and gives the planner the real number.
     const int limit = query.limit;
     const QString lastKey = key.isEmpty() ? QStringLiteral("NULL") : QStringLiteral("pg.") + key;
-    out.sql = QStringLiteral(
-                  "WITH page AS ("
-                  "SELECT p.*, row_number() OVER (ORDER BY %1) AS rn FROM problems p WHERE %2 "
-                  "ORDER BY %1 LIMIT %3) "
-                  // json_agg takes rows in the subquery's order (a plain ordered scan of the CTE).
-                  "SELECT coalesce((SELECT json_agg(t) FROM (SELECT %4 FROM page pg WHERE pg.rn <= %5 ORDER BY pg.rn) t),"
-                  " '[]'::json)::text, "
-                  "(SELECT count(*) FROM page)::int, "
-                  "(SELECT json_build_object('c', %6, 'i', pg.id, 'k', %7)::text FROM page pg WHERE pg.rn = %5)")
-                  .arg(orderBy(QStringLiteral("p"), key), where, QString::number(limit + 1), itemColumns,
-                       QString::number(limit), lastCreated, lastKey);
+    out.sql =
+        QStringLiteral("WITH page AS ("
+                       "SELECT p.*, row_number() OVER (ORDER BY %1) AS rn FROM problems p WHERE %2 "
+                       "ORDER BY %1 LIMIT %3) "
+                       // json_agg takes rows in the subquery's order (a plain ordered scan of the CTE).
+                       "SELECT coalesce((SELECT json_agg(t) FROM (SELECT %4 FROM page pg WHERE pg.rn <= %5 ORDER BY pg.rn) t),"
+                       " '[]'::json)::text, "
+                       "(SELECT count(*) FROM page)::int, "
+                       "(SELECT json_build_object('c', %6, 'i', pg.id, 'k', %7)::text FROM page pg WHERE pg.rn = %5)")
+            .arg(orderBy(QStringLiteral("p"), key), where, QString::number(limit + 1), itemColumns, QString::number(limit),
+                 lastCreated, lastKey);
     return out;
 }
 

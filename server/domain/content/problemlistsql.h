@@ -18,8 +18,7 @@ struct ProblemListSql {
     QVariantList binds;
 
     // ownerId: required when query.mine. position: a decoded, verified cursor (see positionFor…).
-    static ProblemListSql build(const ProblemQuery &query, const QString &ownerId,
-                                const std::optional<QJsonObject> &position);
+    static ProblemListSql build(const ProblemQuery &query, const QString &ownerId, const std::optional<QJsonObject> &position);
 
     // Checks a decoded cursor against the query's sort; false → INVALID_CURSOR.
     static bool positionValid(const ProblemQuery &query, const QJsonObject &position);

@@ -1,9 +1,9 @@
 #include "server/domain/content/problempatch.h"
 
 #include "server/domain/content/contentinput.h"
+#include "server/domain/content/probleminput.h"
 #include "server/domain/domains.h"
 #include "server/domain/fieldreader.h"
-#include "server/domain/content/probleminput.h"
 
 namespace bw::domain {
 
@@ -91,7 +91,8 @@ Result<ProblemPatch> ProblemPatch::parse(const QJsonObject &body)
     }
 
     // Arrays: null means empty (the columns are NOT NULL).
-    for (const auto &[field, column] : {std::pair{"existingSolutions", "existing_solutions"}, std::pair{"dataSources", "data_sources"}}) {
+    for (const auto &[field, column] :
+         {std::pair{"existingSolutions", "existing_solutions"}, std::pair{"dataSources", "data_sources"}}) {
         const QString f = QLatin1String(field);
         if (isExplicitNull(body, f))
             v.insert(QLatin1String(column), QStringLiteral("[]"));

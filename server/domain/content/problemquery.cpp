@@ -1,7 +1,7 @@
 #include "server/domain/content/problemquery.h"
 
-#include "server/domain/domains.h"
 #include "server/domain/content/probleminput.h"
+#include "server/domain/domains.h"
 
 #include <QJsonArray>
 
@@ -9,17 +9,20 @@ namespace bw::domain {
 
 const QStringList &ProblemQuery::statuses()
 {
-    static const QStringList v{QStringLiteral("active"), QStringLiteral("being_addressed"),
-                               QStringLiteral("resolved"), QStringLiteral("archived")};
+    static const QStringList v{QStringLiteral("active"), QStringLiteral("being_addressed"), QStringLiteral("resolved"),
+                               QStringLiteral("archived")};
     return v;
 }
 
 QString ProblemQuery::sortName(Sort sort)
 {
     switch (sort) {
-    case Sort::Recent: return QStringLiteral("recent");
-    case Sort::Upvotes: return QStringLiteral("upvotes");
-    case Sort::Solutions: return QStringLiteral("solutions");
+    case Sort::Recent:
+        return QStringLiteral("recent");
+    case Sort::Upvotes:
+        return QStringLiteral("upvotes");
+    case Sort::Solutions:
+        return QStringLiteral("solutions");
     }
     return QStringLiteral("recent");
 }
@@ -59,8 +62,7 @@ Result<ProblemQuery> ProblemQuery::fromQuery(const QMap<QString, QString> &query
         if (statuses().contains(status))
             q.status = status;
         else
-            errors.add(QStringLiteral("status"),
-                       QStringLiteral("Must be one of: %1").arg(statuses().join(QStringLiteral(", "))));
+            errors.add(QStringLiteral("status"), QStringLiteral("Must be one of: %1").arg(statuses().join(QStringLiteral(", "))));
     }
     if (const QString mine = query.value(QStringLiteral("mine")); !mine.isEmpty()) {
         if (mine == QLatin1String("true"))

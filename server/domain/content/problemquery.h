@@ -11,11 +11,11 @@ namespace bw::domain {
 struct ProblemQuery {
     enum class Sort { Recent, Upvotes, Solutions };
 
-    QString cursor; // opaque; decoded and verified by ProblemService::list
-    int limit = 20; // 1..100
-    QString domain;   // empty = any
-    QString severity; // empty = any
-    QString status;   // empty = any
+    QString cursor;    // opaque; decoded and verified by ProblemService::list
+    int limit = 20;    // 1..100
+    QString domain;    // empty = any
+    QString severity;  // empty = any
+    QString status;    // empty = any
     bool mine = false; // the caller's own problems in any guardrail state (needs a caller)
     Sort sort = Sort::Recent;
 

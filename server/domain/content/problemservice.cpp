@@ -25,12 +25,17 @@ QVariant nullableText(const std::optional<QString> &s)
 QVariant nullableNumber(const std::optional<double> &d)
 {
     // As text with ::numeric in SQL: shortest round-trip digits, no float formatting surprises.
-    return d ? QVariant(QString::number(*d, 'g', QLocale::FloatingPointShortest))
-             : QVariant(QMetaType::fromType<QString>());
+    return d ? QVariant(QString::number(*d, 'g', QLocale::FloatingPointShortest)) : QVariant(QMetaType::fromType<QString>());
 }
 
-QString compact(const QJsonObject &o) { return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)); }
-QString compact(const QJsonArray &a) { return QString::fromUtf8(QJsonDocument(a).toJson(QJsonDocument::Compact)); }
+QString compact(const QJsonObject &o)
+{
+    return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
+}
+QString compact(const QJsonArray &a)
+{
+    return QString::fromUtf8(QJsonDocument(a).toJson(QJsonDocument::Compact));
+}
 
 Result<QJsonObject> parseObject(const QString &text)
 {
@@ -42,7 +47,10 @@ Result<QJsonObject> parseObject(const QString &text)
 }
 
 // PostgreSQL "data exception" class (e.g. NUL characters, unrepresentable text): the input's fault.
-bool isDataException(const ApiError &e) { return db::sqlState(e).startsWith(QLatin1String("22")); }
+bool isDataException(const ApiError &e)
+{
+    return db::sqlState(e).startsWith(QLatin1String("22"));
+}
 } // namespace
 
 ProblemService::ProblemService(db::Database &db) : m_db(db) {}
@@ -50,31 +58,45 @@ ProblemService::~ProblemService() = default;
 
 Result<QJsonObject> ProblemService::create(const Caller &caller, const ProblemInput &input)
 {
-    static const QString sql = QStringLiteral(
-        "WITH ev AS ("
-        " INSERT INTO guardrail_evaluations (id, content_id, content_type, agent_id, submitted_content, trust_tier)"
-        " VALUES (?::uuid, ?::uuid, 'problem', ?::uuid, ?::jsonb, 'new') RETURNING id),"
-        " pr AS ("
-        " INSERT INTO problems (id, reported_by_agent_id, title, description, domain, severity,"
-        "  affected_population_estimate, geographic_scope, location_name, latitude, longitude,"
-        "  existing_solutions, data_sources, evidence_links, self_audit, guardrail_status, guardrail_evaluation_id)"
-        " SELECT ?::uuid, ?::uuid, ?, ?, ?, ?, ?, ?, ?, ?::numeric, ?::numeric, ?::jsonb, ?::jsonb,"
-        "  ARRAY(SELECT jsonb_array_elements_text(?::jsonb)), ?::jsonb, 'pending', ev.id FROM ev RETURNING *),"
-        " jb AS ("
-        " INSERT INTO jobs (queue, kind, payload)"
-        " SELECT 'guardrail-evaluation', 'evaluate', jsonb_build_object('evaluationId', ev.id) FROM ev),"
-        " ag AS (UPDATE agents SET total_problems_reported = total_problems_reported + 1 WHERE id = ?::uuid)"
-        " SELECT row_to_json(t)::text FROM (SELECT %1 FROM pr p) t").arg(sqljson::problemColumns(QStringLiteral("p")));
+    static const QString sql =
+        QStringLiteral(
+            "WITH ev AS ("
+            " INSERT INTO guardrail_evaluations (id, content_id, content_type, agent_id, submitted_content, trust_tier)"
+            " VALUES (?::uuid, ?::uuid, 'problem', ?::uuid, ?::jsonb, 'new') RETURNING id),"
+            " pr AS ("
+            " INSERT INTO problems (id, reported_by_agent_id, title, description, domain, severity,"
+            "  affected_population_estimate, geographic_scope, location_name, latitude, longitude,"
+            "  existing_solutions, data_sources, evidence_links, self_audit, guardrail_status, guardrail_evaluation_id)"
+            " SELECT ?::uuid, ?::uuid, ?, ?, ?, ?, ?, ?, ?, ?::numeric, ?::numeric, ?::jsonb, ?::jsonb,"
+            "  ARRAY(SELECT jsonb_array_elements_text(?::jsonb)), ?::jsonb, 'pending', ev.id FROM ev RETURNING *),"
+            " jb AS ("
+            " INSERT INTO jobs (queue, kind, payload)"
+            " SELECT 'guardrail-evaluation', 'evaluate', jsonb_build_object('evaluationId', ev.id) FROM ev),"
+            " ag AS (UPDATE agents SET total_problems_reported = total_problems_reported + 1 WHERE id = ?::uuid)"
+            " SELECT row_to_json(t)::text FROM (SELECT %1 FROM pr p) t")
+            .arg(sqljson::problemColumns(QStringLiteral("p")));
 
     const QString problemId = ids::newUuid();
     const QString evaluationId = ids::newUuid();
     const QString submitted = compact(input.toJson());
     const QVariantList binds{
-        evaluationId, problemId, caller.agentId, submitted,
-        problemId, caller.agentId, input.title, input.description, input.domain, input.severity,
-        nullableText(input.affectedPopulationEstimate), nullableText(input.geographicScope),
-        nullableText(input.locationName), nullableNumber(input.latitude), nullableNumber(input.longitude),
-        compact(input.existingSolutions), compact(input.dataSources),
+        evaluationId,
+        problemId,
+        caller.agentId,
+        submitted,
+        problemId,
+        caller.agentId,
+        input.title,
+        input.description,
+        input.domain,
+        input.severity,
+        nullableText(input.affectedPopulationEstimate),
+        nullableText(input.geographicScope),
+        nullableText(input.locationName),
+        nullableNumber(input.latitude),
+        nullableNumber(input.longitude),
+        compact(input.existingSolutions),
+        compact(input.dataSources),
         compact(QJsonArray::fromStringList(input.evidenceLinks)),
         input.selfAudit ? QVariant(compact(*input.selfAudit)) : QVariant(QMetaType::fromType<QString>()),
         caller.agentId,
@@ -105,7 +127,7 @@ Result<std::shared_ptr<const CursorCodec>> ProblemService::cursorCodec()
         return m_codec;
     // Loaded once per service; the key only changes by an operator rotating it (then restart).
     auto q = sqlliteral::run(m_db.connection(),
-                      QStringLiteral("SELECT value #>> '{}' FROM settings WHERE key = 'cursor_signing_key'"));
+                             QStringLiteral("SELECT value #>> '{}' FROM settings WHERE key = 'cursor_signing_key'"));
     if (!q)
         return q.error();
     if (!q->next() || q->value(0).toString().isEmpty())
@@ -161,13 +183,14 @@ Result<Page> ProblemService::list(const ProblemQuery &query, const std::optional
 
 Result<QJsonObject> ProblemService::get(const QString &id, const std::optional<Caller> &caller)
 {
-    static const QString sql = QStringLiteral(
-        "SELECT %1::text, p.reported_by_agent_id::text, p.guardrail_status,"
-        " CASE WHEN e.final_decision IS NULL AND e.layer_a_result IS NULL AND e.layer_b_result IS NULL THEN NULL"
-        " ELSE json_build_object('finalDecision', e.final_decision, 'layerAResult', e.layer_a_result,"
-        " 'layerBResult', e.layer_b_result)::text END"
-        " FROM problems p LEFT JOIN guardrail_evaluations e ON e.id = p.guardrail_evaluation_id"
-        " WHERE p.id = ?::uuid").arg(sqljson::rowJson(sqljson::problemColumns(QStringLiteral("p"))));
+    static const QString sql =
+        QStringLiteral("SELECT %1::text, p.reported_by_agent_id::text, p.guardrail_status,"
+                       " CASE WHEN e.final_decision IS NULL AND e.layer_a_result IS NULL AND e.layer_b_result IS NULL THEN NULL"
+                       " ELSE json_build_object('finalDecision', e.final_decision, 'layerAResult', e.layer_a_result,"
+                       " 'layerBResult', e.layer_b_result)::text END"
+                       " FROM problems p LEFT JOIN guardrail_evaluations e ON e.id = p.guardrail_evaluation_id"
+                       " WHERE p.id = ?::uuid")
+            .arg(sqljson::rowJson(sqljson::problemColumns(QStringLiteral("p"))));
 
     if (!ids::isUuid(id))
         return ApiError::notFound(QStringLiteral("Problem not found"));

@@ -40,11 +40,13 @@ std::optional<QJsonObject> expectedImpact(FieldReader &r, FieldErrors &errors, b
     const QJsonValue value = o->value(QStringLiteral("value"));
     if (value.isDouble() && std::isfinite(value.toDouble()))
         out.insert(QStringLiteral("value"), value);
-    else if (value.isString() && !value.toString().isEmpty() && value.toString().size() <= 100 && !value.toString().contains(QChar(0)))
+    else if (value.isString() && !value.toString().isEmpty() && value.toString().size() <= 100
+             && !value.toString().contains(QChar(0)))
         out.insert(QStringLiteral("value"), value);
     else
-        e.add(QStringLiteral("value"), value.isUndefined() || value.isNull() ? QStringLiteral("Required")
-                                                                             : QStringLiteral("Expected a number or a short text"));
+        e.add(QStringLiteral("value"), value.isUndefined() || value.isNull()
+                                           ? QStringLiteral("Required")
+                                           : QStringLiteral("Expected a number or a short text"));
     if (auto t = e.string(QStringLiteral("timeframe"), true, 1, 100))
         out.insert(QStringLiteral("timeframe"), *t);
     return out;
@@ -140,7 +142,7 @@ Result<SolutionInput> SolutionInput::parse(const QJsonObject &body, Mode mode)
 
 const QStringList &SolutionQuery::statuses()
 {
-    static const QStringList v{QStringLiteral("proposed"), QStringLiteral("debating"), QStringLiteral("ready_for_action"),
+    static const QStringList v{QStringLiteral("proposed"),    QStringLiteral("debating"),  QStringLiteral("ready_for_action"),
                                QStringLiteral("in_progress"), QStringLiteral("completed"), QStringLiteral("abandoned")};
     return v;
 }

@@ -11,9 +11,9 @@
 namespace bw::domain {
 
 struct MailMessage {
-    QString to;       // a bare address, user@example.org
-    QString subject;  // one line, no CR/LF
-    QString body;     // plain text; newlines become CRLF on the wire
+    QString to;      // a bare address, user@example.org
+    QString subject; // one line, no CR/LF
+    QString body;    // plain text; newlines become CRLF on the wire
 };
 
 class Mailer {

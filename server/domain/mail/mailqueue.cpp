@@ -8,8 +8,7 @@ Q_LOGGING_CATEGORY(lcMailQueue, "bw.mail")
 namespace bw::domain {
 
 MailQueue::MailQueue(std::unique_ptr<Mailer> mailer, ResultHandler onResult, std::function<void()> onThreadExit, int capacity)
-    : m_mailer(std::move(mailer)), m_onResult(std::move(onResult)), m_onThreadExit(std::move(onThreadExit)),
-      m_capacity(capacity)
+    : m_mailer(std::move(mailer)), m_onResult(std::move(onResult)), m_onThreadExit(std::move(onThreadExit)), m_capacity(capacity)
 {
     m_thread = std::thread([this] {
         setCurrentThreadName("bw-mail");
@@ -17,7 +16,10 @@ MailQueue::MailQueue(std::unique_ptr<Mailer> mailer, ResultHandler onResult, std
     });
 }
 
-MailQueue::~MailQueue() { stop(); }
+MailQueue::~MailQueue()
+{
+    stop();
+}
 
 bool MailQueue::enqueue(MailMessage message, QString tag)
 {
@@ -45,7 +47,10 @@ void MailQueue::stop()
         m_thread.join();
 }
 
-QString MailQueue::description() const { return m_mailer->description(); }
+QString MailQueue::description() const
+{
+    return m_mailer->description();
+}
 
 int MailQueue::pending() const
 {
@@ -67,9 +72,8 @@ void MailQueue::run()
             m_items.pop_front();
             stopping = m_stopping;
         }
-        const Status result = stopping
-            ? Status(ApiError::unavailable(QStringLiteral("not sent: the server was shutting down")))
-            : m_mailer->send(item.message, m_cancel);
+        const Status result = stopping ? Status(ApiError::unavailable(QStringLiteral("not sent: the server was shutting down")))
+                                       : m_mailer->send(item.message, m_cancel);
         if (!result)
             qCWarning(lcMailQueue).noquote() << "mail to" << item.message.to << "failed:" << result.error().message;
         if (m_onResult)

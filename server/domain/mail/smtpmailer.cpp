@@ -113,7 +113,8 @@ public:
         if (!reply)
             return reply.error();
         if (std::find(expected.begin(), expected.end(), reply->code) == expected.end())
-            return ApiError::unavailable(QStringLiteral("SMTP %1: %2 was answered '%3'").arg(where(), shown, reply->text().left(300)));
+            return ApiError::unavailable(
+                QStringLiteral("SMTP %1: %2 was answered '%3'").arg(where(), shown, reply->text().left(300)));
         return reply;
     }
 
@@ -127,8 +128,8 @@ public:
         if (!m_o.caFile.isEmpty()) {
             m_context.load_verify_file(m_o.caFile.toStdString(), ec);
             if (ec)
-                return ApiError::unavailable(QStringLiteral("SMTP: cannot load CA file %1: %2")
-                                                 .arg(m_o.caFile, QString::fromStdString(ec.message())));
+                return ApiError::unavailable(
+                    QStringLiteral("SMTP: cannot load CA file %1: %2").arg(m_o.caFile, QString::fromStdString(ec.message())));
         }
         m_context.set_verify_mode(asio::ssl::verify_peer);
         SSL_CTX_set_min_proto_version(m_context.native_handle(), TLS1_2_VERSION);
@@ -188,9 +189,9 @@ private:
 
     Status failure(const QString &step, const error_code &ec)
     {
-        const QString why = ec == asio::error::timed_out ? QStringLiteral("timed out after %1 ms").arg(m_o.timeoutMs)
-            : ec == asio::error::operation_aborted      ? QStringLiteral("cancelled")
-                                                        : QString::fromStdString(ec.message());
+        const QString why = ec == asio::error::timed_out           ? QStringLiteral("timed out after %1 ms").arg(m_o.timeoutMs)
+                            : ec == asio::error::operation_aborted ? QStringLiteral("cancelled")
+                                                                   : QString::fromStdString(ec.message());
         return ApiError::unavailable(QStringLiteral("SMTP %1: %2 failed: %3").arg(where(), step, why));
     }
 
@@ -204,7 +205,10 @@ private:
     asio::streambuf m_buffer{64 * 1024};
 };
 
-bool hasLineBreak(const QString &s) { return s.contains(u'\r') || s.contains(u'\n'); }
+bool hasLineBreak(const QString &s)
+{
+    return s.contains(u'\r') || s.contains(u'\n');
+}
 
 QStringList capabilities(const Reply &ehlo)
 {
@@ -228,7 +232,9 @@ SmtpMailer::SmtpMailer(SmtpOptions options) : m_options(std::move(options)) {}
 
 QString SmtpMailer::description() const
 {
-    return QStringLiteral("smtp %1:%2%3").arg(m_options.host).arg(m_options.port)
+    return QStringLiteral("smtp %1:%2%3")
+        .arg(m_options.host)
+        .arg(m_options.port)
         .arg(m_options.startTls ? QStringLiteral(" (STARTTLS)") : QStringLiteral(" (no TLS)"));
 }
 
@@ -248,9 +254,10 @@ QByteArray SmtpMailer::formatMessage(const QString &from, const MailMessage &mes
     const auto ascii = [](const QString &s) {
         return std::all_of(s.cbegin(), s.cend(), [](QChar c) { return c.unicode() >= 0x20 && c.unicode() < 0x7f; });
     };
-    const QByteArray subject = ascii(message.subject) ? message.subject.toLatin1()
-                                                      : "=?UTF-8?B?" + message.subject.toUtf8().toBase64() + "?=";
-    const QString date = QLocale::c().toString(QDateTime::currentDateTimeUtc(), QStringLiteral("ddd, dd MMM yyyy hh:mm:ss '+0000'"));
+    const QByteArray subject =
+        ascii(message.subject) ? message.subject.toLatin1() : "=?UTF-8?B?" + message.subject.toUtf8().toBase64() + "?=";
+    const QString date =
+        QLocale::c().toString(QDateTime::currentDateTimeUtc(), QStringLiteral("ddd, dd MMM yyyy hh:mm:ss '+0000'"));
     QByteArray out;
     out += "Date: " + date.toLatin1() + "\r\n";
     out += "From: " + from.toUtf8() + "\r\n";
@@ -296,7 +303,8 @@ Status SmtpMailer::send(const MailMessage &message, const std::atomic_bool &canc
         QStringList caps = capabilities(*hello);
         if (m_options.startTls) {
             if (!caps.contains(QStringLiteral("STARTTLS")))
-                return ApiError::unavailable(QStringLiteral("SMTP %1: the server does not offer STARTTLS (smtp/starttls is on)").arg(s.where()));
+                return ApiError::unavailable(
+                    QStringLiteral("SMTP %1: the server does not offer STARTTLS (smtp/starttls is on)").arg(s.where()));
             if (auto r = s.command("STARTTLS", {220}, QStringLiteral("STARTTLS")); !r)
                 return r.error();
             if (Status tls = s.startTls(); !tls)
@@ -322,7 +330,8 @@ Status SmtpMailer::send(const MailMessage &message, const std::atomic_bool &canc
                 if (auto r = s.command(pass.toBase64(), {235}, QStringLiteral("AUTH LOGIN (password)")); !r)
                     return r.error();
             } else {
-                return ApiError::unavailable(QStringLiteral("SMTP %1: no supported AUTH mechanism (PLAIN, LOGIN) offered").arg(s.where()));
+                return ApiError::unavailable(
+                    QStringLiteral("SMTP %1: no supported AUTH mechanism (PLAIN, LOGIN) offered").arg(s.where()));
             }
         }
         if (auto r = s.command("MAIL FROM:<" + from.toUtf8() + ">", {250}, QStringLiteral("MAIL FROM")); !r)

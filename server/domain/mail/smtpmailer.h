@@ -10,14 +10,14 @@
 namespace bw::domain {
 
 struct SmtpOptions {
-    QString host;               // empty: SMTP is not configured
+    QString host; // empty: SMTP is not configured
     quint16 port = 587;
-    QString username;           // empty: no AUTH
-    QString password;           // from the SecretStore ("smtp-password")
-    QString from;               // "BetterWorld <noreply@example.org>" or a bare address
-    bool startTls = true;       // require STARTTLS before AUTH/MAIL (refuse to send in clear)
-    QString caFile;             // extra trusted CA certificates (PEM); system roots are always trusted
-    int timeoutMs = 15000;      // per step (connect, each reply, TLS handshake)
+    QString username;      // empty: no AUTH
+    QString password;      // from the SecretStore ("smtp-password")
+    QString from;          // "BetterWorld <noreply@example.org>" or a bare address
+    bool startTls = true;  // require STARTTLS before AUTH/MAIL (refuse to send in clear)
+    QString caFile;        // extra trusted CA certificates (PEM); system roots are always trusted
+    int timeoutMs = 15000; // per step (connect, each reply, TLS handshake)
     QString heloName = QStringLiteral("localhost");
 };
 

@@ -42,7 +42,7 @@ const QStringList &MissionInput::difficulties()
 
 const QStringList &MissionInput::statuses()
 {
-    static const QStringList v{QStringLiteral("open"), QStringLiteral("claimed"), QStringLiteral("in_progress"),
+    static const QStringList v{QStringLiteral("open"),      QStringLiteral("claimed"),  QStringLiteral("in_progress"),
                                QStringLiteral("submitted"), QStringLiteral("verified"), QStringLiteral("expired"),
                                QStringLiteral("archived")};
     return v;
@@ -68,7 +68,8 @@ std::optional<QJsonArray> instructions(FieldReader &r, FieldErrors &errors, bool
         const auto text = s.string(QStringLiteral("text"), true, 1, 2000);
         const auto optional = s.boolean(QStringLiteral("optional"), false);
         if (step && text)
-            out.append(QJsonObject{{QStringLiteral("step"), *step}, {QStringLiteral("text"), *text},
+            out.append(QJsonObject{{QStringLiteral("step"), *step},
+                                   {QStringLiteral("text"), *text},
                                    {QStringLiteral("optional"), optional.value_or(false)}});
     }
     return out;
@@ -93,7 +94,8 @@ std::optional<QJsonArray> evidence(FieldReader &r, FieldErrors &errors, bool req
         const auto description = s.string(QStringLiteral("description"), true, 1, 500);
         const auto req = s.boolean(QStringLiteral("required"), false);
         if (type && description)
-            out.append(QJsonObject{{QStringLiteral("type"), *type}, {QStringLiteral("description"), *description},
+            out.append(QJsonObject{{QStringLiteral("type"), *type},
+                                   {QStringLiteral("description"), *description},
                                    {QStringLiteral("required"), req.value_or(true)}});
     }
     return out;
@@ -219,9 +221,12 @@ Result<MissionQuery> MissionQuery::fromQuery(const QMap<QString, QString> &query
 QString MarketQuery::sortName(Sort sort)
 {
     switch (sort) {
-    case Sort::CreatedAt: return QStringLiteral("createdAt");
-    case Sort::TokenReward: return QStringLiteral("tokenReward");
-    case Sort::Distance: return QStringLiteral("distance");
+    case Sort::CreatedAt:
+        return QStringLiteral("createdAt");
+    case Sort::TokenReward:
+        return QStringLiteral("tokenReward");
+    case Sort::Distance:
+        return QStringLiteral("distance");
     }
     return QStringLiteral("createdAt");
 }

@@ -6,8 +6,8 @@
 // 2 decimals; distanceKm to 0.1 km. Thread-safe: any thread (the calling thread's connection).
 
 #include "server/domain/content/keysetlist.h"
-#include "server/domain/missions/missioninput.h"
 #include "server/domain/content/problemservice.h"
+#include "server/domain/missions/missioninput.h"
 
 #include "server/core/result.h"
 

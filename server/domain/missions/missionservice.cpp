@@ -13,7 +13,10 @@
 namespace bw::domain {
 
 namespace {
-ApiError notFound() { return ApiError::notFound(QStringLiteral("Mission not found")); }
+ApiError notFound()
+{
+    return ApiError::notFound(QStringLiteral("Mission not found"));
+}
 
 QString columnNames()
 {
@@ -36,21 +39,22 @@ MissionService::MissionService(db::Database &db) : m_db(db), m_cursors(db) {}
 Result<QByteArray> MissionService::create(const Caller &caller, const MissionInput &input)
 {
     // The mission takes its problem's domain. The earth point follows the coordinates (trigger).
-    static const QString sql = QStringLiteral(
-        "WITH sol AS (SELECT s.id, s.proposed_by_agent_id, s.guardrail_status, p.domain FROM solutions s"
-        "  JOIN problems p ON p.id = s.problem_id WHERE s.id = ?::uuid),"
-        " ok AS (SELECT id, domain FROM sol WHERE proposed_by_agent_id = ?::uuid AND guardrail_status = 'approved'),"
-        " m AS (INSERT INTO missions (id, solution_id, created_by_agent_id, domain, guardrail_evaluation_id, %1)"
-        "  SELECT ?::uuid, ok.id, ?::uuid, ok.domain, ?::uuid, %2 FROM ok RETURNING *),"
-        " %3"
-        " SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM sol) THEN 'not_found'"
-        "  WHEN (SELECT proposed_by_agent_id FROM sol) <> ?::uuid THEN 'forbidden'"
-        "  WHEN NOT EXISTS (SELECT 1 FROM m) THEN 'not_approved' ELSE 'ok' END,"
-        " (SELECT row_to_json(t)::text FROM (SELECT %4 FROM m x) t)")
-        .arg(columnNames(), valueExprs(),
-             contentsql::guardrailEnqueue(QStringLiteral("mission"), QStringLiteral("m"), QStringLiteral("m.id"),
-                                          contentjson::missionSubmitted(QStringLiteral("m"))),
-             contentjson::missionOwnerColumns(QStringLiteral("x")));
+    static const QString sql =
+        QStringLiteral(
+            "WITH sol AS (SELECT s.id, s.proposed_by_agent_id, s.guardrail_status, p.domain FROM solutions s"
+            "  JOIN problems p ON p.id = s.problem_id WHERE s.id = ?::uuid),"
+            " ok AS (SELECT id, domain FROM sol WHERE proposed_by_agent_id = ?::uuid AND guardrail_status = 'approved'),"
+            " m AS (INSERT INTO missions (id, solution_id, created_by_agent_id, domain, guardrail_evaluation_id, %1)"
+            "  SELECT ?::uuid, ok.id, ?::uuid, ok.domain, ?::uuid, %2 FROM ok RETURNING *),"
+            " %3"
+            " SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM sol) THEN 'not_found'"
+            "  WHEN (SELECT proposed_by_agent_id FROM sol) <> ?::uuid THEN 'forbidden'"
+            "  WHEN NOT EXISTS (SELECT 1 FROM m) THEN 'not_approved' ELSE 'ok' END,"
+            " (SELECT row_to_json(t)::text FROM (SELECT %4 FROM m x) t)")
+            .arg(columnNames(), valueExprs(),
+                 contentsql::guardrailEnqueue(QStringLiteral("mission"), QStringLiteral("m"), QStringLiteral("m.id"),
+                                              contentjson::missionSubmitted(QStringLiteral("m"))),
+                 contentjson::missionOwnerColumns(QStringLiteral("x")));
 
     const QString missionId = ids::newUuid();
     const QString evaluationId = ids::newUuid();
@@ -103,14 +107,14 @@ Result<Page> MissionService::listOwn(const Caller &caller, const MissionQuery &q
 Result<QByteArray> MissionService::get(const QString &id, const std::optional<Caller> &caller)
 {
     // One row, already in the right view: the creator's (exact) or the public one (approximate).
-    static const QString sql = QStringLiteral(
-        "SELECT CASE WHEN m.created_by_agent_id = ?::uuid THEN %1 ELSE %2 END::text,"
-        " m.created_by_agent_id::text, m.guardrail_status, (%3)::text"
-        " FROM missions m LEFT JOIN guardrail_evaluations e ON e.id = m.guardrail_evaluation_id"
-        " WHERE m.id = ?::uuid")
-        .arg(sqljson::rowJson(contentjson::missionOwnerColumns(QStringLiteral("m"))),
-             sqljson::rowJson(contentjson::missionPublicColumns(QStringLiteral("m"), false)),
-             contentjson::guardrailExplanation(QStringLiteral("e")));
+    static const QString sql =
+        QStringLiteral("SELECT CASE WHEN m.created_by_agent_id = ?::uuid THEN %1 ELSE %2 END::text,"
+                       " m.created_by_agent_id::text, m.guardrail_status, (%3)::text"
+                       " FROM missions m LEFT JOIN guardrail_evaluations e ON e.id = m.guardrail_evaluation_id"
+                       " WHERE m.id = ?::uuid")
+            .arg(sqljson::rowJson(contentjson::missionOwnerColumns(QStringLiteral("m"))),
+                 sqljson::rowJson(contentjson::missionPublicColumns(QStringLiteral("m"), false)),
+                 contentjson::guardrailExplanation(QStringLiteral("e")));
 
     if (!ids::isUuid(id))
         return notFound();
@@ -132,24 +136,24 @@ Result<QByteArray> MissionService::update(const Caller &caller, const QString &i
 {
     // The version check and the write are one UPDATE: of two racing PATCHes carrying the same
     // version, the second re-checks the row after the first commits and matches nothing → 409.
-    static const QString sql = QStringLiteral(
-        "WITH cur AS (SELECT created_by_agent_id, current_claim_count, status FROM missions WHERE id = ?::uuid),"
-        " up AS (UPDATE missions m SET %1, guardrail_status = 'pending', guardrail_evaluation_id = ?::uuid,"
-        "  alignment_score = NULL, alignment_domain = NULL, version = m.version + 1"
-        "  WHERE m.id = ?::uuid AND m.created_by_agent_id = ?::uuid AND m.current_claim_count = 0"
-        "  AND m.status NOT IN ('archived', 'verified') AND (?::int IS NULL OR m.version = ?::int) RETURNING m.*),"
-        " %2"
-        " SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM cur) THEN 'not_found'"
-        "  WHEN (SELECT created_by_agent_id FROM cur) <> ?::uuid THEN 'forbidden'"
-        "  WHEN EXISTS (SELECT 1 FROM up) THEN 'ok'"
-        "  WHEN (SELECT current_claim_count FROM cur) > 0 THEN 'active_claims'"
-        "  WHEN (SELECT status FROM cur) IN ('archived', 'verified') THEN 'closed'"
-        "  ELSE 'version_conflict' END,"
-        " (SELECT row_to_json(t)::text FROM (SELECT %3 FROM up x) t)")
-        .arg(contentsql::setClauses(MissionInput::columns()),
-             contentsql::guardrailEnqueue(QStringLiteral("mission"), QStringLiteral("up"), QStringLiteral("up.id"),
-                                          contentjson::missionSubmitted(QStringLiteral("up"))),
-             contentjson::missionOwnerColumns(QStringLiteral("x")));
+    static const QString sql =
+        QStringLiteral("WITH cur AS (SELECT created_by_agent_id, current_claim_count, status FROM missions WHERE id = ?::uuid),"
+                       " up AS (UPDATE missions m SET %1, guardrail_status = 'pending', guardrail_evaluation_id = ?::uuid,"
+                       "  alignment_score = NULL, alignment_domain = NULL, version = m.version + 1"
+                       "  WHERE m.id = ?::uuid AND m.created_by_agent_id = ?::uuid AND m.current_claim_count = 0"
+                       "  AND m.status NOT IN ('archived', 'verified') AND (?::int IS NULL OR m.version = ?::int) RETURNING m.*),"
+                       " %2"
+                       " SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM cur) THEN 'not_found'"
+                       "  WHEN (SELECT created_by_agent_id FROM cur) <> ?::uuid THEN 'forbidden'"
+                       "  WHEN EXISTS (SELECT 1 FROM up) THEN 'ok'"
+                       "  WHEN (SELECT current_claim_count FROM cur) > 0 THEN 'active_claims'"
+                       "  WHEN (SELECT status FROM cur) IN ('archived', 'verified') THEN 'closed'"
+                       "  ELSE 'version_conflict' END,"
+                       " (SELECT row_to_json(t)::text FROM (SELECT %3 FROM up x) t)")
+            .arg(contentsql::setClauses(MissionInput::columns()),
+                 contentsql::guardrailEnqueue(QStringLiteral("mission"), QStringLiteral("up"), QStringLiteral("up.id"),
+                                              contentjson::missionSubmitted(QStringLiteral("up"))),
+                 contentjson::missionOwnerColumns(QStringLiteral("x")));
 
     if (!ids::isUuid(id))
         return notFound();
@@ -172,23 +176,24 @@ Result<QByteArray> MissionService::update(const Caller &caller, const QString &i
     if (o == QLatin1String("closed"))
         return ApiError::conflict(QStringLiteral("Archived or verified missions cannot be edited"));
     if (o == QLatin1String("version_conflict"))
-        return ApiError::make(ErrorKind::Conflict,
-                              QStringLiteral("Mission was modified by another request; read it again and retry with its current version"),
-                              QJsonObject{{QStringLiteral("expectedVersion"), patch.version ? *patch.version : 0}});
+        return ApiError::make(
+            ErrorKind::Conflict,
+            QStringLiteral("Mission was modified by another request; read it again and retry with its current version"),
+            QJsonObject{{QStringLiteral("expectedVersion"), patch.version ? *patch.version : 0}});
     return r->json;
 }
 
 Result<QByteArray> MissionService::archive(const Caller &caller, const QString &id)
 {
-    static const QString sql = QStringLiteral(
-        "WITH cur AS (SELECT created_by_agent_id, current_claim_count, status FROM missions WHERE id = ?::uuid),"
-        " up AS (UPDATE missions m SET status = 'archived', version = m.version + 1"
-        "  WHERE m.id = ?::uuid AND m.created_by_agent_id = ?::uuid AND m.current_claim_count = 0"
-        "  AND m.status <> 'archived' RETURNING m.id)"
-        " SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM cur) THEN 'not_found'"
-        "  WHEN (SELECT created_by_agent_id FROM cur) <> ?::uuid THEN 'forbidden'"
-        "  WHEN EXISTS (SELECT 1 FROM up) OR (SELECT status FROM cur) = 'archived' THEN 'ok'"
-        "  WHEN (SELECT current_claim_count FROM cur) > 0 THEN 'active_claims' ELSE 'changed' END, NULL::text");
+    static const QString sql =
+        QStringLiteral("WITH cur AS (SELECT created_by_agent_id, current_claim_count, status FROM missions WHERE id = ?::uuid),"
+                       " up AS (UPDATE missions m SET status = 'archived', version = m.version + 1"
+                       "  WHERE m.id = ?::uuid AND m.created_by_agent_id = ?::uuid AND m.current_claim_count = 0"
+                       "  AND m.status <> 'archived' RETURNING m.id)"
+                       " SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM cur) THEN 'not_found'"
+                       "  WHEN (SELECT created_by_agent_id FROM cur) <> ?::uuid THEN 'forbidden'"
+                       "  WHEN EXISTS (SELECT 1 FROM up) OR (SELECT status FROM cur) = 'archived' THEN 'ok'"
+                       "  WHEN (SELECT current_claim_count FROM cur) > 0 THEN 'active_claims' ELSE 'changed' END, NULL::text");
 
     if (!ids::isUuid(id))
         return notFound();
@@ -211,7 +216,7 @@ Result<int> MissionService::expireOverdue()
 {
     // Only unclaimed missions: claimed work in progress is finished or released by its claimants.
     auto r = db::exec(m_db.connection(), QStringLiteral("UPDATE missions SET status = 'expired', version = version + 1"
-                                                       " WHERE status = 'open' AND expires_at <= now()"));
+                                                        " WHERE status = 'open' AND expires_at <= now()"));
     if (!r)
         return r.error();
     return r->numRowsAffected();

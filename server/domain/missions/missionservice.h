@@ -6,8 +6,8 @@
 
 #include "server/domain/caller.h"
 #include "server/domain/content/keysetlist.h"
-#include "server/domain/missions/missioninput.h"
 #include "server/domain/content/problemservice.h"
+#include "server/domain/missions/missioninput.h"
 
 #include "server/core/result.h"
 

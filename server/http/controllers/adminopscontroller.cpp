@@ -46,9 +46,8 @@ void registerAdminOpsRoutes(Router &router, moderation::AdminOpsService &ops, in
     });
 
     router.add("PATCH", QStringLiteral("/api/v1/admin/agents/:id"), admin, [&ops, maxJsonDepth](Request &req) {
-        return withBody(req, maxJsonDepth, &AdminOpsService::parseActiveBody, [&](bool active) {
-            return ops.setActive(*req.admin, req.params.value(QStringLiteral("id")), active);
-        });
+        return withBody(req, maxJsonDepth, &AdminOpsService::parseActiveBody,
+                        [&](bool active) { return ops.setActive(*req.admin, req.params.value(QStringLiteral("id")), active); });
     });
 
     router.add("GET", QStringLiteral("/api/v1/admin/jobs"), admin, [&ops](Request &req) {
@@ -58,9 +57,8 @@ void registerAdminOpsRoutes(Router &router, moderation::AdminOpsService &ops, in
         return jsonPage(req, ops.listJobs(*req.admin, *query));
     });
 
-    router.add("POST", QStringLiteral("/api/v1/admin/jobs/:id/retry"), admin, [&ops](Request &req) {
-        return respond(req, ops.retryJob(*req.admin, req.params.value(QStringLiteral("id"))));
-    });
+    router.add("POST", QStringLiteral("/api/v1/admin/jobs/:id/retry"), admin,
+               [&ops](Request &req) { return respond(req, ops.retryJob(*req.admin, req.params.value(QStringLiteral("id")))); });
 
     router.add("GET", QStringLiteral("/api/v1/admin/audit-log"), admin, [&ops](Request &req) {
         const auto query = moderation::AuditQuery::fromQuery(req.query);

@@ -26,8 +26,8 @@ void registerAdminReviewRoutes(Router &router, moderation::ReviewService &review
         const auto result = reviews.list(*req.admin, *query);
         if (!result)
             return error(req, result.error());
-        return page(req, QJsonDocument(result->itemsJson()).toJson(QJsonDocument::Compact), result->hasMore,
-                    result->nextCursor, int(result->items.size()));
+        return page(req, QJsonDocument(result->itemsJson()).toJson(QJsonDocument::Compact), result->hasMore, result->nextCursor,
+                    int(result->items.size()));
     });
 
     router.add("GET", QStringLiteral("/api/v1/admin/flagged/:id"), moderator, [&reviews](Request &req) {
@@ -35,9 +35,8 @@ void registerAdminReviewRoutes(Router &router, moderation::ReviewService &review
         return detail ? ok(req, detail->toJson()) : error(req, detail.error());
     });
 
-    router.add("POST", QStringLiteral("/api/v1/admin/flagged/:id/claim"), moderator, [&reviews](Request &req) {
-        return item(req, reviews.claim(*req.admin, req.params.value(QStringLiteral("id"))));
-    });
+    router.add("POST", QStringLiteral("/api/v1/admin/flagged/:id/claim"), moderator,
+               [&reviews](Request &req) { return item(req, reviews.claim(*req.admin, req.params.value(QStringLiteral("id")))); });
 
     router.add("POST", QStringLiteral("/api/v1/admin/flagged/:id/release"), moderator, [&reviews](Request &req) {
         return item(req, reviews.release(*req.admin, req.params.value(QStringLiteral("id"))));

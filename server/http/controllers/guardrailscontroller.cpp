@@ -10,8 +10,8 @@ namespace bw::http {
 void registerGuardrailRoutes(Router &router, guardrails::GuardrailService &guardrails, int maxJsonDepth)
 {
     // Each evaluation may cost a classifier call: the content-creation limit applies.
-    router.add("POST", QStringLiteral("/api/v1/guardrails/evaluate"),
-               {Auth::Agent, RateClass::Content, true, 256 * 1024}, [&guardrails, maxJsonDepth](Request &req) {
+    router.add("POST", QStringLiteral("/api/v1/guardrails/evaluate"), {Auth::Agent, RateClass::Content, true, 256 * 1024},
+               [&guardrails, maxJsonDepth](Request &req) {
                    const auto body = parseJsonObject(req.body, maxJsonDepth);
                    if (!body)
                        return error(req, body.error());

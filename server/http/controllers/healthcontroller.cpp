@@ -43,7 +43,8 @@ void registerHealthRoutes(Router &router, HealthDeps deps)
         QJsonObject data{{QStringLiteral("status"), allOk && !maintenance ? QStringLiteral("ready") : QStringLiteral("degraded")},
                          {QStringLiteral("checks"), report},
                          {QStringLiteral("version"), QStringLiteral(BW_VERSION)},
-                         {QStringLiteral("uptime"), checks.startedAt.isValid() ? checks.startedAt.secsTo(QDateTime::currentDateTimeUtc()) : 0}};
+                         {QStringLiteral("uptime"),
+                          checks.startedAt.isValid() ? checks.startedAt.secsTo(QDateTime::currentDateTimeUtc()) : 0}};
         if (maintenance)
             data.insert(QStringLiteral("maintenance"), true);
         if (allOk && !maintenance)

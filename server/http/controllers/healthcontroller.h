@@ -21,15 +21,15 @@ struct ReadinessChecks {
     std::function<Status()> migrations;
     std::function<Status()> workers;
     std::function<Status()> storage;
-    std::function<bool()> maintenance;   // true while a restore/maintenance window is active
+    std::function<bool()> maintenance; // true while a restore/maintenance window is active
     QDateTime startedAt;
 };
 
 struct HealthDeps {
     ReadinessChecks ready;
     const MetricsRegistry *metrics = nullptr;
-    QStringList metricsAllow;            // client IPs allowed to read /metrics
-    QString metricsToken;                // or this bearer token
+    QStringList metricsAllow; // client IPs allowed to read /metrics
+    QString metricsToken;     // or this bearer token
 };
 
 void registerHealthRoutes(Router &router, HealthDeps deps);

@@ -39,8 +39,7 @@ Response marketplacePage(const Request &req, const Result<domain::Page> &result)
 }
 } // namespace
 
-void registerMissionRoutes(Router &router, domain::MissionService &missions, domain::MissionMarket &market,
-                           int maxJsonDepth)
+void registerMissionRoutes(Router &router, domain::MissionService &missions, domain::MissionMarket &market, int maxJsonDepth)
 {
     router.add("GET", QStringLiteral("/api/v1/missions"), {Auth::None, RateClass::Standard}, [&market](Request &req) {
         const auto query = domain::MarketQuery::fromQuery(req.query);
@@ -72,8 +71,8 @@ void registerMissionRoutes(Router &router, domain::MissionService &missions, dom
                    const auto body = parseJsonObject(req.body, maxJsonDepth);
                    if (!body)
                        return error(req, body.error());
-                   const auto input = domain::MissionInput::parse(*body, domain::contentinput::Mode::Create,
-                                                                  QDateTime::currentDateTimeUtc());
+                   const auto input =
+                       domain::MissionInput::parse(*body, domain::contentinput::Mode::Create, QDateTime::currentDateTimeUtc());
                    if (!input)
                        return error(req, input.error());
                    return respondRaw(req, missions.create(*req.caller, *input), 201);
@@ -84,8 +83,8 @@ void registerMissionRoutes(Router &router, domain::MissionService &missions, dom
                    const auto body = parseJsonObject(req.body, maxJsonDepth);
                    if (!body)
                        return error(req, body.error());
-                   const auto patch = domain::MissionInput::parse(*body, domain::contentinput::Mode::Patch,
-                                                                  QDateTime::currentDateTimeUtc());
+                   const auto patch =
+                       domain::MissionInput::parse(*body, domain::contentinput::Mode::Patch, QDateTime::currentDateTimeUtc());
                    if (!patch)
                        return error(req, patch.error());
                    return respondRaw(req, missions.update(*req.caller, req.params.value(QStringLiteral("id")), *patch));

@@ -12,7 +12,6 @@ class MissionService;
 
 namespace bw::http {
 
-void registerMissionRoutes(Router &router, domain::MissionService &missions, domain::MissionMarket &market,
-                           int maxJsonDepth);
+void registerMissionRoutes(Router &router, domain::MissionService &missions, domain::MissionMarket &market, int maxJsonDepth);
 
 } // namespace bw::http

@@ -1,15 +1,18 @@
 #include "skillscontroller.h"
 
 #include "server/domain/accounts/agentinput.h"
-#include "server/domain/domains.h"
 #include "server/domain/accounts/heartbeatservice.h"
+#include "server/domain/domains.h"
 #include "server/http/envelope.h"
 
 #include <QFile>
 
 // Q_INIT_RESOURCE must be used outside namespaces; it also keeps the linker from dropping the
 // resource object of this static library.
-static void initAgentDocs() { Q_INIT_RESOURCE(bw_agent_docs); }
+static void initAgentDocs()
+{
+    Q_INIT_RESOURCE(bw_agent_docs);
+}
 
 namespace bw::http {
 
@@ -20,8 +23,8 @@ bool saneHost(const QByteArray &host)
     if (host.isEmpty() || host.size() > 255)
         return false;
     return std::all_of(host.cbegin(), host.cend(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-'
-            || c == ':' || c == '[' || c == ']';
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == ':'
+               || c == '[' || c == ']';
     });
 }
 
@@ -75,7 +78,8 @@ void registerSkillRoutes(Router &router, domain::HeartbeatService &heartbeat, co
                [&heartbeat, publicUrl, templates](Request &req) {
                    const QString name = req.params.value(QStringLiteral("name"));
                    const auto it = templates.constFind(name); // exact names only: "..", "/", "\" never match
-                   if (name.contains(u'/') || name.contains(u'\\') || name.contains(QLatin1String("..")) || it == templates.cend())
+                   if (name.contains(u'/') || name.contains(u'\\') || name.contains(QLatin1String(".."))
+                       || it == templates.cend())
                        return error(req, ApiError::notFound(QStringLiteral("Skill file not found")));
                    const auto keys = heartbeat.publishedKeys();
                    if (!keys)

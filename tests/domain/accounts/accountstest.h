@@ -14,13 +14,22 @@
 
 namespace bw::test::accounts {
 
-inline QString errorCode(const HttpReply &r) { return r.json().value("error").toObject().value("code").toString(); }
+inline QString errorCode(const HttpReply &r)
+{
+    return r.json().value("error").toObject().value("code").toString();
+}
 inline QJsonObject errorFields(const HttpReply &r)
 {
     return r.json().value("error").toObject().value("details").toObject().value("fields").toObject();
 }
-inline QJsonObject data(const HttpReply &r) { return r.json().value("data").toObject(); }
-inline QByteArray json(const QJsonObject &o) { return QJsonDocument(o).toJson(QJsonDocument::Compact); }
+inline QJsonObject data(const HttpReply &r)
+{
+    return r.json().value("data").toObject();
+}
+inline QByteArray json(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
 
 struct Agent {
     QString id;

@@ -35,9 +35,13 @@ private Q_SLOTS:
 
     void fromEnvironment()
     {
-        const auto c = load({{"BW_SMTP_HOST", "mail.example.org"}, {"BW_SMTP_PORT", "2525"}, {"BW_SMTP_USERNAME", "bw"},
-                             {"BW_SMTP_FROM", "BW <noreply@example.org>"}, {"BW_SMTP_STARTTLS", "false"},
-                             {"BW_SMTP_CA_FILE", "/etc/ca.pem"}, {"BW_SMTP_TIMEOUT_MS", "2000"},
+        const auto c = load({{"BW_SMTP_HOST", "mail.example.org"},
+                             {"BW_SMTP_PORT", "2525"},
+                             {"BW_SMTP_USERNAME", "bw"},
+                             {"BW_SMTP_FROM", "BW <noreply@example.org>"},
+                             {"BW_SMTP_STARTTLS", "false"},
+                             {"BW_SMTP_CA_FILE", "/etc/ca.pem"},
+                             {"BW_SMTP_TIMEOUT_MS", "2000"},
                              {"BW_PUBLIC_URL", "https://api.example.org"}});
         QVERIFY2(c, c ? "" : qPrintable(c.error().message));
         QCOMPARE(c->smtp.host, QStringLiteral("mail.example.org"));
@@ -54,6 +58,7 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("variable");
         QTest::addColumn<QString>("value");
+        // clang-format off
         QTest::newRow("port text") << "BW_SMTP_PORT" << "smtp";
         QTest::newRow("port 0") << "BW_SMTP_PORT" << "0";
         QTest::newRow("port too big") << "BW_SMTP_PORT" << "70000";
@@ -61,6 +66,7 @@ private Q_SLOTS:
         QTest::newRow("starttls maybe") << "BW_SMTP_STARTTLS" << "maybe";
         QTest::newRow("timeout tiny") << "BW_SMTP_TIMEOUT_MS" << "5";
         QTest::newRow("public url scheme") << "BW_PUBLIC_URL" << "ftp://x";
+        // clang-format on
     }
     void invalidValues()
     {

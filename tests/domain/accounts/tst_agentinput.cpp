@@ -13,11 +13,13 @@ using namespace bw::domain;
 namespace {
 QJsonObject validBody()
 {
-    return QJsonObject{{"username", "good_agent_1"},
-                       {"framework", "langchain"},
-                       {"specializations", QJsonArray{"food_security", "elder_care"}}};
+    return QJsonObject{
+        {"username", "good_agent_1"}, {"framework", "langchain"}, {"specializations", QJsonArray{"food_security", "elder_care"}}};
 }
-QJsonObject fieldsOf(const ApiError &e) { return e.details.value("fields").toObject(); }
+QJsonObject fieldsOf(const ApiError &e)
+{
+    return e.details.value("fields").toObject();
+}
 } // namespace
 
 class tst_AgentInput : public QObject {
@@ -90,8 +92,8 @@ void tst_AgentInput::invalid_data()
     QTest::newRow("username leading _") << u << QJsonValue("_agent") << u;
     QTest::newRow("username trailing _") << u << QJsonValue("agent_") << u;
     QTest::newRow("username double _") << u << QJsonValue("good__agent") << u;
-    for (const char *reserved : {"admin", "system", "betterworld", "moderator", "support", "official", "null",
-                                 "undefined", "api", "root"})
+    for (const char *reserved :
+         {"admin", "system", "betterworld", "moderator", "support", "official", "null", "undefined", "api", "root"})
         QTest::addRow("reserved %s", reserved) << u << QJsonValue(reserved) << u;
     QTest::newRow("reserved uppercase") << u << QJsonValue("ADMIN") << u;
     QTest::newRow("reserved mixed case") << u << QJsonValue("Root") << u;
@@ -106,8 +108,8 @@ void tst_AgentInput::invalid_data()
     QTest::newRow("specs missing") << s << QJsonValue(QJsonValue::Undefined) << s;
     QTest::newRow("specs empty") << s << QJsonValue(QJsonArray{}) << s;
     QTest::newRow("specs six") << s
-                               << QJsonValue(QJsonArray{"food_security", "elder_care", "human_rights",
-                                                        "gender_equality", "digital_inclusion", "education_access"})
+                               << QJsonValue(QJsonArray{"food_security", "elder_care", "human_rights", "gender_equality",
+                                                        "digital_inclusion", "education_access"})
                                << s;
     QTest::newRow("specs unknown") << s << QJsonValue(QJsonArray{"space_travel"}) << s;
     QTest::newRow("specs duplicate") << s << QJsonValue(QJsonArray{"elder_care", "elder_care"}) << s;

@@ -4,8 +4,8 @@
 #include "accountstest.h"
 
 #include <QSet>
-#include <QUrl>
 #include <QTest>
+#include <QUrl>
 
 using namespace bw::test;
 using namespace bw::test::accounts;
@@ -88,7 +88,8 @@ private Q_SLOTS:
     {
         QCOMPARE(call(port(), "POST", "/api/v1/auth/agents/register", {}, json(registration("Case_Agent"))).status, 201);
         for (const char *again : {"case_agent", "CASE_AGENT", "cAsE_aGeNt"}) {
-            const HttpReply r = call(port(), "POST", "/api/v1/auth/agents/register", {}, json(registration(QString::fromLatin1(again))));
+            const HttpReply r =
+                call(port(), "POST", "/api/v1/auth/agents/register", {}, json(registration(QString::fromLatin1(again))));
             QCOMPARE(r.status, 409);
             QCOMPARE(errorCode(r), QStringLiteral("USERNAME_TAKEN"));
         }
@@ -103,8 +104,11 @@ private Q_SLOTS:
         const Agent a = registerAgent(port(), body);
         QVERIFY(!a.key.isEmpty());
 
-        const QJsonObject change{{"displayName", "After"}, {"soulSummary", "I help."}, {"modelProvider", "acme"},
-                                 {"modelName", QJsonValue::Null}, {"specializations", QJsonArray{"food_security", "elder_care"}},
+        const QJsonObject change{{"displayName", "After"},
+                                 {"soulSummary", "I help."},
+                                 {"modelProvider", "acme"},
+                                 {"modelName", QJsonValue::Null},
+                                 {"specializations", QJsonArray{"food_security", "elder_care"}},
                                  {"somethingElse", 1}};
         HttpReply r = call(port(), "PATCH", "/api/v1/agents/me", a.key, json(change));
         QCOMPARE(r.status, 200);
@@ -133,17 +137,22 @@ private Q_SLOTS:
         QTest::addColumn<int>("status");
         QTest::addColumn<QStringList>("fields");
         QTest::newRow("displayName too long") << json({{"displayName", QString(201, u'x')}}) << 422 << QStringList{"displayName"};
-        QTest::newRow("soulSummary too long") << json({{"soulSummary", QString(2001, u'x')}}) << 422 << QStringList{"soulSummary"};
-        QTest::newRow("modelProvider too long") << json({{"modelProvider", QString(51, u'x')}}) << 422 << QStringList{"modelProvider"};
+        QTest::newRow("soulSummary too long")
+            << json({{"soulSummary", QString(2001, u'x')}}) << 422 << QStringList{"soulSummary"};
+        QTest::newRow("modelProvider too long")
+            << json({{"modelProvider", QString(51, u'x')}}) << 422 << QStringList{"modelProvider"};
         QTest::newRow("modelName too long") << json({{"modelName", QString(101, u'x')}}) << 422 << QStringList{"modelName"};
         QTest::newRow("wrong type") << json({{"displayName", 5}}) << 422 << QStringList{"displayName"};
-        QTest::newRow("empty specializations") << json({{"specializations", QJsonArray{}}}) << 422 << QStringList{"specializations"};
-        QTest::newRow("null specializations") << json({{"specializations", QJsonValue::Null}}) << 422 << QStringList{"specializations"};
-        QTest::newRow("unknown domain") << json({{"specializations", QJsonArray{"moon_base"}}}) << 422 << QStringList{"specializations"};
-        QTest::newRow("immutable fields") << json({{"username", "x_y"}, {"email", "a@b.org"}, {"claimStatus", "verified"}})
-                                          << 422 << QStringList{"username", "email", "claimStatus"};
-        QTest::newRow("several at once") << json({{"displayName", QString(201, u'x')}, {"modelName", QString(101, u'x')}})
-                                         << 422 << QStringList{"displayName", "modelName"};
+        QTest::newRow("empty specializations")
+            << json({{"specializations", QJsonArray{}}}) << 422 << QStringList{"specializations"};
+        QTest::newRow("null specializations")
+            << json({{"specializations", QJsonValue::Null}}) << 422 << QStringList{"specializations"};
+        QTest::newRow("unknown domain") << json({{"specializations", QJsonArray{"moon_base"}}}) << 422
+                                        << QStringList{"specializations"};
+        QTest::newRow("immutable fields") << json({{"username", "x_y"}, {"email", "a@b.org"}, {"claimStatus", "verified"}}) << 422
+                                          << QStringList{"username", "email", "claimStatus"};
+        QTest::newRow("several at once") << json({{"displayName", QString(201, u'x')}, {"modelName", QString(101, u'x')}}) << 422
+                                         << QStringList{"displayName", "modelName"};
         QTest::newRow("malformed JSON") << QByteArray("{\"displayName\":") << 400 << QStringList{};
         QTest::newRow("not an object") << QByteArray("[1]") << 400 << QStringList{};
     }
@@ -172,8 +181,8 @@ private Q_SLOTS:
         QCOMPARE(r.status, 401);
         QCOMPARE(errorCode(r), QStringLiteral("API_KEY_INVALID"));
         for (const auto &[method, path] : QList<QPair<QByteArray, QByteArray>>{{"POST", "/api/v1/auth/agents/rotate-key"},
-                                                                             {"POST", "/api/v1/auth/agents/verify"},
-                                                                             {"POST", "/api/v1/auth/agents/verify/resend"}})
+                                                                               {"POST", "/api/v1/auth/agents/verify"},
+                                                                               {"POST", "/api/v1/auth/agents/verify/resend"}})
             QCOMPARE(call(port(), method, path).status, 401);
 
         // A deactivated agent is 403 FORBIDDEN on every authenticated route.
@@ -226,7 +235,8 @@ private Q_SLOTS:
             const Agent a = registerAgent(port(), registration(name, specs, "crewai"));
             QVERIFY(!a.id.isEmpty());
             ids << a.id;
-            QVERIFY(sql(*m_db, "UPDATE agents SET reputation_score = ?::numeric WHERE id = ?::uuid", {QString::number(reputation), a.id}));
+            QVERIFY(sql(*m_db, "UPDATE agents SET reputation_score = ?::numeric WHERE id = ?::uuid",
+                        {QString::number(reputation), a.id}));
         }
         const auto usernames = [](const HttpReply &r) {
             QStringList out;
@@ -354,18 +364,21 @@ private Q_SLOTS:
         // Tampered: flip one character of the payload.
         QString tampered = cursor;
         tampered[2] = tampered[2] == u'A' ? u'B' : u'A';
-        HttpReply r = call(port(), "GET", "/api/v1/agents?framework=openclaw&limit=1&cursor=" + QUrl::toPercentEncoding(tampered));
+        HttpReply r =
+            call(port(), "GET", "/api/v1/agents?framework=openclaw&limit=1&cursor=" + QUrl::toPercentEncoding(tampered));
         QCOMPARE(r.status, 400);
         QCOMPARE(errorCode(r), QStringLiteral("INVALID_CURSOR"));
         // Valid signature, other sort or order: refused rather than paging wrong.
-        r = call(port(), "GET", "/api/v1/agents?framework=openclaw&limit=1&sort=reputationScore&cursor=" + QUrl::toPercentEncoding(cursor));
+        r = call(port(), "GET",
+                 "/api/v1/agents?framework=openclaw&limit=1&sort=reputationScore&cursor=" + QUrl::toPercentEncoding(cursor));
         QCOMPARE(r.status, 400);
         r = call(port(), "GET", "/api/v1/agents?framework=openclaw&limit=1&order=asc&cursor=" + QUrl::toPercentEncoding(cursor));
         QCOMPARE(r.status, 400);
         // Untouched, with its own sort and order: the next page.
         r = call(port(), "GET", "/api/v1/agents?framework=openclaw&limit=1&cursor=" + QUrl::toPercentEncoding(cursor));
         QCOMPARE(r.status, 200);
-        QVERIFY(r.json().value("data").toArray().first().toObject().value("id") != first.json().value("data").toArray().first().toObject().value("id"));
+        QVERIFY(r.json().value("data").toArray().first().toObject().value("id")
+                != first.json().value("data").toArray().first().toObject().value("id"));
     }
 
     void keyRotation()
@@ -399,7 +412,8 @@ private Q_SLOTS:
         const QString row = scalar(*m_db, "SELECT row_to_json(a)::text FROM agents a WHERE id = ?::uuid", {a.id}).toString();
         QVERIFY(!row.contains(newKey) && !row.contains(a.key));
         QCOMPARE(scalar(*m_db, "SELECT api_key_prefix FROM agents WHERE id = ?::uuid", {a.id}).toString(), newKey.left(12));
-        QCOMPARE(scalar(*m_db, "SELECT previous_api_key_prefix FROM agents WHERE id = ?::uuid", {a.id}).toString(), a.key.left(12));
+        QCOMPARE(scalar(*m_db, "SELECT previous_api_key_prefix FROM agents WHERE id = ?::uuid", {a.id}).toString(),
+                 a.key.left(12));
     }
 
     void previousKeyExpires()
@@ -408,7 +422,8 @@ private Q_SLOTS:
         const HttpReply r = call(port(), "POST", "/api/v1/auth/agents/rotate-key", a.key);
         QCOMPARE(r.status, 200);
         // 24 hours later (the old key has not been used since, so nothing is cached for it):
-        QVERIFY(sql(*m_db, "UPDATE agents SET previous_api_key_expires_at = now() - interval '1 second' WHERE id = ?::uuid", {a.id}));
+        QVERIFY(
+            sql(*m_db, "UPDATE agents SET previous_api_key_expires_at = now() - interval '1 second' WHERE id = ?::uuid", {a.id}));
         const HttpReply old = call(port(), "GET", "/api/v1/agents/me", a.key);
         QCOMPARE(old.status, 401);
         QCOMPARE(errorCode(old), QStringLiteral("API_KEY_INVALID"));

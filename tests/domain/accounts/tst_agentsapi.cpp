@@ -11,11 +11,17 @@ using namespace bw::test;
 namespace {
 QByteArray registration(const QString &username, const QJsonArray &specializations = {QStringLiteral("healthcare_improvement")})
 {
-    return QJsonDocument(QJsonObject{{"username", username}, {"framework", "langchain"}, {"specializations", specializations},
-                                     {"displayName", QString("Agent " + username)}, {"email", QString(username + "@example.org")}})
+    return QJsonDocument(QJsonObject{{"username", username},
+                                     {"framework", "langchain"},
+                                     {"specializations", specializations},
+                                     {"displayName", QString("Agent " + username)},
+                                     {"email", QString(username + "@example.org")}})
         .toJson();
 }
-QString errorCode(const HttpReply &r) { return r.json().value("error").toObject().value("code").toString(); }
+QString errorCode(const HttpReply &r)
+{
+    return r.json().value("error").toObject().value("code").toString();
+}
 } // namespace
 
 class tst_AgentsApi : public QObject {
@@ -68,7 +74,8 @@ private Q_SLOTS:
 
     void validationIs422WithFields()
     {
-        const QByteArray body = QJsonDocument(QJsonObject{{"username", "x"}, {"framework", "skynet"}, {"specializations", QJsonArray{}}}).toJson();
+        const QByteArray body =
+            QJsonDocument(QJsonObject{{"username", "x"}, {"framework", "skynet"}, {"specializations", QJsonArray{}}}).toJson();
         const HttpReply r = httpRequest(port(), "POST", "/api/v1/auth/agents/register", body);
         QCOMPARE(r.status, 422);
         QCOMPARE(errorCode(r), QStringLiteral("VALIDATION_ERROR"));
@@ -105,16 +112,17 @@ private Q_SLOTS:
     {
         ApiServer limited(m_pg);
         QVERIFY2(limited.start([](bw::Config &c) {
-                     c.rateLimits.enabled = true;
-                     c.rateLimits.publicPerIp = 5;
-                     c.rateLimits.registrationPerIp = 3;
-                     c.rateLimits.agentPending = 4;
-                 }),
+            c.rateLimits.enabled = true;
+            c.rateLimits.publicPerIp = 5;
+            c.rateLimits.registrationPerIp = 3;
+            c.rateLimits.agentPending = 4;
+        }),
                  qPrintable(limited.lastError()));
         // Registration: 3 per IP per window.
         QString key;
         for (int i = 0; i < 3; ++i) {
-            const HttpReply r = httpRequest(limited.port(), "POST", "/api/v1/auth/agents/register", registration(QStringLiteral("rl_agent_%1").arg(i)));
+            const HttpReply r = httpRequest(limited.port(), "POST", "/api/v1/auth/agents/register",
+                                            registration(QStringLiteral("rl_agent_%1").arg(i)));
             QCOMPARE(r.status, 201);
             QCOMPARE(r.header("x-ratelimit-limit"), QByteArray("3"));
             QCOMPARE(r.header("x-ratelimit-remaining"), QByteArray::number(2 - i));

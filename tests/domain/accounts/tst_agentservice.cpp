@@ -63,8 +63,8 @@ private:
 
     test::PgFixture m_pg;
     std::unique_ptr<db::Database> m_db;
-    std::unique_ptr<AgentService> m_agents;   // cache disabled: sees every change at once
-    std::unique_ptr<AgentService> m_cached;   // default options (5 s cache)
+    std::unique_ptr<AgentService> m_agents; // cache disabled: sees every change at once
+    std::unique_ptr<AgentService> m_cached; // default options (5 s cache)
 };
 
 void tst_AgentService::initTestCase()
@@ -283,10 +283,24 @@ void tst_AgentService::meProfile()
     QVERIFY(caller.ok());
     auto me = m_agents->me(*caller);
     QVERIFY2(me.ok(), me.ok() ? "" : qPrintable(me.error().message));
-    const QStringList expected{"id", "username", "displayName", "framework", "modelProvider", "modelName",
-                               "soulSummary", "specializations", "email", "reputationScore",
-                               "totalProblemsReported", "totalSolutionsProposed", "claimStatus",
-                               "rateLimitOverride", "lastHeartbeatAt", "createdAt", "updatedAt", "isActive"};
+    const QStringList expected{"id",
+                               "username",
+                               "displayName",
+                               "framework",
+                               "modelProvider",
+                               "modelName",
+                               "soulSummary",
+                               "specializations",
+                               "email",
+                               "reputationScore",
+                               "totalProblemsReported",
+                               "totalSolutionsProposed",
+                               "claimStatus",
+                               "rateLimitOverride",
+                               "lastHeartbeatAt",
+                               "createdAt",
+                               "updatedAt",
+                               "isActive"};
     QStringList keys = me->keys();
     QStringList want = expected;
     keys.sort();
@@ -330,8 +344,7 @@ void tst_AgentService::authenticationUsesIndexes()
     db::Transaction tx(m_db->connection());
     QVERIFY(tx.isActive());
     const auto scans = [this] {
-        auto r = db::exec(m_db->connection(),
-                          "SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables WHERE relname = 'agents'");
+        auto r = db::exec(m_db->connection(), "SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables WHERE relname = 'agents'");
         return r && r->next() ? std::pair{r->value(0).toInt(), r->value(1).toInt()} : std::pair{-1, -1};
     };
     const auto before = scans();
@@ -341,7 +354,7 @@ void tst_AgentService::authenticationUsesIndexes()
     }
     const auto after = scans();
     QVERIFY(before.first >= 0);
-    QCOMPARE(after.first - before.first, 0);    // no sequential scans
+    QCOMPARE(after.first - before.first, 0);     // no sequential scans
     QVERIFY(after.second - before.second >= 16); // index scans (a BitmapOr: two per call)
     QVERIFY(tx.rollback());
 }

@@ -83,8 +83,10 @@ private Q_SLOTS:
                                 "-sigfile", path("sig.bin")});
         QVERIFY2(ok.code == 0, ok.err.constData());
         QVERIFY(writeFile(path("msg.bin"), message + ' '));
-        QVERIFY(openssl({"pkeyutl", "-verify", "-pubin", "-inkey", path("pub.pem"), "-rawin", "-in", path("msg.bin"),
-                         "-sigfile", path("sig.bin")}).code != 0);
+        QVERIFY(openssl({"pkeyutl", "-verify", "-pubin", "-inkey", path("pub.pem"), "-rawin", "-in", path("msg.bin"), "-sigfile",
+                         path("sig.bin")})
+                    .code
+                != 0);
     }
 };
 

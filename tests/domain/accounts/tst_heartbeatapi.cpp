@@ -53,7 +53,10 @@ bool opensslVerifies(const QString &spkiBase64, const QByteArray &message, const
 
 QJsonArray publishedKeys(quint16 port)
 {
-    return QJsonDocument::fromJson(httpRequest(port, "GET", "/.well-known/heartbeat-keys.json").body).object().value("keys").toArray();
+    return QJsonDocument::fromJson(httpRequest(port, "GET", "/.well-known/heartbeat-keys.json").body)
+        .object()
+        .value("keys")
+        .toArray();
 }
 
 QString spkiOf(const QJsonArray &keys, const QString &keyId)
@@ -126,7 +129,8 @@ private Q_SLOTS:
         const QString spki = spkiOf(publishedKeys(port()), keyId);
         QVERIFY(!spki.isEmpty());
         QString why;
-        QVERIFY2(opensslVerifies(spki, signedBytes(kDefaultInstructions, version), d.value("signature").toString(), &why), qPrintable(why));
+        QVERIFY2(opensslVerifies(spki, signedBytes(kDefaultInstructions, version), d.value("signature").toString(), &why),
+                 qPrintable(why));
         // Any change to the signed bytes breaks it.
         QVERIFY(!opensslVerifies(spki, signedBytes(kDefaultInstructions, version + "x"), d.value("signature").toString(), &why));
     }
@@ -134,12 +138,14 @@ private Q_SLOTS:
     void editedInstructionsAreResigned()
     {
         // An administrator edits the stored instructions (the app bumps the version).
-        const QByteArray stored = R"({"instructionsVersion":"2030-05-06T07:08:09.123Z","checkinIntervalSeconds":3600,)"
-                                  R"("instructions":{"platformAnnouncements":["Wartung am Sonntag – 2h"],"checkProblems":false,)"
-                                  R"("checkDebates":true,"contributeSolutions":true,"focusDomains":["elder_care","food_security"],)"
-                                  R"("maxContributionsPerCycle":3,"minimumEvidenceSources":2,"deprecatedEndpoints":[],)"
-                                  R"("maintenanceWindows":[{"start":"2030-05-07T00:00:00Z","end":"2030-05-07T02:00:00Z","description":"DB upgrade"}]}})";
-        QVERIFY(sql(*m_db, "UPDATE settings SET value = ?::jsonb WHERE key = 'heartbeat_instructions'", {QString::fromUtf8(stored)}));
+        const QByteArray stored =
+            R"({"instructionsVersion":"2030-05-06T07:08:09.123Z","checkinIntervalSeconds":3600,)"
+            R"("instructions":{"platformAnnouncements":["Wartung am Sonntag – 2h"],"checkProblems":false,)"
+            R"("checkDebates":true,"contributeSolutions":true,"focusDomains":["elder_care","food_security"],)"
+            R"("maxContributionsPerCycle":3,"minimumEvidenceSources":2,"deprecatedEndpoints":[],)"
+            R"("maintenanceWindows":[{"start":"2030-05-07T00:00:00Z","end":"2030-05-07T02:00:00Z","description":"DB upgrade"}]}})";
+        QVERIFY(
+            sql(*m_db, "UPDATE settings SET value = ?::jsonb WHERE key = 'heartbeat_instructions'", {QString::fromUtf8(stored)}));
         const HttpReply r = call(port(), "GET", "/api/v1/heartbeat/instructions", m_agent.key);
         QCOMPARE(r.status, 200);
         const QJsonObject d = data(r);
@@ -167,27 +173,44 @@ private Q_SLOTS:
     {
         const Agent a = registerAgent(port(), registration("checkin_agent"));
         QVERIFY(data(call(port(), "GET", "/api/v1/agents/me", a.key)).value("lastHeartbeatAt").isNull());
-        const QJsonObject summary{{"problemsReviewed", 4}, {"problemsReported", 1}, {"evidenceAdded", 0}, {"solutionsProposed", 2},
-                                  {"debatesContributed", 3}, {"messagesReceived", 5}, {"messagesResponded", 5}, {"extra", 9}};
+        const QJsonObject summary{
+            {"problemsReviewed", 4},   {"problemsReported", 1}, {"evidenceAdded", 0},     {"solutionsProposed", 2},
+            {"debatesContributed", 3}, {"messagesReceived", 5}, {"messagesResponded", 5}, {"extra", 9}};
         const HttpReply r = call(port(), "POST", "/api/v1/heartbeat/checkin", a.key,
-                                 json({{"timestamp", "2026-01-02T03:04:05Z"}, {"instructionsVersion", "v-test"},
-                                       {"activitySummary", summary}, {"clientVersion", "agent/1.2"}}));
+                                 json({{"timestamp", "2026-01-02T03:04:05Z"},
+                                       {"instructionsVersion", "v-test"},
+                                       {"activitySummary", summary},
+                                       {"clientVersion", "agent/1.2"}}));
         QCOMPARE(r.status, 200);
         QCOMPARE(data(r).value("message").toString(), QStringLiteral("Checkin recorded"));
-        QVERIFY(QDateTime::fromString(data(r).value("nextCheckinRecommended").toString(), Qt::ISODateWithMs) > QDateTime::currentDateTimeUtc());
+        QVERIFY(QDateTime::fromString(data(r).value("nextCheckinRecommended").toString(), Qt::ISODateWithMs)
+                > QDateTime::currentDateTimeUtc());
 
-        const QJsonObject stored = QJsonDocument::fromJson(
-            scalar(*m_db, "SELECT activity_summary::text FROM heartbeat_checkins WHERE agent_id = ?::uuid", {a.id}).toString().toUtf8()).object();
+        const QJsonObject stored =
+            QJsonDocument::fromJson(
+                scalar(*m_db, "SELECT activity_summary::text FROM heartbeat_checkins WHERE agent_id = ?::uuid", {a.id})
+                    .toString()
+                    .toUtf8())
+                .object();
         QCOMPARE(stored.value("problemsReviewed").toInt(), 4);
         QCOMPARE(stored.value("debatesContributed").toInt(), 3);
         QVERIFY(!stored.contains("extra")); // only the documented counters
-        QCOMPARE(scalar(*m_db, "SELECT instructions_version || ' ' || client_version FROM heartbeat_checkins WHERE agent_id = ?::uuid",
-                        {a.id}).toString(), QStringLiteral("v-test agent/1.2"));
-        QCOMPARE(scalar(*m_db, "SELECT to_char(agent_timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') FROM heartbeat_checkins"
-                               " WHERE agent_id = ?::uuid", {a.id}).toString(), QStringLiteral("2026-01-02 03:04:05"));
+        QCOMPARE(scalar(*m_db,
+                        "SELECT instructions_version || ' ' || client_version FROM heartbeat_checkins WHERE agent_id = ?::uuid",
+                        {a.id})
+                     .toString(),
+                 QStringLiteral("v-test agent/1.2"));
+        QCOMPARE(scalar(*m_db,
+                        "SELECT to_char(agent_timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') FROM heartbeat_checkins"
+                        " WHERE agent_id = ?::uuid",
+                        {a.id})
+                     .toString(),
+                 QStringLiteral("2026-01-02 03:04:05"));
         QVERIFY(!data(call(port(), "GET", "/api/v1/agents/me", a.key)).value("lastHeartbeatAt").isNull());
         // Minimal check-in: only the timestamp.
-        QCOMPARE(call(port(), "POST", "/api/v1/heartbeat/checkin", a.key, json({{"timestamp", "2026-01-02T03:04:05.5+02:00"}})).status, 200);
+        QCOMPARE(
+            call(port(), "POST", "/api/v1/heartbeat/checkin", a.key, json({{"timestamp", "2026-01-02T03:04:05.5+02:00"}})).status,
+            200);
         QCOMPARE(scalar(*m_db, "SELECT count(*) FROM heartbeat_checkins WHERE agent_id = ?::uuid", {a.id}).toInt(), 2);
     }
 
@@ -200,15 +223,20 @@ private Q_SLOTS:
         QTest::newRow("not a date") << json({{"timestamp", "yesterday"}}) << 422 << QStringList{"timestamp"};
         QTest::newRow("no time zone") << json({{"timestamp", "2026-01-02T03:04:05"}}) << 422 << QStringList{"timestamp"};
         QTest::newRow("number timestamp") << json({{"timestamp", 12345}}) << 422 << QStringList{"timestamp"};
-        QTest::newRow("negative counter") << json({{"timestamp", "2026-01-02T03:04:05Z"}, {"activitySummary", QJsonObject{{"problemsReviewed", -1}}}})
+        QTest::newRow("negative counter") << json(
+            {{"timestamp", "2026-01-02T03:04:05Z"}, {"activitySummary", QJsonObject{{"problemsReviewed", -1}}}})
                                           << 422 << QStringList{"activitySummary.problemsReviewed"};
-        QTest::newRow("fractional counter") << json({{"timestamp", "2026-01-02T03:04:05Z"}, {"activitySummary", QJsonObject{{"evidenceAdded", 1.5}}}})
+        QTest::newRow("fractional counter") << json(
+            {{"timestamp", "2026-01-02T03:04:05Z"}, {"activitySummary", QJsonObject{{"evidenceAdded", 1.5}}}})
                                             << 422 << QStringList{"activitySummary.evidenceAdded"};
-        QTest::newRow("string counter") << json({{"timestamp", "2026-01-02T03:04:05Z"}, {"activitySummary", QJsonObject{{"messagesReceived", "2"}}}})
+        QTest::newRow("string counter") << json(
+            {{"timestamp", "2026-01-02T03:04:05Z"}, {"activitySummary", QJsonObject{{"messagesReceived", "2"}}}})
                                         << 422 << QStringList{"activitySummary.messagesReceived"};
-        QTest::newRow("summary not an object") << json({{"timestamp", "2026-01-02T03:04:05Z"}, {"activitySummary", QJsonArray{1}}})
-                                               << 422 << QStringList{"activitySummary"};
-        QTest::newRow("long clientVersion") << json({{"timestamp", "2026-01-02T03:04:05Z"}, {"clientVersion", QString(101, u'v')}})
+        QTest::newRow("summary not an object")
+            << json({{"timestamp", "2026-01-02T03:04:05Z"}, {"activitySummary", QJsonArray{1}}}) << 422
+            << QStringList{"activitySummary"};
+        QTest::newRow("long clientVersion") << json(
+            {{"timestamp", "2026-01-02T03:04:05Z"}, {"clientVersion", QString(101, u'v')}})
                                             << 422 << QStringList{"clientVersion"};
         QTest::newRow("all at once") << json({{"clientVersion", 3}, {"instructionsVersion", false}}) << 422
                                      << QStringList{"timestamp", "clientVersion", "instructionsVersion"};
@@ -227,8 +255,12 @@ private Q_SLOTS:
 
     void checkinNeedsAnAgent()
     {
-        QCOMPARE(httpRequest(port(), "POST", "/api/v1/heartbeat/checkin", json({{"timestamp", "2026-01-02T03:04:05Z"}})).status, 401);
-        QCOMPARE(call(port(), "POST", "/api/v1/heartbeat/checkin", QString(64, u'd'), json({{"timestamp", "2026-01-02T03:04:05Z"}})).status, 401);
+        QCOMPARE(httpRequest(port(), "POST", "/api/v1/heartbeat/checkin", json({{"timestamp", "2026-01-02T03:04:05Z"}})).status,
+                 401);
+        QCOMPARE(
+            call(port(), "POST", "/api/v1/heartbeat/checkin", QString(64, u'd'), json({{"timestamp", "2026-01-02T03:04:05Z"}}))
+                .status,
+            401);
     }
 
     // The real program: the key pair lives in the file secret store, survives a restart, and
@@ -313,11 +345,13 @@ private Q_SLOTS:
         const qint64 overlap = QDateTime::currentDateTimeUtc().secsTo(
             QDateTime::fromString(keys[1].toObject().value("notAfter").toString(), Qt::ISODateWithMs));
         QVERIFY2(overlap > 30 * 86400 - 300 && overlap <= 30 * 86400, qPrintable(QString::number(overlap)));
-        QVERIFY2(opensslVerifies(spkiOf(keys, keyAfter), signedBytes(kDefaultInstructions, data(r).value("instructionsVersion").toString()),
+        QVERIFY2(opensslVerifies(spkiOf(keys, keyAfter),
+                                 signedBytes(kDefaultInstructions, data(r).value("instructionsVersion").toString()),
                                  data(r).value("signature").toString(), &why),
                  qPrintable(why));
         // The old key still verifies what it signed before (agents pinning it keep working for 30 days).
-        QVERIFY(opensslVerifies(spkiOf(keys, keyBefore), signedBytes(kDefaultInstructions, before.value("instructionsVersion").toString()),
+        QVERIFY(opensslVerifies(spkiOf(keys, keyBefore),
+                                signedBytes(kDefaultInstructions, before.value("instructionsVersion").toString()),
                                 before.value("signature").toString(), &why));
 
         // And after another restart the rotated state is what loads.

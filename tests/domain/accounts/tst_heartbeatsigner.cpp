@@ -24,7 +24,8 @@ class tst_HeartbeatSigner : public QObject {
 
     QString metadataText(db::Database &database)
     {
-        auto q = db::exec(database.connection(), QStringLiteral("SELECT value::text FROM settings WHERE key = 'heartbeat_signing_keys'"));
+        auto q = db::exec(database.connection(),
+                          QStringLiteral("SELECT value::text FROM settings WHERE key = 'heartbeat_signing_keys'"));
         return q && q->next() ? q->value(0).toString() : QString();
     }
 

@@ -26,7 +26,11 @@ class tst_SkillsApi : public QObject {
     QJsonObject currentKey()
     {
         return QJsonDocument::fromJson(httpRequest(port(), "GET", "/.well-known/heartbeat-keys.json").body)
-            .object().value("keys").toArray().first().toObject();
+            .object()
+            .value("keys")
+            .toArray()
+            .first()
+            .toObject();
     }
 
 private Q_SLOTS:

@@ -27,14 +27,20 @@ class tst_VerificationApi : public QObject {
     // What the administrator sees in the Agents panel (the sink's newest held code).
     QString heldCode(bw::db::Database &database, const QString &agentId)
     {
-        return scalar(database, "SELECT held_code FROM agent_verification_deliveries WHERE agent_id = ?::uuid"
-                                " AND held_code IS NOT NULL ORDER BY created_at DESC LIMIT 1", {agentId}).toString();
+        return scalar(database,
+                      "SELECT held_code FROM agent_verification_deliveries WHERE agent_id = ?::uuid"
+                      " AND held_code IS NOT NULL ORDER BY created_at DESC LIMIT 1",
+                      {agentId})
+            .toString();
     }
     static HttpReply verify(quint16 port, const QString &key, const QJsonValue &code)
     {
         return call(port, "POST", "/api/v1/auth/agents/verify", key, json({{"verificationCode", code}}));
     }
-    static QString wrongCode(const QString &code) { return code == u"000000" ? QStringLiteral("111111") : QStringLiteral("000000"); }
+    static QString wrongCode(const QString &code)
+    {
+        return code == u"000000" ? QStringLiteral("111111") : QStringLiteral("000000");
+    }
 
 private Q_SLOTS:
     void initTestCase()
@@ -64,14 +70,19 @@ private Q_SLOTS:
         const HttpReply me = call(port(), "GET", "/api/v1/agents/me", a.key);
         QVERIFY(!me.body.contains(code.toLatin1()));
         QCOMPARE(data(me).value("claimStatus").toString(), QStringLiteral("pending"));
-        QCOMPARE(scalar(*m_db, "SELECT status || '/' || channel || '/' || reason FROM agent_verification_deliveries"
-                               " WHERE agent_id = ?::uuid", {a.id}).toString(), QStringLiteral("held/sink/registration"));
+        QCOMPARE(scalar(*m_db,
+                        "SELECT status || '/' || channel || '/' || reason FROM agent_verification_deliveries"
+                        " WHERE agent_id = ?::uuid",
+                        {a.id})
+                     .toString(),
+                 QStringLiteral("held/sink/registration"));
 
         const HttpReply ok = verify(port(), a.key, code);
         QCOMPARE(ok.status, 200);
         QCOMPARE(data(ok).value("claimStatus").toString(), QStringLiteral("verified"));
         QVERIFY(!data(ok).value("message").toString().isEmpty());
-        QCOMPARE(data(call(port(), "GET", "/api/v1/agents/me", a.key)).value("claimStatus").toString(), QStringLiteral("verified"));
+        QCOMPARE(data(call(port(), "GET", "/api/v1/agents/me", a.key)).value("claimStatus").toString(),
+                 QStringLiteral("verified"));
         // Used: no longer held, hash cleared.
         QVERIFY(heldCode(*m_db, a.id).isEmpty());
         QVERIFY(scalar(*m_db, "SELECT verification_code_hash FROM agents WHERE id = ?::uuid", {a.id}).isNull());
@@ -140,10 +151,14 @@ private Q_SLOTS:
     {
         const Agent a = registerWithEmail("expiry_agent");
         const QString code = heldCode(*m_db, a.id);
-        const double ttl = scalar(*m_db, "SELECT extract(epoch FROM verification_code_expires_at - now()) FROM agents"
-                                         " WHERE id = ?::uuid", {a.id}).toDouble();
+        const double ttl = scalar(*m_db,
+                                  "SELECT extract(epoch FROM verification_code_expires_at - now()) FROM agents"
+                                  " WHERE id = ?::uuid",
+                                  {a.id})
+                               .toDouble();
         QVERIFY2(ttl > 890 && ttl <= 900, qPrintable(QString::number(ttl))); // 15 minutes
-        QVERIFY(sql(*m_db, "UPDATE agents SET verification_code_expires_at = now() - interval '1 second' WHERE id = ?::uuid", {a.id}));
+        QVERIFY(sql(*m_db, "UPDATE agents SET verification_code_expires_at = now() - interval '1 second' WHERE id = ?::uuid",
+                    {a.id}));
         const HttpReply r = verify(port(), a.key, code);
         QCOMPARE(r.status, 422);
         QVERIFY2(errorFields(r).value("verificationCode").toArray().first().toString().contains("expired"), r.body.constData());
@@ -161,10 +176,16 @@ private Q_SLOTS:
             QVERIFY(!r.body.contains(heldCode(*m_db, a.id).toLatin1())); // never returned to the agent
         }
         // Only the newest code is held; older ones were superseded (and no longer verify).
-        QCOMPARE(scalar(*m_db, "SELECT count(*) FROM agent_verification_deliveries WHERE agent_id = ?::uuid AND held_code IS NOT NULL",
-                        {a.id}).toInt(), 1);
-        QCOMPARE(scalar(*m_db, "SELECT count(*) FROM agent_verification_deliveries WHERE agent_id = ?::uuid AND status = 'superseded'",
-                        {a.id}).toInt(), 3);
+        QCOMPARE(scalar(*m_db,
+                        "SELECT count(*) FROM agent_verification_deliveries WHERE agent_id = ?::uuid AND held_code IS NOT NULL",
+                        {a.id})
+                     .toInt(),
+                 1);
+        QCOMPARE(scalar(*m_db,
+                        "SELECT count(*) FROM agent_verification_deliveries WHERE agent_id = ?::uuid AND status = 'superseded'",
+                        {a.id})
+                     .toInt(),
+                 3);
         if (previous != heldCode(*m_db, a.id))
             QCOMPARE(verify(port(), a.key, previous).status, 422);
 
@@ -178,8 +199,10 @@ private Q_SLOTS:
         QCOMPARE(details.value("window").toInt(), 3600);
 
         // An hour later the window has moved on.
-        QVERIFY(sql(*m_db, "UPDATE agent_verification_deliveries SET created_at = created_at - interval '61 minutes'"
-                           " WHERE agent_id = ?::uuid", {a.id}));
+        QVERIFY(sql(*m_db,
+                    "UPDATE agent_verification_deliveries SET created_at = created_at - interval '61 minutes'"
+                    " WHERE agent_id = ?::uuid",
+                    {a.id}));
         QCOMPARE(call(port(), "POST", "/api/v1/auth/agents/verify/resend", a.key).status, 200);
     }
 
@@ -199,10 +222,10 @@ private Q_SLOTS:
     {
         ApiServer limited(m_pg);
         QVERIFY2(limited.start([](bw::Config &c) {
-                     c.rateLimits.enabled = true;
-                     c.rateLimits.agentPending = 30;
-                     c.rateLimits.agentVerified = 60;
-                 }),
+            c.rateLimits.enabled = true;
+            c.rateLimits.agentPending = 30;
+            c.rateLimits.agentVerified = 60;
+        }),
                  qPrintable(limited.lastError()));
         bw::db::Database database(m_pg.settings(limited.database()));
         QJsonObject body = registration("tier_agent");
@@ -234,13 +257,13 @@ private Q_SLOTS:
         qputenv("BW_SECRET_SMTP_PASSWORD", "smtp pass 123");
         ApiServer server(m_pg);
         QVERIFY2(server.start([&](bw::Config &c) {
-                     c.smtp.host = QStringLiteral("localhost");
-                     c.smtp.port = smtp.port();
-                     c.smtp.username = QStringLiteral("bw-mailer");
-                     c.smtp.from = QStringLiteral("BetterWorld <noreply@bw.test>");
-                     c.smtp.caFile = cert;
-                     c.smtp.timeoutMs = 5000;
-                 }),
+            c.smtp.host = QStringLiteral("localhost");
+            c.smtp.port = smtp.port();
+            c.smtp.username = QStringLiteral("bw-mailer");
+            c.smtp.from = QStringLiteral("BetterWorld <noreply@bw.test>");
+            c.smtp.caFile = cert;
+            c.smtp.timeoutMs = 5000;
+        }),
                  qPrintable(server.lastError()));
         qunsetenv("BW_SECRET_SMTP_PASSWORD");
         bw::db::Database database(m_pg.settings(server.database()));
@@ -261,14 +284,16 @@ private Q_SLOTS:
         QVERIFY(!reg.body.contains(code.toLatin1()));
         // Delivered over SMTP: nothing held for administrators; the outcome is recorded.
         QVERIFY(heldCode(database, a.id).isEmpty());
-        QTRY_COMPARE_WITH_TIMEOUT(scalar(database, "SELECT status FROM agent_verification_deliveries WHERE agent_id = ?::uuid",
-                                         {a.id}).toString(), QStringLiteral("sent"), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            scalar(database, "SELECT status FROM agent_verification_deliveries WHERE agent_id = ?::uuid", {a.id}).toString(),
+            QStringLiteral("sent"), 5000);
 
         const HttpReply resend = call(server.port(), "POST", "/api/v1/auth/agents/verify/resend", a.key);
         QCOMPARE(resend.status, 200);
         QVERIFY(data(resend).value("message").toString().contains("email"));
         QVERIFY(smtp.waitForMessages(2, 15000));
-        const QString second = QRegularExpression("code is (\\d{6})").match(QString::fromUtf8(smtp.messages().at(1).body())).captured(1);
+        const QString second =
+            QRegularExpression("code is (\\d{6})").match(QString::fromUtf8(smtp.messages().at(1).body())).captured(1);
         QCOMPARE(verify(server.port(), a.key, second).status, 200);
 
         // A refusing server: registration still succeeds, the failure is recorded for administrators.
@@ -282,12 +307,12 @@ private Q_SLOTS:
         qputenv("BW_SECRET_SMTP_PASSWORD", "smtp pass 123");
         ApiServer server2(m_pg);
         QVERIFY2(server2.start([&](bw::Config &c) {
-                     c.smtp.host = QStringLiteral("127.0.0.1");
-                     c.smtp.port = bad.port();
-                     c.smtp.username = QStringLiteral("bw-mailer");
-                     c.smtp.caFile = cert;
-                     c.smtp.timeoutMs = 5000;
-                 }),
+            c.smtp.host = QStringLiteral("127.0.0.1");
+            c.smtp.port = bad.port();
+            c.smtp.username = QStringLiteral("bw-mailer");
+            c.smtp.caFile = cert;
+            c.smtp.timeoutMs = 5000;
+        }),
                  qPrintable(server2.lastError()));
         qunsetenv("BW_SECRET_SMTP_PASSWORD");
         bw::db::Database database2(m_pg.settings(server2.database()));
@@ -296,10 +321,12 @@ private Q_SLOTS:
         const HttpReply reg2 = call(server2.port(), "POST", "/api/v1/auth/agents/register", {}, json(body2));
         QCOMPARE(reg2.status, 201);
         const QString id2 = data(reg2).value("agentId").toString();
-        QTRY_COMPARE_WITH_TIMEOUT(scalar(database2, "SELECT status FROM agent_verification_deliveries WHERE agent_id = ?::uuid",
-                                         {id2}).toString(), QStringLiteral("failed"), 15000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            scalar(database2, "SELECT status FROM agent_verification_deliveries WHERE agent_id = ?::uuid", {id2}).toString(),
+            QStringLiteral("failed"), 15000);
         QVERIFY(scalar(database2, "SELECT error FROM agent_verification_deliveries WHERE agent_id = ?::uuid", {id2})
-                    .toString().contains("550"));
+                    .toString()
+                    .contains("550"));
         database2.releaseThisThread();
         QVERIFY(server2.stop());
     }

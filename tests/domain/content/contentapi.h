@@ -40,28 +40,48 @@ inline HttpReply call(quint16 port, const QByteArray &method, const QString &tar
 }
 
 // A cursor (or any value) for a query string.
-inline QString enc(const QString &value) { return QString::fromLatin1(QUrl::toPercentEncoding(value)); }
+inline QString enc(const QString &value)
+{
+    return QString::fromLatin1(QUrl::toPercentEncoding(value));
+}
 
-inline QJsonObject dataOf(const HttpReply &r) { return r.json().value("data").toObject(); }
-inline QJsonArray itemsOf(const HttpReply &r) { return r.json().value("data").toArray(); }
-inline QJsonObject metaOf(const HttpReply &r) { return r.json().value("meta").toObject(); }
-inline QString codeOf(const HttpReply &r) { return r.json().value("error").toObject().value("code").toString(); }
+inline QJsonObject dataOf(const HttpReply &r)
+{
+    return r.json().value("data").toObject();
+}
+inline QJsonArray itemsOf(const HttpReply &r)
+{
+    return r.json().value("data").toArray();
+}
+inline QJsonObject metaOf(const HttpReply &r)
+{
+    return r.json().value("meta").toObject();
+}
+inline QString codeOf(const HttpReply &r)
+{
+    return r.json().value("error").toObject().value("code").toString();
+}
 inline QJsonObject fieldsOf(const HttpReply &r)
 {
     return r.json().value("error").toObject().value("details").toObject().value("fields").toObject();
 }
-inline QString describe(const HttpReply &r) { return QString::number(r.status) + u' ' + QString::fromUtf8(r.body.left(600)); }
+inline QString describe(const HttpReply &r)
+{
+    return QString::number(r.status) + u' ' + QString::fromUtf8(r.body.left(600));
+}
 
 inline QJsonObject problemBody(const QString &title = QStringLiteral("Flooded school yard every spring"),
                                const QString &domain = QStringLiteral("education_access"))
 {
-    return QJsonObject{{"title", title},
-                       {"description", QStringLiteral("The only school yard in the district floods each spring and classes stop for weeks.")},
-                       {"domain", domain},
-                       {"severity", "high"}};
+    return QJsonObject{
+        {"title", title},
+        {"description", QStringLiteral("The only school yard in the district floods each spring and classes stop for weeks.")},
+        {"domain", domain},
+        {"severity", "high"}};
 }
 
-inline QJsonObject solutionBody(const QString &problemId, const QString &title = QStringLiteral("Raise the yard and dig drainage"))
+inline QJsonObject solutionBody(const QString &problemId,
+                                const QString &title = QStringLiteral("Raise the yard and dig drainage"))
 {
     return QJsonObject{
         {"problemId", problemId},

@@ -1,10 +1,10 @@
 // Validation of the content inputs and list parameters, and the keyset SQL builder (no database).
 #include "server/domain/content/debateinput.h"
 #include "server/domain/content/keysetlist.h"
-#include "server/domain/missions/missioninput.h"
-#include "server/domain/missions/missionmarket.h"
 #include "server/domain/content/problempatch.h"
 #include "server/domain/content/solutioninput.h"
+#include "server/domain/missions/missioninput.h"
+#include "server/domain/missions/missionmarket.h"
 #include "server/domain/sqlliteral.h"
 
 #include <QJsonArray>
@@ -16,7 +16,10 @@ using namespace bw::domain;
 using contentinput::Mode;
 
 namespace {
-QJsonObject fieldsOf(const ApiError &e) { return e.details.value("fields").toObject(); }
+QJsonObject fieldsOf(const ApiError &e)
+{
+    return e.details.value("fields").toObject();
+}
 
 QJsonObject validSolution()
 {
@@ -81,8 +84,8 @@ private Q_SLOTS:
         QTest::newRow("description short") << "description" << QJsonValue("too short") << "description";
         QTest::newRow("approach long") << "approach" << QJsonValue(QString(20001, u'a')) << "approach";
         QTest::newRow("impact not object") << "expectedImpact" << QJsonValue(5) << "expectedImpact";
-        QTest::newRow("impact missing metric") << "expectedImpact" << QJsonValue(QJsonObject{{"value", 1}, {"timeframe", "1y"}})
-                                               << "expectedImpact.metric";
+        QTest::newRow("impact missing metric")
+            << "expectedImpact" << QJsonValue(QJsonObject{{"value", 1}, {"timeframe", "1y"}}) << "expectedImpact.metric";
         QTest::newRow("cost negative") << "estimatedCost" << QJsonValue(QJsonObject{{"amount", -1}, {"currency", "USD"}})
                                        << "estimatedCost.amount";
         QJsonArray eleven;
@@ -114,7 +117,8 @@ private Q_SLOTS:
         auto p = SolutionInput::parse(QJsonObject{}, Mode::Patch);
         QVERIFY(!p.ok());
         QVERIFY(fieldsOf(p.error()).contains("body"));
-        p = SolutionInput::parse(QJsonObject{{"timelineEstimate", QJsonValue::Null}, {"title", "A better title here"}}, Mode::Patch);
+        p = SolutionInput::parse(QJsonObject{{"timelineEstimate", QJsonValue::Null}, {"title", "A better title here"}},
+                                 Mode::Patch);
         QVERIFY(p.ok());
         QCOMPARE(p->values.size(), 2);
         QVERIFY(p->values.value("timeline_estimate").isNull());
@@ -129,7 +133,8 @@ private Q_SLOTS:
         QTest::addColumn<QString>("errorField"); // empty: valid
         QTest::addColumn<int>("columns");
         QTest::newRow("title") << QJsonObject{{"title", "A much better title"}} << "" << 1;
-        QTest::newRow("clear location") << QJsonObject{{"latitude", QJsonValue::Null}, {"longitude", QJsonValue::Null}} << "" << 2;
+        QTest::newRow("clear location") << QJsonObject{{"latitude", QJsonValue::Null}, {"longitude", QJsonValue::Null}} << ""
+                                        << 2;
         QTest::newRow("move") << QJsonObject{{"latitude", 10.5}, {"longitude", 20.25}} << "" << 2;
         QTest::newRow("lat alone") << QJsonObject{{"latitude", 10.5}} << "longitude" << 0;
         QTest::newRow("empty") << QJsonObject{} << "body" << 0;
@@ -160,11 +165,13 @@ private Q_SLOTS:
         QTest::newRow("valid") << QJsonObject{{"stance", "support"}, {"content", content}} << "";
         QTest::newRow("stance") << QJsonObject{{"stance", "agree"}, {"content", content}} << "stance";
         QTest::newRow("content short") << QJsonObject{{"stance", "oppose"}, {"content", "meh"}} << "content";
-        QTest::newRow("parent") << QJsonObject{{"stance", "modify"}, {"content", content}, {"parentDebateId", "x"}} << "parentDebateId";
+        QTest::newRow("parent") << QJsonObject{{"stance", "modify"}, {"content", content}, {"parentDebateId", "x"}}
+                                << "parentDebateId";
         QJsonArray links;
         for (int i = 0; i < 11; ++i)
             links.append(QStringLiteral("https://example.org/%1").arg(i));
-        QTest::newRow("links > 10") << QJsonObject{{"stance", "question"}, {"content", content}, {"evidenceLinks", links}} << "evidenceLinks";
+        QTest::newRow("links > 10") << QJsonObject{{"stance", "question"}, {"content", content}, {"evidenceLinks", links}}
+                                    << "evidenceLinks";
     }
     void debateInput()
     {
@@ -195,7 +202,8 @@ private Q_SLOTS:
         QTest::newRow("expired") << "expiresAt" << QJsonValue("2020-01-01T00:00:00Z") << "expiresAt";
         QTest::newRow("no zone") << "expiresAt" << QJsonValue("2099-01-01T00:00:00") << "expiresAt";
         QTest::newRow("instructions empty") << "instructions" << QJsonValue(QJsonArray{}) << "instructions";
-        QTest::newRow("instruction text") << "instructions" << QJsonValue(QJsonArray{QJsonObject{{"step", 1}}}) << "instructions.0.text";
+        QTest::newRow("instruction text") << "instructions" << QJsonValue(QJsonArray{QJsonObject{{"step", 1}}})
+                                          << "instructions.0.text";
         QTest::newRow("evidence type") << "evidenceRequired"
                                        << QJsonValue(QJsonArray{QJsonObject{{"type", "audio"}, {"description", "x"}}})
                                        << "evidenceRequired.0.type";
@@ -228,7 +236,8 @@ private Q_SLOTS:
         QCOMPARE(m->values.size(), 1);
         m = MissionInput::parse(QJsonObject{{"version", 3}}, Mode::Patch, kNow);
         QVERIFY(!m.ok()); // a version alone changes nothing
-        m = MissionInput::parse(QJsonObject{{"requiredLatitude", QJsonValue::Null}, {"requiredLongitude", QJsonValue::Null}}, Mode::Patch, kNow);
+        m = MissionInput::parse(QJsonObject{{"requiredLatitude", QJsonValue::Null}, {"requiredLongitude", QJsonValue::Null}},
+                                Mode::Patch, kNow);
         QVERIFY(m.ok());
         QVERIFY(m->values.value("required_latitude").isNull());
     }
@@ -277,7 +286,8 @@ private Q_SLOTS:
     void keysetSqlBindsMatchPlaceholders()
     {
         // Every list shape: the statement's '?' count equals its binds (sqlliteral refuses otherwise).
-        MarketQuery q = *MarketQuery::fromQuery(queryOf("lat=1&lng=2&radiusKm=30&sort=distance&skills=a,b&minReward=3&domain=elder_care"));
+        MarketQuery q =
+            *MarketQuery::fromQuery(queryOf("lat=1&lng=2&radiusKm=30&sort=distance&skills=a,b&minReward=3&domain=elder_care"));
         KeysetSpec spec;
         spec.list = "l";
         spec.sort = "distance";
@@ -286,7 +296,8 @@ private Q_SLOTS:
         spec.selectBinds = {1};
         spec.where = "m.a = ?";
         spec.whereBinds = {2};
-        spec.keys = {KeyPart{"m.earth <-> ll_to_earth(?, ?)", KeyPart::Kind::Float, {1.0, 2.0}}, KeyPart{"m.id", KeyPart::Kind::Uuid, {}}};
+        spec.keys = {KeyPart{"m.earth <-> ll_to_earth(?, ?)", KeyPart::Kind::Float, {1.0, 2.0}},
+                     KeyPart{"m.id", KeyPart::Kind::Uuid, {}}};
         spec.descending = false;
         spec.itemColumns = "pg.id";
         spec.knnBox = "earth_box(ll_to_earth(?, ?), %1) @> m.earth";
@@ -314,7 +325,8 @@ private Q_SLOTS:
         QVERIFY(!KeysetSql::positionOf(spec, QJsonObject{{"l", "debates"}, {"o", "recent"}, {"k", k}}));
         QVERIFY(!KeysetSql::positionOf(spec, QJsonObject{{"l", "solutions"}, {"o", "score"}, {"k", k}}));
         QVERIFY(!KeysetSql::positionOf(spec, QJsonObject{{"l", "solutions"}, {"o", "recent"}, {"k", QJsonArray{k.at(0)}}}));
-        QVERIFY(!KeysetSql::positionOf(spec, QJsonObject{{"l", "solutions"}, {"o", "recent"}, {"k", QJsonArray{k.at(0), "nope"}}}));
+        QVERIFY(
+            !KeysetSql::positionOf(spec, QJsonObject{{"l", "solutions"}, {"o", "recent"}, {"k", QJsonArray{k.at(0), "nope"}}}));
     }
 };
 

@@ -11,12 +11,16 @@ using namespace bw::domain;
 namespace {
 QJsonObject validBody()
 {
-    return QJsonObject{{"title", "Clean water for the river village"},
-                       {"description", QString(QString("The village well has been contaminated since the flood; ") + QString(20, 'x'))},
-                       {"domain", "clean_water_sanitation"},
-                       {"severity", "high"}};
+    return QJsonObject{
+        {"title", "Clean water for the river village"},
+        {"description", QString(QString("The village well has been contaminated since the flood; ") + QString(20, 'x'))},
+        {"domain", "clean_water_sanitation"},
+        {"severity", "high"}};
 }
-QJsonObject fieldsOf(const ApiError &e) { return e.details.value("fields").toObject(); }
+QJsonObject fieldsOf(const ApiError &e)
+{
+    return e.details.value("fields").toObject();
+}
 } // namespace
 
 class tst_ProblemInput : public QObject {
@@ -57,7 +61,8 @@ void tst_ProblemInput::full()
     for (int i = 0; i < 20; ++i)
         links.append(QString("https://example.org/e/%1").arg(i));
     b.insert("evidenceLinks", links);
-    b.insert("selfAudit", QJsonObject{{"aligned", true}, {"domain", "clean_water_sanitation"}, {"justification", "why"}, {"extra", 1}});
+    b.insert("selfAudit",
+             QJsonObject{{"aligned", true}, {"domain", "clean_water_sanitation"}, {"justification", "why"}, {"extra", 1}});
     auto r = ProblemInput::parse(b);
     QVERIFY2(r.ok(), r.ok() ? "" : qPrintable(QJsonDocument(r.error().details).toJson()));
     QCOMPARE(*r->latitude, -90.0);
@@ -85,7 +90,8 @@ void tst_ProblemInput::invalid_data()
     QTest::newRow("domain unknown") << "domain" << QJsonValue("space") << "domain";
     QTest::newRow("severity unknown") << "severity" << QJsonValue("urgent") << "severity";
     QTest::newRow("severity missing") << "severity" << QJsonValue(QJsonValue::Undefined) << "severity";
-    QTest::newRow("population long") << "affectedPopulationEstimate" << QJsonValue(QString(101, '1')) << "affectedPopulationEstimate";
+    QTest::newRow("population long") << "affectedPopulationEstimate" << QJsonValue(QString(101, '1'))
+                                     << "affectedPopulationEstimate";
     QTest::newRow("population number") << "affectedPopulationEstimate" << QJsonValue(5000) << "affectedPopulationEstimate";
     QTest::newRow("scope unknown") << "geographicScope" << QJsonValue("planetary") << "geographicScope";
     QTest::newRow("location long") << "locationName" << QJsonValue(QString(201, 'l')) << "locationName";
@@ -101,10 +107,14 @@ void tst_ProblemInput::invalid_data()
     QTest::newRow("links non-string") << "evidenceLinks" << QJsonValue(QJsonArray{7}) << "evidenceLinks";
     QTest::newRow("links type") << "evidenceLinks" << QJsonValue("https://example.org") << "evidenceLinks";
     QTest::newRow("selfAudit type") << "selfAudit" << QJsonValue(true) << "selfAudit";
-    QTest::newRow("selfAudit aligned missing") << "selfAudit" << QJsonValue(QJsonObject{{"domain", "elder_care"}}) << "selfAudit.aligned";
+    QTest::newRow("selfAudit aligned missing")
+        << "selfAudit" << QJsonValue(QJsonObject{{"domain", "elder_care"}}) << "selfAudit.aligned";
     QTest::newRow("selfAudit aligned type") << "selfAudit" << QJsonValue(QJsonObject{{"aligned", "yes"}}) << "selfAudit.aligned";
-    QTest::newRow("selfAudit domain") << "selfAudit" << QJsonValue(QJsonObject{{"aligned", true}, {"domain", "x"}}) << "selfAudit.domain";
-    QTest::newRow("selfAudit justification") << "selfAudit" << QJsonValue(QJsonObject{{"aligned", true}, {"justification", QString(2001, 'j')}}) << "selfAudit.justification";
+    QTest::newRow("selfAudit domain") << "selfAudit" << QJsonValue(QJsonObject{{"aligned", true}, {"domain", "x"}})
+                                      << "selfAudit.domain";
+    QTest::newRow("selfAudit justification")
+        << "selfAudit" << QJsonValue(QJsonObject{{"aligned", true}, {"justification", QString(2001, 'j')}})
+        << "selfAudit.justification";
 }
 
 void tst_ProblemInput::invalid()
@@ -158,8 +168,7 @@ void tst_ProblemInput::collectsAll()
 {
     auto r = ProblemInput::parse(QJsonObject{{"title", 1}, {"severity", "x"}, {"evidenceLinks", QJsonArray{"nope"}}});
     QVERIFY(!r.ok());
-    QCOMPARE(fieldsOf(r.error()).keys(),
-             QStringList({"description", "domain", "evidenceLinks", "severity", "title"}));
+    QCOMPARE(fieldsOf(r.error()).keys(), QStringList({"description", "domain", "evidenceLinks", "severity", "title"}));
 }
 
 QTEST_APPLESS_MAIN(tst_ProblemInput)

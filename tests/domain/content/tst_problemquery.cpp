@@ -29,9 +29,13 @@ void tst_ProblemQuery::defaults()
 
 void tst_ProblemQuery::valid()
 {
-    auto q = ProblemQuery::fromQuery({{"limit", "100"}, {"sort", "upvotes"}, {"domain", "elder_care"},
-                                      {"severity", "critical"}, {"status", "being_addressed"},
-                                      {"mine", "true"}, {"cursor", "abc"}});
+    auto q = ProblemQuery::fromQuery({{"limit", "100"},
+                                      {"sort", "upvotes"},
+                                      {"domain", "elder_care"},
+                                      {"severity", "critical"},
+                                      {"status", "being_addressed"},
+                                      {"mine", "true"},
+                                      {"cursor", "abc"}});
     QVERIFY(q.ok());
     QCOMPARE(q->limit, 100);
     QCOMPARE(q->sort, ProblemQuery::Sort::Upvotes);
@@ -48,6 +52,7 @@ void tst_ProblemQuery::invalid_data()
 {
     QTest::addColumn<QString>("key");
     QTest::addColumn<QString>("value");
+    // clang-format off
     QTest::newRow("limit 0") << "limit" << "0";
     QTest::newRow("limit 101") << "limit" << "101";
     QTest::newRow("limit text") << "limit" << "ten";
@@ -57,6 +62,7 @@ void tst_ProblemQuery::invalid_data()
     QTest::newRow("severity") << "severity" << "urgent";
     QTest::newRow("status") << "status" << "open";
     QTest::newRow("mine") << "mine" << "yes";
+    // clang-format on
 }
 
 void tst_ProblemQuery::invalid()

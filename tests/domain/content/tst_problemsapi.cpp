@@ -16,7 +16,8 @@ QByteArray problem(const QString &title, const QString &domain = QStringLiteral(
 {
     return QJsonDocument(QJsonObject{
                              {"title", title},
-                             {"description", QStringLiteral("Children in the valley walk two hours to reach the nearest school every day.")},
+                             {"description",
+                              QStringLiteral("Children in the valley walk two hours to reach the nearest school every day.")},
                              {"domain", domain},
                              {"severity", "high"},
                              {"geographicScope", "local"},
@@ -26,7 +27,10 @@ QByteArray problem(const QString &title, const QString &domain = QStringLiteral(
                          })
         .toJson();
 }
-QString errorCode(const HttpReply &r) { return r.json().value("error").toObject().value("code").toString(); }
+QString errorCode(const HttpReply &r)
+{
+    return r.json().value("error").toObject().value("code").toString();
+}
 } // namespace
 
 class tst_ProblemsApi : public QObject {
@@ -71,7 +75,11 @@ private Q_SLOTS:
         // The evaluation row and its job were written with the problem.
         {
             bw::db::Database db(m_pg.settings(m_server->database()));
-            auto q = bw::db::exec(db.connection(), QStringLiteral("SELECT count(*) FROM jobs j JOIN guardrail_evaluations e ON e.id::text = j.payload->>'evaluationId' WHERE e.content_id = ?::uuid"), {id});
+            auto q = bw::db::exec(
+                db.connection(),
+                QStringLiteral(
+                    "SELECT count(*) FROM jobs j JOIN guardrail_evaluations e ON e.id::text = j.payload->>'evaluationId' WHERE e.content_id = ?::uuid"),
+                {id});
             QVERIFY(q && q->next());
             QCOMPARE(q->value(0).toInt(), 1);
             db.releaseThisThread();
@@ -122,8 +130,11 @@ private Q_SLOTS:
 
     void validationIs422()
     {
-        const QByteArray bad = QJsonDocument(QJsonObject{{"title", "short"}, {"description", "too short"}, {"domain", "space_travel"},
-                                                         {"severity", "apocalyptic"}, {"latitude", 120}})
+        const QByteArray bad = QJsonDocument(QJsonObject{{"title", "short"},
+                                                         {"description", "too short"},
+                                                         {"domain", "space_travel"},
+                                                         {"severity", "apocalyptic"},
+                                                         {"latitude", 120}})
                                    .toJson();
         const HttpReply r = httpRequest(port(), "POST", "/api/v1/problems", bad, {{"Authorization", bearer(m_key)}});
         QCOMPARE(r.status, 422);
@@ -150,7 +161,8 @@ private Q_SLOTS:
     void keysetPaginationWalksEverythingOnce()
     {
         for (int i = 0; i < 25; ++i)
-            QCOMPARE(httpRequest(port(), "POST", "/api/v1/problems", problem(QStringLiteral("Paged problem number %1").arg(i), "food_security"),
+            QCOMPARE(httpRequest(port(), "POST", "/api/v1/problems",
+                                 problem(QStringLiteral("Paged problem number %1").arg(i), "food_security"),
                                  {{"Authorization", bearer(m_otherKey)}})
                          .status,
                      201);

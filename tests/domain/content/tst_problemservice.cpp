@@ -96,8 +96,8 @@ void tst_ProblemService::cleanupTestCase()
 
 Caller tst_ProblemService::newAgent(const QString &username)
 {
-    auto r = m_agents->registerAgent(QJsonObject{{"username", username}, {"framework", "custom"},
-                                                 {"specializations", QJsonArray{"human_rights"}}});
+    auto r = m_agents->registerAgent(
+        QJsonObject{{"username", username}, {"framework", "custom"}, {"specializations", QJsonArray{"human_rights"}}});
     if (!r)
         return {};
     auto c = m_agents->authenticate(r->value("apiKey").toString());
@@ -119,8 +119,7 @@ QString tst_ProblemService::create(const Caller &caller, const QJsonObject &body
     return r->value("id").toString();
 }
 
-QStringList tst_ProblemService::seed(const QString &agentId, int count, const QString &domain,
-                                     const QString &guardrailStatus)
+QStringList tst_ProblemService::seed(const QString &agentId, int count, const QString &domain, const QString &guardrailStatus)
 {
     // Deliberate ties: three rows share each created_at, upvotes/solution_count repeat.
     auto r = db::exec(m_db->connection(),
@@ -197,13 +196,19 @@ void tst_ProblemService::createWritesProblemEvaluationAndJob()
     QVERIFY(kIsoUtc.match(r->value("createdAt").toString()).hasMatch());
 
     QCOMPARE(scalar("SELECT count(*) FROM problems WHERE id = ?::uuid AND guardrail_evaluation_id = ?::uuid"
-                    " AND guardrail_status = 'pending'", {id, evaluationId}), 1);
+                    " AND guardrail_status = 'pending'",
+                    {id, evaluationId}),
+             1);
     QCOMPARE(scalar("SELECT count(*) FROM guardrail_evaluations WHERE id = ?::uuid AND content_id = ?::uuid"
                     " AND content_type = 'problem' AND agent_id = ?::uuid AND trust_tier = 'new'"
                     " AND final_decision IS NULL AND submitted_content->>'title' = 'Flooded wells in the delta'"
-                    " AND submitted_content->>'severity' = 'medium'", {evaluationId, id, m_alice.agentId}), 1);
+                    " AND submitted_content->>'severity' = 'medium'",
+                    {evaluationId, id, m_alice.agentId}),
+             1);
     QCOMPARE(scalar("SELECT count(*) FROM jobs WHERE queue = 'guardrail-evaluation' AND kind = 'evaluate'"
-                    " AND state = 'available' AND payload->>'evaluationId' = ?", {evaluationId}), 1);
+                    " AND state = 'available' AND payload->>'evaluationId' = ?",
+                    {evaluationId}),
+             1);
     QCOMPARE(scalar("SELECT total_problems_reported FROM agents WHERE id = ?::uuid", {m_alice.agentId}), before + 1);
 }
 
@@ -299,9 +304,11 @@ void tst_ProblemService::paginationWalk_data()
 {
     QTest::addColumn<QString>("sort");
     QTest::addColumn<QString>("domain");
+    // clang-format off
     QTest::newRow("recent") << "recent" << "biodiversity_conservation";
     QTest::newRow("upvotes") << "upvotes" << "sustainable_energy";
     QTest::newRow("solutions") << "solutions" << "digital_inclusion";
+    // clang-format on
 }
 
 void tst_ProblemService::paginationWalk()
@@ -407,8 +414,10 @@ void tst_ProblemService::cursorTampering()
 void tst_ProblemService::listJsonMatchesGet()
 {
     const QString id = create(m_alice, problemBody("Same JSON from list and get", "mental_health_wellbeing"));
-    QVERIFY(db::exec(m_db->connection(), "UPDATE problems SET guardrail_status = 'approved', alignment_score = 0.85"
-                                         " WHERE id = ?::uuid", {id}));
+    QVERIFY(db::exec(m_db->connection(),
+                     "UPDATE problems SET guardrail_status = 'approved', alignment_score = 0.85"
+                     " WHERE id = ?::uuid",
+                     {id}));
     const Page page = listOrFail({{"domain", "mental_health_wellbeing"}});
     QCOMPARE(page.count, 1);
     const QJsonObject fromList = itemsOf(page).first().toObject();
@@ -439,7 +448,8 @@ void tst_ProblemService::getVisibility()
     QVERIFY(db::exec(m_db->connection(),
                      "UPDATE guardrail_evaluations SET final_decision = 'flagged',"
                      " layer_a_result = '{\"passed\": true, \"matches\": []}', layer_b_result = '{\"alignmentScore\": 0.5}'"
-                     " WHERE content_id = ?::uuid", {pending}));
+                     " WHERE content_id = ?::uuid",
+                     {pending}));
     QVERIFY(db::exec(m_db->connection(), "UPDATE problems SET guardrail_status = 'flagged' WHERE id = ?::uuid", {pending}));
     owner = m_problems->get(pending, m_alice);
     QVERIFY(owner.ok());
@@ -467,9 +477,8 @@ void tst_ProblemService::explainUsesIndexes_data()
     QTest::addColumn<QString>("params"); // query string
     QTest::addColumn<bool>("withCursor");
     QTest::addColumn<bool>("mine");
-    for (const char *p : {"", "domain=poverty_reduction", "domain=poverty_reduction&severity=high",
-                          "status=resolved", "sort=upvotes", "sort=solutions", "sort=upvotes&domain=poverty_reduction",
-                          "limit=100"}) {
+    for (const char *p : {"", "domain=poverty_reduction", "domain=poverty_reduction&severity=high", "status=resolved",
+                          "sort=upvotes", "sort=solutions", "sort=upvotes&domain=poverty_reduction", "limit=100"}) {
         QTest::addRow("%s", *p ? p : "default") << QString(p) << false << false;
         QTest::addRow("%s cursor", *p ? p : "default") << QString(p) << true << false;
     }
@@ -509,8 +518,8 @@ void tst_ProblemService::explainUsesIndexes()
     QVERIFY(q.ok());
     std::optional<QJsonObject> position;
     if (withCursor)
-        position = QJsonObject{{"o", ProblemQuery::sortName(q->sort)}, {"c", "2026-01-01T00:00:00.000000Z"},
-                               {"i", ids::newUuid()}, {"k", 2}};
+        position = QJsonObject{
+            {"o", ProblemQuery::sortName(q->sort)}, {"c", "2026-01-01T00:00:00.000000Z"}, {"i", ids::newUuid()}, {"k", 2}};
     const ProblemListSql built = ProblemListSql::build(*q, m_bob.agentId, position);
     auto r = db::exec(m_db->connection(), "EXPLAIN " + sqlliteral::inlineBinds(built.sql, built.binds));
     QVERIFY2(r.ok(), r.ok() ? "" : qPrintable(r.error().message));

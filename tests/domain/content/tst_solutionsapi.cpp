@@ -21,7 +21,8 @@ class tst_SolutionsApi : public QObject {
 
     quint16 port() const { return m_server->port(); }
 
-    QString createProblem(const Agent &who, bool approve, const QString &title = QStringLiteral("Flooded school yard every spring"))
+    QString createProblem(const Agent &who, bool approve,
+                          const QString &title = QStringLiteral("Flooded school yard every spring"))
     {
         const HttpReply r = call(port(), "POST", "/api/v1/problems", who, problemBody(title));
         if (r.status != 201) {
@@ -50,7 +51,10 @@ class tst_SolutionsApi : public QObject {
         const QVariantList v = runSql(*m_db, sql, binds);
         return v.isEmpty() ? -1 : v.first().toInt();
     }
-    static QString debateText(int i) { return QStringLiteral("Contribution %1: the drainage channel needs a permit from the river authority first.").arg(i); }
+    static QString debateText(int i)
+    {
+        return QStringLiteral("Contribution %1: the drainage channel needs a permit from the river authority first.").arg(i);
+    }
 
 private Q_SLOTS:
     void initTestCase()
@@ -77,22 +81,30 @@ private Q_SLOTS:
     {
         const QString id = createProblem(m_alice, true);
         QVERIFY(!id.isEmpty());
-        const QString firstEvaluation = runSql(*m_db, "SELECT guardrail_evaluation_id::text FROM problems WHERE id = ?::uuid", {id}).value(0).toString();
+        const QString firstEvaluation =
+            runSql(*m_db, "SELECT guardrail_evaluation_id::text FROM problems WHERE id = ?::uuid", {id}).value(0).toString();
         const QString path = "/api/v1/problems/" + id;
 
         QCOMPARE(call(port(), "PATCH", path, {}, QJsonObject{{"title", "An anonymous edit attempt"}}).status, 401);
         QCOMPARE(call(port(), "PATCH", path, m_bob, QJsonObject{{"title", "Someone else's edit attempt"}}).status, 403);
         QCOMPARE(call(port(), "PATCH", "/api/v1/problems/00000000-0000-4000-8000-00000000dead", m_alice,
-                      QJsonObject{{"title", "Editing nothing at all here"}}).status, 404);
-        QCOMPARE(call(port(), "PATCH", "/api/v1/problems/not-a-uuid", m_alice, QJsonObject{{"title", "Editing nothing at all here"}}).status, 404);
+                      QJsonObject{{"title", "Editing nothing at all here"}})
+                     .status,
+                 404);
+        QCOMPARE(
+            call(port(), "PATCH", "/api/v1/problems/not-a-uuid", m_alice, QJsonObject{{"title", "Editing nothing at all here"}})
+                .status,
+            404);
 
-        HttpReply r = call(port(), "PATCH", path, m_alice, QJsonObject{{"title", "short"}, {"severity", "extreme"}, {"latitude", 12}});
+        HttpReply r =
+            call(port(), "PATCH", path, m_alice, QJsonObject{{"title", "short"}, {"severity", "extreme"}, {"latitude", 12}});
         QCOMPARE(r.status, 422);
         for (const char *f : {"title", "severity", "longitude"})
             QVERIFY2(fieldsOf(r).contains(QLatin1String(f)), qPrintable(describe(r)));
         QCOMPARE(call(port(), "PATCH", path, m_alice, QJsonObject{}).status, 422);
 
-        r = call(port(), "PATCH", path, m_alice, QJsonObject{{"title", "Flooded school yard, now with photos"}, {"locationName", "Valley"}});
+        r = call(port(), "PATCH", path, m_alice,
+                 QJsonObject{{"title", "Flooded school yard, now with photos"}, {"locationName", "Valley"}});
         QCOMPARE(r.status, 200);
         const QJsonObject row = dataOf(r);
         QCOMPARE(row.value("title").toString(), QStringLiteral("Flooded school yard, now with photos"));
@@ -101,11 +113,15 @@ private Q_SLOTS:
         QCOMPARE(row.value("guardrailStatus").toString(), QStringLiteral("pending"));
         QVERIFY(row.value("guardrailEvaluationId").toString() != firstEvaluation);
         // A new evaluation and job, written with the edit.
-        QCOMPARE(count("SELECT count(*) FROM guardrail_evaluations WHERE content_id = ?::uuid AND content_type = 'problem'", {id}), 2);
+        QCOMPARE(
+            count("SELECT count(*) FROM guardrail_evaluations WHERE content_id = ?::uuid AND content_type = 'problem'", {id}), 2);
         QCOMPARE(count("SELECT count(*) FROM jobs WHERE queue = 'guardrail-evaluation' AND payload->>'evaluationId' = ?",
-                       {row.value("guardrailEvaluationId").toString()}), 1);
+                       {row.value("guardrailEvaluationId").toString()}),
+                 1);
         QCOMPARE(runSql(*m_db, "SELECT submitted_content->>'title' FROM guardrail_evaluations WHERE id = ?::uuid",
-                        {row.value("guardrailEvaluationId").toString()}).value(0).toString(),
+                        {row.value("guardrailEvaluationId").toString()})
+                     .value(0)
+                     .toString(),
                  QStringLiteral("Flooded school yard, now with photos"));
         // Pending again: hidden from the public until re-approved.
         QCOMPARE(call(port(), "GET", path).status, 403);
@@ -175,7 +191,9 @@ private Q_SLOTS:
         QCOMPARE(count("SELECT solution_count FROM problems WHERE id = ?::uuid", {approved}), 1);
         QCOMPARE(count("SELECT total_solutions_proposed FROM agents WHERE id = ?::uuid", {m_alice.id}), before + 1);
         QCOMPARE(count("SELECT count(*) FROM jobs j JOIN guardrail_evaluations e ON e.id::text = j.payload->>'evaluationId'"
-                       " WHERE e.content_id = ?::uuid AND e.content_type = 'solution'", {s.value("id").toString()}), 1);
+                       " WHERE e.content_id = ?::uuid AND e.content_type = 'solution'",
+                       {s.value("id").toString()}),
+                 1);
     }
 
     void solutionVisibility()
@@ -246,8 +264,10 @@ private Q_SLOTS:
         for (const auto &s : scores) {
             const QString id = createSolution(m_bob, problem, true);
             ids << id;
-            runSql(*m_db, "UPDATE solutions SET impact_score = ?, feasibility_score = ?, cost_efficiency_score = ?,"
-                          " composite_score = 1 WHERE id = ?::uuid", {s[0], s[1], s[2], id});
+            runSql(*m_db,
+                   "UPDATE solutions SET impact_score = ?, feasibility_score = ?, cost_efficiency_score = ?,"
+                   " composite_score = 1 WHERE id = ?::uuid",
+                   {s[0], s[1], s[2], id});
         }
         // composite = 0.40·impact + 0.35·feasibility + 0.25·cost-efficiency, whatever the writer set.
         HttpReply r = call(port(), "GET", "/api/v1/solutions/" + ids[0]);
@@ -262,8 +282,9 @@ private Q_SLOTS:
         // Keyset cursor on the score sort.
         r = call(port(), "GET", "/api/v1/solutions?sort=score&limit=2&problemId=" + problem);
         QVERIFY(metaOf(r).value("hasMore").toBool());
-        r = call(port(), "GET", "/api/v1/solutions?sort=score&limit=2&problemId=" + problem + "&cursor="
-                                    + enc(metaOf(r).value("nextCursor").toString()));
+        r = call(port(), "GET",
+                 "/api/v1/solutions?sort=score&limit=2&problemId=" + problem
+                     + "&cursor=" + enc(metaOf(r).value("nextCursor").toString()));
         QCOMPARE(itemsOf(r).size(), 1);
         QCOMPARE(itemsOf(r).at(0).toObject().value("id").toString(), ids[2]);
         // A cursor of another sort is refused.
@@ -287,8 +308,11 @@ private Q_SLOTS:
         QCOMPARE(call(port(), "PATCH", path, {}, QJsonObject{{"timelineEstimate", "1 year"}}).status, 401);
         QCOMPARE(call(port(), "PATCH", path, m_alice, QJsonObject{{"timelineEstimate", "1 year"}}).status, 403);
         QCOMPARE(call(port(), "PATCH", "/api/v1/solutions/00000000-0000-4000-8000-00000000beef", m_bob,
-                      QJsonObject{{"timelineEstimate", "1 year"}}).status, 404);
-        HttpReply r = call(port(), "PATCH", path, m_bob, QJsonObject{{"approach", "short"}, {"estimatedCost", QJsonObject{{"amount", "a lot"}}}});
+                      QJsonObject{{"timelineEstimate", "1 year"}})
+                     .status,
+                 404);
+        HttpReply r = call(port(), "PATCH", path, m_bob,
+                           QJsonObject{{"approach", "short"}, {"estimatedCost", QJsonObject{{"amount", "a lot"}}}});
         QCOMPARE(r.status, 422);
         QVERIFY(fieldsOf(r).contains("approach") && fieldsOf(r).contains("estimatedCost.amount"));
         r = call(port(), "PATCH", path, m_bob, QJsonObject{{"estimatedCost", QJsonValue::Null}});
@@ -316,7 +340,8 @@ private Q_SLOTS:
         // Archived problem: edits are refused.
         const QString other = createSolution(m_bob, problem, true);
         runSql(*m_db, "UPDATE problems SET status = 'archived' WHERE id = ?::uuid", {problem});
-        QCOMPARE(call(port(), "PATCH", "/api/v1/solutions/" + other, m_bob, QJsonObject{{"timelineEstimate", "2 years"}}).status, 409);
+        QCOMPARE(call(port(), "PATCH", "/api/v1/solutions/" + other, m_bob, QJsonObject{{"timelineEstimate", "2 years"}}).status,
+                 409);
     }
 
     void paginationWhileInserting()
@@ -325,9 +350,12 @@ private Q_SLOTS:
         // connection keeps inserting approved ones. Keyset order (created_at, id): every original
         // row exactly once, no duplicates at all.
         const QString problem = createProblem(m_alice, true);
-        runSql(*m_db, "INSERT INTO solutions (problem_id, proposed_by_agent_id, title, description, approach, guardrail_status, created_at)"
-                      " SELECT ?::uuid, ?::uuid, 'Seeded ' || g, 'd', 'a', 'approved', now() - g * interval '1 minute'"
-                      " FROM generate_series(1, 45) g", {problem, m_alice.id});
+        runSql(
+            *m_db,
+            "INSERT INTO solutions (problem_id, proposed_by_agent_id, title, description, approach, guardrail_status, created_at)"
+            " SELECT ?::uuid, ?::uuid, 'Seeded ' || g, 'd', 'a', 'approved', now() - g * interval '1 minute'"
+            " FROM generate_series(1, 45) g",
+            {problem, m_alice.id});
         QSet<QString> original;
         for (const QVariant &v : runSql(*m_db, "SELECT id::text FROM solutions WHERE problem_id = ?::uuid", {problem}))
             original.insert(v.toString());
@@ -339,8 +367,10 @@ private Q_SLOTS:
         std::thread writer([&] {
             bw::db::Database db(settings);
             while (!stop) {
-                runSql(db, "INSERT INTO solutions (problem_id, proposed_by_agent_id, title, description, approach, guardrail_status)"
-                           " VALUES (?::uuid, ?::uuid, 'Concurrent', 'd', 'a', 'approved')", {problem, m_alice.id});
+                runSql(db,
+                       "INSERT INTO solutions (problem_id, proposed_by_agent_id, title, description, approach, guardrail_status)"
+                       " VALUES (?::uuid, ?::uuid, 'Concurrent', 'd', 'a', 'approved')",
+                       {problem, m_alice.id});
                 ++inserted;
                 std::this_thread::sleep_for(std::chrono::milliseconds(5));
             }
@@ -394,7 +424,8 @@ private Q_SLOTS:
         QCOMPARE(call(port(), "POST", "/api/v1/solutions/" + pendingSolution + "/debates", m_bob, body).status, 403);
         QCOMPARE(call(port(), "GET", "/api/v1/solutions/" + pendingSolution + "/debates").status, 403);
         QCOMPARE(call(port(), "GET", "/api/v1/solutions/" + pendingSolution + "/debates", m_alice).status, 200);
-        HttpReply r = call(port(), "POST", path, m_bob, QJsonObject{{"stance", "agree"}, {"content", "too short"}, {"evidenceLinks", QJsonArray{"nope"}}});
+        HttpReply r = call(port(), "POST", path, m_bob,
+                           QJsonObject{{"stance", "agree"}, {"content", "too short"}, {"evidenceLinks", QJsonArray{"nope"}}});
         QCOMPARE(r.status, 422);
         for (const char *f : {"stance", "content", "evidenceLinks"})
             QVERIFY2(fieldsOf(r).contains(QLatin1String(f)), qPrintable(describe(r)));
@@ -407,9 +438,12 @@ private Q_SLOTS:
         QCOMPARE(first.value("depth").toInt(), 1);
         QCOMPARE(first.value("agent").toObject().value("username").toString(), QStringLiteral("content_bob"));
         QVERIFY(!first.value("guardrailEvaluationId").toString().isEmpty());
-        QCOMPARE(runSql(*m_db, "SELECT status FROM solutions WHERE id = ?::uuid", {solution}).value(0).toString(), QStringLiteral("debating"));
+        QCOMPARE(runSql(*m_db, "SELECT status FROM solutions WHERE id = ?::uuid", {solution}).value(0).toString(),
+                 QStringLiteral("debating"));
         QCOMPARE(count("SELECT agent_debate_count FROM solutions WHERE id = ?::uuid", {solution}), 1);
-        QCOMPARE(count("SELECT count(*) FROM jobs WHERE payload->>'evaluationId' = ?", {first.value("guardrailEvaluationId").toString()}), 1);
+        QCOMPARE(count("SELECT count(*) FROM jobs WHERE payload->>'evaluationId' = ?",
+                       {first.value("guardrailEvaluationId").toString()}),
+                 1);
 
         // Replies down to depth 5; a sixth level is refused.
         QString parent = first.value("id").toString();
@@ -421,11 +455,14 @@ private Q_SLOTS:
             QCOMPARE(dataOf(r).value("parentDebateId").toString(), parent);
             parent = dataOf(r).value("id").toString();
         }
-        r = call(port(), "POST", path, m_bob, QJsonObject{{"stance", "oppose"}, {"content", debateText(6)}, {"parentDebateId", parent}});
+        r = call(port(), "POST", path, m_bob,
+                 QJsonObject{{"stance", "oppose"}, {"content", debateText(6)}, {"parentDebateId", parent}});
         QCOMPARE(r.status, 422);
         QVERIFY(fieldsOf(r).contains("parentDebateId"));
-        r = call(port(), "POST", path, m_bob, QJsonObject{{"stance", "oppose"}, {"content", debateText(7)},
-                                                          {"parentDebateId", "00000000-0000-4000-8000-00000000beef"}});
+        r = call(port(), "POST", path, m_bob,
+                 QJsonObject{{"stance", "oppose"},
+                             {"content", debateText(7)},
+                             {"parentDebateId", "00000000-0000-4000-8000-00000000beef"}});
         QCOMPARE(r.status, 422);
         QVERIFY(fieldsOf(r).contains("parentDebateId"));
         // A parent on another solution.
@@ -443,9 +480,13 @@ private Q_SLOTS:
         const QString path = "/api/v1/solutions/" + solution + "/debates";
         QStringList bobs, alices;
         for (int i = 0; i < 3; ++i)
-            bobs << dataOf(call(port(), "POST", path, m_bob, QJsonObject{{"stance", "support"}, {"content", debateText(i)}})).value("id").toString();
+            bobs << dataOf(call(port(), "POST", path, m_bob, QJsonObject{{"stance", "support"}, {"content", debateText(i)}}))
+                        .value("id")
+                        .toString();
         for (int i = 0; i < 2; ++i)
-            alices << dataOf(call(port(), "POST", path, m_alice, QJsonObject{{"stance", "question"}, {"content", debateText(i)}})).value("id").toString();
+            alices << dataOf(call(port(), "POST", path, m_alice, QJsonObject{{"stance", "question"}, {"content", debateText(i)}}))
+                          .value("id")
+                          .toString();
         runSql(*m_db, "UPDATE debates SET guardrail_status = 'approved' WHERE id = ?::uuid", {bobs[0]});
 
         auto ids = [&](const Agent &who, const QString &query = {}) {
@@ -455,9 +496,9 @@ private Q_SLOTS:
                 out << v.toObject().value("id").toString();
             return out;
         };
-        QCOMPARE(ids({}), QStringList{bobs[0]});                  // public: approved only
-        QCOMPARE(ids(m_bob).size(), 3);                           // bob: approved + his own pending
-        QCOMPARE(ids(m_alice).size(), 3);                         // alice: bob's approved + her 2 pending
+        QCOMPARE(ids({}), QStringList{bobs[0]}); // public: approved only
+        QCOMPARE(ids(m_bob).size(), 3);          // bob: approved + his own pending
+        QCOMPARE(ids(m_alice).size(), 3);        // alice: bob's approved + her 2 pending
         QCOMPARE(ids(m_alice, "&stance=question").size(), 2);
         QCOMPARE(call(port(), "GET", path + "?stance=agree").status, 422);
         const HttpReply r = call(port(), "GET", path + "?limit=1", m_bob);
@@ -466,9 +507,11 @@ private Q_SLOTS:
         const QJsonObject item = itemsOf(r).at(0).toObject();
         QCOMPARE(item.value("agent").toObject().value("id").toString(), m_bob.id);
         // Newest first, and the cursor continues where the page ended.
-        const HttpReply next = call(port(), "GET", path + "?limit=100&cursor=" + enc(metaOf(r).value("nextCursor").toString()), m_bob);
+        const HttpReply next =
+            call(port(), "GET", path + "?limit=100&cursor=" + enc(metaOf(r).value("nextCursor").toString()), m_bob);
         QCOMPARE(itemsOf(next).size(), 2);
-        QVERIFY(!QStringList({itemsOf(next).at(0).toObject().value("id").toString(), itemsOf(next).at(1).toObject().value("id").toString()})
+        QVERIFY(!QStringList({itemsOf(next).at(0).toObject().value("id").toString(),
+                              itemsOf(next).at(1).toObject().value("id").toString()})
                      .contains(item.value("id").toString()));
     }
 };

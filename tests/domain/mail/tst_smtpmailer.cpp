@@ -222,9 +222,11 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("mailbox");
         QTest::addColumn<QString>("address");
+        // clang-format off
         QTest::newRow("bare") << "a@b.org" << "a@b.org";
         QTest::newRow("display name") << "BetterWorld <noreply@b.org>" << "noreply@b.org";
         QTest::newRow("line break") << "a@b.org\nX: y" << "";
+        // clang-format on
     }
     void addressOf()
     {

@@ -5,8 +5,8 @@
 #include "server/db/database.h"
 #include "server/db/sql.h"
 #include "server/domain/content/keysetlist.h"
-#include "server/domain/missions/missionmarket.h"
 #include "server/domain/content/problemservice.h"
+#include "server/domain/missions/missionmarket.h"
 #include "server/domain/sqlliteral.h"
 #include "tests/support/pgfixture.h"
 
@@ -25,7 +25,7 @@ using namespace bw::domain;
 
 namespace {
 constexpr int kMissions = 100000;
-constexpr double kEarthKm = 6378.168; // earthdistance's earth() radius, so both sides use one sphere
+constexpr double kEarthKm = 6378.168;              // earthdistance's earth() radius, so both sides use one sphere
 const double kTieLat = -1.2921, kTieLng = 36.8219; // many missions at exactly this point
 
 // One agent/problem/solution and n missions: half uniform on the sphere, half around 8 cities,
@@ -101,7 +101,8 @@ QString pgBinDir()
         if (QFileInfo(dir + QStringLiteral("/pg_restore")).isExecutable())
             return dir;
     }
-    const QStringList versions = QDir(QStringLiteral("/usr/lib/postgresql")).entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
+    const QStringList versions =
+        QDir(QStringLiteral("/usr/lib/postgresql")).entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
     return versions.isEmpty() ? QString() : QStringLiteral("/usr/lib/postgresql/%1/bin").arg(versions.last());
 }
 } // namespace
@@ -162,11 +163,13 @@ class tst_MissionGeo : public QObject {
     // The same question answered by a sequential haversine scan (no earthdistance, no index).
     QHash<QString, double> bruteForce(double lat, double lng)
     {
-        const QString sql = QStringLiteral(
-            "SELECT id::text, 2 * %1 * asin(sqrt(sin(radians(required_latitude::float8 - ?) / 2) ^ 2"
-            " + cos(radians(?)) * cos(radians(required_latitude::float8)) * sin(radians(required_longitude::float8 - ?) / 2) ^ 2))"
-            " FROM missions WHERE guardrail_status = 'approved' AND status = 'open' AND expires_at > now()"
-            " AND required_latitude IS NOT NULL").arg(kEarthKm, 0, 'f', 3);
+        const QString sql =
+            QStringLiteral(
+                "SELECT id::text, 2 * %1 * asin(sqrt(sin(radians(required_latitude::float8 - ?) / 2) ^ 2"
+                " + cos(radians(?)) * cos(radians(required_latitude::float8)) * sin(radians(required_longitude::float8 - ?) / 2) ^ 2))"
+                " FROM missions WHERE guardrail_status = 'approved' AND status = 'open' AND expires_at > now()"
+                " AND required_latitude IS NOT NULL")
+                .arg(kEarthKm, 0, 'f', 3);
         QHash<QString, double> out;
         auto r = db::exec(m_db->connection(), sql, {lat, lat, lng});
         while (r && r->next())
@@ -201,22 +204,28 @@ private Q_SLOTS:
 
     void earthFollowsCoordinates()
     {
-        auto r = db::exec(m_db->connection(), QStringLiteral(
-            "SELECT count(*) FILTER (WHERE (earth IS NULL) <> (required_latitude IS NULL)),"
-            " max(abs(earth_distance(earth, ll_to_earth(required_latitude::float8, required_longitude::float8))))"
-            " FROM missions"));
+        auto r = db::exec(
+            m_db->connection(),
+            QStringLiteral("SELECT count(*) FILTER (WHERE (earth IS NULL) <> (required_latitude IS NULL)),"
+                           " max(abs(earth_distance(earth, ll_to_earth(required_latitude::float8, required_longitude::float8))))"
+                           " FROM missions"));
         QVERIFY(r && r->next());
         QCOMPARE(r->value(0).toInt(), 0);
         QVERIFY(r->value(1).toDouble() < 1e-6);
         // An update moves the point too (trigger), and clearing the coordinates clears it.
-        QVERIFY(db::exec(m_db->connection(), QStringLiteral(
-            "UPDATE missions SET required_latitude = 10, required_longitude = 20 WHERE title = 'Seeded mission 31'")));
-        r = db::exec(m_db->connection(), QStringLiteral(
-            "SELECT earth_distance(earth, ll_to_earth(10, 20)) FROM missions WHERE title = 'Seeded mission 31'"));
+        QVERIFY(db::exec(
+            m_db->connection(),
+            QStringLiteral(
+                "UPDATE missions SET required_latitude = 10, required_longitude = 20 WHERE title = 'Seeded mission 31'")));
+        r = db::exec(
+            m_db->connection(),
+            QStringLiteral("SELECT earth_distance(earth, ll_to_earth(10, 20)) FROM missions WHERE title = 'Seeded mission 31'"));
         QVERIFY(r && r->next());
         QVERIFY(r->value(0).toDouble() < 1e-6);
-        QVERIFY(db::exec(m_db->connection(), QStringLiteral(
-            "UPDATE missions SET required_latitude = NULL, required_longitude = NULL WHERE title = 'Seeded mission 31'")));
+        QVERIFY(db::exec(
+            m_db->connection(),
+            QStringLiteral(
+                "UPDATE missions SET required_latitude = NULL, required_longitude = NULL WHERE title = 'Seeded mission 31'")));
     }
 
     void plansUseTheGistIndex_data()
@@ -241,9 +250,9 @@ private Q_SLOTS:
             params.insert(pair.section(u'=', 0, 0), pair.section(u'=', 1));
         const auto q = nearby ? MarketQuery::fromNearbyQuery(params) : MarketQuery::fromQuery(params);
         QVERIFY(q.ok());
-        for (const auto &position : {std::optional<QJsonArray>(), std::optional<QJsonArray>(QJsonArray{
-                                          knn ? "1000.5" : "2026-01-01T00:00:00.000000Z",
-                                          "00000000-0000-4000-8000-000000000009"})}) {
+        for (const auto &position :
+             {std::optional<QJsonArray>(), std::optional<QJsonArray>(QJsonArray{knn ? "1000.5" : "2026-01-01T00:00:00.000000Z",
+                                                                                "00000000-0000-4000-8000-000000000009"})}) {
             if (position && q->sort == MarketQuery::Sort::TokenReward)
                 continue; // three keys; covered without a cursor
             const QString text = plan(*q, position);
@@ -356,16 +365,19 @@ private Q_SLOTS:
         QVERIFY2(restore.exitCode() == 0, restore.readAllStandardError().constData());
 
         db::Database restored(m_pg.settings(target));
-        auto r = db::exec(restored.connection(), QStringLiteral(
-            "SELECT count(*), count(*) FILTER (WHERE earth IS NOT NULL),"
-            " (SELECT count(*) FROM pg_indexes WHERE indexname = 'missions_market_earth_idx') FROM missions"));
+        auto r = db::exec(
+            restored.connection(),
+            QStringLiteral("SELECT count(*), count(*) FILTER (WHERE earth IS NOT NULL),"
+                           " (SELECT count(*) FROM pg_indexes WHERE indexname = 'missions_market_earth_idx') FROM missions"));
         QVERIFY(r && r->next());
         QCOMPARE(r->value(0).toInt(), 300);
         QVERIFY(r->value(1).toInt() > 250);
         QCOMPARE(r->value(2).toInt(), 1);
         // The restored database keeps working: the trigger and the geo search.
-        QVERIFY(db::exec(restored.connection(), QStringLiteral(
-            "UPDATE missions SET required_latitude = 1, required_longitude = 2 WHERE title = 'Seeded mission 2'")));
+        QVERIFY(
+            db::exec(restored.connection(),
+                     QStringLiteral(
+                         "UPDATE missions SET required_latitude = 1, required_longitude = 2 WHERE title = 'Seeded mission 2'")));
         {
             MissionMarket market(restored);
             MarketQuery q;

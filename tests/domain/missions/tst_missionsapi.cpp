@@ -54,7 +54,8 @@ private Q_SLOTS:
         std::tie(m_bob.id, m_bob.key) = m_server->registerAgent(QStringLiteral("mission_bob"));
         QVERIFY(!m_alice.key.isEmpty() && !m_bob.key.isEmpty());
         m_db = std::make_unique<bw::db::Database>(m_pg.settings(m_server->database()));
-        const HttpReply p = call(port(), "POST", "/api/v1/problems", m_alice, problemBody("Flooded school yard every spring", "disaster_response"));
+        const HttpReply p = call(port(), "POST", "/api/v1/problems", m_alice,
+                                 problemBody("Flooded school yard every spring", "disaster_response"));
         QCOMPARE(p.status, 201);
         m_problem = dataOf(p).value("id").toString();
         runSql(*m_db, "UPDATE problems SET guardrail_status = 'approved' WHERE id = ?::uuid", {m_problem});
@@ -74,10 +75,14 @@ private Q_SLOTS:
     {
         const QJsonObject body = missionBody(m_solution, 12.3456789, -45.6789);
         QCOMPARE(call(port(), "POST", "/api/v1/missions", {}, body).status, 401);
-        QCOMPARE(call(port(), "POST", "/api/v1/missions", m_alice, missionBody("00000000-0000-4000-8000-00000000beef", 1, 2)).status, 404);
+        QCOMPARE(
+            call(port(), "POST", "/api/v1/missions", m_alice, missionBody("00000000-0000-4000-8000-00000000beef", 1, 2)).status,
+            404);
         QCOMPARE(call(port(), "POST", "/api/v1/missions", m_bob, body).status, 403); // not bob's solution
         const HttpReply pending = call(port(), "POST", "/api/v1/solutions", m_alice, solutionBody(m_problem));
-        QCOMPARE(call(port(), "POST", "/api/v1/missions", m_alice, missionBody(dataOf(pending).value("id").toString(), 1, 2)).status, 403);
+        QCOMPARE(
+            call(port(), "POST", "/api/v1/missions", m_alice, missionBody(dataOf(pending).value("id").toString(), 1, 2)).status,
+            403);
 
         QJsonObject bad = body;
         bad.remove("requiredLongitude");
@@ -105,8 +110,11 @@ private Q_SLOTS:
         QCOMPARE(m.value("instructions").toArray().at(1).toObject().value("optional").toBool(), true);
         QCOMPARE(m.value("evidenceRequired").toArray().at(0).toObject().value("required").toBool(), true);
         QCOMPARE(m.value("slotsAvailable").toInt(), 3);
-        QCOMPARE(runSql(*m_db, "SELECT count(*) FROM jobs WHERE payload->>'evaluationId' = ?", {m.value("guardrailEvaluationId").toString()})
-                     .value(0).toInt(), 1);
+        QCOMPARE(runSql(*m_db, "SELECT count(*) FROM jobs WHERE payload->>'evaluationId' = ?",
+                        {m.value("guardrailEvaluationId").toString()})
+                     .value(0)
+                     .toInt(),
+                 1);
         // Defaults: radius 5 km, intermediate.
         QJsonObject minimal = missionBody(m_solution, 1, 2);
         minimal.remove("locationRadiusKm");
@@ -121,7 +129,7 @@ private Q_SLOTS:
     {
         const QString id = createMission(m_alice, m_solution, 48.8566123, 2.3522456, 30, false);
         const QString path = "/api/v1/missions/" + id;
-        QCOMPARE(call(port(), "GET", path).status, 404);       // pending: nobody else sees it
+        QCOMPARE(call(port(), "GET", path).status, 404); // pending: nobody else sees it
         QCOMPARE(call(port(), "GET", path, m_bob).status, 404);
         HttpReply r = call(port(), "GET", path, m_alice);
         QCOMPARE(r.status, 200);
@@ -155,7 +163,9 @@ private Q_SLOTS:
                 break;
             cursor = metaOf(r).value("nextCursor").toString();
         }
-        QCOMPARE(mine.size(), runSql(*m_db, "SELECT count(*) FROM missions WHERE created_by_agent_id = ?::uuid", {m_alice.id}).value(0).toInt());
+        QCOMPARE(
+            mine.size(),
+            runSql(*m_db, "SELECT count(*) FROM missions WHERE created_by_agent_id = ?::uuid", {m_alice.id}).value(0).toInt());
         QVERIFY(mine.contains(id));
         for (const auto &v : itemsOf(call(port(), "GET", "/api/v1/missions/agent?limit=100", m_bob)))
             QVERIFY(!mine.contains(v.toObject().value("id").toString()));
@@ -169,18 +179,25 @@ private Q_SLOTS:
         const QString path = "/api/v1/missions/" + id;
         QCOMPARE(call(port(), "PATCH", path, {}, QJsonObject{{"tokenReward", 50}}).status, 401);
         QCOMPARE(call(port(), "PATCH", path, m_bob, QJsonObject{{"tokenReward", 50}}).status, 403);
-        QCOMPARE(call(port(), "PATCH", "/api/v1/missions/00000000-0000-4000-8000-00000000beef", m_alice, QJsonObject{{"tokenReward", 50}}).status, 404);
+        QCOMPARE(call(port(), "PATCH", "/api/v1/missions/00000000-0000-4000-8000-00000000beef", m_alice,
+                      QJsonObject{{"tokenReward", 50}})
+                     .status,
+                 404);
         HttpReply r = call(port(), "PATCH", path, m_alice, QJsonObject{{"tokenReward", -5}, {"requiredLatitude", 5}});
         QCOMPARE(r.status, 422);
         QVERIFY(fieldsOf(r).contains("tokenReward") && fieldsOf(r).contains("requiredLatitude"));
 
-        r = call(port(), "PATCH", path, m_alice, QJsonObject{{"version", 1}, {"tokenReward", 50}, {"requiredLatitude", 20}, {"requiredLongitude", 30}});
+        r = call(port(), "PATCH", path, m_alice,
+                 QJsonObject{{"version", 1}, {"tokenReward", 50}, {"requiredLatitude", 20}, {"requiredLongitude", 30}});
         QCOMPARE(r.status, 200);
         QCOMPARE(dataOf(r).value("version").toInt(), 2);
         QCOMPARE(dataOf(r).value("tokenReward").toInt(), 50);
         QCOMPARE(dataOf(r).value("guardrailStatus").toString(), QStringLiteral("pending"));
         QCOMPARE(dataOf(r).value("title").toString(), QStringLiteral("Photograph the flooded yard")); // untouched
-        QVERIFY(runSql(*m_db, "SELECT earth_distance(earth, ll_to_earth(20, 30)) FROM missions WHERE id = ?::uuid", {id}).value(0).toDouble() < 1e-6);
+        QVERIFY(runSql(*m_db, "SELECT earth_distance(earth, ll_to_earth(20, 30)) FROM missions WHERE id = ?::uuid", {id})
+                    .value(0)
+                    .toDouble()
+                < 1e-6);
 
         // A stale version is a conflict; without a version the write simply applies.
         r = call(port(), "PATCH", path, m_alice, QJsonObject{{"version", 1}, {"tokenReward", 60}});
@@ -204,12 +221,14 @@ private Q_SLOTS:
             std::atomic_int ready{0};
             int statuses[2] = {0, 0};
             auto racer = [&](int i) {
-                const QByteArray body = QJsonDocument(QJsonObject{{"version", 1}, {"tokenReward", 100 + i}}).toJson(QJsonDocument::Compact);
+                const QByteArray body =
+                    QJsonDocument(QJsonObject{{"version", 1}, {"tokenReward", 100 + i}}).toJson(QJsonDocument::Compact);
                 HttpConnection c(port());
                 ++ready;
                 while (ready < 2)
                     std::this_thread::yield();
-                const auto r = c.request("PATCH", target.toUtf8(), body, {{"Authorization", bearer(m_alice.key)}, {"Content-Type", "application/json"}});
+                const auto r = c.request("PATCH", target.toUtf8(), body,
+                                         {{"Authorization", bearer(m_alice.key)}, {"Content-Type", "application/json"}});
                 statuses[i] = r ? r->status : -1;
             };
             std::thread a(racer, 0), b(racer, 1);
@@ -331,7 +350,8 @@ private Q_SLOTS:
         }
         QCOMPARE(got, byDistance);
         QVERIFY(!got.contains(outside));
-        QCOMPARE(itemsOf(call(port(), "GET", "/api/v1/missions/nearby?lat=37.7749&lng=-122.4194&radius=100&limit=100")).size(), 8);
+        QCOMPARE(itemsOf(call(port(), "GET", "/api/v1/missions/nearby?lat=37.7749&lng=-122.4194&radius=100&limit=100")).size(),
+                 8);
 
         r = call(port(), "GET", "/api/v1/missions/nearby?lng=-122.4194");
         QCOMPARE(r.status, 422);
@@ -347,11 +367,13 @@ private Q_SLOTS:
     void marketplacePaginationWhileInserting()
     {
         runSql(*m_db, "UPDATE missions SET status = 'archived'");
-        runSql(*m_db, "INSERT INTO missions (solution_id, created_by_agent_id, title, description, domain, estimated_duration_minutes,"
-                      " token_reward, guardrail_status, expires_at, created_at, required_latitude, required_longitude)"
-                      " SELECT ?::uuid, ?::uuid, 'Seeded ' || g, 'Seeded mission', 'disaster_response', 60, 10, 'approved',"
-                      " now() + interval '1 day', now() - g * interval '1 minute', 37.7 + g * 0.001, -122.4"
-                      " FROM generate_series(1, 55) g", {m_solution, m_alice.id});
+        runSql(*m_db,
+               "INSERT INTO missions (solution_id, created_by_agent_id, title, description, domain, estimated_duration_minutes,"
+               " token_reward, guardrail_status, expires_at, created_at, required_latitude, required_longitude)"
+               " SELECT ?::uuid, ?::uuid, 'Seeded ' || g, 'Seeded mission', 'disaster_response', 60, 10, 'approved',"
+               " now() + interval '1 day', now() - g * interval '1 minute', 37.7 + g * 0.001, -122.4"
+               " FROM generate_series(1, 55) g",
+               {m_solution, m_alice.id});
         QSet<QString> original;
         for (const QVariant &v : runSql(*m_db, "SELECT id::text FROM missions WHERE status = 'open'"))
             original.insert(v.toString());
@@ -363,16 +385,19 @@ private Q_SLOTS:
         std::thread writer([&] {
             bw::db::Database db(settings);
             while (!stop) {
-                runSql(db, "INSERT INTO missions (solution_id, created_by_agent_id, title, description, domain, estimated_duration_minutes,"
-                           " token_reward, guardrail_status, expires_at, required_latitude, required_longitude)"
-                           " VALUES (?::uuid, ?::uuid, 'Concurrent', 'Inserted meanwhile', 'disaster_response', 60, 10, 'approved',"
-                           " now() + interval '1 day', 37.75, -122.4)", {solution, agent});
+                runSql(
+                    db,
+                    "INSERT INTO missions (solution_id, created_by_agent_id, title, description, domain, estimated_duration_minutes,"
+                    " token_reward, guardrail_status, expires_at, required_latitude, required_longitude)"
+                    " VALUES (?::uuid, ?::uuid, 'Concurrent', 'Inserted meanwhile', 'disaster_response', 60, 10, 'approved',"
+                    " now() + interval '1 day', 37.75, -122.4)",
+                    {solution, agent});
                 std::this_thread::sleep_for(std::chrono::milliseconds(5));
             }
             db.releaseThisThread();
         });
         for (const QString &base : {QStringLiteral("/api/v1/missions?limit=10"),
-                                   QStringLiteral("/api/v1/missions?limit=10&lat=37.75&lng=-122.4&radiusKm=50&sort=distance")}) {
+                                    QStringLiteral("/api/v1/missions?limit=10&lat=37.75&lng=-122.4&radiusKm=50&sort=distance")}) {
             QSet<QString> seen;
             QString cursor;
             bool ok = true;
