@@ -6,6 +6,7 @@
 #include "server/db/migrator.h"
 #include "server/db/sql.h"
 #include "tests/support/pgfixture.h"
+#include "tests/support/testdb.h"
 
 #include <algorithm>
 

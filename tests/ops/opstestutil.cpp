@@ -14,17 +14,8 @@ namespace bw::test {
 bool runSql(const db::ConnectionSettings &settings, const QString &sql)
 {
     db::ConnectionSettings s = settings;
-    s.statementTimeoutMs = 0;
-    db::Database database(s);
-    bool ok = false;
-    {
-        auto r = db::exec(database.connection(), sql);
-        ok = r.ok();
-        if (!ok)
-            QWARN(qPrintable(QStringLiteral("SQL failed: %1: %2").arg(sql.left(200), r.error().message)));
-    }
-    database.releaseThisThread();
-    return ok;
+    s.statementTimeoutMs = 0; // seeding and restores may take long
+    return execSql(s, sql);
 }
 
 QString queryValue(const db::ConnectionSettings &settings, const QString &sql)

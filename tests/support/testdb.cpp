@@ -42,6 +42,14 @@ bool execSql(db::Database &database, const QString &sql, const QVariantList &bin
     return execSql(database.connection(), sql, binds);
 }
 
+bool execSql(const db::ConnectionSettings &settings, const QString &sql, const QVariantList &binds)
+{
+    db::Database database(settings);
+    const bool ok = execSql(database.connection(), sql, binds);
+    database.releaseThisThread();
+    return ok;
+}
+
 QString seedAgent(QSqlDatabase db, const AgentSeed &agent)
 {
     const QString id = agent.id.isEmpty() ? ids::newUuid() : agent.id;

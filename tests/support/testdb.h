@@ -25,6 +25,8 @@ QVariant scalar(const db::ConnectionSettings &settings, const QString &sql, cons
 // Runs one statement (or, without binds, several separated by ';'); false + warning on error.
 bool execSql(QSqlDatabase db, const QString &sql, const QVariantList &binds = {});
 bool execSql(db::Database &database, const QString &sql, const QVariantList &binds = {});
+// On a connection of its own, opened and closed for this one statement.
+bool execSql(const db::ConnectionSettings &settings, const QString &sql, const QVariantList &binds = {});
 
 // An agent row written directly (no API, no key that works): what tests of panels, queues and
 // services need when the agent itself is not under test.

@@ -98,10 +98,7 @@ tst_AgentService::Registered tst_AgentService::registerOne(const QString &userna
 
 bool tst_AgentService::sql(const QString &statement, const QVariantList &binds)
 {
-    auto r = db::exec(m_db->connection(), statement, binds);
-    if (!r)
-        qWarning("%s", qPrintable(r.error().message));
-    return r.ok();
+    return test::execSql(*m_db, statement, binds);
 }
 
 void tst_AgentService::registerAndAuthenticate()
