@@ -45,7 +45,8 @@ void runServe(const Config &config, ShutdownSignals &signals)
 
 void runMigrate(const Config &config, bool apply, bool force)
 {
-    auto *runtime = new Runtime(config, Runtime::Options{.serveHttp = false, .applyMigrations = false}, nullptr, qApp);
+    auto *runtime = new Runtime(config, Runtime::Options{.serveHttp = false, .applyMigrations = false, .attachToRunning = true},
+                                nullptr, qApp);
     auto exitCode = std::make_shared<int>(0);
     QObject::connect(runtime, &Runtime::failed, qApp, [runtime, exitCode](const QString &message) {
         std::fprintf(stderr, "betterworld: %s\n", qPrintable(message));
@@ -56,12 +57,23 @@ void runMigrate(const Config &config, bool apply, bool force)
     QObject::connect(runtime, &Runtime::ready, runtime, [runtime, apply, force, exitCode] {
         db::Database *database = runtime->database();
         const Config config = runtime->config();
-        QtConcurrent::run([database, apply, force, config]() -> QPair<int, QString> {
+        // Migrations change the schema under a running server: only with the database to ourselves.
+        const QString serving =
+            runtime->attachedTo() ? runtime->runningServerNote(QStringLiteral("migrations are pending")) : QString();
+        QtConcurrent::run([database, apply, force, config, serving]() -> QPair<int, QString> {
             const db::Migrator migrator(db::Migrator::builtIn());
             QString out;
             QTextStream text(&out);
             int code = 0;
             MigrationGuard guard;
+            if (apply && !serving.isEmpty()) {
+                auto upToDate = migrator.isUpToDate(database->connection());
+                if (!upToDate || !*upToDate) {
+                    text << "migration refused: " << (upToDate ? serving : upToDate.error().message) << "\n";
+                    database->releaseThisThread();
+                    return {1, out};
+                }
+            }
             if (apply) {
                 if (Status ok = guard.before(config, *database, force, text); !ok) {
                     text << "migration refused: " << ok.error().message << "\n";
@@ -178,7 +190,8 @@ void runAdminUser(const Config &config, const Command &command)
             qApp, [] { QCoreApplication::exit(2); }, Qt::QueuedConnection);
         return;
     }
-    auto *runtime = new Runtime(config, Runtime::Options{.serveHttp = false, .applyMigrations = true}, nullptr, qApp);
+    auto *runtime = new Runtime(config, Runtime::Options{.serveHttp = false, .applyMigrations = true, .attachToRunning = true},
+                                nullptr, qApp);
     auto exitCode = std::make_shared<int>(0);
     QObject::connect(runtime, &Runtime::failed, qApp, [runtime, exitCode](const QString &message) {
         std::fprintf(stderr, "betterworld: %s\n", qPrintable(message));
@@ -232,7 +245,8 @@ void runAdminUser(const Config &config, const Command &command)
 
 void runRotateHeartbeatKey(const Config &config)
 {
-    auto *runtime = new Runtime(config, Runtime::Options{.serveHttp = false, .applyMigrations = true}, nullptr, qApp);
+    auto *runtime = new Runtime(config, Runtime::Options{.serveHttp = false, .applyMigrations = true, .attachToRunning = true},
+                                nullptr, qApp);
     auto exitCode = std::make_shared<int>(0);
     QObject::connect(runtime, &Runtime::failed, qApp, [runtime, exitCode](const QString &message) {
         std::fprintf(stderr, "betterworld: %s\n", qPrintable(message));

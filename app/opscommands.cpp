@@ -6,6 +6,7 @@
 #include "server/db/database.h"
 #include "server/db/migrator.h"
 #include "server/db/sql.h"
+#include "server/ops/archivekeeper.h"
 #include "server/ops/archiveservice.h"
 #include "server/ops/backupservice.h"
 #include "server/ops/deploymentservice.h"
@@ -134,39 +135,45 @@ bool confirmed(const Command &cmd, const QString &expected, QString *typed)
 Outcome archiveCommand(const Config &config, const Command &cmd, db::Database &database, const ops::OperationPtr &op)
 {
     const QString what = cmd.opsArgs.value(1, QStringLiteral("status"));
-    if (!config.embeddedDatabase())
-        return {
-            0, QStringLiteral("The database is external (%1): continuous archiving and point-in-time recovery are the provider's "
-                              "job (e.g. a managed PostgreSQL's PITR window). Logical backups still run here.\n")
-                   .arg(database.settings().redactedUrl())};
-    if (!ops::ArchiveService::wanted(config))
-        return {1, QStringLiteral("WAL archiving is off (backups/wal_archiving, or pgbackrest is not installed)\n")};
+    if (what == u"status") {
+        auto report = ops::ArchiveKeeper::report(config, database);
+        if (!report)
+            return {1, QStringLiteral("betterworld: %1\n").arg(report.error().message)};
+        const QJsonObject window = report->value(QStringLiteral("window")).toObject();
+        const bool healthy =
+            report->value(QStringLiteral("external")).toBool()
+            || (window.value(QStringLiteral("available")).toBool() && !window.value(QStringLiteral("archivingFailing")).toBool());
+        if (cmd.opsOptions.contains(QStringLiteral("json")))
+            return {healthy ? 0 : 1, json(*report)};
+        QString text = window.value(QStringLiteral("text")).toString() + u'\n';
+        if (report->value(QStringLiteral("enabled")).toBool())
+            text += QStringLiteral("WAL archived: %1 segment(s), last %2 at %3; failed: %4\n")
+                        .arg(report->value(QStringLiteral("archivedCount")).toInteger())
+                        .arg(report->value(QStringLiteral("lastArchivedWal")).toString(),
+                             report->value(QStringLiteral("lastArchivedAt")).toString())
+                        .arg(report->value(QStringLiteral("failedCount")).toInteger());
+        if (report->contains(QStringLiteral("repositoryError")))
+            text += QStringLiteral("repository: %1\n").arg(report->value(QStringLiteral("repositoryError")).toString());
+        return {healthy ? 0 : 1, text};
+    }
+    if (!config.embeddedDatabase() || !ops::ArchiveService::wanted(config))
+        return {1, QStringLiteral("There is no WAL archive here (an external database, or backups/wal_archiving is off)\n")};
     db::ConnectionSettings superuser = database.settings();
     superuser.database = QStringLiteral("postgres");
     ops::ArchiveService archive(ops::ArchiveService::pathsFor(config), superuser, config.pgBinDir);
-    if (what == u"status") {
-        auto st = ops::ArchiveService::status(database.connection());
-        if (!st)
-            return {1, QStringLiteral("betterworld: %1\n").arg(st.error().message)};
-        auto info = archive.info();
-        QJsonObject o = st->toJson();
-        if (info)
-            o.insert(QStringLiteral("repository"), *info);
-        else
-            o.insert(QStringLiteral("repositoryError"), info.error().message);
-        return {st->enabled && st->failedCount == 0 ? 0 : 1, json(o)};
-    }
     if (what == u"backup") {
         auto b = archive.backup(cmd.opsArgs.value(2, QStringLiteral("diff")), op);
         if (!b)
             return {1, QStringLiteral("betterworld: %1\n").arg(b.error().message)};
         return {0, json(*b)};
     }
-    return {2, QStringLiteral("usage: betterworld backup archive status|backup [full|diff|incr]\n")};
+    return {2, QStringLiteral("usage: betterworld backup archive status [--json]|backup [full|diff|incr]\n")};
 }
 
+// serving: empty, or why a command that needs the database to itself must not run now (another
+// BetterWorld serves this data directory; Runtime::runningServerNote).
 Outcome backupCommand(const Config &config, const Command &cmd, db::Database &database, SecretStore *secrets,
-                      const ops::OperationPtr &op)
+                      const ops::OperationPtr &op, const QString &serving)
 {
     const QString sub = cmd.opsArgs.value(0);
     const QString arg = cmd.opsArgs.value(1);
@@ -277,6 +284,8 @@ Outcome backupCommand(const Config &config, const Command &cmd, db::Database &da
                     .arg(r->errors.isEmpty() ? QString() : QStringLiteral("; ") + r->errors.join(QStringLiteral("; ")))};
     }
     if (sub == u"restore") {
+        if (!serving.isEmpty())
+            return {1, QStringLiteral("betterworld: %1\n").arg(serving)};
         ops::RestoreRequest req;
         req.requestedBy = requester();
         req.keepPrevious = cmd.opsOptions.contains(QStringLiteral("keep-previous"));
@@ -467,7 +476,8 @@ bool isOpsCommand(CommandKind kind)
 
 void runOpsCommand(const Config &config, const Command &command, ShutdownSignals &signals)
 {
-    auto *runtime = new Runtime(config, Runtime::Options{.serveHttp = false, .applyMigrations = false}, nullptr, qApp);
+    auto *runtime = new Runtime(config, Runtime::Options{.serveHttp = false, .applyMigrations = false, .attachToRunning = true},
+                                nullptr, qApp);
     auto exitCode = std::make_shared<int>(0);
     auto op = ops::Operation::create(command.opsArgs.value(0, QStringLiteral("ops")), {}, printer());
     QObject::connect(runtime, &Runtime::failed, qApp, [runtime, exitCode](const QString &message) {
@@ -488,18 +498,21 @@ void runOpsCommand(const Config &config, const Command &command, ShutdownSignals
         db::Database *database = runtime->database();
         SecretStore *secrets = runtime->secrets();
         const Config cfg = runtime->config();
-        QtConcurrent::run([database, secrets, command, cfg, op]() -> Outcome {
+        const QString serving =
+            runtime->attachedTo() ? runtime->runningServerNote(QStringLiteral("a restore replaces the database")) : QString();
+        QtConcurrent::run([database, secrets, command, cfg, op, serving]() -> Outcome {
             Outcome o;
             if (command.kind == CommandKind::Backup)
-                o = backupCommand(cfg, command, *database, secrets, op);
+                o = backupCommand(cfg, command, *database, secrets, op, serving);
             else if (command.kind == CommandKind::MigrateLint)
                 o = lintCommand(command, *database);
             else
                 o = deployCommand(cfg, command, *database, secrets, op);
             database->releaseThisThread();
             return o;
-        }).then(runtime, [runtime, exitCode](Outcome o) {
-            std::fputs(qPrintable(o.out), o.code == 0 ? stdout : stderr);
+        }).then(runtime, [runtime, exitCode, asJson = command.opsOptions.contains(QStringLiteral("json"))](Outcome o) {
+            // JSON is the result whatever the exit code says (e.g. `archive status` of an archive without PITR).
+            std::fputs(qPrintable(o.out), o.code == 0 || asJson ? stdout : stderr);
             *exitCode = o.code;
             runtime->stop();
         });

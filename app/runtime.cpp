@@ -22,6 +22,7 @@
 #include "server/guardrails/guardrailsettings.h"
 #include "server/guardrails/guardrailstack.h"
 #include "server/http/controllers/adminauthcontroller.h"
+#include "server/http/controllers/adminbackupscontroller.h"
 #include "server/http/controllers/adminopscontroller.h"
 #include "server/http/controllers/adminreviewcontroller.h"
 #include "server/http/controllers/agentscontroller.h"
@@ -39,6 +40,7 @@
 #include "server/http/requestpool.h"
 #include "server/http/router.h"
 #include "server/http/server.h"
+#include "server/jobs/job.h"
 #include "server/jobs/jobsystem.h"
 #include "server/moderation/adminauthservice.h"
 #include "server/moderation/adminopsservice.h"
@@ -48,7 +50,10 @@
 #include "server/monitoring/metricjobs.h"
 #include "server/monitoring/metricsampler.h"
 #include "server/ops/archiveservice.h"
+#include "server/ops/operationregistry.h"
+#include "server/ops/opsadminservice.h"
 #include "server/ops/opsjobs.h"
+#include "server/ops/opsservices.h"
 #include "server/secrets/keychainsecretstore.h"
 
 #include <QDeadlineTimer>
@@ -59,6 +64,7 @@
 #include <QStorageInfo>
 #include <QThread>
 #include <QThreadPool>
+#include <QTimer>
 #include <QtConcurrent/QtConcurrentRun>
 
 namespace bw::app {
@@ -134,6 +140,8 @@ void Runtime::stopMonitoring()
 // The request-facing services, in reverse order of construction, while the database is still there.
 void Runtime::releaseServices()
 {
+    m_opsAdmin.reset();
+    m_operations.reset(); // cancels what still runs (a restore past its point of no return finishes)
     m_adminOps.reset();
     m_reviews.reset();
     m_adminAuth.reset();
@@ -189,10 +197,11 @@ void Runtime::start()
                 return fail(s.error().message);
             if (m_stopping)
                 return finishStop();
-            if (m_embedded) {
+            if (m_embedded && !m_embedded->isAttached()) {
                 // Spawned from the main thread: the server's parent-death signal follows this thread.
                 if (Status started = m_embedded->start(); !started)
                     return fail(started.error().message);
+                connect(m_embedded.get(), &db::EmbeddedPostgres::exitedUnexpectedly, this, &Runtime::databaseExited);
             }
             Q_EMIT progress(tr("Starting the database…"));
             runOffThread(
@@ -222,8 +231,6 @@ void Runtime::start()
                             if (!s3)
                                 return fail(s3.error().message);
                             startJobSystem();
-                            if (m_embedded) // stanza + first base backup of the WAL archive, on a pool thread
-                                ops::ArchiveService::startInBackground(m_config, m_embedded->connectionSettings(m_dbPassword));
                             m_starting = false;
                             m_ready = true;
                             qCInfo(lcApp).noquote()
@@ -254,6 +261,20 @@ Status Runtime::prepareSecretsAndCluster()
         return ApiError::internal(
             tr("cannot read the database password from %1: %2").arg(m_secrets->description(), password.error().message));
     m_dbPassword = QString::fromLatin1(*password);
+    if (const auto running = db::EmbeddedPostgres::findRunning(m_config.clusterDir())) {
+        const qint64 owner = running->ownerPid ? running->ownerPid : running->postmasterPid;
+        if (!m_options.attachToRunning)
+            return ApiError::conflict(tr("BetterWorld is already running on this data directory (process %1, %2). Stop it "
+                                         "first or choose another --data-dir; commands such as `betterworld backup list` "
+                                         "work alongside it.")
+                                          .arg(owner)
+                                          .arg(m_config.dataDir));
+        // CLI: work through the running server's database and leave its files alone.
+        m_embedded->attach(*running, m_dbPassword);
+        m_attachedTo = owner;
+        qCInfo(lcApp).noquote() << "using the database of the running BetterWorld (pid" << m_attachedTo << ")";
+        return success();
+    }
     if (Status archiving = ops::ArchiveService::prepareEmbedded(m_config); !archiving)
         qCWarning(lcApp).noquote() << "WAL archiving disabled:" << archiving.error().message;
     return m_embedded->prepare(m_dbPassword);
@@ -279,6 +300,8 @@ Status Runtime::connectAndMigrate()
     if (!result) {
         result = ApiError::unavailable(
             tr("cannot connect to the database %1: %2").arg(settings.redactedUrl(), result.error().message));
+    } else if (m_options.applyMigrations && m_attachedTo) {
+        result = refusePendingMigrations();
     } else if (m_options.applyMigrations) {
         result = migrateAtStart();
     }
@@ -328,6 +351,28 @@ Status Runtime::migrateAtStart()
             qCWarning(lcApp).noquote() << line;
     }
     return result;
+}
+
+// Attached to a running server: its schema is its business. A newer binary with pending migrations
+// must not change the schema under it. Worker thread.
+Status Runtime::refusePendingMigrations()
+{
+    auto upToDate = db::Migrator(db::Migrator::builtIn()).isUpToDate(m_database->connection());
+    if (!upToDate)
+        return upToDate.error();
+    if (*upToDate)
+        return success();
+    return ApiError::conflict(
+        runningServerNote(tr("this version of betterworld has migrations the running one has not applied")));
+}
+
+QString Runtime::runningServerNote(const QString &what) const
+{
+    return tr("%1, and BetterWorld (pid %2) is serving this data directory. Stop it (systemctl stop betterworld, or quit "
+              "the desktop app), then run the command again; or do it through the running server (the console's panels "
+              "or the admin API).")
+        .arg(what)
+        .arg(m_attachedTo);
 }
 
 // The SMTP mailer of the smtp/* settings (password: the secret smtp-password), or null without
@@ -457,6 +502,14 @@ Status Runtime::startHttp()
     http::registerAdminAuthRoutes(*m_router, *m_adminAuth, m_config.maxJsonDepth);
     http::registerAdminReviewRoutes(*m_router, *m_reviews, m_config.maxJsonDepth);
     http::registerAdminOpsRoutes(*m_router, *m_adminOps, m_config.maxJsonDepth);
+    // Backups and restores over the API run as operations on their own threads; a restore uses
+    // the same maintenance switch as the desktop's.
+    m_operations = std::make_unique<ops::OperationRegistry>([database] { database->releaseThisThread(); });
+    m_opsAdmin = std::make_unique<ops::OpsAdminService>(m_config, *m_database, *m_operations, [this, database] {
+        return ops::OpsServices::create(
+            m_config, *database, m_secrets.get(), [this](bool on) { setMaintenance(on); }, &m_metrics);
+    });
+    http::registerAdminBackupRoutes(*m_router, *m_opsAdmin, m_config.maxJsonDepth);
 
     // Shared store when several nodes may run on this database (api.md §4); see RateLimitConfig::store.
     const QString store = m_config.rateLimits.store;
@@ -478,7 +531,9 @@ Status Runtime::startHttp()
         return auth->authenticate(token, ip);
     };
     deps.gate = [this](const http::Request &req) -> std::optional<ApiError> {
-        if (m_maintenance && req.method != "GET" && req.method != "HEAD")
+        // Reads go on, and so may a cancel of the operation that is running (a restore before its swap).
+        static const QString operations = QStringLiteral("/api/v1/admin/operations/");
+        if (m_maintenance && req.method != "GET" && req.method != "HEAD" && !req.path.startsWith(operations))
             return ApiError::unavailable(QStringLiteral("Maintenance in progress; writes are paused"));
         return std::nullopt;
     };
@@ -541,6 +596,13 @@ void Runtime::registerScheduledOperations()
         m_jobs->registerHandler(opsQueue, kind, [opsJobs = m_opsJobs.get()](const jobs::Job &job, jobs::JobContext &context) {
             return opsJobs->run(job.kind, job.payload, [&context] { return context.cancelled(); });
         });
+    // The WAL archive's stanza and first base backup, checked now rather than in 10 minutes: as a
+    // job, so a run stopped early is picked up again at the next start.
+    if (m_config.embeddedDatabase() && ops::ArchiveService::wanted(m_config)) {
+        const QString check = QString::fromLatin1(ops::OpsJobs::kArchiveCheck);
+        if (auto id = jobs::enqueue(m_database->connection(), opsQueue, check, {}, {.uniqueKey = check}); !id)
+            qCWarning(lcApp).noquote() << "cannot queue the WAL archive check:" << id.error().message;
+    }
 
     // Dashboards' history and the seed's alert rules: every node samples its own series; the
     // leader's metrics-rollup job records the cluster series, prunes and evaluates the alerts.
@@ -556,7 +618,9 @@ void Runtime::registerScheduledOperations()
         monitoring::AlertNotifier::Options{.webhookUrl = m_config.alerts.webhookUrl, .emailTo = m_config.alerts.emailTo},
         alertMailer ? std::move(*alertMailer) : nullptr);
     m_alerts = std::make_unique<monitoring::AlertEngine>(
-        monitoring::AlertEngine::Options{.healthUrls = m_config.alerts.healthUrls}, m_alertNotifier.get());
+        monitoring::AlertEngine::Options{.healthUrls = m_config.alerts.healthUrls,
+                                         .processInputs = [this] { return databaseAlertInputs(); }},
+        m_alertNotifier.get());
     monitoring::registerMetricJobs(*m_jobs, *m_database, *m_sampler, m_alerts.get());
 
     const QString maintenance = QString::fromLatin1(jobs::JobSystem::kMaintenanceQueue);
@@ -588,11 +652,95 @@ void Runtime::startJobSystem()
         qCCritical(lcApp).noquote() << "job system did not start:" << s.error().message;
 }
 
+// Supervision of the embedded PostgreSQL (main thread). A crash or kill is answered with a restart —
+// crash recovery replays the WAL, so every committed write is there — after 1, 2, 4 … 30 s; requests
+// meanwhile get 503 + Retry-After from the failing connections, and the pool reconnects by itself.
+// More than kMaxRestarts within kRestartWindow means something is really wrong: stop trying, fail.
+namespace {
+constexpr int kMaxRestarts = 5;
+constexpr qint64 kRestartWindowMs = 10 * 60 * 1000;
+constexpr qint64 kRestartAlertMs = 10 * 60 * 1000; // DatabaseRestarted stays firing this long
+} // namespace
+
+void Runtime::databaseExited(const QString &reason)
+{
+    if (m_stopping || m_finished || m_restartingDatabase)
+        return;
+    m_metrics.gauge(QStringLiteral("embedded_db_up"), QStringLiteral("1 while the embedded PostgreSQL runs")).set(0);
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    m_databaseExits.append(now);
+    while (!m_databaseExits.isEmpty() && now - m_databaseExits.first() > kRestartWindowMs)
+        m_databaseExits.removeFirst();
+    if (m_databaseExits.size() > kMaxRestarts) {
+        const QString message = tr("The embedded PostgreSQL stopped %1 times within %2 minutes; it is no longer restarted. "
+                                   "Last reason: %3")
+                                    .arg(m_databaseExits.size())
+                                    .arg(kRestartWindowMs / 60000)
+                                    .arg(reason);
+        qCCritical(lcApp).noquote() << message;
+        Q_EMIT failed(message);
+        return;
+    }
+    const int delayMs = int(qMin<qint64>(30000, 1000LL << (m_databaseExits.size() - 1)));
+    qCCritical(lcApp).noquote() << "the embedded PostgreSQL exited unexpectedly; restarting it in" << delayMs << "ms:" << reason;
+    m_restartingDatabase = true;
+    QTimer::singleShot(delayMs, this, &Runtime::restartDatabase);
+}
+
+void Runtime::restartDatabase()
+{
+    if (m_stopping || m_finished) {
+        m_restartingDatabase = false;
+        return;
+    }
+    const auto retry = [this](const QString &why) {
+        m_restartingDatabase = false;
+        databaseExited(why);
+    };
+    // prepare() waits for the killed server's backends to go; then start() on this (main) thread.
+    runOffThread(
+        this, [this] { return m_embedded->prepare(m_dbPassword); },
+        [this, retry](Status prepared) {
+            if (!prepared)
+                return retry(prepared.error().message);
+            if (m_stopping)
+                return void(m_restartingDatabase = false);
+            if (Status started = m_embedded->start(); !started)
+                return retry(started.error().message);
+            runOffThread(
+                this, [this] { return m_embedded->waitUntilReady(0); },
+                [this, retry](Status up) {
+                    if (!up)
+                        return retry(up.error().message);
+                    m_restartingDatabase = false;
+                    m_lastDatabaseRestart = QDateTime::currentMSecsSinceEpoch();
+                    m_metrics.gauge(QStringLiteral("embedded_db_up"), QStringLiteral("1 while the embedded PostgreSQL runs"))
+                        .set(1);
+                    m_metrics
+                        .counter(QStringLiteral("embedded_db_restarts_total"),
+                                 QStringLiteral("Restarts of the embedded PostgreSQL after it exited unexpectedly"))
+                        .inc();
+                    qCWarning(lcApp) << "the embedded PostgreSQL is back after crash recovery";
+                });
+        });
+}
+
+monitoring::AlertInputs Runtime::databaseAlertInputs() const
+{
+    if (!m_embedded)
+        return {};
+    const qint64 last = m_lastDatabaseRestart.load();
+    const bool recent = last > 0 && QDateTime::currentMSecsSinceEpoch() - last < kRestartAlertMs;
+    return {{QString::fromLatin1(monitoring::alertinput::kDatabaseRestarted), recent ? 1.0 : 0.0}};
+}
+
 void Runtime::setMaintenance(bool on)
 {
     m_maintenance = on;
     if (m_jobs)
         m_jobs->pause(on);
+    if (!on && m_agents)
+        m_agents->clearAuthCache(); // a restore may have replaced every agent and key
 }
 
 void Runtime::finishStop()

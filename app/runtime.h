@@ -12,6 +12,7 @@
 #include <QObject>
 
 #include <atomic>
+#include <map>
 #include <memory>
 
 namespace bw {
@@ -45,6 +46,8 @@ class AlertNotifier;
 class MetricSampler;
 } // namespace monitoring
 namespace ops {
+class OperationRegistry;
+class OpsAdminService;
 class OpsJobs;
 } // namespace ops
 namespace domain {
@@ -68,6 +71,9 @@ public:
     struct Options {
         bool serveHttp = true; // false: database only (migrate commands)
         bool applyMigrations = true;
+        // CLI commands: when another BetterWorld runs the embedded cluster of this data directory,
+        // use that server instead of failing (pending migrations then refuse; see attachedTo()).
+        bool attachToRunning = false;
     };
 
     // secrets: injected by tests; when null, chosen by config.secretsBackend.
@@ -101,6 +107,12 @@ public:
     // the classifier hub, for the desktop panels (null until the API is up).
     guardrails::GuardrailStack *guardrails() const { return m_ready ? m_guardrails.get() : nullptr; }
 
+    // The BetterWorld process whose embedded database we use (attachToRunning), 0 when we run our own.
+    qint64 attachedTo() const { return m_attachedTo; }
+    // "<what>, and BetterWorld (pid N) is serving this data directory. Stop it … or …": for commands
+    // that need the database to themselves.
+    QString runningServerNote(const QString &what) const;
+
     // Maintenance mode: writes and /ready answer 503 (restores use this); job workers pause.
     void setMaintenance(bool on);
 
@@ -114,6 +126,7 @@ private:
     Status prepareSecretsAndCluster();                    // worker thread
     Status connectAndMigrate();                           // worker thread
     Status migrateAtStart();                              // worker thread, connected
+    Status refusePendingMigrations();                     // worker thread, attached
     void useApplicationRole();                            // worker thread, after the migrations
     Result<std::unique_ptr<domain::Mailer>> makeMailer(); // null without smtp/host
     Status startHttp();                                   // worker thread
@@ -125,6 +138,9 @@ private:
     void releaseServices();             // before the database goes
     void finishStop();                  // main thread; the embedded database stops on a pool thread
     void reportStopped();
+    void databaseExited(const QString &reason);            // main thread: schedules a restart with backoff
+    void restartDatabase();                                // main thread
+    std::map<QString, double> databaseAlertInputs() const; // any thread (the alert engine's)
 
     Config m_config;
     Options m_options;
@@ -149,12 +165,18 @@ private:
     std::unique_ptr<moderation::AdminAuthService> m_adminAuth;
     std::unique_ptr<moderation::ReviewService> m_reviews;
     std::unique_ptr<moderation::AdminOpsService> m_adminOps;
+    std::unique_ptr<ops::OperationRegistry> m_operations; // backups/restores started over the API
+    std::unique_ptr<ops::OpsAdminService> m_opsAdmin;
     std::unique_ptr<http::Router> m_router;
     std::unique_ptr<http::RateLimiter> m_rateLimiter; // InMemoryRateLimiter or PgRateLimiter (rate_limit/store)
     std::unique_ptr<http::RequestPool> m_pool;
     std::unique_ptr<http::Pipeline> m_pipeline;
     std::unique_ptr<http::HttpServer> m_server;
     QString m_dbPassword;
+    qint64 m_attachedTo = 0;
+    QList<qint64> m_databaseExits;     // ms since epoch of recent unexpected exits (main thread)
+    bool m_restartingDatabase = false; // main thread
+    std::atomic<qint64> m_lastDatabaseRestart{0};
     QDateTime m_startedAt;
     std::atomic_bool m_maintenance{false};
     std::atomic_bool m_stopping{false};

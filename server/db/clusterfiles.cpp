@@ -180,38 +180,53 @@ qint64 parentPid(qint64 pid)
     QFile status(QStringLiteral("/proc/%1/status").arg(pid));
     if (!status.open(QIODevice::ReadOnly))
         return 0;
-    while (!status.atEnd()) {
-        const QByteArray line = status.readLine();
+    // readAll(), not atEnd()/readLine(): /proc files report size 0, so atEnd() is true at once.
+    for (const QByteArray &line : status.readAll().split('\n'))
         if (line.startsWith("PPid:"))
             return line.mid(5).trimmed().toLongLong();
-    }
     return 0;
+}
+
+std::optional<LivePostmaster> livePostmaster(const QString &clusterDir)
+{
+    // postmaster.pid: pid, data dir, start time, port, socket dir, listen address, shmem key, status.
+    QFile file(clusterDir + QStringLiteral("/postmaster.pid"));
+    if (!file.open(QIODevice::ReadOnly))
+        return std::nullopt;
+    const QList<QByteArray> lines = file.readAll().split('\n');
+    LivePostmaster live;
+    live.pid = lines.value(0).trimmed().toLongLong();
+    live.status = QString::fromLatin1(lines.value(7).trimmed());
+    // After pid reuse the number names something else: it must run in this directory.
+    if (!processAlive(live.pid) || processCwd(live.pid) != QFileInfo(clusterDir).canonicalFilePath())
+        return std::nullopt;
+    live.parentPid = parentPid(live.pid);
+    return live;
 }
 
 Status removeStalePidFile(const QString &clusterDir, int waitMs)
 {
     const QString pidPath = clusterDir + QStringLiteral("/postmaster.pid");
-    QFile file(pidPath);
-    if (!file.exists())
+    if (!QFile::exists(pidPath))
         return success();
-    qint64 pid = 0;
-    if (file.open(QIODevice::ReadOnly))
-        pid = file.readLine().trimmed().toLongLong();
-    file.close();
-
     const QString canonical = QFileInfo(clusterDir).canonicalFilePath();
     // A postmaster whose app was killed gets SIGINT (PDEATHSIG) and is shutting down right now
-    // (with WAL archiving it first hands the last segment to the archiver): give it waitMs.
-    // An orphan (reparented to init, or to a parent outside our pid namespace: 0) is such a
-    // server; one with a live parent is in use.
+    // (with WAL archiving it first hands the last segment to the archiver): give it waitMs. It says
+    // "stopping" in postmaster.pid, or (before it got there) has been reparented to init. Any other
+    // live postmaster is in use — by another BetterWorld on this data directory — and we say so at once.
     QDeadlineTimer shutdown(waitMs);
-    while (processAlive(pid) && processCwd(pid) == canonical && parentPid(pid) <= 1 && !shutdown.hasExpired())
+    std::optional<LivePostmaster> live = livePostmaster(clusterDir);
+    while (live && (live->status == u"stopping" || live->parentPid == 1) && !shutdown.hasExpired()) {
         QThread::msleep(50);
-    if (processAlive(pid) && processCwd(pid) == canonical)
-        return fsError(QStringLiteral("A PostgreSQL server (pid %1, parent %3) is already running on %2; stop it first")
-                           .arg(pid)
-                           .arg(clusterDir)
-                           .arg(parentPid(pid)));
+        live = livePostmaster(clusterDir);
+    }
+    if (live)
+        return fsError(QStringLiteral("A PostgreSQL server (pid %1, started by process %2) is already running on %3: another "
+                                      "BetterWorld uses this data directory. Stop it first, or run commands such as "
+                                      "`betterworld backup list` alongside it")
+                           .arg(live->pid)
+                           .arg(live->parentPid)
+                           .arg(clusterDir));
 
     // A killed postmaster leaves backends behind for a moment; they hold the shared memory
     // and PostgreSQL refuses to start until they are gone.

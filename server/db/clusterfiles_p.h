@@ -11,6 +11,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <vector>
 
 namespace bw::db::detail {
@@ -35,6 +36,14 @@ Status checkOwner(const QString &path, const SystemUser &user);
 Status writePrivateFile(const QString &path, const QByteArray &content, const SystemUser &user);
 
 bool processAlive(qint64 pid); // exists and is not a zombie
+
+// The postmaster named by <clusterDir>/postmaster.pid, when it is alive and runs in that directory.
+struct LivePostmaster {
+    qint64 pid = 0;
+    qint64 parentPid = 0; // 0 when unknown (e.g. outside our pid namespace)
+    QString status;       // starting | ready | stopping | standby (PostgreSQL's own words)
+};
+std::optional<LivePostmaster> livePostmaster(const QString &clusterDir);
 // Removes postmaster.pid when the process it names is gone (or is something else, after pid
 // reuse); waits a little for orphaned backends of a killed postmaster to exit. Fails if a
 // server is really running on the directory.

@@ -286,6 +286,7 @@ struct EmbeddedPostgres::Private {
 
     QProcess *process = nullptr; // object's thread only
     std::atomic<qint64> pid{0};
+    std::atomic<qint64> attachedPid{0}; // another process's postmaster we use (never stopped by us)
     std::atomic_bool stopping{false};
     LogPump log;
 
@@ -610,7 +611,27 @@ Status EmbeddedPostgres::stop(int timeoutMs)
 
 bool EmbeddedPostgres::isRunning() const
 {
-    return detail::processAlive(d->pid.load());
+    return detail::processAlive(d->pid.load()) || detail::processAlive(d->attachedPid.load());
+}
+
+std::optional<EmbeddedPostgres::RunningServer> EmbeddedPostgres::findRunning(const QString &clusterDir)
+{
+    const auto live = detail::livePostmaster(QDir(clusterDir).absolutePath());
+    if (!live || live->status == u"stopping" || live->parentPid == 1) // 1: orphaned, about to stop
+        return std::nullopt;
+    return RunningServer{.postmasterPid = live->pid, .ownerPid = live->parentPid};
+}
+
+void EmbeddedPostgres::attach(const RunningServer &server, const QString &password)
+{
+    QMutexLocker lock(&d->mutex);
+    d->password = password;
+    d->attachedPid = server.postmasterPid;
+}
+
+bool EmbeddedPostgres::isAttached() const
+{
+    return d->attachedPid.load() != 0;
 }
 
 qint64 EmbeddedPostgres::processId() const

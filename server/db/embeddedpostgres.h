@@ -11,6 +11,7 @@
 #include <QStringList>
 
 #include <memory>
+#include <optional>
 
 namespace bw::db {
 
@@ -54,6 +55,18 @@ public:
     Status stop(int timeoutMs = 15000);
     bool isRunning() const;
     qint64 processId() const; // the postmaster's pid, 0 when not running
+
+    // A server another process runs on clusterDir (a `betterworld serve` while the CLI works),
+    // ready or starting; not one that is shutting down. Any thread.
+    struct RunningServer {
+        qint64 postmasterPid = 0;
+        qint64 ownerPid = 0; // the process that started it (0 when unknown)
+    };
+    static std::optional<RunningServer> findRunning(const QString &clusterDir);
+    // Uses that server instead of starting one: no prepare()/start(); waitUntilReady() connects to
+    // it and stop() leaves it running. Any thread, before waitUntilReady().
+    void attach(const RunningServer &server, const QString &password);
+    bool isAttached() const;
 
     // host = socket dir, our port, superuser, database.
     ConnectionSettings connectionSettings(const QString &password) const;

@@ -91,6 +91,15 @@ SELECT name, value FROM (
     UNION ALL SELECT 'restore_drill_failed',
            (SELECT CASE WHEN drill_status = 'failed' THEN 1 ELSE 0 END FROM backups
              WHERE drilled_at IS NOT NULL ORDER BY drilled_at DESC LIMIT 1)::float8
+    UNION ALL SELECT 'wal_archive_failing',
+           (SELECT CASE WHEN current_setting('archive_mode') <> 'off' AND last_failed_time IS NOT NULL
+                         AND last_failed_time > coalesce(last_archived_time, '-infinity') THEN 1 ELSE 0 END
+              FROM pg_stat_archiver)::float8
+    -- pitr_window_seconds is sampled only where the WAL archive is wanted (ArchiveKeeper publishes it).
+    UNION ALL SELECT 'pitr_unavailable_minutes',
+           (SELECT extract(epoch FROM now() - coalesce(max(at) FILTER (WHERE value > 0), min(at))) / 60
+              FROM metric_samples WHERE name = 'pitr_window_seconds' AND at > now() - interval '1 day'
+            HAVING max(at) > now() - interval '30 minutes')::float8
 ) i WHERE value IS NOT NULL
 )SQL";
 
@@ -120,6 +129,12 @@ std::vector<AlertRule> AlertEngine::defaultRules()
         rule("GuardrailSlow", "P3", kGuardrailP95, 5.0, 30min, "Guardrail p95 evaluation time exceeds 5s"),
         rule("BackupStale", "P2", kBackupAgeHours, 26.0, 0s, "Newest successful backup is older than 26 h"),
         rule("RestoreDrillFailed", "P2", kRestoreDrillFailed, 0.5, 0s, "The latest restore drill failed"),
+        rule("DatabaseRestarted", "P1", kDatabaseRestarted, 0.5, 0s,
+             "The embedded PostgreSQL stopped unexpectedly and was restarted (crash recovery)"),
+        rule("WalArchivingFailing", "P2", kWalArchiveFailing, 0.5, 10min,
+             "WAL archiving is failing: point-in-time recovery stops at the last archived segment"),
+        rule("NoPointInTimeRecovery", "P2", kPitrUnavailableMinutes, 60, 0s,
+             "Point-in-time recovery has not been possible for over an hour (no base backup or no archive)"),
     };
 }
 
@@ -157,6 +172,9 @@ Result<AlertInputs> AlertEngine::gatherInputs(QSqlDatabase db) const
             down = down || !probe(url, m_options.probeTimeoutMs);
         inputs[QString::fromLatin1(alertinput::kApiDown)] = down ? 1 : 0;
     }
+    if (m_options.processInputs)
+        for (const auto &[name, value] : m_options.processInputs())
+            inputs[name] = value;
     return inputs;
 }
 

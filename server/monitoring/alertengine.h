@@ -16,6 +16,7 @@
 #include <QStringList>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <vector>
@@ -46,6 +47,9 @@ inline constexpr auto kDiskUsedRatio = "disk_used_ratio";
 inline constexpr auto kGuardrailP95 = "guardrail_latency_p95";
 inline constexpr auto kBackupAgeHours = "backup_age_hours";
 inline constexpr auto kRestoreDrillFailed = "restore_drill_failed";
+inline constexpr auto kDatabaseRestarted = "embedded_db_restarted";         // 1 for 10 min after a crash restart (in-process)
+inline constexpr auto kWalArchiveFailing = "wal_archive_failing";           // the archiver failed after its last success
+inline constexpr auto kPitrUnavailableMinutes = "pitr_unavailable_minutes"; // no recoverable window for this long
 } // namespace alertinput
 
 struct AlertEvent {
@@ -74,6 +78,8 @@ public:
     struct Options {
         QStringList healthUrls; // http://host:port/health probed for APIDown; empty: rule idle
         int probeTimeoutMs = 3000;
+        // Inputs only this process knows (e.g. that it restarted its embedded database); any thread.
+        std::function<AlertInputs()> processInputs;
     };
 
     explicit AlertEngine(Options options, AlertNotifier *notifier = nullptr);

@@ -195,6 +195,8 @@ Status MetricSampler::sampleNode(QSqlDatabase db, QDateTime minute)
     Rows rows;
     rows.add(series::kNodeUp, 1);
     rows.add(series::kActiveConnections, now.activeConnections);
+    if (now.pitrWindowSeconds)
+        rows.add(series::kPitrWindowSeconds, *now.pitrWindowSeconds);
     if (!m_options.diskPath.isEmpty()) {
         const QStorageInfo disk(m_options.diskPath);
         if (disk.isValid() && disk.bytesTotal() > 0)

@@ -54,6 +54,8 @@ NodeMetricsSnapshot NodeMetricsSnapshot::capture(const MetricsRegistry &registry
         }
     }
     s.activeConnections = registry.sum(QStringLiteral("http_active_connections"));
+    if (const auto pitr = registry.series(QString::fromLatin1(series::kPitrWindowSeconds)); !pitr.empty())
+        s.pitrWindowSeconds = pitr.front().second;
     s.latency = registry.mergedHistogram(QStringLiteral("http_request_duration_seconds"));
     s.guardrail = registry.mergedHistogram(QStringLiteral("guardrail_evaluation_duration_seconds"));
     s.jobDuration = registry.mergedHistogram(QStringLiteral("job_duration_seconds"));

@@ -9,6 +9,7 @@
 #include <QString>
 
 #include <map>
+#include <optional>
 #include <vector>
 
 namespace bw::monitoring {
@@ -29,6 +30,7 @@ inline constexpr auto kJobProcessedRate = "job_processed_rate"; // label queue; 
 inline constexpr auto kJobFailedRate = "job_failed_rate";       // label queue; failed attempts/min
 inline constexpr auto kDiskUsedRatio = "disk_used_ratio";       // the node's data directory
 inline constexpr auto kNodeUp = "node_up";
+inline constexpr auto kPitrWindowSeconds = "pitr_window_seconds"; // where the WAL archive is kept (ArchiveKeeper)
 // cluster-wide, per minute
 inline constexpr auto kDbConnections = "db_connections";
 inline constexpr auto kDbMaxConnections = "db_max_connections";
@@ -59,6 +61,7 @@ struct NodeMetricsSnapshot {
     double requests = 0;
     double errors5xx = 0;
     double activeConnections = 0;
+    std::optional<double> pitrWindowSeconds; // set once the WAL archive check published it
     Histogram::Snapshot latency;             // http_request_duration_seconds, all routes
     Histogram::Snapshot guardrail;           // guardrail_evaluation_duration_seconds
     Histogram::Snapshot jobDuration;         // job_duration_seconds, all queues

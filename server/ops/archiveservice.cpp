@@ -163,30 +163,6 @@ Status ArchiveService::prepareEmbedded(const Config &config)
     return writeConfig(pathsFor(config), config.ops.walRetentionDays);
 }
 
-void ArchiveService::startInBackground(const Config &config, const db::ConnectionSettings &superuser)
-{
-    if (!wanted(config))
-        return;
-    // Fire and forget: nothing waits for the first base backup (the archive's status reports it).
-    (void)QtConcurrent::run([config, superuser] {
-        db::ConnectionSettings s = superuser;
-        s.database = QStringLiteral("postgres");
-        ArchiveService archive(pathsFor(config), s, config.pgBinDir);
-        if (Status st = archive.ensureStanza(); !st) {
-            qCWarning(lcArchive).noquote() << "WAL archiving is not working (no point-in-time recovery until fixed):"
-                                           << st.error().message;
-            return;
-        }
-        auto info = archive.info();
-        if (info && info->value(QStringLiteral("backup")).toArray().isEmpty()) {
-            qCInfo(lcArchive) << "no base backup in the WAL archive yet: taking a full backup";
-            if (auto b = archive.backup(QStringLiteral("full")); !b)
-                qCWarning(lcArchive).noquote() << "first full backup failed:" << b.error().message;
-        }
-        qCInfo(lcArchive).noquote() << "WAL archiving to" << archive.paths().repoDir() << "is active";
-    });
-}
-
 ArchiveService::ArchiveService(ArchivePaths paths, db::ConnectionSettings superuser, QString pgBinDir)
     : m_paths(std::move(paths)), m_superuser(std::move(superuser)), m_pgBinDir(std::move(pgBinDir))
 {
@@ -227,10 +203,40 @@ Status ArchiveService::ensureStanza(const OperationPtr &op)
     return success();
 }
 
+Result<QString> ArchiveService::repairStanza(const OperationPtr &op)
+{
+    // pgbackrest info's stanza status: 0 ok, 2 no valid backups; anything else (missing stanza path
+    // or data, a mismatch) means the stanza must be (re)made.
+    auto i = info();
+    const int code = i ? i->value(QStringLiteral("status")).toObject().value(QStringLiteral("code")).toInt(-1) : -1;
+    if (code == 0 || code == 2)
+        return QString();
+    const QString why =
+        i ? i->value(QStringLiteral("status")).toObject().value(QStringLiteral("message")).toString() : i.error().message;
+    if (op)
+        op->message(QStringLiteral("repairing the archive's stanza (%1)").arg(why));
+    Status created = ensureStanza(op);
+    if (created)
+        return QStringLiteral("stanza created (%1)").arg(why);
+    // After pg_upgrade the cluster has a new system identifier: the stanza must follow it.
+    const QString error = created.error().message;
+    if (!error.contains(QLatin1StringView("system-id")) && !error.contains(QLatin1StringView("does not match")))
+        return created.error();
+    if (auto r = run({QStringLiteral("stanza-upgrade")}, op, 120000); !r)
+        return r.error();
+    if (Status checked = ensureStanza(op); !checked)
+        return checked.error();
+    return QStringLiteral("stanza upgraded to the new PostgreSQL cluster");
+}
+
 Result<QJsonObject> ArchiveService::backup(const QString &type, const OperationPtr &op)
 {
     if (type != u"full" && type != u"diff" && type != u"incr")
         return ApiError::badRequest(QStringLiteral("backup type must be full, diff or incr"));
+    if (auto repaired = repairStanza(op); !repaired)
+        return repaired.error();
+    else if (!repaired->isEmpty())
+        qCInfo(lcArchive).noquote() << "WAL archive:" << *repaired;
     if (auto r = run({QStringLiteral("--type=") + type, QStringLiteral("backup")}, op, 6 * 3600 * 1000); !r)
         return r.error();
     auto i = info();

@@ -60,18 +60,21 @@ public:
     // Runtime wiring for the embedded cluster (all no-ops unless wanted(config)):
     // extra postgresql.conf lines for EmbeddedPostgresOptions::extraSettings (pure)…
     static QStringList embeddedSettings(const Config &config);
-    // …pgbackrest.conf written before the cluster starts (blocking, small)…
+    // …and pgbackrest.conf written before the cluster starts (blocking, small). Once it runs, the
+    // ops job "wal-archive-check" (ArchiveKeeper) makes the stanza and the first base backup.
     static Status prepareEmbedded(const Config &config);
-    // …and, once the cluster runs, stanza-create + check and a first full backup when the
-    // repository has none, on a pool thread (logged; never blocks the caller).
-    static void startInBackground(const Config &config, const db::ConnectionSettings &superuser);
 
     // superuser: connection settings with the password (pgBackRest connects over the socket).
     ArchiveService(ArchivePaths paths, db::ConnectionSettings superuser, QString pgBinDir);
 
     // stanza-create (idempotent) + check (a WAL switch reaches the repository).
     Status ensureStanza(const OperationPtr &op = {});
-    // type: full | diff | incr. Returns pgbackrest's description of the new backup.
+    // ensureStanza() when the repository has no usable stanza (never created, removed, or made by
+    // another cluster): after a PostgreSQL upgrade (a new system identifier) stanza-upgrade instead.
+    // Returns what it did, "" when the stanza was fine.
+    Result<QString> repairStanza(const OperationPtr &op = {});
+    // type: full | diff | incr; repairs the stanza first when needed. Returns pgbackrest's
+    // description of the new backup.
     Result<QJsonObject> backup(const QString &type, const OperationPtr &op = {});
     Result<QJsonObject> info();
     static Result<ArchiveStatus> status(QSqlDatabase db);

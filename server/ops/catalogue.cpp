@@ -371,5 +371,18 @@ Status audit(QSqlDatabase db, const QString &action, const QString &targetType, 
     return success();
 }
 
+Status auditByModerator(QSqlDatabase db, const QString &moderatorId, const QString &ip, const QString &action,
+                        const QString &targetType, const QString &targetId, const QJsonObject &after)
+{
+    auto q = db::exec(
+        db,
+        QStringLiteral("INSERT INTO audit_log (actor_type, actor_id, action, target_type, target_id, after, ip) "
+                       "VALUES ('moderator', ?::uuid, ?, ?, ?, ?::jsonb, NULLIF(?, '')::inet)"),
+        {moderatorId, action, targetType, targetId, QString::fromUtf8(QJsonDocument(after).toJson(QJsonDocument::Compact)), ip});
+    if (!q)
+        return q.error();
+    return success();
+}
+
 } // namespace catalogue
 } // namespace bw::ops

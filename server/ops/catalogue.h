@@ -39,5 +39,8 @@ Result<qint64> recentSize(QSqlDatabase db, const QString &databaseName);
 // Appends to audit_log as the system actor; `after` carries requested_by and the details.
 Status audit(QSqlDatabase db, const QString &action, const QString &targetType, const QString &targetId,
              const QJsonObject &after);
+// The same, as the administrator moderatorId (uuid) calling from ip ("" → NULL).
+Status auditByModerator(QSqlDatabase db, const QString &moderatorId, const QString &ip, const QString &action,
+                        const QString &targetType, const QString &targetId, const QJsonObject &after);
 
 } // namespace bw::ops::catalogue

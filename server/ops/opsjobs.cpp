@@ -2,7 +2,7 @@
 
 #include "server/core/metrics.h"
 #include "server/db/database.h"
-#include "server/ops/archiveservice.h"
+#include "server/ops/archivekeeper.h"
 #include "server/ops/backupservice.h"
 #include "server/ops/s3client.h"
 
@@ -43,15 +43,18 @@ QList<OpsSchedule> OpsJobs::schedules(const Config &config)
         {QStringLiteral("restore-drill-monthly"), QStringLiteral("0 6 2 * *"), q, QStringLiteral("restore-drill")}};
     if (ArchiveService::wanted(config)) {
         out << OpsSchedule{QStringLiteral("wal-full-weekly"), QStringLiteral("0 1 * * 0"), q, QStringLiteral("wal-full")}
-            << OpsSchedule{QStringLiteral("wal-diff-daily"), QStringLiteral("0 1 * * 1-6"), q, QStringLiteral("wal-diff")};
+            << OpsSchedule{QStringLiteral("wal-diff-daily"), QStringLiteral("0 1 * * 1-6"), q, QStringLiteral("wal-diff")}
+            << OpsSchedule{QStringLiteral("wal-archive-check"), QStringLiteral("*/10 * * * *"), q,
+                           QString::fromLatin1(kArchiveCheck)};
     }
     return out;
 }
 
 QStringList OpsJobs::kinds()
 {
-    return {QStringLiteral("backup-daily"),  QStringLiteral("backup-monthly"), QStringLiteral("backup-verify"),
-            QStringLiteral("restore-drill"), QStringLiteral("wal-full"),       QStringLiteral("wal-diff")};
+    return {QStringLiteral("backup-daily"),    QStringLiteral("backup-monthly"), QStringLiteral("backup-verify"),
+            QStringLiteral("restore-drill"),   QStringLiteral("wal-full"),       QStringLiteral("wal-diff"),
+            QString::fromLatin1(kArchiveCheck)};
 }
 
 OpsJobs::OpsJobs(db::Database &database, Config config, SecretStore *secrets, MetricsRegistry *metrics)
@@ -119,6 +122,12 @@ Status OpsJobs::run(const QString &kind, const QJsonObject &, const std::functio
                                .arg(d->restoreMs / 1000)
                                .arg(d->rtoMs / 1000));
         }
+        return success();
+    }
+    if (kind == QLatin1StringView(kArchiveCheck)) {
+        auto w = ArchiveKeeper::healEmbedded(m_config, m_database, m_metrics, jobOperation(QStringLiteral("wal"), cancelled));
+        if (!w)
+            return w.error();
         return success();
     }
     if (kind == u"wal-full" || kind == u"wal-diff") {

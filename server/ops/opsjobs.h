@@ -1,8 +1,8 @@
 #pragma once
 // The scheduled operations (operations.md): daily logical backup 03:00 UTC (+ retention and the
 // off-site copy when S3 is configured), monthly backup on the 1st, weekly integrity check, monthly
-// restore drill, and pgBackRest base backups (weekly full, daily differential) for the embedded
-// cluster. Given as data plus one dispatcher, so the job system registers them without bw_ops
+// restore drill, and pgBackRest base backups (weekly full, daily differential, and a check every
+// 10 minutes that the archive can recover) for the embedded cluster. Given as data plus one dispatcher, so the job system registers them without bw_ops
 // depending on it:
 //   for (const ops::OpsSchedule &s : ops::OpsJobs::schedules(config))
 //       jobs.addSchedule(s.name, s.cron, s.queue, s.kind);
@@ -40,6 +40,9 @@ struct OpsSchedule {
 class OpsJobs final {
 public:
     static constexpr auto kQueue = "ops";
+    // Repairs the WAL archive (stanza, first base backup) and publishes the PITR window: every 10
+    // minutes, and enqueued at start (ArchiveKeeper).
+    static constexpr auto kArchiveCheck = "wal-archive-check";
     static QList<OpsSchedule> schedules(const Config &config); // WAL base backups only when archiving is on
     static QStringList kinds();
 

@@ -1,6 +1,7 @@
 #include "server/ops/opsservices.h"
 
 #include "server/db/database.h"
+#include "server/ops/archivekeeper.h"
 #include "server/ops/archiveservice.h"
 
 namespace bw::ops {
@@ -29,6 +30,7 @@ std::unique_ptr<OpsServices> OpsServices::create(const Config &config, db::Datab
     s->databaseName = database.settings().database;
     s->restore = std::make_unique<RestoreService>(*s->backups, std::move(maintenance), std::move(pitr));
     s->deployments = std::make_unique<DeploymentService>(*s->backups, secrets);
+    s->archiveReport = [config, db = &database] { return ArchiveKeeper::report(config, *db); };
     return s;
 }
 

@@ -10,6 +10,9 @@
 #include "server/ops/deploymentservice.h"
 #include "server/ops/restoreservice.h"
 
+#include <QJsonObject>
+
+#include <functional>
 #include <memory>
 
 namespace bw {
@@ -28,6 +31,8 @@ struct OpsServices {
     std::unique_ptr<DeploymentService> deployments;
     QString databaseName;             // the database these services back up and restore
     bool pointInTimeRecovery = false; // restores can go to a point in time (pointInTimeSource)
+    // The WAL archive's status and recoverable window (ArchiveKeeper::report); blocking, worker thread.
+    std::function<Result<QJsonObject>()> archiveReport;
 
     // database, secrets and metrics must outlive the result; maintenance may be empty (no-op).
     static std::unique_ptr<OpsServices> create(const Config &config, db::Database &database, SecretStore *secrets,

@@ -1,5 +1,6 @@
 // The real `betterworld` binary as a user runs it: help, exit codes for bad settings, `serve` on the
 // embedded database (first run, restart, SIGTERM drain, kill -9 recovery) and `migrate status|up`.
+#include "tests/app/cliprocess.h"
 #include "tests/support/httpclient.h"
 
 #include <QElapsedTimer>
@@ -8,67 +9,9 @@
 #include <QTest>
 
 #include <csignal>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 using namespace bw::test;
-
-namespace {
-quint16 freePort()
-{
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
-
-struct Run {
-    int code = -1;
-    QByteArray out, err;
-};
-
-Run run(const QStringList &args, const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment(), int timeoutMs = 60000)
-{
-    QProcess p;
-    p.setProcessEnvironment(env);
-    p.start(QStringLiteral(BW_BINARY), args);
-    p.waitForFinished(timeoutMs);
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(), p.readAllStandardError()};
-}
-
-QProcessEnvironment cleanEnv(const QString &home)
-{
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.remove(QStringLiteral("DISPLAY"));
-    env.remove(QStringLiteral("WAYLAND_DISPLAY"));
-    env.remove(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"));
-    env.insert(QStringLiteral("XDG_CONFIG_HOME"), home + QStringLiteral("/config"));
-    env.insert(QStringLiteral("XDG_DATA_HOME"), home + QStringLiteral("/data"));
-    env.insert(QStringLiteral("BW_SECRETS"), QStringLiteral("file"));
-    return env;
-}
-
-bool waitReady(const QProcess &server, quint16 port, int timeoutMs, qint64 *elapsedMs = nullptr)
-{
-    QElapsedTimer t;
-    t.start();
-    while (t.elapsed() < timeoutMs && server.state() != QProcess::NotRunning) {
-        if (httpRequest(port, "GET", "/ready").status == 200) {
-            if (elapsedMs)
-                *elapsedMs = t.elapsed();
-            return true;
-        }
-        QTest::qWait(50);
-    }
-    return false;
-}
-} // namespace
 
 class tst_CliProcess : public QObject {
     Q_OBJECT
@@ -155,7 +98,7 @@ private Q_SLOTS:
         // First run: initdb + migrations.
         QProcess server;
         server.setProcessEnvironment(env);
-        server.start(QStringLiteral(BW_BINARY), args);
+        server.start(betterworldBinary(), args);
         qint64 firstMs = 0;
         QVERIFY2(waitReady(server, port, 60000, &firstMs), server.readAllStandardError().right(2000).constData());
         qInfo("first run to /ready: %lld ms", firstMs);
@@ -179,7 +122,7 @@ private Q_SLOTS:
         QVERIFY(!QFile::exists(data.path() + QStringLiteral("/postgres/postmaster.pid")));
 
         // Second run on the existing cluster; then kill -9 (no cleanup at all).
-        server.start(QStringLiteral(BW_BINARY), args);
+        server.start(betterworldBinary(), args);
         qint64 secondMs = 0;
         QVERIFY(waitReady(server, port, 30000, &secondMs));
         qInfo("existing cluster to /ready: %lld ms", secondMs);
@@ -190,7 +133,7 @@ private Q_SLOTS:
 
         // Third run recovers (stale pid, crash recovery) and still has the acknowledged write.
         QTest::qWait(500); // the orphaned postgres gets SIGINT via PDEATHSIG and shuts down
-        server.start(QStringLiteral(BW_BINARY), args);
+        server.start(betterworldBinary(), args);
         QVERIFY2(waitReady(server, port, 60000), server.readAllStandardError().right(2000).constData());
         QCOMPARE(httpRequest(port, "GET", "/api/v1/agents/me", {}, {{"Authorization", bearer(key)}}).status, 200);
         ::kill(pid_t(server.processId()), SIGTERM);

@@ -40,6 +40,7 @@ private Q_SLOTS:
     void acknowledge();
     void inputsFromSamplesAndSql();
     void healthProbe();
+    void processInputsAndThePitrWindow();
     void webhookDelivered();
     void webhookFailureIsRecorded();
 
@@ -97,6 +98,9 @@ void tst_AlertEngine::defaultRulesAreTheSeeds_data()
     QTest::newRow("guardrail") << "GuardrailSlow" << "P3" << 5.0 << 30;
     QTest::newRow("backup") << "BackupStale" << "P2" << 26.0 << 0;
     QTest::newRow("drill") << "RestoreDrillFailed" << "P2" << 0.5 << 0;
+    QTest::newRow("db restarted") << "DatabaseRestarted" << "P1" << 0.5 << 0;
+    QTest::newRow("wal failing") << "WalArchivingFailing" << "P2" << 0.5 << 10;
+    QTest::newRow("no pitr") << "NoPointInTimeRecovery" << "P2" << 60.0 << 0;
     // clang-format on
 }
 
@@ -273,6 +277,47 @@ void tst_AlertEngine::healthProbe()
     auto in = engine.gatherInputs(db());
     QVERIFY(in);
     QCOMPARE(in->at(QString::fromLatin1(bw::monitoring::alertinput::kApiDown)), 1.0); // 503 = down
+}
+
+void tst_AlertEngine::processInputsAndThePitrWindow()
+{
+    using namespace bw::monitoring::alertinput;
+    // The archive check sampled no window for 90 minutes, then nothing: no PITR for 90 min.
+    QVERIFY(bw::db::exec(db(), QStringLiteral("INSERT INTO metric_samples (at, name, node, value) SELECT date_trunc('minute', "
+                                              "now()) - make_interval(mins => m), 'pitr_window_seconds', 'a', 0 "
+                                              "FROM generate_series(0, 90) m"))
+                .ok());
+    double restarted = 1;
+    AlertEngine engine({.processInputs = [&restarted] {
+        return AlertInputs{{QString::fromLatin1(kDatabaseRestarted), restarted}};
+    }});
+    auto in = engine.gatherInputs(db());
+    QVERIFY(in);
+    QVERIFY(qAbs(in->at(QString::fromLatin1(kPitrUnavailableMinutes)) - 90.0) < 1.1);
+    QCOMPARE(in->at(QString::fromLatin1(kDatabaseRestarted)), 1.0);
+    QCOMPARE(in->at(QString::fromLatin1(kWalArchiveFailing)), 0.0); // this cluster does not archive
+    auto t = engine.evaluate(db());
+    QVERIFY(t);
+    QStringList fired;
+    for (const auto &x : *t)
+        if (x.kind == AlertTransition::Firing)
+            fired << x.event.rule;
+    fired.sort();
+    QCOMPARE(fired, QStringList({QStringLiteral("DatabaseRestarted"), QStringLiteral("NoPointInTimeRecovery")}));
+
+    // A window again (the newest sample > 0) and the restart long ago: both resolve.
+    QVERIFY(bw::db::exec(db(), QStringLiteral("UPDATE metric_samples SET value = 3600 WHERE name = 'pitr_window_seconds' "
+                                              "AND at = date_trunc('minute', now())"))
+                .ok());
+    restarted = 0;
+    t = engine.evaluate(db());
+    QVERIFY(t);
+    QStringList resolved;
+    for (const auto &x : *t)
+        if (x.kind == AlertTransition::Resolved)
+            resolved << x.event.rule;
+    resolved.sort();
+    QCOMPARE(resolved, QStringList({QStringLiteral("DatabaseRestarted"), QStringLiteral("NoPointInTimeRecovery")}));
 }
 
 void tst_AlertEngine::webhookDelivered()

@@ -5,6 +5,7 @@
 #include "server/db/embeddedpostgres.h"
 #include "server/db/migrator.h"
 #include "server/db/sql.h"
+#include "server/ops/archivekeeper.h"
 #include "server/ops/archiveservice.h"
 #include "server/ops/backupservice.h"
 #include "server/ops/restoreservice.h"
@@ -167,6 +168,37 @@ private Q_SLOTS:
         QCOMPARE(test::queryValue(app, QStringLiteral("SELECT outcome FROM restores WHERE id = '%1'").arg(r->restoreId)),
                  QStringLiteral("succeeded"));
         catalogue.releaseThisThread();
+    }
+
+    void aClearedRepositoryHealsItself()
+    {
+        db::Database db(settings(QStringLiteral("app")));
+        const auto windowNow = [&] {
+            auto st = ArchiveService::status(db.connection());
+            return st ? ArchiveKeeper::window(*st, m_archive->info()) : RecoveryWindow{.reason = st.error().message};
+        };
+        QVERIFY2(windowNow().available, qPrintable(windowNow().text()));
+
+        // Someone empties the repository: no stanza, no base backup, no PITR — and it is said so.
+        QVERIFY(QDir(m_paths.repoDir() + QStringLiteral("/archive")).removeRecursively());
+        QVERIFY(QDir(m_paths.repoDir() + QStringLiteral("/backup")).removeRecursively());
+        const RecoveryWindow gone = windowNow();
+        QVERIFY(!gone.available);
+        QVERIFY2(gone.text().startsWith(u"not yet:"), qPrintable(gone.text()));
+
+        const QDateTime healedAfter = QDateTime::currentDateTimeUtc().addSecs(-1);
+        auto healed = ArchiveKeeper::heal(*m_archive);
+        QVERIFY2(healed.ok(), qPrintable(healed.ok() ? QString() : healed.error().message));
+        QVERIFY2(healed->contains(u"stanza created") && healed->contains(u"full base backup"), qPrintable(*healed));
+        QVERIFY(archiveNow());
+        const RecoveryWindow back = windowNow();
+        QVERIFY2(back.available, qPrintable(back.text()));
+        QVERIFY(back.from >= healedAfter);
+        // Healthy again: a second heal has nothing to do.
+        auto again = ArchiveKeeper::heal(*m_archive);
+        QVERIFY(again.ok());
+        QCOMPARE(*again, QString());
+        db.releaseThisThread();
     }
 
     void externalDatabaseHasNoArchiving()

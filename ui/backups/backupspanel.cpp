@@ -12,6 +12,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLocale>
 #include <QProgressBar>
@@ -33,6 +34,7 @@ namespace {
 struct Catalogue {
     QString error;
     QList<ops::BackupRecord> records;
+    QJsonObject window; // the WAL archive's recoverable window (ArchiveKeeper::report), {} when unknown
 };
 
 using Outcome = OperationRunner::Outcome;
@@ -50,7 +52,8 @@ BackupsPanel::BackupsPanel(const ConsoleContext &context, QWidget *parent)
       m_runner(new OperationRunner(context.releaseThreadConnection, this)), m_info(new QLabel), m_step(new QLabel),
       m_bar(new QProgressBar), m_cancel(new QPushButton(tr("Cancel"))), m_create(new QPushButton(tr("&Create backup now"))),
       m_verify(new QPushButton(tr("&Verify"))), m_drill(new QPushButton(tr("Restore &drill"))),
-      m_offsite(new QPushButton(tr("Copy &off-site"))), m_restore(new QPushButton(tr("&Restore…"))), m_status(new QLabel)
+      m_offsite(new QPushButton(tr("Copy &off-site"))), m_restore(new QPushButton(tr("&Restore…"))),
+      m_pitr(new QPushButton(tr("Restore to a point in &time…"))), m_status(new QLabel)
 {
     setObjectName(QStringLiteral("backupsPanel"));
     if (context.config && context.makeOpsServices)
@@ -67,13 +70,14 @@ BackupsPanel::BackupsPanel(const ConsoleContext &context, QWidget *parent)
     m_info->setTextInteractionFlags(Qt::TextSelectableByMouse);
     if (m_services) {
         const Config &c = *context.config;
-        m_info->setText(
+        m_infoText =
             tr("Folder: %1 · Database: %2 · Point-in-time recovery: %3 · Off-site: %4")
                 .arg(m_services->backups->backupDir(), m_services->databaseName,
                      m_services->pointInTimeRecovery ? tr("WAL archive (RPO ≤ %1 s)").arg(c.ops.archiveTimeoutSeconds)
                      : c.embeddedDatabase()          ? tr("off")
                                                      : tr("the provider's job (external database)"),
-                     c.ops.s3Endpoint.isEmpty() ? tr("not configured") : tr("%1/%2").arg(c.ops.s3Endpoint, c.ops.s3Bucket)));
+                     c.ops.s3Endpoint.isEmpty() ? tr("not configured") : tr("%1/%2").arg(c.ops.s3Endpoint, c.ops.s3Bucket));
+        m_info->setText(m_infoText);
     }
 
     m_proxy->setSourceModel(m_model);
@@ -94,11 +98,12 @@ BackupsPanel::BackupsPanel(const ConsoleContext &context, QWidget *parent)
     m_drill->setObjectName(QStringLiteral("drillBackupButton"));
     m_offsite->setObjectName(QStringLiteral("offsiteBackupButton"));
     m_restore->setObjectName(QStringLiteral("restoreBackupButton"));
+    m_pitr->setObjectName(QStringLiteral("pointInTimeRestoreButton"));
     m_cancel->setObjectName(QStringLiteral("cancelOperationButton"));
     m_verify->setToolTip(tr("Checksum and pg_restore --list of the selected backup"));
     m_drill->setToolTip(tr("Restore the selected backup into a scratch database and compare row counts"));
     auto *buttons = new QHBoxLayout;
-    for (QPushButton *b : {m_create, m_verify, m_drill, m_offsite, m_restore})
+    for (QPushButton *b : {m_create, m_verify, m_drill, m_offsite, m_restore, m_pitr})
         buttons->addWidget(b);
     buttons->addStretch(1);
 
@@ -157,6 +162,7 @@ BackupsPanel::BackupsPanel(const ConsoleContext &context, QWidget *parent)
     connect(m_drill, &QPushButton::clicked, this, &BackupsPanel::drillSelected);
     connect(m_offsite, &QPushButton::clicked, this, &BackupsPanel::copySelectedOffsite);
     connect(m_restore, &QPushButton::clicked, this, &BackupsPanel::openRestoreDialog);
+    connect(m_pitr, &QPushButton::clicked, this, &BackupsPanel::openPointInTimeDialog);
     connect(m_cancel, &QPushButton::clicked, m_runner, &OperationRunner::cancel);
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &BackupsPanel::updateButtons);
     connect(m_runner, &OperationRunner::progressChanged, this, &BackupsPanel::showProgress);
@@ -212,6 +218,9 @@ void BackupsPanel::refresh()
                 c.records = *list;
             else
                 c.error = list.error().message;
+            if (services->pointInTimeRecovery && services->archiveReport)
+                if (auto report = services->archiveReport())
+                    c.window = report->value(QStringLiteral("window")).toObject();
             return c;
         },
         [this](const Catalogue &c) {
@@ -226,6 +235,13 @@ void BackupsPanel::refresh()
                 if (!keep.isEmpty())
                     selectBackup(keep);
             }
+            const bool available = c.window.value(QStringLiteral("available")).toBool();
+            m_windowText = c.window.value(QStringLiteral("text")).toString();
+            m_windowFrom =
+                available ? QDateTime::fromString(c.window.value(QStringLiteral("from")).toString(), Qt::ISODate) : QDateTime();
+            m_windowTo =
+                available ? QDateTime::fromString(c.window.value(QStringLiteral("to")).toString(), Qt::ISODate) : QDateTime();
+            m_info->setText(m_windowText.isEmpty() ? m_infoText : m_infoText + u'\n' + m_windowText);
             updateButtons();
             Q_EMIT loaded();
         });
@@ -260,8 +276,11 @@ void BackupsPanel::updateButtons()
     m_offsite->setEnabled(admin && idle && usable && m_context.config && !m_context.config->ops.s3Endpoint.isEmpty()
                           && m_context.secrets);
     m_restore->setEnabled(admin && idle && usable);
+    m_pitr->setEnabled(admin && idle && m_windowFrom.isValid());
+    m_pitr->setVisible(m_services && m_services->pointInTimeRecovery);
+    m_pitr->setToolTip(m_windowText);
     if (!m_context.isAdmin())
-        for (QPushButton *w : {m_create, m_verify, m_drill, m_offsite, m_restore})
+        for (QPushButton *w : {m_create, m_verify, m_drill, m_offsite, m_restore, m_pitr})
             w->setToolTip(tr("Only administrators can run backup operations"));
 }
 
@@ -372,21 +391,43 @@ bool BackupsPanel::copySelectedOffsite()
 RestoreDialog *BackupsPanel::openRestoreDialog()
 {
     const ops::BackupRecord *b = m_model->backup(m_model->rowOf(selectedBackupId()));
-    if (!m_context.isAdmin() || !m_services || !b || !b->usable() || m_runner->isRunning()
-        || (m_restoreDialog && m_restoreDialog->isRunning()))
+    if (!b || !b->usable())
+        return nullptr;
+    const QString id = b->id;
+    return openRestore(tr("Backup %1: %2, taken %3, %4.")
+                           .arg(id.left(8), BackupModel::kindText(b->kind),
+                                QLocale().toString(b->startedAt.toLocalTime(), QLocale::LongFormat),
+                                QLocale().formattedDataSize(b->sizeBytes)),
+                       [id](ops::RestoreRequest &request) { request.backupId = id; });
+}
+
+RestoreDialog *BackupsPanel::openPointInTimeDialog()
+{
+    if (!m_windowFrom.isValid())
+        return nullptr;
+    RestoreDialog *dialog =
+        openRestore(tr("The database as it was at the chosen time, rebuilt from the WAL archive. %1").arg(m_windowText), {});
+    if (dialog)
+        dialog->setTimeWindow(m_windowFrom, m_windowTo);
+    return dialog;
+}
+
+// target: fills in what to restore (a backup); without it the dialog's chosen time is the target.
+RestoreDialog *BackupsPanel::openRestore(const QString &description, std::function<void(ops::RestoreRequest &)> target)
+{
+    if (!m_context.isAdmin() || !m_services || m_runner->isRunning() || (m_restoreDialog && m_restoreDialog->isRunning()))
         return nullptr;
     if (m_restoreDialog)
         m_restoreDialog->deleteLater();
-    const QString id = b->id;
-    const QString description =
-        tr("Backup %1: %2, taken %3, %4.")
-            .arg(id.left(8), BackupModel::kindText(b->kind), QLocale().toString(b->startedAt.toLocalTime(), QLocale::LongFormat),
-                 QLocale().formattedDataSize(b->sizeBytes));
     std::shared_ptr<ops::OpsServices> services = m_services;
     const QString by = requester();
-    auto work = [services, id, by](const QString &confirmation, bool keepPrevious, const ops::OperationPtr &op) {
+    auto work = [services, target, by](const QString &confirmation, bool keepPrevious, const QDateTime &time,
+                                       const ops::OperationPtr &op) {
         ops::RestoreRequest request;
-        request.backupId = id;
+        if (target)
+            target(request);
+        else
+            request.targetTime = time;
         request.confirmation = confirmation;
         request.requestedBy = by;
         request.keepPrevious = keepPrevious;

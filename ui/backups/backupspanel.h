@@ -8,6 +8,7 @@
 #include "ui/common/consolecontext.h"
 #include "ui/common/operationrunner.h"
 
+#include <QDateTime>
 #include <QPointer>
 #include <QTimer>
 #include <QWidget>
@@ -22,7 +23,8 @@ class QTableView;
 
 namespace bw::ops {
 struct OpsServices;
-}
+struct RestoreRequest;
+} // namespace bw::ops
 
 namespace bw::ui {
 
@@ -46,6 +48,9 @@ public:
     bool drillSelected();
     bool copySelectedOffsite();
     RestoreDialog *openRestoreDialog(); // non-modal; null when not allowed
+    // Point-in-time restore within the archive's recoverable window; null when there is none.
+    RestoreDialog *openPointInTimeDialog();
+    QString recoveryWindowText() const { return m_windowText; }
 
     BackupModel *model() const { return m_model; }
     OperationRunner *runner() const { return m_runner; }
@@ -66,6 +71,7 @@ private:
     void showProgress(const ops::Progress &p);
     void updateButtons();
     QString requester() const;
+    RestoreDialog *openRestore(const QString &description, std::function<void(ops::RestoreRequest &)> target);
 
     ConsoleContext m_context;
     QPointer<DbWorker> m_worker;
@@ -85,7 +91,11 @@ private:
     QPushButton *m_drill;
     QPushButton *m_offsite;
     QPushButton *m_restore;
+    QPushButton *m_pitr;
     QLabel *m_status;
+    QString m_infoText;                 // folder, database, off-site
+    QString m_windowText;               // the WAL archive's window ("PITR possible from …" / "not yet: …")
+    QDateTime m_windowFrom, m_windowTo; // valid when a point-in-time restore is possible
     QTimer m_poll;
     bool m_loading = false;
     bool m_reloadPending = false;

@@ -1,6 +1,7 @@
 #include "ui/backups/restoredialog.h"
 
 #include <QCheckBox>
+#include <QDateTimeEdit>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -49,14 +50,14 @@ RestoreDialog::RestoreDialog(const QString &description, const QString &database
     confirmButtons->addStretch(1);
     confirmButtons->addWidget(cancelConfirm);
     confirmButtons->addWidget(m_restore);
-    auto *form = new QFormLayout;
-    form->addRow(tr("Type %1 to confirm:").arg(databaseName), m_confirm);
-    form->addRow(QString(), m_keepPrevious);
+    m_form = new QFormLayout;
+    m_form->addRow(tr("Type %1 to confirm:").arg(databaseName), m_confirm);
+    m_form->addRow(QString(), m_keepPrevious);
     auto *confirmLayout = new QVBoxLayout(confirmPage);
     confirmLayout->addWidget(what);
     confirmLayout->addWidget(warning);
     confirmLayout->addWidget(plan);
-    confirmLayout->addLayout(form);
+    confirmLayout->addLayout(m_form);
     confirmLayout->addStretch(1);
     confirmLayout->addLayout(confirmButtons);
 
@@ -97,6 +98,23 @@ RestoreDialog::RestoreDialog(const QString &description, const QString &database
     connect(m_runner, &OperationRunner::finished, this, &RestoreDialog::showOutcome);
 }
 
+void RestoreDialog::setTimeWindow(const QDateTime &from, const QDateTime &to)
+{
+    if (!m_time) {
+        m_time = new QDateTimeEdit;
+        m_time->setObjectName(QStringLiteral("restoreTargetTime"));
+        m_time->setTimeSpec(Qt::UTC);
+        m_time->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm:ss 'UTC'"));
+        m_time->setCalendarPopup(true);
+        m_form->insertRow(0, tr("Restore to the state &at:"), m_time);
+        setWindowTitle(tr("Restore to a point in time"));
+    }
+    m_time->setDateTimeRange(from.toUTC(), to.toUTC());
+    m_time->setDateTime(to.toUTC());
+    m_time->setToolTip(
+        tr("Recoverable from %1 to %2 (UTC)").arg(from.toUTC().toString(Qt::ISODate), to.toUTC().toString(Qt::ISODate)));
+}
+
 bool RestoreDialog::confirmationAccepted() const
 {
     return !m_databaseName.isEmpty() && m_confirm->text() == m_databaseName;
@@ -116,9 +134,10 @@ bool RestoreDialog::startRestore()
     m_pages->setCurrentIndex(1);
     const QString typed = m_confirm->text();
     const bool keep = m_keepPrevious->isChecked();
+    const QDateTime target = m_time ? m_time->dateTime().toUTC() : QDateTime();
     auto work = m_work;
     m_runner->start(QStringLiteral("restore"), {},
-                    [work, typed, keep](const ops::OperationPtr &op) { return work(typed, keep, op); });
+                    [work, typed, keep, target](const ops::OperationPtr &op) { return work(typed, keep, target, op); });
     return true;
 }
 

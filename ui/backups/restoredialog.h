@@ -6,11 +6,14 @@
 
 #include "ui/common/operationrunner.h"
 
+#include <QDateTime>
 #include <QDialog>
 
 #include <functional>
 
 class QCheckBox;
+class QDateTimeEdit;
+class QFormLayout;
 class QDialogButtonBox;
 class QLabel;
 class QLineEdit;
@@ -24,13 +27,17 @@ namespace bw::ui {
 class RestoreDialog final : public QDialog {
     Q_OBJECT
 public:
-    // Runs on a pool thread: the restore with the typed confirmation.
-    using RestoreWork =
-        std::function<OperationRunner::Outcome(const QString &confirmation, bool keepPrevious, const ops::OperationPtr &op)>;
+    // Runs on a pool thread: the restore with the typed confirmation; targetTime is null unless the
+    // dialog offers a point in time (setTimeWindow).
+    using RestoreWork = std::function<OperationRunner::Outcome(const QString &confirmation, bool keepPrevious,
+                                                               const QDateTime &targetTime, const ops::OperationPtr &op)>;
 
     RestoreDialog(const QString &description, const QString &databaseName, const QStringList &plannedSteps,
                   std::function<void()> releaseThreadConnection, RestoreWork work, QWidget *parent = nullptr);
 
+    // Point-in-time restore: a time to choose within the recoverable window (UTC), latest by default.
+    void setTimeWindow(const QDateTime &from, const QDateTime &to);
+    QDateTimeEdit *timeEdit() const { return m_time; }
     bool confirmationAccepted() const; // the typed text equals the database name
     bool isRunning() const;
     bool startRestore(); // false unless confirmed and not started yet
@@ -53,6 +60,8 @@ private:
     QStackedWidget *m_pages;
     QLineEdit *m_confirm;
     QCheckBox *m_keepPrevious;
+    QFormLayout *m_form;
+    QDateTimeEdit *m_time = nullptr; // only for a point-in-time restore
     QPushButton *m_restore;
     QLabel *m_step;
     QProgressBar *m_bar;
