@@ -2,9 +2,13 @@
 
 #include "server/core/threadrole.h"
 #include "server/db/pgconn_p.h"
+#include "server/db/sqltext.h"
 
+#include <QHash>
+#include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QRegularExpression>
+#include <QSqlDriver>
 #include <QSqlError>
 
 namespace bw::db {
@@ -102,6 +106,95 @@ Result<QSqlQuery> exec(QSqlDatabase db, const QString &sql, const QVariantList &
     return runOnce(db, sql, binds);
 }
 
+// --- execCached: the per-connection prepared-statement cache ---
+
+namespace {
+// Per-connection cache bound: list queries vary by filters and limit; plans cost backend memory.
+// Beyond it, statements run unprepared (never DEALLOCATE ALL: other code may own statements too).
+constexpr int kMaxStatementsPerConnection = 256;
+const QLatin1String kInvalidStatementName("26000");
+
+struct ConnectionStatements {
+    const void *handle = nullptr;  // the PGconn the statements were prepared on
+    QHash<QString, QString> names; // SQL text → prepared statement name
+};
+
+// Thread-local: a connection is only ever used by its own thread, so no locking is needed.
+ConnectionStatements &statementsFor(const QSqlDatabase &db)
+{
+    thread_local QHash<QString, ConnectionStatements> perConnection;
+    ConnectionStatements &s = perConnection[db.connectionName()];
+    const QVariant h = db.driver() ? db.driver()->handle() : QVariant();
+    const void *handle = h.isValid() ? *static_cast<const void *const *>(h.constData()) : nullptr;
+    if (handle != s.handle) { // a new libpq connection: nothing is prepared on it
+        s.handle = handle;
+        s.names.clear();
+    }
+    return s;
+}
+
+QString nextStatementName()
+{
+    thread_local quint64 counter = 0;
+    return QStringLiteral("bw_stmt_%1").arg(++counter);
+}
+
+// The statement's prepared name, preparing it on first use; "" when the cache is full (the
+// caller then sends the statement with inlined literals instead, still one round trip).
+Result<QString> prepare(QSqlDatabase &db, ConnectionStatements &cache, const QString &sql)
+{
+    if (auto it = cache.names.constFind(sql); it != cache.names.constEnd())
+        return *it;
+    if (cache.names.size() >= kMaxStatementsPerConnection)
+        return QString();
+    int count = 0;
+    const QString numbered = numberPlaceholders(sql, &count);
+    if (numbered.isEmpty())
+        return ApiError::internal(QStringLiteral("unterminated quote in SQL: %1").arg(sql.left(200)));
+    const QString name = nextStatementName();
+    if (auto r = exec(db, QStringLiteral("PREPARE ") + name + QStringLiteral(" AS ") + numbered); !r)
+        return r.error();
+    // The PREPARE may have reconnected the handle; remember the connection it lives on now.
+    const QVariant h = db.driver()->handle();
+    cache.handle = h.isValid() ? *static_cast<const void *const *>(h.constData()) : nullptr;
+    cache.names.insert(sql, name);
+    return name;
+}
+} // namespace
+
+Result<QSqlQuery> execCached(QSqlDatabase db, const QString &sql, const QVariantList &binds)
+{
+    int expected = 0;
+    if (numberPlaceholders(sql, &expected).isEmpty() || expected != binds.size())
+        return ApiError::internal(QStringLiteral("bind count does not match placeholders in: %1").arg(sql.left(200)));
+
+    QString args;
+    for (const QVariant &v : binds) {
+        if (!args.isEmpty())
+            args += QStringLiteral(", ");
+        args += literal(v);
+    }
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        ConnectionStatements &cache = statementsFor(db);
+        auto name = prepare(db, cache, sql);
+        if (!name)
+            return name.error();
+        if (name->isEmpty())
+            return exec(db, inlineBinds(sql, binds));
+        QString call = QStringLiteral("EXECUTE ") + *name;
+        if (!binds.isEmpty())
+            call += u'(' + args + u')';
+        auto result = exec(db, call);
+        // Prepared statements vanish with their connection (server restart, reconnect): prepare again.
+        if (!result && sqlState(result.error()) == kInvalidStatementName && attempt == 0) {
+            cache.names.clear();
+            continue;
+        }
+        return result;
+    }
+    return ApiError::internal(QStringLiteral("unreachable"));
+}
+
 QString sqlState(const ApiError &error)
 {
     return error.details.value(QStringLiteral("sqlState")).toString();
@@ -157,6 +250,45 @@ Status Transaction::rollback()
     }
     detail::setMarkedInTransaction(m_db, false);
     return status;
+}
+
+QVariant nullText()
+{
+    return QVariant(QMetaType::fromType<QString>());
+}
+
+QVariant textOrNull(const QString &s)
+{
+    return s.isEmpty() ? nullText() : QVariant(s);
+}
+
+QVariant optionalText(const std::optional<QString> &s)
+{
+    return s ? QVariant(*s) : nullText();
+}
+
+Result<QVariant> scalar(Result<QSqlQuery> query)
+{
+    if (!query)
+        return query.error();
+    return query->next() ? query->value(0) : QVariant();
+}
+
+Result<QJsonObject> jsonObject(const QString &text, const char *what)
+{
+    QJsonParseError error{};
+    const QJsonDocument doc = QJsonDocument::fromJson(text.toUtf8(), &error);
+    if (error.error != QJsonParseError::NoError)
+        return ApiError::internal(
+            QStringLiteral("%1 JSON from the database did not parse: %2").arg(QLatin1String(what), error.errorString()));
+    if (!doc.isObject())
+        return ApiError::internal(QStringLiteral("%1 JSON from the database is not an object").arg(QLatin1String(what)));
+    return doc.object();
+}
+
+QJsonObject jsonObjectOrEmpty(const QString &text)
+{
+    return QJsonDocument::fromJson(text.toUtf8()).object();
 }
 
 } // namespace bw::db

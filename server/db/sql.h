@@ -1,12 +1,17 @@
 #pragma once
-// Small helpers every repository uses: one way to run SQL and to scope a transaction.
-// All functions run on the calling thread with that thread's connection (Database::connection()).
+// The SQL toolkit every repository uses: run a statement (exec / execCached), scope a transaction
+// (Transaction, inTransaction), and the small value helpers. Building statement text with escaped
+// literals is in sqltext.h. All functions run on the calling thread with that thread's connection
+// (Database::connection()).
 
 #include "server/core/result.h"
 
+#include <QJsonObject>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QVariantList>
+
+#include <optional>
 
 namespace bw::db {
 
@@ -18,6 +23,15 @@ namespace bw::db {
 // QPSQL notes: numeric comes back as double; bind JSON as QString and cast (?::jsonb);
 // with binds, write jsonb_exists(a, b) instead of the '?' operator.
 Result<QSqlQuery> exec(QSqlDatabase db, const QString &sql, const QVariantList &binds = {});
+
+// The same statement run in ONE round trip per call: each distinct text is PREPAREd once per
+// connection, then called as EXECUTE name(literal, …) with the binds escaped by db::literal()
+// (sqltext.h). exec() with binds costs three round trips (QPSQL's PREPARE, EXECUTE, DEALLOCATE) and
+// re-plans every time; use execCached for hot statements. Only '?' placeholders, and binds that
+// db::literal() writes (null, bool, integers, double, text — no bytea, no QDateTime: pass ISO text
+// and cast). A '?'/bind count mismatch is an Internal error. Re-prepares transparently after a
+// reconnect; at most 256 cached statements per connection, then binds are inlined. Errors as exec().
+Result<QSqlQuery> execCached(QSqlDatabase db, const QString &sql, const QVariantList &binds = {});
 
 // The SQLSTATE of an error made by exec() or Transaction; "" when none.
 QString sqlState(const ApiError &error);
@@ -50,5 +64,44 @@ private:
     Status m_begin = success();
     bool m_active = false;
 };
+
+// Runs fn() (returning Result<T> or Status) inside one Transaction on db: BEGIN, fn, COMMIT.
+// A failed BEGIN or fn result is returned as is and the transaction rolls back; a failed COMMIT
+// returns the commit's error. For "the change and its audit row together" use
+// moderation::audit::inTransaction (server/moderation/auditlog.h).
+template <typename Fn>
+auto inTransaction(QSqlDatabase db, Fn &&fn) -> decltype(fn())
+{
+    Transaction tx(std::move(db));
+    if (!tx.begin_status())
+        return tx.begin_status().error();
+    auto result = fn();
+    if (!result)
+        return result; // ~Transaction rolls back
+    if (Status s = tx.commit(); !s)
+        return s.error();
+    return result;
+}
+
+// --- Small value helpers (binds in, columns out) ---
+
+// NULL of type text. A Qt 6 QVariant holding a null QString is *not* null: db::literal() writes
+// E'' for it (QPSQL's exec() binds it as NULL), so spell NULL out.
+QVariant nullText();
+// s, or NULL of type text when s is empty.
+QVariant textOrNull(const QString &s);
+// *s (even ""), or NULL of type text when there is none.
+QVariant optionalText(const std::optional<QString> &s);
+
+// The first column of the first row of a statement that succeeded; an invalid QVariant when there
+// is no row (so toInt() gives 0, toString() ""). The statement's error passes through.
+Result<QVariant> scalar(Result<QSqlQuery> query);
+
+// JSON text from PostgreSQL (a json/jsonb column or row_to_json(…)::text) → object; an Internal
+// error "<what> JSON from the database did not parse / is not an object" otherwise.
+Result<QJsonObject> jsonObject(const QString &text, const char *what);
+// The lenient read for columns that hold an object by construction: {} for NULL, "" or anything
+// that is not a JSON object.
+QJsonObject jsonObjectOrEmpty(const QString &text);
 
 } // namespace bw::db

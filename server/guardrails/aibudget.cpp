@@ -1,7 +1,7 @@
 #include "aibudget.h"
 
 #include "server/core/metrics.h"
-#include "server/domain/sqlliteral.h"
+#include "server/db/sql.h"
 
 #include <QLoggingCategory>
 #include <QSqlQuery>
@@ -70,7 +70,7 @@ Result<AiBudget::Reservation> AiBudget::reserve(QSqlDatabase db, double estimate
                        "  calls = s.calls + 1, updated_at = now()"
                        " WHERE s.spent_cents < ?::numeric"
                        " RETURNING s.day::text, s.spent_cents::float8");
-    auto q = domain::sqlliteral::run(db, sql, {cents(estimateCents), capCents});
+    auto q = db::execCached(db, sql, {cents(estimateCents), capCents});
     if (!q)
         return q.error();
     if (!q->next()) {
@@ -98,7 +98,7 @@ Status AiBudget::settle(QSqlDatabase db, const Reservation &reservation, double 
     static const QString sql =
         QStringLiteral("UPDATE guardrail_ai_spend SET spent_cents = greatest(0, spent_cents + ?::numeric), updated_at = now()"
                        " WHERE day = ?::date RETURNING spent_cents::float8");
-    auto q = domain::sqlliteral::run(db, sql, {cents(delta), reservation.day});
+    auto q = db::execCached(db, sql, {cents(delta), reservation.day});
     if (!q)
         return q.error();
     if (q->next()) {
@@ -110,13 +110,13 @@ Status AiBudget::settle(QSqlDatabase db, const Reservation &reservation, double 
 
 Result<double> AiBudget::spentToday(QSqlDatabase db)
 {
-    auto q = domain::sqlliteral::run(
+    auto spent = db::scalar(db::execCached(
         db,
         QStringLiteral(
-            "SELECT coalesce((SELECT spent_cents::float8 FROM guardrail_ai_spend WHERE day = (now() AT TIME ZONE 'UTC')::date), 0)"));
-    if (!q)
-        return q.error();
-    return q->next() ? q->value(0).toDouble() : 0.0;
+            "SELECT coalesce((SELECT spent_cents::float8 FROM guardrail_ai_spend WHERE day = (now() AT TIME ZONE 'UTC')::date), 0)")));
+    if (!spent)
+        return spent.error();
+    return spent->toDouble();
 }
 
 } // namespace bw::guardrails

@@ -1,6 +1,6 @@
 #include "guardrailcache.h"
 
-#include "server/domain/sqlliteral.h"
+#include "server/db/sql.h"
 
 #include <QJsonDocument>
 #include <QSqlQuery>
@@ -12,7 +12,7 @@ Result<std::optional<QJsonObject>> lookup(QSqlDatabase db, const QString &key)
     static const QString sql =
         QStringLiteral("UPDATE guardrail_cache SET hit_count = hit_count + 1 WHERE cache_key = ? AND expires_at > now()"
                        " RETURNING result::text");
-    auto q = domain::sqlliteral::run(db, sql, {key});
+    auto q = db::execCached(db, sql, {key});
     if (!q)
         return q.error();
     if (!q->next())
@@ -30,8 +30,7 @@ Status store(QSqlDatabase db, const QString &key, const QJsonObject &result, int
                        " VALUES (?, ?::jsonb, now() + make_interval(secs => ?))"
                        " ON CONFLICT (cache_key) DO UPDATE SET result = EXCLUDED.result, expires_at = EXCLUDED.expires_at,"
                        " created_at = now(), hit_count = 0");
-    auto q = domain::sqlliteral::run(db, sql,
-                                     {key, QString::fromUtf8(QJsonDocument(result).toJson(QJsonDocument::Compact)), ttlSeconds});
+    auto q = db::execCached(db, sql, {key, QString::fromUtf8(QJsonDocument(result).toJson(QJsonDocument::Compact)), ttlSeconds});
     if (!q)
         return q.error();
     return success();
@@ -43,10 +42,10 @@ Result<int> prune(QSqlDatabase db, int limit)
         "WITH gone AS (DELETE FROM guardrail_cache WHERE cache_key IN"
         " (SELECT cache_key FROM guardrail_cache WHERE expires_at <= now() ORDER BY expires_at LIMIT ?) RETURNING 1)"
         " SELECT count(*) FROM gone");
-    auto q = domain::sqlliteral::run(db, sql, {limit});
-    if (!q)
-        return q.error();
-    return q->next() ? q->value(0).toInt() : 0;
+    auto removed = db::scalar(db::execCached(db, sql, {limit}));
+    if (!removed)
+        return removed.error();
+    return removed->toInt();
 }
 
 } // namespace bw::guardrails::cache

@@ -11,7 +11,6 @@
 #include "server/core/metrics.h"
 #include "server/db/database.h"
 #include "server/db/sql.h"
-#include "server/domain/sqlliteral.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -87,7 +86,7 @@ Result<GuardrailEvaluator::Loaded> GuardrailEvaluator::load(const QString &evalu
         "   AND f.status = 'approved' LIMIT ?) t2)"
         " FROM guardrail_evaluations e JOIN agents a ON a.id = e.agent_id WHERE e.id = ?::uuid");
     const int needed = std::max(1, policy.verifiedMinApproved);
-    auto q = domain::sqlliteral::run(m_db.connection(), sql, {policy.verifiedMinAgeDays, needed, needed, evaluationId});
+    auto q = db::execCached(m_db.connection(), sql, {policy.verifiedMinAgeDays, needed, needed, evaluationId});
     if (!q)
         return retryLater(q.error().message);
     if (!q->next())
@@ -324,8 +323,8 @@ Result<EvaluationOutcome> GuardrailEvaluator::flagAsFailed(const QString &evalua
 {
     if (!ids::isUuid(evaluationId))
         return permanent(ErrorKind::BadRequest, QStringLiteral("'%1' is not an evaluation id").arg(evaluationId));
-    auto q = domain::sqlliteral::run(
-        m_db.connection(), QStringLiteral("SELECT content_type FROM guardrail_evaluations WHERE id = ?::uuid"), {evaluationId});
+    auto q = db::execCached(m_db.connection(),
+                            QStringLiteral("SELECT content_type FROM guardrail_evaluations WHERE id = ?::uuid"), {evaluationId});
     if (!q)
         return q.error();
     if (!q->next())
@@ -361,7 +360,7 @@ Result<EvaluationOutcome> GuardrailEvaluator::flagAsFailed(const QString &evalua
 
 Result<int> GuardrailEvaluator::rescueStranded(std::chrono::seconds olderThan, int limit)
 {
-    auto q = domain::sqlliteral::run(
+    auto q = db::execCached(
         m_db.connection(),
         QStringLiteral("SELECT e.id::text FROM guardrail_evaluations e"
                        " WHERE e.final_decision IS NULL AND e.created_at < now() - make_interval(secs => ?)"

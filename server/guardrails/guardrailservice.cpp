@@ -5,7 +5,6 @@
 #include "server/core/ids.h"
 #include "server/db/database.h"
 #include "server/db/sql.h"
-#include "server/domain/sqlliteral.h"
 
 #include <QJsonDocument>
 #include <QSqlQuery>
@@ -75,10 +74,10 @@ Result<QJsonObject> GuardrailService::submit(const domain::Caller &caller, const
         " SELECT (SELECT count(*) FROM jb), (SELECT count(*) FROM jobs WHERE queue = ?"
         "  AND state IN ('available', 'retryable', 'running')) + 1");
     const QString evaluationId = ids::newUuid();
-    auto q = domain::sqlliteral::run(m_db.connection(), sql,
-                                     {evaluationId, contentId, contentType, caller.agentId,
-                                      QString::fromUtf8(QJsonDocument(content).toJson(QJsonDocument::Compact)),
-                                      QString::fromLatin1(kQueue), QString::fromLatin1(kKind), QString::fromLatin1(kQueue)});
+    auto q = db::execCached(m_db.connection(), sql,
+                            {evaluationId, contentId, contentType, caller.agentId,
+                             QString::fromUtf8(QJsonDocument(content).toJson(QJsonDocument::Compact)),
+                             QString::fromLatin1(kQueue), QString::fromLatin1(kKind), QString::fromLatin1(kQueue)});
     if (!q) {
         if (db::sqlState(q.error()) == QLatin1String(db::kForeignKeyViolation))
             return ApiError::make(ErrorKind::Unauthorized, QStringLiteral("Agent no longer exists"));
@@ -108,7 +107,7 @@ Result<QJsonObject> GuardrailService::status(const domain::Caller &caller, const
                        " FROM guardrail_evaluations WHERE id = ?::uuid");
     if (!ids::isUuid(evaluationId))
         return ApiError::notFound(QStringLiteral("Evaluation not found"));
-    auto q = domain::sqlliteral::run(m_db.connection(), sql, {evaluationId.toLower()});
+    auto q = db::execCached(m_db.connection(), sql, {evaluationId.toLower()});
     if (!q)
         return q.error();
     if (!q->next())

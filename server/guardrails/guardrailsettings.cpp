@@ -252,22 +252,22 @@ Status GuardrailSettingsStore::update(const QString &key, const QJsonValue &valu
     }
     after = jsonText(value);
 
-    db::Transaction tx(m_db.connection());
-    if (!tx.begin_status())
-        return tx.begin_status();
-    auto q = db::exec(
-        m_db.connection(),
-        QStringLiteral(
-            "WITH old AS (SELECT value FROM settings WHERE key = ? FOR UPDATE),"
-            " up AS (INSERT INTO settings (key, value, updated_by) VALUES (?, ?::jsonb, ?)"
-            "  ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_by = EXCLUDED.updated_by RETURNING value)"
-            " INSERT INTO audit_log (actor_type, actor_id, action, target_type, target_id, before, after)"
-            " SELECT ?, nullif(?, '')::uuid, 'settings.update', 'setting', ?, (SELECT value FROM old), (SELECT value FROM up)"),
-        {key, key, after, actorId.isEmpty() ? actorType : actorId, actorType, actorId, key});
-    if (!q)
-        return q.error();
-    if (Status c = tx.commit(); !c)
-        return c;
+    Status written = db::inTransaction(m_db.connection(), [&]() -> Status {
+        auto q = db::exec(
+            m_db.connection(),
+            QStringLiteral(
+                "WITH old AS (SELECT value FROM settings WHERE key = ? FOR UPDATE),"
+                " up AS (INSERT INTO settings (key, value, updated_by) VALUES (?, ?::jsonb, ?)"
+                "  ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_by = EXCLUDED.updated_by RETURNING value)"
+                " INSERT INTO audit_log (actor_type, actor_id, action, target_type, target_id, before, after)"
+                " SELECT ?, nullif(?, '')::uuid, 'settings.update', 'setting', ?, (SELECT value FROM old), (SELECT value FROM up)"),
+            {key, key, after, actorId.isEmpty() ? actorType : actorId, actorType, actorId, key});
+        if (!q)
+            return q.error();
+        return success();
+    });
+    if (!written)
+        return written;
     invalidate();
     return success();
 }

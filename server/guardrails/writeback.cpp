@@ -1,6 +1,6 @@
 #include "writeback.h"
 
-#include "server/domain/sqlliteral.h"
+#include "server/db/sql.h"
 
 #include <QJsonDocument>
 #include <QLocale>
@@ -9,10 +9,7 @@
 namespace bw::guardrails {
 
 namespace {
-QVariant nullText()
-{
-    return QVariant(QMetaType::fromType<QString>());
-}
+using db::nullText;
 
 QVariant number(const std::optional<double> &d)
 {
@@ -102,7 +99,7 @@ Result<WriteBackResult> writeBack(QSqlDatabase db, const QString &contentType, c
               << number(s ? std::optional<double>(s->feasibility) : std::nullopt)
               << number(s ? std::optional<double>(s->costEfficiency) : std::nullopt) << number(w.compositeScore);
     }
-    auto q = domain::sqlliteral::run(db, buildSql(table), binds);
+    auto q = db::execCached(db, buildSql(table), binds);
     if (!q)
         return q.error();
     WriteBackResult r;

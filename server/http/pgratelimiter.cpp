@@ -2,7 +2,7 @@
 
 #include "server/core/metrics.h"
 #include "server/db/database.h"
-#include "server/domain/sqlliteral.h"
+#include "server/db/sql.h"
 
 #include <QCryptographicHash>
 #include <QLoggingCategory>
@@ -167,7 +167,7 @@ RateDecision PgRateLimiter::hit(const QString &rawKey, int limit, int windowSeco
         return fallback(key, limit, windowSeconds, QString());
 
     const auto started = SteadyClock::now();
-    auto q = domain::sqlliteral::run(m_db.connection(), kHitSql, {key, windowSeconds});
+    auto q = db::execCached(m_db.connection(), kHitSql, {key, windowSeconds});
     if (!q)
         return fallback(key, limit, windowSeconds, q.error().message);
     if (!q->next())
@@ -216,10 +216,10 @@ void PgRateLimiter::maybeSweep()
 
 Result<int> PgRateLimiter::sweep()
 {
-    auto q = domain::sqlliteral::run(m_db.connection(), kSweepSql, {m_options.sweepBatch});
-    if (!q)
-        return q.error();
-    const int deleted = q->next() ? q->value(0).toInt() : 0;
+    auto swept = db::scalar(db::execCached(m_db.connection(), kSweepSql, {m_options.sweepBatch}));
+    if (!swept)
+        return swept.error();
+    const int deleted = swept->toInt();
     if (m_sweptMetric && deleted > 0)
         m_sweptMetric->inc(deleted);
     return deleted;

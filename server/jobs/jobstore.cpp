@@ -2,7 +2,7 @@
 
 #include "server/core/ids.h"
 #include "server/db/sql.h"
-#include "server/jobs/sqltext.h"
+#include "server/db/sqltext.h"
 
 #include <QJsonDocument>
 #include <QSqlQuery>
@@ -12,11 +12,22 @@
 
 namespace bw::jobs {
 
-using sqltext::format;
-using sqltext::lit;
-using sqltext::num;
+using db::format;
 
 namespace {
+
+// The queue's statements are built as text (db::format + db::literal) so each is one round trip.
+// A null QString stays NULL here (db::literal writes E'' for it: a Qt 6 QVariant of a null QString
+// is not null).
+QString lit(const QString &text)
+{
+    return text.isNull() ? QStringLiteral("NULL") : db::literal(text);
+}
+
+QString num(qint64 n)
+{
+    return QString::number(n);
+}
 
 // Session advisory lock (int4, int4) of the cron leader; advisory locks are per database.
 constexpr int kLeaderLockClass = 1651133547; // "bw" jobs
@@ -38,11 +49,6 @@ QString channel()
 QString jsonText(const QJsonObject &o)
 {
     return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
-}
-
-QJsonObject parseObject(const QString &text)
-{
-    return QJsonDocument::fromJson(text.toUtf8()).object();
 }
 
 QDateTime fromMs(const QVariant &v)
@@ -82,7 +88,7 @@ QString leaseValues(const QList<LeaseEntry> &jobs)
         leases << QString::number(e.leaseSeconds);
     }
     return format(QStringLiteral("unnest(%1::uuid[], %2::int[], %3::int[]) AS v(id, attempts, lease)"),
-                  {sqltext::textArray(ids), sqltext::textArray(attempts), sqltext::textArray(leases)});
+                  {db::textArray(ids), db::textArray(attempts), db::textArray(leases)});
 }
 
 Result<QList<StateCount>> stateCounts(Result<QSqlQuery> r)
@@ -107,7 +113,7 @@ Result<QString> enqueue(QSqlDatabase db, const QString &queue, const QString &ki
     const QString insert =
         format(QStringLiteral("INSERT INTO jobs (queue, kind, payload, priority, run_at, max_attempts, unique_key)"
                               " VALUES (%1, %2, %3::jsonb, %4, %5, %6, %7)"),
-               {lit(queue), lit(kind), lit(jsonText(payload)), num(options.priority), sqltext::timestampOrNow(options.runAt),
+               {lit(queue), lit(kind), lit(jsonText(payload)), num(options.priority), db::timestampOrNow(options.runAt),
                 num(options.maxAttempts), options.uniqueKey.isEmpty() ? QStringLiteral("NULL") : lit(options.uniqueKey)});
     if (options.uniqueKey.isEmpty()) {
         auto r = db::exec(db, insert + QLatin1StringView(" RETURNING id"));
@@ -156,7 +162,7 @@ Result<std::optional<Job>> JobStore::claim(QSqlDatabase db, const QString &queue
     job.id = r->value(0).toString();
     job.queue = queue;
     job.kind = r->value(1).toString();
-    job.payload = parseObject(r->value(2).toString());
+    job.payload = db::jsonObjectOrEmpty(r->value(2).toString());
     job.attempts = r->value(3).toInt();
     job.maxAttempts = r->value(4).toInt();
     job.uniqueKey = r->value(5).toString();
@@ -321,7 +327,7 @@ Result<QList<ScheduleRow>> JobStore::schedules(QSqlDatabase db, const QStringLis
         format(
             QStringLiteral(
                 "SELECT name, (extract(epoch FROM last_run_at) * 1000000)::int8 FROM job_schedules WHERE name = ANY(%1::text[])"),
-            {sqltext::textArray(names)}));
+            {db::textArray(names)}));
     if (!r)
         return r.error();
     QList<ScheduleRow> out;
@@ -350,7 +356,7 @@ Result<bool> JobStore::fireSchedule(QSqlDatabase db, const ScheduleRow &previous
                 " j AS (INSERT INTO jobs (queue, kind, payload, unique_key)"
                 "  SELECT %4, %5, %6::jsonb, 'cron:' || name FROM s ON CONFLICT DO NOTHING RETURNING id)"
                 " SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM j)"),
-            {lit(previous.name), sqltext::timestampOrNow(due), prev, lit(queue), lit(kind), lit(jsonText(payload))}));
+            {lit(previous.name), db::timestampOrNow(due), prev, lit(queue), lit(kind), lit(jsonText(payload))}));
     if (!r)
         return r.error();
     return r->next() && r->value(0).toInt() > 0;
@@ -365,7 +371,7 @@ Result<QJsonArray> JobStore::list(QSqlDatabase db, const QString &queue, const Q
         where << QStringLiteral("queue = ") + lit(queue);
     if (!stateFilter.isEmpty())
         where << QStringLiteral("state = ") + lit(stateFilter);
-    using sqltext::isoUtc;
+    using db::isoUtc;
     auto r = db::exec(
         db,
         format(
@@ -397,7 +403,7 @@ Result<QJsonObject> JobStore::counts(QSqlDatabase db)
         return r.error();
     if (!r->next())
         return QJsonObject();
-    return parseObject(r->value(0).toString());
+    return db::jsonObjectOrEmpty(r->value(0).toString());
 }
 
 Status JobStore::redrive(QSqlDatabase db, const QString &jobId)

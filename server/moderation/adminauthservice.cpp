@@ -21,7 +21,7 @@ Q_LOGGING_CATEGORY(lcAdminAuth, "bw.moderation.auth")
 
 namespace bw::moderation {
 
-using detail::textOrNull;
+using db::textOrNull;
 using domain::sqljson::isoTimestamp;
 
 namespace {
@@ -113,31 +113,29 @@ Result<QJsonObject> AdminAuthService::createUser(const NewUser &input, const std
         return hashed.error();
 
     QSqlDatabase db = m_db.connection();
-    db::Transaction tx(db);
-    if (!tx.begin_status())
-        return tx.begin_status().error();
-    auto q = db::exec(db,
-                      QStringLiteral("INSERT INTO moderators (email, display_name, role, password_hash) VALUES (?, ?, ?, ?)"
-                                     " RETURNING (SELECT row_to_json(j) FROM (SELECT %1) j)::text")
-                          .arg(accountColumns(QStringLiteral("moderators"))),
-                      {email, textOrNull(displayName), input.role, QString::fromLatin1(*hashed)});
-    if (!q) {
-        if (db::sqlState(q.error()) == QLatin1String(db::kUniqueViolation))
-            return ApiError::conflict(QStringLiteral("An admin user with this email already exists"));
-        return q.error();
-    }
-    if (!q->next())
-        return ApiError::internal(QStringLiteral("moderator insert returned no row"));
-    auto account = detail::parseJsonObject(q->value(0).toString(), "moderator");
+    auto account = audit::inTransaction(db, [&](AuditEntry &entry) -> Result<QJsonObject> {
+        auto q = db::exec(db,
+                          QStringLiteral("INSERT INTO moderators (email, display_name, role, password_hash) VALUES (?, ?, ?, ?)"
+                                         " RETURNING (SELECT row_to_json(j) FROM (SELECT %1) j)::text")
+                              .arg(accountColumns(QStringLiteral("moderators"))),
+                          {email, textOrNull(displayName), input.role, QString::fromLatin1(*hashed)});
+        if (!q) {
+            if (db::sqlState(q.error()) == QLatin1String(db::kUniqueViolation))
+                return ApiError::conflict(QStringLiteral("An admin user with this email already exists"));
+            return q.error();
+        }
+        if (!q->next())
+            return ApiError::internal(QStringLiteral("moderator insert returned no row"));
+        auto created = db::jsonObject(q->value(0).toString(), "moderator");
+        if (!created)
+            return created.error();
+        entry = entryFor(actor, QStringLiteral("admin.user_created"), created->value(QStringLiteral("id")).toString());
+        entry.after = QJsonObject{
+            {QStringLiteral("email"), email}, {QStringLiteral("role"), input.role}, {QStringLiteral("displayName"), displayName}};
+        return created;
+    });
     if (!account)
         return account.error();
-    AuditEntry entry = entryFor(actor, QStringLiteral("admin.user_created"), account->value(QStringLiteral("id")).toString());
-    entry.after = QJsonObject{
-        {QStringLiteral("email"), email}, {QStringLiteral("role"), input.role}, {QStringLiteral("displayName"), displayName}};
-    if (Status s = audit::append(db, entry); !s)
-        return s.error();
-    if (Status s = tx.commit(); !s)
-        return s.error();
     qCInfo(lcAdminAuth).noquote() << "admin user created:" << email << "role" << input.role;
     return *account;
 }
@@ -160,34 +158,33 @@ Result<QJsonObject> AdminAuthService::resetPassword(const QString &emailIn, cons
         return hashed.error();
 
     QSqlDatabase db = m_db.connection();
-    db::Transaction tx(db);
-    if (!tx.begin_status())
-        return tx.begin_status().error();
-    auto q = db::exec(db,
-                      QStringLiteral("UPDATE moderators SET password_hash = ?, password_changed_at = now(),"
-                                     " failed_logins = 0, locked_until = NULL"
-                                     " WHERE lower(email) = lower(?) RETURNING id::text, email, role"),
-                      {QString::fromLatin1(*hashed), email});
-    if (!q)
-        return q.error();
-    if (!q->next())
-        return detail::notFound(QStringLiteral("Admin user"));
-    const QString id = q->value(0).toString();
-    QJsonObject result{{QStringLiteral("id"), id},
-                       {QStringLiteral("email"), q->value(1).toString()},
-                       {QStringLiteral("role"), q->value(2).toString()}};
-    auto revoked = db::exec(db, QStringLiteral("DELETE FROM admin_sessions WHERE moderator_id = ?::uuid"), {id});
-    if (!revoked)
-        return revoked.error();
-    const int sessions = revoked->numRowsAffected();
-    result.insert(QStringLiteral("sessionsRevoked"), sessions);
-    AuditEntry entry = entryFor(actor, QStringLiteral("admin.password_reset"), id);
-    entry.after = QJsonObject{{QStringLiteral("sessionsRevoked"), sessions}};
-    if (Status s = audit::append(db, entry); !s)
-        return s.error();
-    if (Status s = tx.commit(); !s)
-        return s.error();
-    qCInfo(lcAdminAuth).noquote() << "admin password reset:" << email << "sessions revoked" << sessions;
+    auto result = audit::inTransaction(db, [&](AuditEntry &entry) -> Result<QJsonObject> {
+        auto q = db::exec(db,
+                          QStringLiteral("UPDATE moderators SET password_hash = ?, password_changed_at = now(),"
+                                         " failed_logins = 0, locked_until = NULL"
+                                         " WHERE lower(email) = lower(?) RETURNING id::text, email, role"),
+                          {QString::fromLatin1(*hashed), email});
+        if (!q)
+            return q.error();
+        if (!q->next())
+            return detail::notFound(QStringLiteral("Admin user"));
+        const QString id = q->value(0).toString();
+        QJsonObject reset{{QStringLiteral("id"), id},
+                          {QStringLiteral("email"), q->value(1).toString()},
+                          {QStringLiteral("role"), q->value(2).toString()}};
+        auto revoked = db::exec(db, QStringLiteral("DELETE FROM admin_sessions WHERE moderator_id = ?::uuid"), {id});
+        if (!revoked)
+            return revoked.error();
+        const int sessions = revoked->numRowsAffected();
+        reset.insert(QStringLiteral("sessionsRevoked"), sessions);
+        entry = entryFor(actor, QStringLiteral("admin.password_reset"), id);
+        entry.after = QJsonObject{{QStringLiteral("sessionsRevoked"), sessions}};
+        return reset;
+    });
+    if (!result)
+        return result.error();
+    qCInfo(lcAdminAuth).noquote() << "admin password reset:" << email << "sessions revoked"
+                                  << result->value(QStringLiteral("sessionsRevoked")).toInt();
     return result;
 }
 
@@ -262,28 +259,27 @@ Result<AdminAuthService::Session> AdminAuthService::login(const QString &emailIn
     }
 
     if (!password::verify(storedHash, password)) {
-        db::Transaction tx(db);
-        if (!tx.begin_status())
-            return tx.begin_status().error();
-        auto failed = db::exec(
-            db,
-            QStringLiteral(
-                "UPDATE moderators SET"
-                " locked_until = CASE WHEN failed_logins + 1 >= ? THEN now() + make_interval(secs => ?) ELSE locked_until END,"
-                " failed_logins = CASE WHEN failed_logins + 1 >= ? THEN 0 ELSE failed_logins + 1 END"
-                " WHERE id = ?::uuid RETURNING failed_logins, coalesce(locked_until > now(), false)"),
-            {m_options.lockoutFailures, double(m_options.lockoutDuration.count()), m_options.lockoutFailures,
-             caller.moderatorId});
-        if (!failed)
-            return failed.error();
-        const bool nowLocked = failed->next() && failed->value(1).toBool();
-        failure.after =
-            QJsonObject{{QStringLiteral("reason"), QStringLiteral("password")}, {QStringLiteral("locked"), nowLocked}};
-        if (Status s = audit::append(db, failure); !s)
-            return s.error();
-        if (Status s = tx.commit(); !s)
-            return s.error();
-        if (nowLocked)
+        auto locked = audit::inTransaction(db, [&](AuditEntry &entry) -> Result<bool> {
+            auto failed = db::exec(
+                db,
+                QStringLiteral(
+                    "UPDATE moderators SET"
+                    " locked_until = CASE WHEN failed_logins + 1 >= ? THEN now() + make_interval(secs => ?) ELSE locked_until END,"
+                    " failed_logins = CASE WHEN failed_logins + 1 >= ? THEN 0 ELSE failed_logins + 1 END"
+                    " WHERE id = ?::uuid RETURNING failed_logins, coalesce(locked_until > now(), false)"),
+                {m_options.lockoutFailures, double(m_options.lockoutDuration.count()), m_options.lockoutFailures,
+                 caller.moderatorId});
+            if (!failed)
+                return failed.error();
+            const bool nowLocked = failed->next() && failed->value(1).toBool();
+            entry = failure;
+            entry.after =
+                QJsonObject{{QStringLiteral("reason"), QStringLiteral("password")}, {QStringLiteral("locked"), nowLocked}};
+            return nowLocked;
+        });
+        if (!locked)
+            return locked.error();
+        if (*locked)
             qCWarning(lcAdminAuth).noquote() << "admin account locked after repeated failed logins:" << caller.email;
         return invalidCredentials();
     }
@@ -293,7 +289,7 @@ Result<AdminAuthService::Session> AdminAuthService::login(const QString &emailIn
         return ApiError::forbidden(QStringLiteral("Account is deactivated"));
     }
 
-    QVariant rehashed(QMetaType::fromType<QString>());
+    QVariant rehashed = db::nullText();
     if (password::needsRehash(storedHash)) {
         if (auto h = password::hash(password))
             rehashed = QString::fromLatin1(*h);
@@ -301,36 +297,34 @@ Result<AdminAuthService::Session> AdminAuthService::login(const QString &emailIn
 
     Session session;
     session.token = newToken();
-    db::Transaction tx(db);
-    if (!tx.begin_status())
-        return tx.begin_status().error();
-    auto touched = db::exec(db,
-                            QStringLiteral("UPDATE moderators SET failed_logins = 0, locked_until = NULL, last_login_at = now(),"
-                                           " password_hash = coalesce(?, password_hash) WHERE id = ?::uuid"),
-                            {rehashed, caller.moderatorId});
-    if (!touched)
-        return touched.error();
-    auto inserted =
-        db::exec(db,
-                 QStringLiteral("INSERT INTO admin_sessions (token_hash, moderator_id, expires_at, ip)"
-                                " VALUES (?, ?::uuid, now() + make_interval(secs => ?), ?::inet)"
-                                " RETURNING id::text, %1")
-                     .arg(isoTimestamp(QStringLiteral("expires_at"))),
-                 {tokenHash(session.token), caller.moderatorId, double(m_options.sessionTtl.count()), textOrNull(caller.ip)});
-    if (!inserted)
-        return inserted.error();
-    if (!inserted->next())
-        return ApiError::internal(QStringLiteral("session insert returned no row"));
-    caller.sessionId = inserted->value(0).toString();
-    session.expiresAt = QDateTime::fromString(inserted->value(1).toString(), Qt::ISODateWithMs);
-    AuditEntry entry =
-        AuditEntry::byModerator(caller, QStringLiteral("admin.login"), QStringLiteral("moderator"), caller.moderatorId);
-    entry.after = QJsonObject{{QStringLiteral("sessionId"), caller.sessionId},
-                              {QStringLiteral("expiresAt"), inserted->value(1).toString()}};
-    if (Status s = audit::append(db, entry); !s)
-        return s.error();
-    if (Status s = tx.commit(); !s)
-        return s.error();
+    Status opened = audit::inTransaction(db, [&](AuditEntry &entry) -> Status {
+        auto touched =
+            db::exec(db,
+                     QStringLiteral("UPDATE moderators SET failed_logins = 0, locked_until = NULL, last_login_at = now(),"
+                                    " password_hash = coalesce(?, password_hash) WHERE id = ?::uuid"),
+                     {rehashed, caller.moderatorId});
+        if (!touched)
+            return touched.error();
+        auto inserted =
+            db::exec(db,
+                     QStringLiteral("INSERT INTO admin_sessions (token_hash, moderator_id, expires_at, ip)"
+                                    " VALUES (?, ?::uuid, now() + make_interval(secs => ?), ?::inet)"
+                                    " RETURNING id::text, %1")
+                         .arg(isoTimestamp(QStringLiteral("expires_at"))),
+                     {tokenHash(session.token), caller.moderatorId, double(m_options.sessionTtl.count()), textOrNull(caller.ip)});
+        if (!inserted)
+            return inserted.error();
+        if (!inserted->next())
+            return ApiError::internal(QStringLiteral("session insert returned no row"));
+        caller.sessionId = inserted->value(0).toString();
+        session.expiresAt = QDateTime::fromString(inserted->value(1).toString(), Qt::ISODateWithMs);
+        entry = AuditEntry::byModerator(caller, QStringLiteral("admin.login"), QStringLiteral("moderator"), caller.moderatorId);
+        entry.after = QJsonObject{{QStringLiteral("sessionId"), caller.sessionId},
+                                  {QStringLiteral("expiresAt"), inserted->value(1).toString()}};
+        return success();
+    });
+    if (!opened)
+        return opened.error();
     session.caller = caller;
     // Housekeeping, best effort: sessions expired for a day are useless even for forensics (the
     // audit log keeps the logins).
@@ -373,19 +367,15 @@ Status AdminAuthService::logout(const AdminCaller &caller)
     if (caller.sessionId.isEmpty())
         return success();
     QSqlDatabase db = m_db.connection();
-    db::Transaction tx(db);
-    if (!tx.begin_status())
-        return tx.begin_status().error();
-    auto q = db::exec(db, QStringLiteral("DELETE FROM admin_sessions WHERE id = ?::uuid AND moderator_id = ?::uuid"),
-                      {caller.sessionId, caller.moderatorId});
-    if (!q)
-        return q.error();
-    AuditEntry entry =
-        AuditEntry::byModerator(caller, QStringLiteral("admin.logout"), QStringLiteral("moderator"), caller.moderatorId);
-    entry.after = QJsonObject{{QStringLiteral("sessionId"), caller.sessionId}};
-    if (Status s = audit::append(db, entry); !s)
-        return s.error();
-    return tx.commit();
+    return audit::inTransaction(db, [&](AuditEntry &entry) -> Status {
+        auto q = db::exec(db, QStringLiteral("DELETE FROM admin_sessions WHERE id = ?::uuid AND moderator_id = ?::uuid"),
+                          {caller.sessionId, caller.moderatorId});
+        if (!q)
+            return q.error();
+        entry = AuditEntry::byModerator(caller, QStringLiteral("admin.logout"), QStringLiteral("moderator"), caller.moderatorId);
+        entry.after = QJsonObject{{QStringLiteral("sessionId"), caller.sessionId}};
+        return success();
+    });
 }
 
 Result<QJsonObject> AdminAuthService::profile(const AdminCaller &caller)
@@ -399,7 +389,7 @@ Result<QJsonObject> AdminAuthService::profile(const AdminCaller &caller)
         return q.error();
     if (!q->next())
         return detail::notFound(QStringLiteral("Admin user"));
-    return detail::parseJsonObject(q->value(0).toString(), "moderator");
+    return db::jsonObject(q->value(0).toString(), "moderator");
 }
 
 } // namespace bw::moderation

@@ -140,7 +140,7 @@ Result<Redriven> redriveJobRow(QSqlDatabase db, const QString &id)
     }
     if (!u->next())
         return ApiError::internal(QStringLiteral("job redrive returned no row"));
-    auto job = detail::parseJsonObject(u->value(0).toString(), "job");
+    auto job = db::jsonObject(u->value(0).toString(), "job");
     if (!job)
         return job.error();
     out.job = *job;
@@ -177,18 +177,6 @@ Result<JobQuery> JobQuery::fromQuery(const QMap<QString, QString> &query)
 AdminOpsService::AdminOpsService(db::Database &db) : AdminOpsService(db, Options{}) {}
 AdminOpsService::AdminOpsService(db::Database &db, Options options) : m_db(db), m_options(std::move(options)) {}
 AdminOpsService::~AdminOpsService() = default;
-
-Result<std::shared_ptr<const CursorCodec>> AdminOpsService::cursorCodec()
-{
-    std::lock_guard lock(m_codecMutex);
-    if (m_codec)
-        return m_codec;
-    auto codec = detail::loadCursorCodec(m_db.connection());
-    if (!codec)
-        return codec.error();
-    m_codec = *codec;
-    return m_codec;
-}
 
 Result<std::optional<int>> AdminOpsService::parseRateLimitBody(const QJsonObject &body)
 {
@@ -229,10 +217,7 @@ Result<QJsonObject> AdminOpsService::updateAgent(const AdminCaller &actor, const
     // column comes from this file's callers only (never from input).
     QSqlDatabase db = m_db.connection();
     QJsonObject agent;
-    {
-        db::Transaction tx(db);
-        if (!tx.begin_status())
-            return tx.begin_status().error();
+    Status changed = audit::inTransaction(db, [&](AuditEntry &entry) -> Status {
         auto before =
             db::exec(db, QStringLiteral("SELECT to_jsonb(%1) FROM agents WHERE id = ?::uuid FOR UPDATE").arg(column), {agentId});
         if (!before)
@@ -252,18 +237,17 @@ Result<QJsonObject> AdminOpsService::updateAgent(const AdminCaller &actor, const
             return updated.error();
         if (!updated->next())
             return detail::notFound(QStringLiteral("Agent"));
-        auto json = detail::parseJsonObject(updated->value(0).toString(), "agent");
+        auto json = db::jsonObject(updated->value(0).toString(), "agent");
         if (!json)
             return json.error();
         agent = *json;
-        AuditEntry entry = AuditEntry::byModerator(actor, action, QStringLiteral("agent"), agentId);
+        entry = AuditEntry::byModerator(actor, action, QStringLiteral("agent"), agentId);
         entry.before = QJsonObject{{jsonKey, *old}};
         entry.after = QJsonObject{{jsonKey, agent.value(jsonKey)}};
-        if (Status s = audit::append(db, entry); !s)
-            return s.error();
-        if (Status s = tx.commit(); !s)
-            return s.error();
-    }
+        return success();
+    });
+    if (!changed)
+        return changed.error();
     if (m_options.agentChanged)
         m_options.agentChanged(agentId);
     qCInfo(lcAdminOps).noquote() << action << agentId << "by" << actor.email;
@@ -297,7 +281,7 @@ Result<JsonPage> AdminOpsService::listJobs(const AdminCaller &actor, const JobQu
 {
     if (Status s = requireAdmin(actor); !s)
         return s.error();
-    auto codec = cursorCodec();
+    auto codec = m_cursors.codec();
     if (!codec)
         return codec.error();
     return listJobRows(m_db.connection(), **codec, query);
@@ -310,20 +294,18 @@ Result<QJsonObject> AdminOpsService::retryJob(const AdminCaller &actor, const QS
     if (!ids::isUuid(jobId))
         return detail::notFound(QStringLiteral("Job"));
     QSqlDatabase db = m_db.connection();
-    db::Transaction tx(db);
-    if (!tx.begin_status())
-        return tx.begin_status().error();
-    auto redriven = redriveJobRow(db, jobId);
+    auto redriven = audit::inTransaction(db, [&](AuditEntry &entry) {
+        auto row = redriveJobRow(db, jobId);
+        if (row) {
+            entry = AuditEntry::byModerator(actor, QStringLiteral("job.retry"), QStringLiteral("job"), jobId);
+            entry.before = row->before;
+            entry.after = QJsonObject{{QStringLiteral("state"), row->job.value(QStringLiteral("state"))},
+                                      {QStringLiteral("attempts"), row->job.value(QStringLiteral("attempts"))}};
+        }
+        return row;
+    });
     if (!redriven)
         return redriven.error();
-    AuditEntry entry = AuditEntry::byModerator(actor, QStringLiteral("job.retry"), QStringLiteral("job"), jobId);
-    entry.before = redriven->before;
-    entry.after = QJsonObject{{QStringLiteral("state"), redriven->job.value(QStringLiteral("state"))},
-                              {QStringLiteral("attempts"), redriven->job.value(QStringLiteral("attempts"))}};
-    if (Status s = audit::append(db, entry); !s)
-        return s.error();
-    if (Status s = tx.commit(); !s)
-        return s.error();
     qCInfo(lcAdminOps).noquote() << "job" << jobId << "redriven by" << actor.email;
     return redriven->job;
 }
@@ -332,7 +314,7 @@ Result<JsonPage> AdminOpsService::auditLog(const AdminCaller &actor, const Audit
 {
     if (Status s = requireAdmin(actor); !s)
         return s.error();
-    auto codec = cursorCodec();
+    auto codec = m_cursors.codec();
     if (!codec)
         return codec.error();
     return audit::list(m_db.connection(), **codec, query);

@@ -9,6 +9,7 @@
 #include "auditlog.h"
 
 #include "server/core/result.h"
+#include "server/db/cursorsource.h"
 
 #include <QJsonObject>
 #include <QMap>
@@ -72,12 +73,10 @@ public:
 private:
     Result<QJsonObject> updateAgent(const AdminCaller &actor, const QString &agentId, const QString &column,
                                     const QString &jsonKey, const QVariant &value, const QString &action);
-    Result<std::shared_ptr<const CursorCodec>> cursorCodec();
 
     db::Database &m_db;
     Options m_options;
-    std::mutex m_codecMutex;
-    std::shared_ptr<const CursorCodec> m_codec;
+    db::CursorSource m_cursors{m_db}; // settings 'cursor_signing_key', loaded once
 };
 
 } // namespace bw::moderation

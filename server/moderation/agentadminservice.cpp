@@ -101,7 +101,7 @@ Result<AgentAdminDetail> AgentAdminService::detail(const QString &agentId) const
         return ApiError::notFound(notFound);
     d.agent = readRow(*q);
     d.checkedAt = q->value(10).toDateTime();
-    const QJsonObject types = QJsonDocument::fromJson(q->value(11).toString().toUtf8()).object();
+    const QJsonObject types = db::jsonObjectOrEmpty(q->value(11).toString());
     for (auto t = types.begin(); t != types.end(); ++t) {
         const QJsonObject statuses = t.value().toObject();
         for (auto s = statuses.begin(); s != statuses.end(); ++s)

@@ -14,7 +14,7 @@
 
 namespace bw::moderation {
 
-using detail::textOrNull;
+using db::textOrNull;
 
 AuditEntry AuditEntry::byModerator(const AdminCaller &actor, const QString &action, const QString &targetType,
                                    const QString &targetId)
@@ -77,7 +77,7 @@ Status append(QSqlDatabase db, const AuditEntry &entry)
         QStringLiteral("INSERT INTO audit_log (actor_type, actor_id, action, target_type, target_id, before, after, ip)"
                        " VALUES (?, ?::uuid, ?, ?, ?, ?::jsonb, ?::jsonb, ?::inet)");
     const auto jsonOrNull = [](const QJsonValue &v) {
-        return v.isNull() || v.isUndefined() ? QVariant(QMetaType::fromType<QString>()) : QVariant(detail::compact(v));
+        return v.isNull() || v.isUndefined() ? db::nullText() : QVariant(detail::compact(v));
     };
     auto q = db::exec(db, sql,
                       {entry.actorType, textOrNull(entry.actorId), entry.action, textOrNull(entry.targetType),

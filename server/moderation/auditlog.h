@@ -7,6 +7,7 @@
 #include "admincaller.h"
 
 #include "server/core/result.h"
+#include "server/db/sql.h"
 
 #include <QJsonObject>
 #include <QJsonValue>
@@ -15,6 +16,7 @@
 #include <QString>
 
 #include <optional>
+#include <utility>
 
 namespace bw {
 class CursorCodec;
@@ -62,6 +64,24 @@ namespace audit {
 
 // Inserts one row on db (inside the caller's transaction when one is open).
 Status append(QSqlDatabase db, const AuditEntry &entry);
+
+// An admin action and its audit row in one transaction (db::inTransaction): change(entry) makes the
+// change and fills in entry (returning Result<T> or Status); when it succeeds the row is appended,
+// then COMMIT. A failed change, append or COMMIT rolls everything back and is returned.
+template <typename Fn>
+auto inTransaction(QSqlDatabase db, Fn &&change) -> decltype(change(std::declval<AuditEntry &>()))
+{
+    using R = decltype(change(std::declval<AuditEntry &>()));
+    return db::inTransaction(db, [&]() -> R {
+        AuditEntry entry;
+        R result = change(entry);
+        if (!result)
+            return result;
+        if (Status s = append(db, entry); !s)
+            return s.error();
+        return result;
+    });
+}
 
 // Newest first; keyset on (at, id).
 Result<JsonPage> list(QSqlDatabase db, const CursorCodec &codec, const AuditQuery &query);

@@ -9,11 +9,6 @@
 
 namespace bw::moderation::detail {
 
-QVariant textOrNull(const QString &s)
-{
-    return s.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(s);
-}
-
 Result<QJsonValue> parseJson(const QString &text, const char *what)
 {
     if (text.isEmpty())
@@ -25,16 +20,6 @@ Result<QJsonValue> parseJson(const QString &text, const char *what)
         return ApiError::internal(
             QStringLiteral("%1 JSON from the database did not parse: %2").arg(QLatin1String(what), error.errorString()));
     return doc.array().at(0);
-}
-
-Result<QJsonObject> parseJsonObject(const QString &text, const char *what)
-{
-    auto v = parseJson(text, what);
-    if (!v)
-        return v.error();
-    if (!v->isObject())
-        return ApiError::internal(QStringLiteral("%1 JSON from the database is not an object").arg(QLatin1String(what)));
-    return v->toObject();
 }
 
 QString compact(const QJsonValue &v)
@@ -58,16 +43,6 @@ int readLimit(const QMap<QString, QString> &query, FieldErrors &fields)
         return 20;
     }
     return n;
-}
-
-Result<std::shared_ptr<const CursorCodec>> loadCursorCodec(QSqlDatabase db)
-{
-    auto q = db::exec(db, QStringLiteral("SELECT value #>> '{}' FROM settings WHERE key = 'cursor_signing_key'"));
-    if (!q)
-        return q.error();
-    if (!q->next() || q->value(0).toString().isEmpty())
-        return ApiError::internal(QStringLiteral("settings row 'cursor_signing_key' is missing"));
-    return std::make_shared<const CursorCodec>(q->value(0).toString().toUtf8());
 }
 
 Result<QJsonObject> decodeCursor(const CursorCodec &codec, const QString &cursor, const QString &kind)

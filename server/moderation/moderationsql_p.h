@@ -1,5 +1,6 @@
 #pragma once
-// Small helpers shared by the moderation services (not part of the public API). Pure functions
+// Small helpers shared by the moderation services (not part of the public API; the SQL ones —
+// textOrNull, jsonObject, scalar — are in server/db/sql.h). Pure functions
 // or calls on the connection they are given; any thread.
 
 #include "server/core/result.h"
@@ -21,18 +22,12 @@ class FieldErrors;
 
 namespace bw::moderation::detail {
 
-// NULL of type text when s is empty, else s.
-QVariant textOrNull(const QString &s);
 // JSON text from PostgreSQL → value; Internal error naming `what` when it does not parse.
 Result<QJsonValue> parseJson(const QString &text, const char *what);
-Result<QJsonObject> parseJsonObject(const QString &text, const char *what);
 QString compact(const QJsonValue &v);
 
 // limit (1–100, default 20) and cursor from GET query parameters; errors go into fields.
 int readLimit(const QMap<QString, QString> &query, FieldErrors &fields);
-
-// The cursor codec keyed by settings 'cursor_signing_key' (same key as the public lists).
-Result<std::shared_ptr<const CursorCodec>> loadCursorCodec(QSqlDatabase db);
 
 // Decodes a cursor of the given kind ("t" field); anything else → 400 INVALID_CURSOR.
 Result<QJsonObject> decodeCursor(const CursorCodec &codec, const QString &cursor, const QString &kind);

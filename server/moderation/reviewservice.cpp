@@ -139,18 +139,6 @@ ReviewService::ReviewService(db::Database &db) : ReviewService(db, Options{}) {}
 ReviewService::ReviewService(db::Database &db, Options options) : m_db(db), m_options(options) {}
 ReviewService::~ReviewService() = default;
 
-Result<std::shared_ptr<const CursorCodec>> ReviewService::cursorCodec()
-{
-    std::lock_guard lock(m_codecMutex);
-    if (m_codec)
-        return m_codec;
-    auto codec = detail::loadCursorCodec(m_db.connection());
-    if (!codec)
-        return codec.error();
-    m_codec = *codec;
-    return m_codec;
-}
-
 Result<FlaggedPage> ReviewService::list(const AdminCaller &actor, const FlaggedQuery &query)
 {
     if (Status s = requireModerator(actor); !s)
@@ -194,7 +182,7 @@ Result<FlaggedPage> ReviewService::list(const AdminCaller &actor, const FlaggedQ
 
     const QString order = query.newestFirst ? QStringLiteral("desc") : QStringLiteral("asc");
     std::shared_ptr<const CursorCodec> codec;
-    if (auto c = cursorCodec(); c)
+    if (auto c = m_cursors.codec(); c)
         codec = *c;
     else
         return c.error();
@@ -316,7 +304,7 @@ Result<FlaggedDetail> ReviewService::detail(const AdminCaller &actor, const QStr
             if (!live)
                 return live.error();
             if (live->next()) {
-                auto row = detail::parseJsonObject(live->value(0).toString(), "content");
+                auto row = db::jsonObject(live->value(0).toString(), "content");
                 if (!row)
                     return row.error();
                 out.liveContent = camelCaseKeys(*row);
@@ -337,10 +325,7 @@ Result<FlaggedItem> ReviewService::claim(const AdminCaller &actor, const QString
     if (!ids::isUuid(id))
         return detail::notFound(QStringLiteral("Flagged item"));
     QSqlDatabase db = m_db.connection();
-    {
-        db::Transaction tx(db);
-        if (!tx.begin_status())
-            return tx.begin_status().error();
+    Status changed = audit::inTransaction(db, [&](AuditEntry &entry) -> Status {
         auto row = lockPendingItem(db, id);
         if (!row)
             return row.error();
@@ -360,16 +345,15 @@ Result<FlaggedItem> ReviewService::claim(const AdminCaller &actor, const QString
         if (!q)
             return q.error();
         const QString expires = q->next() ? q->value(0).toString() : QString();
-        AuditEntry entry = AuditEntry::byModerator(actor, QStringLiteral("flagged.claim"), QStringLiteral("flagged_content"), id);
+        entry = AuditEntry::byModerator(actor, QStringLiteral("flagged.claim"), QStringLiteral("flagged_content"), id);
         entry.before = claimJson(row->assignedTo, row->claimExpiresAt);
         QJsonObject after = claimJson(actor.moderatorId, expires);
         after.insert(QStringLiteral("renewed"), renewal);
         entry.after = after;
-        if (Status s = audit::append(db, entry); !s)
-            return s.error();
-        if (Status s = tx.commit(); !s)
-            return s.error();
-    }
+        return success();
+    });
+    if (!changed)
+        return changed.error();
     return loadItem(id);
 }
 
@@ -380,10 +364,7 @@ Result<FlaggedItem> ReviewService::release(const AdminCaller &actor, const QStri
     if (!ids::isUuid(id))
         return detail::notFound(QStringLiteral("Flagged item"));
     QSqlDatabase db = m_db.connection();
-    {
-        db::Transaction tx(db);
-        if (!tx.begin_status())
-            return tx.begin_status().error();
+    Status changed = audit::inTransaction(db, [&](AuditEntry &entry) -> Status {
         auto row = lockPendingItem(db, id);
         if (!row)
             return row.error();
@@ -398,15 +379,13 @@ Result<FlaggedItem> ReviewService::release(const AdminCaller &actor, const QStri
                           {id});
         if (!q)
             return q.error();
-        AuditEntry entry =
-            AuditEntry::byModerator(actor, QStringLiteral("flagged.release"), QStringLiteral("flagged_content"), id);
+        entry = AuditEntry::byModerator(actor, QStringLiteral("flagged.release"), QStringLiteral("flagged_content"), id);
         entry.before = claimJson(row->assignedTo, row->claimExpiresAt);
         entry.after = claimJson({}, {});
-        if (Status s = audit::append(db, entry); !s)
-            return s.error();
-        if (Status s = tx.commit(); !s)
-            return s.error();
-    }
+        return success();
+    });
+    if (!changed)
+        return changed.error();
     return loadItem(id);
 }
 
@@ -423,10 +402,8 @@ Result<FlaggedItem> ReviewService::review(const AdminCaller &actor, const QStrin
     const QString outcome = approve ? QStringLiteral("approved") : QStringLiteral("rejected");
 
     QSqlDatabase db = m_db.connection();
-    {
-        db::Transaction tx(db);
-        if (!tx.begin_status())
-            return tx.begin_status().error();
+    bool contentCurrent = false;
+    Status changed = audit::inTransaction(db, [&](AuditEntry &entry) -> Status {
         auto row = lockPendingItem(db, id);
         if (!row)
             return row.error();
@@ -461,7 +438,7 @@ Result<FlaggedItem> ReviewService::review(const AdminCaller &actor, const QStrin
                                {row->contentId, row->evaluationId});
         if (!before)
             return before.error();
-        const bool contentCurrent = before->next();
+        contentCurrent = before->next();
         const QString contentBefore = contentCurrent ? before->value(0).toString() : QString();
         before->finish();
         if (contentCurrent) {
@@ -470,8 +447,7 @@ Result<FlaggedItem> ReviewService::review(const AdminCaller &actor, const QStrin
             if (!content)
                 return content.error();
         }
-        AuditEntry entry =
-            AuditEntry::byModerator(actor, QStringLiteral("flagged.review"), QStringLiteral("flagged_content"), id);
+        entry = AuditEntry::byModerator(actor, QStringLiteral("flagged.review"), QStringLiteral("flagged_content"), id);
         entry.before = QJsonObject{{QStringLiteral("status"), row->status},
                                    {QStringLiteral("contentGuardrailStatus"), textOrNull(contentBefore)}};
         entry.after = QJsonObject{
@@ -482,13 +458,12 @@ Result<FlaggedItem> ReviewService::review(const AdminCaller &actor, const QStrin
             {QStringLiteral("contentId"), row->contentId},
             {QStringLiteral("evaluationId"), row->evaluationId},
             {QStringLiteral("contentGuardrailStatus"), contentCurrent ? QJsonValue(outcome) : QJsonValue(QJsonValue::Null)}};
-        if (Status s = audit::append(db, entry); !s)
-            return s.error();
-        if (Status s = tx.commit(); !s)
-            return s.error();
-        if (!contentCurrent)
-            qCInfo(lcReview).noquote() << "review of" << id << "did not change the content: it was edited or deleted since";
-    }
+        return success();
+    });
+    if (!changed)
+        return changed.error();
+    if (!contentCurrent)
+        qCInfo(lcReview).noquote() << "review of" << id << "did not change the content: it was edited or deleted since";
     countDecision(decision->decision);
     return loadItem(id);
 }

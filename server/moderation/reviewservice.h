@@ -11,6 +11,7 @@
 #include "flaggeditem.h"
 
 #include "server/core/result.h"
+#include "server/db/cursorsource.h"
 
 #include <QStringList>
 
@@ -72,13 +73,11 @@ public:
 
 private:
     Result<FlaggedItem> loadItem(const QString &id);
-    Result<std::shared_ptr<const CursorCodec>> cursorCodec();
     void countDecision(const QString &decision);
 
     db::Database &m_db;
     Options m_options;
-    std::mutex m_codecMutex;
-    std::shared_ptr<const CursorCodec> m_codec;
+    db::CursorSource m_cursors{m_db}; // settings 'cursor_signing_key', loaded once
 };
 
 } // namespace bw::moderation

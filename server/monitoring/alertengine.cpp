@@ -185,10 +185,7 @@ Result<std::vector<AlertTransition>> AlertEngine::apply(QSqlDatabase db, const A
     const std::vector<AlertRule> rules = this->rules();
     std::vector<AlertTransition> transitions;
     std::vector<qint64> changed;
-    {
-        db::Transaction tx(db);
-        if (!tx.begin_status())
-            return tx.begin_status().error();
+    Status evaluated = db::inTransaction(db, [&]() -> Status {
         if (auto l = db::exec(db, QStringLiteral("SELECT pg_advisory_xact_lock(hashtext('bw_alert_engine'))")); !l)
             return l.error();
         auto open = db::exec(db, QStringLiteral("SELECT %1 FROM alert_events WHERE state IN ('pending', 'firing')")
@@ -257,9 +254,10 @@ Result<std::vector<AlertTransition>> AlertEngine::apply(QSqlDatabase db, const A
                 return e.error();
             transitions[i].event = *e;
         }
-        if (Status s = tx.commit(); !s)
-            return s.error();
-    }
+        return success();
+    });
+    if (!evaluated)
+        return evaluated.error();
     for (const AlertTransition &t : transitions) {
         if (t.kind == AlertTransition::Pending)
             continue;

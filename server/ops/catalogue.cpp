@@ -114,7 +114,7 @@ BackupRecord fromQuery(const QSqlQuery &q)
     r.databaseName = q.value(i++).toString();
     r.sizeBytes = q.value(i++).toLongLong();
     r.sha256 = q.value(i++).toString();
-    r.tableCounts = QJsonDocument::fromJson(q.value(i++).toString().toUtf8()).object();
+    r.tableCounts = db::jsonObjectOrEmpty(q.value(i++).toString());
     r.serverVersion = q.value(i++).toString();
     r.schemaVersion = q.value(i++).toInt();
     r.startedAt = q.value(i++).toDateTime();
@@ -136,7 +136,7 @@ BackupRecord fromQuery(const QSqlQuery &q)
 
 QVariant nullableTime(const QDateTime &t)
 {
-    return t.isValid() ? QVariant(t.toUTC().toString(Qt::ISODateWithMs)) : QVariant(QMetaType(QMetaType::QString));
+    return t.isValid() ? QVariant(t.toUTC().toString(Qt::ISODateWithMs)) : db::nullText();
 }
 
 bool processAlive(qint64 pid)

@@ -82,11 +82,12 @@ struct LiveDb {
     {
         if (!valid)
             return {};
-        auto q = db::exec(db,
-                          QStringLiteral("SELECT coalesce(col_description(a.attrelid, a.attnum), '') FROM pg_attribute a "
-                                         "WHERE a.attrelid = to_regclass(?) AND a.attname = ? AND NOT a.attisdropped"),
-                          {table, column});
-        return q && q->next() ? q->value(0).toString() : QString();
+        auto comment =
+            db::scalar(db::exec(db,
+                                QStringLiteral("SELECT coalesce(col_description(a.attrelid, a.attnum), '') FROM pg_attribute a "
+                                               "WHERE a.attrelid = to_regclass(?) AND a.attname = ? AND NOT a.attisdropped"),
+                                {table, column}));
+        return comment ? comment->toString() : QString();
     }
     // Recent statements (pg_stat_statements) that mention both table and column; -1 = unknown.
     qint64 readers(const QString &table, const QString &column)

@@ -81,45 +81,45 @@ Result<CarryOver> readCarryOver(QSqlDatabase db, const QDateTime &since)
 
 Status writeCarryOver(QSqlDatabase db, const CarryOver &c, QStringList *skipped)
 {
-    db::Transaction tx(db);
-    if (Status s = tx.begin_status(); !s)
-        return s;
-    for (const QString &t : kCarriedTables) {
-        if (!c.tables.contains(t))
-            continue;
-        auto exists = db::exec(db, QStringLiteral("SELECT to_regclass(?) IS NOT NULL"), {t});
-        if (!exists)
-            return exists.error();
-        exists->next();
-        if (!exists->value(0).toBool()) {
-            *skipped << t; // an older schema without the ops tables
-            continue;
+    return db::inTransaction(db, [&]() -> Status {
+        for (const QString &t : kCarriedTables) {
+            if (!c.tables.contains(t))
+                continue;
+            auto exists = db::exec(db, QStringLiteral("SELECT to_regclass(?) IS NOT NULL"), {t});
+            if (!exists)
+                return exists.error();
+            exists->next();
+            if (!exists->value(0).toBool()) {
+                *skipped << t; // an older schema without the ops tables
+                continue;
+            }
+            const QString key = t == u"deployment_environments" ? QStringLiteral("name") : QStringLiteral("id");
+            if (auto r = db::exec(
+                    db,
+                    QStringLiteral("DELETE FROM %1 WHERE %2 IN (SELECT %2 FROM json_populate_recordset(NULL::%1, ?::json))")
+                        .arg(t, key),
+                    {c.tables.value(t)});
+                !r)
+                return r.error();
+            if (auto r =
+                    db::exec(db, QStringLiteral("INSERT INTO %1 SELECT * FROM json_populate_recordset(NULL::%1, ?::json)").arg(t),
+                             {c.tables.value(t)});
+                !r)
+                return r.error();
         }
-        const QString key = t == u"deployment_environments" ? QStringLiteral("name") : QStringLiteral("id");
-        if (auto r =
-                db::exec(db,
-                         QStringLiteral("DELETE FROM %1 WHERE %2 IN (SELECT %2 FROM json_populate_recordset(NULL::%1, ?::json))")
-                             .arg(t, key),
-                         {c.tables.value(t)});
+        if (auto r = db::exec(
+                db,
+                QStringLiteral(
+                    "INSERT INTO audit_log (actor_type, actor_id, action, target_type, target_id, before, after, ip, at) "
+                    "SELECT j.actor_type, j.actor_id, j.action, j.target_type, j.target_id, j.before, j.after, j.ip, j.at "
+                    "FROM json_populate_recordset(NULL::audit_log, ?::json) j WHERE NOT EXISTS (SELECT 1 FROM "
+                    "audit_log a WHERE a.at = j.at AND a.action = j.action AND a.target_id IS NOT DISTINCT FROM "
+                    "j.target_id) ORDER BY j.at, j.id"),
+                {c.audit});
             !r)
             return r.error();
-        if (auto r =
-                db::exec(db, QStringLiteral("INSERT INTO %1 SELECT * FROM json_populate_recordset(NULL::%1, ?::json)").arg(t),
-                         {c.tables.value(t)});
-            !r)
-            return r.error();
-    }
-    if (auto r = db::exec(
-            db,
-            QStringLiteral("INSERT INTO audit_log (actor_type, actor_id, action, target_type, target_id, before, after, ip, at) "
-                           "SELECT j.actor_type, j.actor_id, j.action, j.target_type, j.target_id, j.before, j.after, j.ip, j.at "
-                           "FROM json_populate_recordset(NULL::audit_log, ?::json) j WHERE NOT EXISTS (SELECT 1 FROM "
-                           "audit_log a WHERE a.at = j.at AND a.action = j.action AND a.target_id IS NOT DISTINCT FROM "
-                           "j.target_id) ORDER BY j.at, j.id"),
-            {c.audit});
-        !r)
-        return r.error();
-    return tx.commit();
+        return success();
+    });
 }
 
 // Renames `current` away and `replacement` into its place. On failure the names are as before.
@@ -238,9 +238,8 @@ Result<RestoreResult> RestoreService::restore(const RestoreRequest &req, const O
         db::exec(cat.connection(),
                  QStringLiteral("INSERT INTO restores (backup_id, target_time, source_file, target_database, requested_by) "
                                 "VALUES (?::uuid, ?::timestamptz, nullif(?, ''), ?, ?) RETURNING id::text"),
-                 {backup ? QVariant(backup->id) : QVariant(QMetaType(QMetaType::QString)),
-                  req.targetTime.isValid() ? QVariant(req.targetTime.toUTC().toString(Qt::ISODateWithMs))
-                                           : QVariant(QMetaType(QMetaType::QString)),
+                 {backup ? QVariant(backup->id) : db::nullText(),
+                  req.targetTime.isValid() ? QVariant(req.targetTime.toUTC().toString(Qt::ISODateWithMs)) : db::nullText(),
                   backup ? QString() : req.file, target.database, req.requestedBy});
     if (!inserted)
         return inserted.error();
@@ -266,9 +265,7 @@ Result<RestoreResult> RestoreService::restore(const RestoreRequest &req, const O
             cat.connection(),
             QStringLiteral("UPDATE restores SET outcome = ?, error = nullif(?, ''), finished_at = now(), measured_rto_ms = ?, "
                            "safety_backup_id = ?::uuid WHERE id = ?::uuid"),
-            {outcome, error.left(4000), timer.elapsed(),
-             result.safetyBackupId.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : QVariant(result.safetyBackupId),
-             result.restoreId});
+            {outcome, error.left(4000), timer.elapsed(), db::textOrNull(result.safetyBackupId), result.restoreId});
     };
     record(QStringLiteral("requested"), backup ? QStringLiteral("backup %1").arg(backup->id)
                                         : req.targetTime.isValid()

@@ -25,6 +25,9 @@ private Q_SLOTS:
     void commitAfterFailedStatementFails();
     void nestedTransactionIsRefused();
     void invalidConnection();
+    void inTransactionCommitsOrRollsBack();
+    void execCachedMatchesExec();
+    void valueHelpers();
 
 private:
     int count();
@@ -189,6 +192,73 @@ void tst_Sql::invalidConnection()
     QVERIFY(!r);
     QCOMPARE(sqlState(r.error()), QStringLiteral("08003"));
     QCOMPARE(sqlState(ApiError::notFound(QStringLiteral("x"))), QString());
+}
+
+void tst_Sql::inTransactionCommitsOrRollsBack()
+{
+    QSqlDatabase db = m_database->connection();
+    const int before = count();
+    Result<int> done = inTransaction(db, [&]() -> Result<int> {
+        if (auto r = exec(db, QStringLiteral("INSERT INTO items (name) VALUES ('intx1')")); !r)
+            return r.error();
+        return 7;
+    });
+    QVERIFY(done);
+    QCOMPARE(*done, 7);
+    QCOMPARE(count(), before + 1);
+
+    Status failed = inTransaction(db, [&]() -> Status {
+        if (auto r = exec(db, QStringLiteral("INSERT INTO items (name) VALUES ('intx2')")); !r)
+            return r.error();
+        return ApiError::conflict(QStringLiteral("changed my mind"));
+    });
+    QVERIFY(!failed);
+    QCOMPARE(failed.error().kind, ErrorKind::Conflict);
+    QCOMPARE(count(), before + 1);                 // rolled back
+    QVERIFY(exec(db, QStringLiteral("SELECT 1"))); // and the connection is usable outside a transaction
+}
+
+void tst_Sql::execCachedMatchesExec()
+{
+    QSqlDatabase db = m_database->connection();
+    for (int i = 0; i < 3; ++i) { // prepared on the first call, EXECUTEd after
+        auto r = execCached(db, QStringLiteral("SELECT ?::int + 1, ?::text, ?::text IS NULL"),
+                            {i, QStringLiteral("it's"), nullText()});
+        QVERIFY2(r, qPrintable(r ? QString() : r.error().message));
+        QVERIFY(r->next());
+        QCOMPARE(r->value(0).toInt(), i + 1);
+        QCOMPARE(r->value(1).toString(), QStringLiteral("it's"));
+        QVERIFY(r->value(2).toBool());
+    }
+    auto mismatch = execCached(db, QStringLiteral("SELECT ?"), {});
+    QVERIFY(!mismatch);
+    QCOMPARE(mismatch.error().kind, ErrorKind::Internal);
+}
+
+void tst_Sql::valueHelpers()
+{
+    QSqlDatabase db = m_database->connection();
+    QVERIFY(textOrNull(QString()).isNull());
+    QVERIFY(textOrNull(QStringLiteral("")).isNull());
+    QCOMPARE(textOrNull(QStringLiteral("x")).toString(), QStringLiteral("x"));
+    QVERIFY(optionalText(std::nullopt).isNull());
+    QVERIFY(!optionalText(QString()).isNull());
+
+    auto one = scalar(exec(db, QStringLiteral("SELECT 42")));
+    QVERIFY(one);
+    QCOMPARE(one->toInt(), 42);
+    auto none = scalar(exec(db, QStringLiteral("SELECT 1 WHERE false")));
+    QVERIFY(none);
+    QVERIFY(!none->isValid());
+    QVERIFY(!scalar(exec(db, QStringLiteral("SELECT nope"))));
+
+    auto object = jsonObject(QStringLiteral("{\"a\": 1}"), "test");
+    QVERIFY(object);
+    QCOMPARE(object->value(QStringLiteral("a")).toInt(), 1);
+    QVERIFY(!jsonObject(QStringLiteral("[1]"), "test"));
+    QVERIFY(!jsonObject(QStringLiteral("{"), "test"));
+    QVERIFY(jsonObjectOrEmpty(QString()).isEmpty());
+    QCOMPARE(jsonObjectOrEmpty(QStringLiteral("{\"b\": true}")).value(QStringLiteral("b")).toBool(), true);
 }
 
 QTEST_GUILESS_MAIN(tst_Sql)

@@ -1,14 +1,14 @@
 // libFuzzer target for what an agent controls in a request: the JSON body (bounded parse, then the
 // problem and registration validators), the query string of GET /problems, and pagination cursors.
-// Also checks the SQL literal escaping that request text goes through (sqlliteral.h).
+// Also checks the SQL literal escaping that request text goes through (server/db/sqltext.h).
 // Every input goes through every entry point; none may crash, hang, leak or trip a sanitizer.
 // Built with -fsanitize=fuzzer under clang (BW_BUILD_FUZZERS=ON), else with replay_main.cpp.
 
 #include "server/core/cursor.h"
+#include "server/db/sqltext.h"
 #include "server/domain/accounts/agentinput.h"
 #include "server/domain/content/probleminput.h"
 #include "server/domain/content/problemquery.h"
-#include "server/domain/sqlliteral.h"
 #include "server/http/json.h"
 #include "server/http/pipeline.h"
 
@@ -99,13 +99,13 @@ void queryPaths(const QByteArray &bytes)
     (void)bw::domain::AgentInput::usernameProblem(QString::fromUtf8(bytes).toLower());
 }
 
-// Request text reaches SQL as E'…' literals (sqlliteral.h): the escaping must give back exactly the
+// Request text reaches SQL as E'…' literals (server/db/sqltext.h): the escaping must give back exactly the
 // input and never let a quote end the literal early — the guard against SQL injection.
 void sqlLiteralPaths(const QByteArray &bytes)
 {
     const QString text = QString::fromUtf8(bytes);
     if (!text.contains(QChar(0))) { // validation rejects U+0000 before SQL (FieldReader::string)
-        const QString lit = bw::domain::sqlliteral::literal(text);
+        const QString lit = bw::db::literal(text);
         if (!lit.startsWith(QLatin1String("E'")) || !lit.endsWith(u'\'') || lit.size() < 3)
             fail("string literal is not E'...'");
         QString decoded;
@@ -124,12 +124,12 @@ void sqlLiteralPaths(const QByteArray &bytes)
     }
     // The raw bytes as a statement template: placeholder scanning must terminate and agree.
     int count = 0;
-    const QString numbered = bw::domain::sqlliteral::numberPlaceholders(text, &count);
+    const QString numbered = bw::db::numberPlaceholders(text, &count);
     if (!numbered.isEmpty() && count >= 0 && count <= 64) {
         QVariantList binds;
         for (int i = 0; i < count; ++i)
             binds.append(i % 2 ? QVariant(text.left(16)) : QVariant(i));
-        if (bw::domain::sqlliteral::inlineBinds(text, binds).isEmpty())
+        if (bw::db::inlineBinds(text, binds).isEmpty())
             fail("inlineBinds refused a template numberPlaceholders accepted");
     }
 }

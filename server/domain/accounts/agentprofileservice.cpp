@@ -1,9 +1,9 @@
 #include "server/domain/accounts/agentprofileservice.h"
 
+#include "server/db/sql.h"
 #include "server/domain/domains.h"
 #include "server/domain/fieldreader.h"
 #include "server/domain/sqljson.h"
-#include "server/domain/sqlliteral.h"
 
 #include "server/core/cursor.h"
 #include "server/core/ids.h"
@@ -16,15 +16,6 @@
 namespace bw::domain {
 
 namespace {
-Result<QJsonObject> parseObject(const QString &text)
-{
-    QJsonParseError error{};
-    const QJsonDocument doc = QJsonDocument::fromJson(text.toUtf8(), &error);
-    if (!doc.isObject())
-        return ApiError::internal(QStringLiteral("agent JSON did not parse: %1").arg(error.errorString()));
-    return doc.object();
-}
-
 // A nullable text field of PATCH: absent → unchanged, null → cleared, string → set.
 struct TextChange {
     bool set = false;
@@ -38,7 +29,7 @@ TextChange textChange(const QJsonObject &body, FieldReader &r, const QString &fi
         return c;
     if (body.value(field).isNull()) {
         c.set = true;
-        c.value = QVariant(QMetaType::fromType<QString>());
+        c.value = db::nullText();
         return c;
     }
     if (auto s = r.string(field, false, 0, maxLength)) {
@@ -110,15 +101,15 @@ Result<QJsonObject> AgentProfileService::update(const Caller &caller, const QJso
         QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(specializations)).toJson(QJsonDocument::Compact));
     auto q =
         anything
-            ? sqlliteral::run(m_db.connection(), sql,
-                              {displayName.set, displayName.value, soulSummary.set, soulSummary.value, modelProvider.set,
-                               modelProvider.value, modelName.set, modelName.value, setSpecializations, specs, caller.agentId})
-            : sqlliteral::run(m_db.connection(), unchanged, {caller.agentId});
+            ? db::execCached(m_db.connection(), sql,
+                             {displayName.set, displayName.value, soulSummary.set, soulSummary.value, modelProvider.set,
+                              modelProvider.value, modelName.set, modelName.value, setSpecializations, specs, caller.agentId})
+            : db::execCached(m_db.connection(), unchanged, {caller.agentId});
     if (!q)
         return q.error();
     if (!q->next())
         return ApiError::make(ErrorKind::Unauthorized, QStringLiteral("Agent no longer exists"));
-    return parseObject(q->value(0).toString());
+    return db::jsonObject(q->value(0).toString(), "agent");
 }
 
 Result<QJsonObject> AgentProfileService::publicProfile(const QString &agentId)
@@ -127,32 +118,17 @@ Result<QJsonObject> AgentProfileService::publicProfile(const QString &agentId)
         return ApiError::notFound(QStringLiteral("Agent not found"));
     static const QString sql = QStringLiteral("SELECT row_to_json(t)::text FROM (SELECT %1 FROM agents a WHERE a.id = ?::uuid) t")
                                    .arg(sqljson::agentColumns(QStringLiteral("a"), false));
-    auto q = sqlliteral::run(m_db.connection(), sql, {agentId});
+    auto q = db::execCached(m_db.connection(), sql, {agentId});
     if (!q)
         return q.error();
     if (!q->next())
         return ApiError::notFound(QStringLiteral("Agent not found"));
-    return parseObject(q->value(0).toString());
-}
-
-Result<std::shared_ptr<const CursorCodec>> AgentProfileService::cursorCodec()
-{
-    QMutexLocker lock(&m_codecMutex);
-    if (m_codec)
-        return m_codec;
-    auto q = sqlliteral::run(m_db.connection(),
-                             QStringLiteral("SELECT value #>> '{}' FROM settings WHERE key = 'cursor_signing_key'"));
-    if (!q)
-        return q.error();
-    if (!q->next() || q->value(0).toString().isEmpty())
-        return ApiError::internal(QStringLiteral("settings row 'cursor_signing_key' is missing"));
-    m_codec = std::make_shared<const CursorCodec>(q->value(0).toString().toUtf8());
-    return m_codec;
+    return db::jsonObject(q->value(0).toString(), "agent");
 }
 
 Result<Page> AgentProfileService::directory(const AgentDirectoryQuery &query)
 {
-    auto codec = cursorCodec();
+    auto codec = m_cursors.codec();
     if (!codec)
         return codec.error();
     std::optional<QJsonObject> position;
@@ -165,7 +141,7 @@ Result<Page> AgentProfileService::directory(const AgentDirectoryQuery &query)
         position = *decoded;
     }
     const auto built = query.build(position);
-    auto q = sqlliteral::run(m_db.connection(), built.text, built.binds);
+    auto q = db::execCached(m_db.connection(), built.text, built.binds);
     if (!q)
         return q.error();
     if (!q->next())
@@ -176,7 +152,7 @@ Result<Page> AgentProfileService::directory(const AgentDirectoryQuery &query)
     page.hasMore = fetched > query.limit;
     page.count = std::min(fetched, query.limit);
     if (page.hasMore) {
-        auto last = parseObject(q->value(2).toString());
+        auto last = db::jsonObject(q->value(2).toString(), "agent");
         if (!last)
             return last.error();
         page.nextCursor = (*codec)->encode(

@@ -9,6 +9,7 @@
 #include "server/domain/content/problemservice.h" // Page
 
 #include "server/core/result.h"
+#include "server/db/cursorsource.h"
 
 #include <QJsonObject>
 #include <QMutex>
@@ -37,11 +38,8 @@ public:
     Result<Page> directory(const AgentDirectoryQuery &query);
 
 private:
-    Result<std::shared_ptr<const CursorCodec>> cursorCodec();
-
     db::Database &m_db;
-    QMutex m_codecMutex;
-    std::shared_ptr<const CursorCodec> m_codec;
+    db::CursorSource m_cursors{m_db}; // settings 'cursor_signing_key', loaded once
 };
 
 } // namespace bw::domain

@@ -2,7 +2,6 @@
 
 #include "server/domain/accounts/agentinput.h"
 #include "server/domain/sqljson.h"
-#include "server/domain/sqlliteral.h"
 
 #include "server/core/apikey.h"
 #include "server/core/ids.h"
@@ -16,11 +15,6 @@
 namespace bw::domain {
 
 namespace {
-QVariant nullableText(const std::optional<QString> &s)
-{
-    return s ? QVariant(*s) : QVariant(QMetaType::fromType<QString>());
-}
-
 ApiError keyInvalid()
 {
     return ApiError::make(ErrorKind::ApiKeyInvalid, QStringLiteral("Invalid API key"));
@@ -54,11 +48,11 @@ Result<QJsonObject> AgentService::registerAgent(const QJsonObject &body)
     const QString agentId = ids::newUuid();
     const QString key = apikey::generate();
     // No check-then-insert: the unique index on lower(username) decides, race-free.
-    auto q = sqlliteral::run(m_db.connection(), sql,
-                             {agentId, input->username, nullableText(input->displayName), input->framework,
-                              nullableText(input->modelProvider), nullableText(input->modelName),
-                              nullableText(input->soulSummary), specializations, nullableText(input->email),
-                              QString::fromLatin1(apikey::hash(key)), apikey::prefix(key)});
+    auto q = db::execCached(m_db.connection(), sql,
+                            {agentId, input->username, db::optionalText(input->displayName), input->framework,
+                             db::optionalText(input->modelProvider), db::optionalText(input->modelName),
+                             db::optionalText(input->soulSummary), specializations, db::optionalText(input->email),
+                             QString::fromLatin1(apikey::hash(key)), apikey::prefix(key)});
     if (!q) {
         if (isUsernameClash(q.error()))
             return ApiError::make(ErrorKind::UsernameTaken, QStringLiteral("Username is already taken"));
@@ -93,7 +87,7 @@ Result<Caller> AgentService::authenticate(const QString &apiKey)
                        " FROM agents WHERE api_key_prefix = ?"
                        " OR (previous_api_key_prefix = ? AND previous_api_key_expires_at > now())");
     const QString prefix = apikey::prefix(apiKey);
-    auto q = sqlliteral::run(m_db.connection(), sql, {prefix, prefix});
+    auto q = db::execCached(m_db.connection(), sql, {prefix, prefix});
     if (!q)
         return q.error();
 
@@ -133,16 +127,12 @@ Result<QJsonObject> AgentService::me(const Caller &caller)
 {
     static const QString sql = QStringLiteral("SELECT row_to_json(t)::text FROM (SELECT %1 FROM agents a WHERE a.id = ?::uuid) t")
                                    .arg(sqljson::agentColumns(QStringLiteral("a"), true));
-    auto q = sqlliteral::run(m_db.connection(), sql, {caller.agentId});
+    auto q = db::execCached(m_db.connection(), sql, {caller.agentId});
     if (!q)
         return q.error();
     if (!q->next())
         return ApiError::notFound(QStringLiteral("Agent not found"));
-    QJsonParseError error{};
-    const QJsonDocument doc = QJsonDocument::fromJson(q->value(0).toString().toUtf8(), &error);
-    if (!doc.isObject())
-        return ApiError::internal(QStringLiteral("agent JSON did not parse: %1").arg(error.errorString()));
-    return doc.object();
+    return db::jsonObject(q->value(0).toString(), "agent");
 }
 
 Result<QJsonObject> AgentService::rotateKey(const Caller &caller)
@@ -157,7 +147,7 @@ Result<QJsonObject> AgentService::rotateKey(const Caller &caller)
             .arg(kPreviousKeyGraceSeconds);
     const QString key = apikey::generate();
     auto q =
-        sqlliteral::run(m_db.connection(), sql, {QString::fromLatin1(apikey::hash(key)), apikey::prefix(key), caller.agentId});
+        db::execCached(m_db.connection(), sql, {QString::fromLatin1(apikey::hash(key)), apikey::prefix(key), caller.agentId});
     if (!q)
         return q.error();
     if (!q->next())

@@ -3,7 +3,6 @@
 #include "server/domain/accounts/canonicaljson.h"
 #include "server/domain/domains.h"
 #include "server/domain/fieldreader.h"
-#include "server/domain/sqlliteral.h"
 
 #include "server/db/database.h"
 #include "server/db/sql.h"
@@ -34,10 +33,7 @@ std::optional<QDateTime> parseZonedIso(const QString &text)
     return t.toUTC();
 }
 
-QVariant nullText()
-{
-    return QVariant(QMetaType::fromType<QString>());
-}
+using db::nullText;
 } // namespace
 
 HeartbeatService::HeartbeatService(db::Database &db, HeartbeatSigner &signer) : m_db(db), m_signer(signer) {}
@@ -53,7 +49,7 @@ Result<std::pair<QString, QString>> HeartbeatService::readSettings()
 {
     static const QString sql = QStringLiteral("SELECT (SELECT value::text FROM settings WHERE key = 'heartbeat_instructions'),"
                                               " (SELECT value::text FROM settings WHERE key = 'heartbeat_signing_keys')");
-    auto q = sqlliteral::run(m_db.connection(), sql);
+    auto q = db::execCached(m_db.connection(), sql);
     if (!q)
         return q.error();
     if (!q->next())
@@ -77,7 +73,7 @@ Result<HeartbeatService::SignedInstructions> HeartbeatService::instructions()
             return m_cache->value;
     }
 
-    const QJsonObject stored = QJsonDocument::fromJson(source.toUtf8()).object();
+    const QJsonObject stored = db::jsonObjectOrEmpty(source);
     const QJsonValue version = stored.value(QStringLiteral("instructionsVersion"));
     const QJsonValue instructions = stored.value(QStringLiteral("instructions"));
     if (source.isEmpty() || !version.isString() || !instructions.isObject())
@@ -149,9 +145,9 @@ Result<QJsonObject> HeartbeatService::checkin(const Caller &caller, const QJsonO
             " FROM settings WHERE key = 'heartbeat_instructions'), %1))) AT TIME ZONE 'UTC',"
             " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
             .arg(kDefaultCheckinIntervalSeconds);
-    auto q = sqlliteral::run(m_db.connection(), sql,
-                             {caller.agentId, version ? QVariant(*version) : nullText(), summary,
-                              clientVersion ? QVariant(*clientVersion) : nullText(), timestamp, caller.agentId});
+    auto q = db::execCached(m_db.connection(), sql,
+                            {caller.agentId, version ? QVariant(*version) : nullText(), summary,
+                             clientVersion ? QVariant(*clientVersion) : nullText(), timestamp, caller.agentId});
     if (!q) {
         if (db::sqlState(q.error()) == QLatin1String(db::kForeignKeyViolation))
             return ApiError::make(ErrorKind::Unauthorized, QStringLiteral("Agent no longer exists"));
@@ -168,7 +164,7 @@ Result<QJsonObject> HeartbeatService::storedInstructions()
     auto settings = readSettings();
     if (!settings)
         return settings.error();
-    const QJsonObject stored = QJsonDocument::fromJson(settings->first.toUtf8()).object();
+    const QJsonObject stored = db::jsonObjectOrEmpty(settings->first);
     if (stored.isEmpty())
         return ApiError::internal(QStringLiteral("settings row 'heartbeat_instructions' is missing or malformed"));
     return stored;

@@ -52,17 +52,13 @@ QJsonObject metadataJson(const HeartbeatKeyInfo &current, const HeartbeatKeyInfo
 
 Result<QString> readMetadataText(db::Database &db)
 {
-    auto q = db::exec(db.connection(), QStringLiteral("SELECT value::text FROM settings WHERE key = ?"),
-                      {QString::fromLatin1(HeartbeatSigner::kSettingsKey)});
-    if (!q)
-        return q.error();
-    return q->next() ? q->value(0).toString() : QString();
+    auto text = db::scalar(db::exec(db.connection(), QStringLiteral("SELECT value::text FROM settings WHERE key = ?"),
+                                    {QString::fromLatin1(HeartbeatSigner::kSettingsKey)}));
+    if (!text)
+        return text.error();
+    return text->toString();
 }
 
-QJsonObject parseObject(const QString &text)
-{
-    return QJsonDocument::fromJson(text.toUtf8()).object();
-}
 } // namespace
 
 QJsonObject HeartbeatKeyInfo::toJson() const
@@ -129,7 +125,7 @@ Status HeartbeatSigner::loadOrCreate()
 Status HeartbeatSigner::adopt(std::optional<Ed25519Key> current, std::optional<Ed25519Key> previous, const QString &metadataText,
                               bool persist)
 {
-    const QJsonObject metadata = parseObject(metadataText);
+    const QJsonObject metadata = db::jsonObjectOrEmpty(metadataText);
     const QDateTime now = QDateTime::currentDateTimeUtc();
     const QJsonObject metaCurrent = metadata.value(QStringLiteral("current")).toObject();
     const QJsonObject metaPrevious = metadata.value(QStringLiteral("previous")).toObject();

@@ -3,7 +3,6 @@
 #include "server/domain/accounts/agentservice.h"
 #include "server/domain/fieldreader.h"
 #include "server/domain/mail/mailqueue.h"
-#include "server/domain/sqlliteral.h"
 
 #include "server/core/apikey.h"
 #include "server/core/ids.h"
@@ -21,10 +20,7 @@ Q_LOGGING_CATEGORY(lcVerification, "bw.agents.verification")
 namespace bw::domain {
 
 namespace {
-QVariant nullText()
-{
-    return QVariant(QMetaType::fromType<QString>());
-}
+using db::nullText;
 
 ApiError codeError(const QString &message)
 {
@@ -89,71 +85,73 @@ Result<QJsonObject> VerificationService::resend(const Caller &caller)
 Result<QJsonObject> VerificationService::issue(const QString &agentId, bool isResend)
 {
     QSqlDatabase db = m_db.connection();
-    db::Transaction tx(db);
-    if (!tx.begin_status())
-        return tx.begin_status().error();
-
-    // The row lock serialises issues for one agent, so the resend count below cannot race.
-    auto agent = sqlliteral::run(db,
-                                 QStringLiteral("SELECT email, claim_status, username FROM agents"
-                                                " WHERE id = ?::uuid AND is_active FOR UPDATE"),
-                                 {agentId});
-    if (!agent)
-        return agent.error();
-    if (!agent->next())
-        return ApiError::notFound(QStringLiteral("Agent not found"));
-    const QString email = agent->value(0).toString();
-    const QString username = agent->value(2).toString();
-    if (agent->value(1).toString() == QLatin1String("verified"))
-        return ApiError::make(ErrorKind::AlreadyClaimed, QStringLiteral("Agent is already verified"));
-    if (agent->value(0).isNull() || email.isEmpty()) {
-        FieldErrors errors;
-        errors.add(QStringLiteral("email"), QStringLiteral("No email address on file for this agent"));
-        return errors.toError();
-    }
-
-    if (isResend) {
-        auto recent = sqlliteral::run(
-            db,
-            QStringLiteral("SELECT count(*)::int, extract(epoch FROM min(created_at) + interval '1 hour' - now())::float8"
-                           " FROM agent_verification_deliveries WHERE agent_id = ?::uuid AND reason = 'resend'"
-                           " AND created_at > now() - interval '1 hour'"),
-            {agentId});
-        if (!recent)
-            return recent.error();
-        if (recent->next() && recent->value(0).toInt() >= m_options.resendsPerHour) {
-            const int retryAfter = std::max(1, int(std::ceil(recent->value(1).toDouble())));
-            return ApiError::make(ErrorKind::RateLimited,
-                                  QStringLiteral("At most %1 verification code resends per hour").arg(m_options.resendsPerHour),
-                                  QJsonObject{{QStringLiteral("retryAfter"), retryAfter},
-                                              {QStringLiteral("limit"), m_options.resendsPerHour},
-                                              {QStringLiteral("window"), 3600}});
-        }
-    }
-
     const QString code = QStringLiteral("%1").arg(QRandomGenerator::system()->bounded(1000000), 6, 10, QLatin1Char('0'));
     const QString deliveryId = ids::newUuid();
     const bool smtp = m_mail != nullptr;
-    static const QString write = QStringLiteral(
-        "WITH u AS (UPDATE agents SET verification_code_hash = ?, verification_tries = 0,"
-        "  verification_code_expires_at = now() + make_interval(secs => ?) WHERE id = ?::uuid),"
-        " s AS (UPDATE agent_verification_deliveries SET held_code = NULL, status = 'superseded'"
-        "  WHERE agent_id = ?::uuid AND status IN ('queued', 'held')),"
-        // Housekeeping: expired codes held for administrators are of no use to anyone.
-        " x AS (UPDATE agent_verification_deliveries SET held_code = NULL"
-        "  WHERE held_code IS NOT NULL AND code_expires_at < now() AND agent_id <> ?::uuid)"
-        " INSERT INTO agent_verification_deliveries (id, agent_id, email, reason, channel, status, held_code, code_expires_at)"
-        " VALUES (?::uuid, ?::uuid, ?, ?, ?, ?, ?, now() + make_interval(secs => ?))");
-    auto w = sqlliteral::run(db, write,
-                             {QString::fromLatin1(codeHash(agentId, code)), m_options.codeTtlSeconds, agentId, agentId, agentId,
-                              deliveryId, agentId, email, isResend ? QStringLiteral("resend") : QStringLiteral("registration"),
-                              smtp ? QStringLiteral("smtp") : QStringLiteral("sink"),
-                              smtp ? QStringLiteral("queued") : QStringLiteral("held"), smtp ? nullText() : QVariant(code),
-                              m_options.codeTtlSeconds});
-    if (!w)
-        return w.error();
-    if (Status c = tx.commit(); !c)
-        return c.error();
+    QString email;
+    QString username;
+    Status written = db::inTransaction(db, [&]() -> Status {
+        // The row lock serialises issues for one agent, so the resend count below cannot race.
+        auto agent = db::execCached(db,
+                                    QStringLiteral("SELECT email, claim_status, username FROM agents"
+                                                   " WHERE id = ?::uuid AND is_active FOR UPDATE"),
+                                    {agentId});
+        if (!agent)
+            return agent.error();
+        if (!agent->next())
+            return ApiError::notFound(QStringLiteral("Agent not found"));
+        email = agent->value(0).toString();
+        username = agent->value(2).toString();
+        if (agent->value(1).toString() == QLatin1String("verified"))
+            return ApiError::make(ErrorKind::AlreadyClaimed, QStringLiteral("Agent is already verified"));
+        if (agent->value(0).isNull() || email.isEmpty()) {
+            FieldErrors errors;
+            errors.add(QStringLiteral("email"), QStringLiteral("No email address on file for this agent"));
+            return errors.toError();
+        }
+
+        if (isResend) {
+            auto recent = db::execCached(
+                db,
+                QStringLiteral("SELECT count(*)::int, extract(epoch FROM min(created_at) + interval '1 hour' - now())::float8"
+                               " FROM agent_verification_deliveries WHERE agent_id = ?::uuid AND reason = 'resend'"
+                               " AND created_at > now() - interval '1 hour'"),
+                {agentId});
+            if (!recent)
+                return recent.error();
+            if (recent->next() && recent->value(0).toInt() >= m_options.resendsPerHour) {
+                const int retryAfter = std::max(1, int(std::ceil(recent->value(1).toDouble())));
+                return ApiError::make(
+                    ErrorKind::RateLimited,
+                    QStringLiteral("At most %1 verification code resends per hour").arg(m_options.resendsPerHour),
+                    QJsonObject{{QStringLiteral("retryAfter"), retryAfter},
+                                {QStringLiteral("limit"), m_options.resendsPerHour},
+                                {QStringLiteral("window"), 3600}});
+            }
+        }
+
+        static const QString write = QStringLiteral(
+            "WITH u AS (UPDATE agents SET verification_code_hash = ?, verification_tries = 0,"
+            "  verification_code_expires_at = now() + make_interval(secs => ?) WHERE id = ?::uuid),"
+            " s AS (UPDATE agent_verification_deliveries SET held_code = NULL, status = 'superseded'"
+            "  WHERE agent_id = ?::uuid AND status IN ('queued', 'held')),"
+            // Housekeeping: expired codes held for administrators are of no use to anyone.
+            " x AS (UPDATE agent_verification_deliveries SET held_code = NULL"
+            "  WHERE held_code IS NOT NULL AND code_expires_at < now() AND agent_id <> ?::uuid)"
+            " INSERT INTO agent_verification_deliveries (id, agent_id, email, reason, channel, status, held_code, code_expires_at)"
+            " VALUES (?::uuid, ?::uuid, ?, ?, ?, ?, ?, now() + make_interval(secs => ?))");
+        auto w = db::execCached(
+            db, write,
+            {QString::fromLatin1(codeHash(agentId, code)), m_options.codeTtlSeconds, agentId, agentId, agentId, deliveryId,
+             agentId, email, isResend ? QStringLiteral("resend") : QStringLiteral("registration"),
+             smtp ? QStringLiteral("smtp") : QStringLiteral("sink"), smtp ? QStringLiteral("queued") : QStringLiteral("held"),
+             smtp ? nullText() : QVariant(code), m_options.codeTtlSeconds});
+        if (!w)
+            return w.error();
+        return success();
+    });
+    if (!written)
+        return written.error();
 
     const int minutes = m_options.codeTtlSeconds / 60;
     if (smtp) {
@@ -198,7 +196,7 @@ Result<QJsonObject> VerificationService::verify(const Caller &caller, const QJso
     db::Transaction tx(db);
     if (!tx.begin_status())
         return tx.begin_status().error();
-    auto row = sqlliteral::run(
+    auto row = db::execCached(
         db,
         QStringLiteral(
             "SELECT verification_code_hash, coalesce(verification_code_expires_at > now(), false), verification_tries, claim_status"
@@ -219,10 +217,10 @@ Result<QJsonObject> VerificationService::verify(const Caller &caller, const QJso
         return codeError(QStringLiteral("Verification code has expired; ") + kResendHint);
 
     if (!apikey::constantTimeEquals(row->value(0).toString().toLatin1(), codeHash(caller.agentId, code))) {
-        auto bump = sqlliteral::run(db,
-                                    QStringLiteral("UPDATE agents SET verification_tries = verification_tries + 1"
-                                                   " WHERE id = ?::uuid"),
-                                    {caller.agentId});
+        auto bump = db::execCached(db,
+                                   QStringLiteral("UPDATE agents SET verification_tries = verification_tries + 1"
+                                                  " WHERE id = ?::uuid"),
+                                   {caller.agentId});
         if (!bump)
             return bump.error();
         if (Status c = tx.commit(); !c)
@@ -232,13 +230,13 @@ Result<QJsonObject> VerificationService::verify(const Caller &caller, const QJso
                                   : QStringLiteral("Invalid verification code; no attempts left, ") + kResendHint);
     }
 
-    auto done = sqlliteral::run(db,
-                                QStringLiteral("WITH d AS (UPDATE agent_verification_deliveries SET held_code = NULL,"
-                                               "  status = CASE WHEN status = 'held' THEN 'used' ELSE status END"
-                                               "  WHERE agent_id = ?::uuid AND (held_code IS NOT NULL OR status = 'held'))"
-                                               " UPDATE agents SET claim_status = 'verified', verification_code_hash = NULL,"
-                                               " verification_code_expires_at = NULL, verification_tries = 0 WHERE id = ?::uuid"),
-                                {caller.agentId, caller.agentId});
+    auto done = db::execCached(db,
+                               QStringLiteral("WITH d AS (UPDATE agent_verification_deliveries SET held_code = NULL,"
+                                              "  status = CASE WHEN status = 'held' THEN 'used' ELSE status END"
+                                              "  WHERE agent_id = ?::uuid AND (held_code IS NOT NULL OR status = 'held'))"
+                                              " UPDATE agents SET claim_status = 'verified', verification_code_hash = NULL,"
+                                              " verification_code_expires_at = NULL, verification_tries = 0 WHERE id = ?::uuid"),
+                               {caller.agentId, caller.agentId});
     if (!done)
         return done.error();
     if (Status c = tx.commit(); !c)
@@ -251,7 +249,7 @@ Result<QJsonObject> VerificationService::verify(const Caller &caller, const QJso
 
 void VerificationService::recordDelivery(const QString &deliveryId, const Status &result)
 {
-    auto q = sqlliteral::run(
+    auto q = db::execCached(
         m_db.connection(),
         QStringLiteral("UPDATE agent_verification_deliveries SET status = CASE WHEN status = 'queued' THEN ? ELSE status END,"
                        " sent_at = CASE WHEN ? THEN now() END, error = ? WHERE id = ?::uuid"),
@@ -263,7 +261,7 @@ void VerificationService::recordDelivery(const QString &deliveryId, const Status
 
 Result<QList<VerificationService::HeldCode>> VerificationService::heldCodes(int limit)
 {
-    auto q = sqlliteral::run(
+    auto q = db::execCached(
         m_db.connection(),
         QStringLiteral("SELECT d.agent_id::text, a.username, d.email, d.held_code, d.created_at, d.code_expires_at"
                        " FROM agent_verification_deliveries d JOIN agents a ON a.id = d.agent_id"

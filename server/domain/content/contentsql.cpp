@@ -1,7 +1,5 @@
 #include "server/domain/content/contentsql.h"
 
-#include "server/domain/sqlliteral.h"
-
 #include "server/db/sql.h"
 
 #include <QJsonDocument>
@@ -9,16 +7,6 @@
 #include <QSqlQuery>
 
 namespace bw::domain::contentsql {
-
-QVariant nullText()
-{
-    return QVariant(QMetaType::fromType<QString>());
-}
-
-QVariant text(const std::optional<QString> &s)
-{
-    return s ? QVariant(*s) : nullText();
-}
 
 QVariant number(const std::optional<double> &d)
 {
@@ -82,7 +70,7 @@ ApiError writeError(const ApiError &error)
 
 Result<Outcome> runOutcome(QSqlDatabase db, const QString &sql, const QVariantList &binds)
 {
-    auto q = sqlliteral::run(db, sql, binds);
+    auto q = db::execCached(db, sql, binds);
     if (!q)
         return writeError(q.error());
     if (!q->next())
@@ -92,7 +80,7 @@ Result<Outcome> runOutcome(QSqlDatabase db, const QString &sql, const QVariantLi
 
 Result<std::optional<QByteArray>> runJsonRow(QSqlDatabase db, const QString &sql, const QVariantList &binds)
 {
-    auto q = sqlliteral::run(db, sql, binds);
+    auto q = db::execCached(db, sql, binds);
     if (!q)
         return q.error();
     if (!q->next())
@@ -114,7 +102,7 @@ QByteArray OwnedRow::withExplanation() const
 
 Result<std::optional<OwnedRow>> runOwnedRow(QSqlDatabase db, const QString &sql, const QVariantList &binds)
 {
-    auto q = sqlliteral::run(db, sql, binds);
+    auto q = db::execCached(db, sql, binds);
     if (!q)
         return q.error();
     if (!q->next())

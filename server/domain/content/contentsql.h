@@ -6,12 +6,14 @@
 
 #include "server/core/result.h"
 
+#include "server/db/sql.h"
 #include <QByteArray>
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QList>
 #include <QSqlDatabase>
+
 #include <QString>
 #include <QVariant>
 
@@ -19,9 +21,8 @@
 
 namespace bw::domain::contentsql {
 
-// Typed NULLs and values for sqlliteral binds.
-QVariant nullText();
-QVariant text(const std::optional<QString> &s);
+// Typed values for binds (typed NULLs: db::nullText(), db::textOrNull(), db::optionalText()).
+using db::nullText;
 // As text (cast with ::numeric / ::float8 in SQL): shortest round-trip digits.
 QVariant number(const std::optional<double> &d);
 QString compact(const QJsonObject &o);

@@ -2,7 +2,6 @@
 
 #include "server/domain/content/contentjson.h"
 #include "server/domain/content/contentsql.h"
-#include "server/domain/sqlliteral.h"
 
 #include "server/core/ids.h"
 #include "server/db/database.h"
@@ -56,7 +55,7 @@ Result<Page> DebateService::list(const QString &solutionId, const DebateQuery &q
 {
     if (!ids::isUuid(solutionId))
         return solutionNotFound();
-    auto q = sqlliteral::run(
+    auto q = db::execCached(
         m_db.connection(),
         QStringLiteral("SELECT guardrail_status, proposed_by_agent_id::text FROM solutions WHERE id = ?::uuid"), {solutionId});
     if (!q)

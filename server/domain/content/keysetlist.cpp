@@ -1,8 +1,8 @@
 #include "server/domain/content/keysetlist.h"
 
+#include "server/db/sql.h"
 #include "server/domain/content/problemservice.h"
 #include "server/domain/sqljson.h"
-#include "server/domain/sqlliteral.h"
 
 #include "server/core/cursor.h"
 #include "server/core/ids.h"
@@ -166,22 +166,6 @@ std::optional<QJsonArray> KeysetSql::positionOf(const KeysetSpec &spec, const QJ
     return k;
 }
 
-Result<std::shared_ptr<const CursorCodec>> CursorSource::codec()
-{
-    QMutexLocker lock(&m_mutex);
-    if (m_codec)
-        return m_codec;
-    // Loaded once; the key only changes when an operator rotates it (then restart).
-    auto q = sqlliteral::run(m_db.connection(),
-                             QStringLiteral("SELECT value #>> '{}' FROM settings WHERE key = 'cursor_signing_key'"));
-    if (!q)
-        return q.error();
-    if (!q->next() || q->value(0).toString().isEmpty())
-        return ApiError::internal(QStringLiteral("settings row 'cursor_signing_key' is missing"));
-    m_codec = std::make_shared<const CursorCodec>(q->value(0).toString().toUtf8());
-    return m_codec;
-}
-
 Result<Page> runKeysetPage(QSqlDatabase db, CursorSource &cursors, const KeysetSpec &spec, const QString &cursor)
 {
     auto codec = cursors.codec();
@@ -198,7 +182,7 @@ Result<Page> runKeysetPage(QSqlDatabase db, CursorSource &cursors, const KeysetS
     }
 
     const KeysetSql built = KeysetSql::build(spec, position);
-    auto q = sqlliteral::run(db, built.sql, built.binds);
+    auto q = db::execCached(db, built.sql, built.binds);
     if (!q)
         return q.error();
     if (!q->next())

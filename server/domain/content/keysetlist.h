@@ -5,12 +5,12 @@
 // from another list or sort is INVALID_CURSOR. Pure builders + one run() on the calling thread.
 
 #include "server/core/result.h"
+#include "server/db/cursorsource.h"
 
 #include <QByteArray>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QList>
-#include <QMutex>
 #include <QSqlDatabase>
 #include <QString>
 #include <QVariantList>
@@ -77,17 +77,8 @@ struct KeysetSql {
     static std::optional<QJsonArray> positionOf(const KeysetSpec &spec, const QJsonObject &decoded);
 };
 
-// The installation's cursor codec, loaded once from settings 'cursor_signing_key'. Thread-safe.
-class CursorSource final {
-public:
-    explicit CursorSource(db::Database &db) : m_db(db) {}
-    Result<std::shared_ptr<const CursorCodec>> codec();
-
-private:
-    db::Database &m_db;
-    QMutex m_mutex;
-    std::shared_ptr<const CursorCodec> m_codec;
-};
+// The installation's cursor codec (one loader for every list: server/db/cursorsource.h).
+using db::CursorSource;
 
 // Decodes the cursor (bad → 400 INVALID_CURSOR), runs the page statement, encodes the next cursor.
 Result<Page> runKeysetPage(QSqlDatabase db, CursorSource &cursors, const KeysetSpec &spec, const QString &cursor);

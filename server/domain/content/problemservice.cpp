@@ -2,7 +2,6 @@
 
 #include "server/domain/content/problemlistsql.h"
 #include "server/domain/sqljson.h"
-#include "server/domain/sqlliteral.h"
 
 #include "server/core/cursor.h"
 #include "server/core/ids.h"
@@ -17,15 +16,10 @@
 namespace bw::domain {
 
 namespace {
-QVariant nullableText(const std::optional<QString> &s)
-{
-    return s ? QVariant(*s) : QVariant(QMetaType::fromType<QString>());
-}
-
 QVariant nullableNumber(const std::optional<double> &d)
 {
     // As text with ::numeric in SQL: shortest round-trip digits, no float formatting surprises.
-    return d ? QVariant(QString::number(*d, 'g', QLocale::FloatingPointShortest)) : QVariant(QMetaType::fromType<QString>());
+    return d ? QVariant(QString::number(*d, 'g', QLocale::FloatingPointShortest)) : db::nullText();
 }
 
 QString compact(const QJsonObject &o)
@@ -35,15 +29,6 @@ QString compact(const QJsonObject &o)
 QString compact(const QJsonArray &a)
 {
     return QString::fromUtf8(QJsonDocument(a).toJson(QJsonDocument::Compact));
-}
-
-Result<QJsonObject> parseObject(const QString &text)
-{
-    QJsonParseError error{};
-    const QJsonDocument doc = QJsonDocument::fromJson(text.toUtf8(), &error);
-    if (error.error != QJsonParseError::NoError || !doc.isObject())
-        return ApiError::internal(QStringLiteral("problem JSON from the database did not parse: %1").arg(error.errorString()));
-    return doc.object();
 }
 
 // PostgreSQL "data exception" class (e.g. NUL characters, unrepresentable text): the input's fault.
@@ -90,21 +75,21 @@ Result<QJsonObject> ProblemService::create(const Caller &caller, const ProblemIn
         input.description,
         input.domain,
         input.severity,
-        nullableText(input.affectedPopulationEstimate),
-        nullableText(input.geographicScope),
-        nullableText(input.locationName),
+        db::optionalText(input.affectedPopulationEstimate),
+        db::optionalText(input.geographicScope),
+        db::optionalText(input.locationName),
         nullableNumber(input.latitude),
         nullableNumber(input.longitude),
         compact(input.existingSolutions),
         compact(input.dataSources),
         compact(QJsonArray::fromStringList(input.evidenceLinks)),
-        input.selfAudit ? QVariant(compact(*input.selfAudit)) : QVariant(QMetaType::fromType<QString>()),
+        input.selfAudit ? QVariant(compact(*input.selfAudit)) : db::nullText(),
         caller.agentId,
     };
 
     // One statement = one transaction: the problem, its evaluation, the job and the counter
     // are written together or not at all, in a single round trip.
-    auto q = sqlliteral::run(m_db.connection(), sql, binds);
+    auto q = db::execCached(m_db.connection(), sql, binds);
     if (!q) {
         if (db::sqlState(q.error()) == QLatin1String(db::kForeignKeyViolation))
             return ApiError::make(ErrorKind::Unauthorized, QStringLiteral("Agent no longer exists"));
@@ -117,23 +102,7 @@ Result<QJsonObject> ProblemService::create(const Caller &caller, const ProblemIn
     }
     if (!q->next())
         return ApiError::internal(QStringLiteral("problem insert returned no row"));
-    return parseObject(q->value(0).toString());
-}
-
-Result<std::shared_ptr<const CursorCodec>> ProblemService::cursorCodec()
-{
-    QMutexLocker lock(&m_codecMutex);
-    if (m_codec)
-        return m_codec;
-    // Loaded once per service; the key only changes by an operator rotating it (then restart).
-    auto q = sqlliteral::run(m_db.connection(),
-                             QStringLiteral("SELECT value #>> '{}' FROM settings WHERE key = 'cursor_signing_key'"));
-    if (!q)
-        return q.error();
-    if (!q->next() || q->value(0).toString().isEmpty())
-        return ApiError::internal(QStringLiteral("settings row 'cursor_signing_key' is missing"));
-    m_codec = std::make_shared<const CursorCodec>(q->value(0).toString().toUtf8());
-    return m_codec;
+    return db::jsonObject(q->value(0).toString(), "problem");
 }
 
 Result<Page> ProblemService::list(const ProblemQuery &query, const std::optional<Caller> &caller)
@@ -141,7 +110,7 @@ Result<Page> ProblemService::list(const ProblemQuery &query, const std::optional
     if (query.mine && !caller)
         return ApiError::make(ErrorKind::Unauthorized, QStringLiteral("Authentication required for mine=true"));
 
-    auto codec = cursorCodec();
+    auto codec = m_cursors.codec();
     if (!codec)
         return codec.error();
 
@@ -156,7 +125,7 @@ Result<Page> ProblemService::list(const ProblemQuery &query, const std::optional
     }
 
     const ProblemListSql built = ProblemListSql::build(query, caller ? caller->agentId : QString(), position);
-    auto q = sqlliteral::run(m_db.connection(), built.sql, built.binds);
+    auto q = db::execCached(m_db.connection(), built.sql, built.binds);
     if (!q)
         return q.error();
     if (!q->next())
@@ -168,7 +137,7 @@ Result<Page> ProblemService::list(const ProblemQuery &query, const std::optional
     page.hasMore = fetched > query.limit;
     page.count = std::min(fetched, query.limit);
     if (page.hasMore) {
-        auto last = parseObject(q->value(2).toString());
+        auto last = db::jsonObject(q->value(2).toString(), "problem");
         if (!last)
             return last.error();
         QJsonObject pos{{QStringLiteral("o"), ProblemQuery::sortName(query.sort)},
@@ -194,7 +163,7 @@ Result<QJsonObject> ProblemService::get(const QString &id, const std::optional<C
 
     if (!ids::isUuid(id))
         return ApiError::notFound(QStringLiteral("Problem not found"));
-    auto q = sqlliteral::run(m_db.connection(), sql, {id});
+    auto q = db::execCached(m_db.connection(), sql, {id});
     if (!q)
         return q.error();
     if (!q->next())
@@ -204,12 +173,12 @@ Result<QJsonObject> ProblemService::get(const QString &id, const std::optional<C
     if (q->value(2).toString() != QLatin1String("approved") && !owner)
         return ApiError::forbidden(QStringLiteral("You do not have access to this problem"));
 
-    auto problem = parseObject(q->value(0).toString());
+    auto problem = db::jsonObject(q->value(0).toString(), "problem");
     if (!problem || !owner)
         return problem;
     QJsonValue explanation(QJsonValue::Null);
     if (!q->value(3).isNull()) {
-        auto e = parseObject(q->value(3).toString());
+        auto e = db::jsonObject(q->value(3).toString(), "problem");
         if (!e)
             return e.error();
         explanation = *e;

@@ -8,6 +8,7 @@
 #include "server/domain/content/problemquery.h"
 
 #include "server/core/result.h"
+#include "server/db/cursorsource.h"
 
 #include <QByteArray>
 #include <QJsonObject>
@@ -50,11 +51,8 @@ public:
     Result<QJsonObject> get(const QString &id, const std::optional<Caller> &caller);
 
 private:
-    Result<std::shared_ptr<const CursorCodec>> cursorCodec();
-
     db::Database &m_db;
-    QMutex m_codecMutex;
-    std::shared_ptr<const CursorCodec> m_codec; // loaded once from settings 'cursor_signing_key'
+    db::CursorSource m_cursors{m_db}; // settings 'cursor_signing_key', loaded once
 };
 
 } // namespace bw::domain

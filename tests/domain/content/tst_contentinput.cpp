@@ -1,11 +1,11 @@
 // Validation of the content inputs and list parameters, and the keyset SQL builder (no database).
+#include "server/db/sqltext.h"
 #include "server/domain/content/debateinput.h"
 #include "server/domain/content/keysetlist.h"
 #include "server/domain/content/problempatch.h"
 #include "server/domain/content/solutioninput.h"
 #include "server/domain/missions/missioninput.h"
 #include "server/domain/missions/missionmarket.h"
-#include "server/domain/sqlliteral.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -285,7 +285,7 @@ private Q_SLOTS:
 
     void keysetSqlBindsMatchPlaceholders()
     {
-        // Every list shape: the statement's '?' count equals its binds (sqlliteral refuses otherwise).
+        // Every list shape: the statement's '?' count equals its binds (db::execCached refuses otherwise).
         MarketQuery q =
             *MarketQuery::fromQuery(queryOf("lat=1&lng=2&radiusKm=30&sort=distance&skills=a,b&minReward=3&domain=elder_care"));
         KeysetSpec spec;
@@ -307,9 +307,9 @@ private Q_SLOTS:
             for (const auto &pos : {std::optional<QJsonArray>(), std::optional<QJsonArray>(position)}) {
                 const KeysetSql built = KeysetSql::build(s, pos);
                 int count = 0;
-                QVERIFY(!sqlliteral::numberPlaceholders(built.sql, &count).isEmpty());
+                QVERIFY(!db::numberPlaceholders(built.sql, &count).isEmpty());
                 QCOMPARE(count, int(built.binds.size()));
-                QVERIFY(!sqlliteral::inlineBinds(built.sql, built.binds).isEmpty());
+                QVERIFY(!db::inlineBinds(built.sql, built.binds).isEmpty());
             }
         }
     }

@@ -4,10 +4,10 @@
 #include "tests/domain/domaintestdb.h"
 
 #include "server/core/ids.h"
+#include "server/db/sqltext.h"
 #include "server/domain/accounts/agentservice.h"
 #include "server/domain/content/problemlistsql.h"
 #include "server/domain/content/problemservice.h"
-#include "server/domain/sqlliteral.h"
 #include "tests/support/testdb.h"
 
 #include <QJsonArray>
@@ -521,7 +521,7 @@ void tst_ProblemService::explainUsesIndexes()
         position = QJsonObject{
             {"o", ProblemQuery::sortName(q->sort)}, {"c", "2026-01-01T00:00:00.000000Z"}, {"i", ids::newUuid()}, {"k", 2}};
     const ProblemListSql built = ProblemListSql::build(*q, m_bob.agentId, position);
-    auto r = db::exec(m_db->connection(), "EXPLAIN " + sqlliteral::inlineBinds(built.sql, built.binds));
+    auto r = db::exec(m_db->connection(), "EXPLAIN " + db::inlineBinds(built.sql, built.binds));
     QVERIFY2(r.ok(), r.ok() ? "" : qPrintable(r.error().message));
     QString plan;
     while (r->next())

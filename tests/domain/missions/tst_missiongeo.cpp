@@ -4,10 +4,10 @@
 // survives pg_dump/pg_restore (the expression-index gotcha of platform.md).
 #include "server/db/database.h"
 #include "server/db/sql.h"
+#include "server/db/sqltext.h"
 #include "server/domain/content/keysetlist.h"
 #include "server/domain/content/problemservice.h"
 #include "server/domain/missions/missionmarket.h"
-#include "server/domain/sqlliteral.h"
 #include "tests/support/pgfixture.h"
 
 #include <QDir>
@@ -117,7 +117,7 @@ class tst_MissionGeo : public QObject {
     QString plan(const MarketQuery &q, const std::optional<QJsonArray> &position = {})
     {
         const KeysetSql built = KeysetSql::build(MissionMarket::spec(q), position);
-        auto r = db::exec(m_db->connection(), QStringLiteral("EXPLAIN ") + sqlliteral::inlineBinds(built.sql, built.binds));
+        auto r = db::exec(m_db->connection(), QStringLiteral("EXPLAIN ") + db::inlineBinds(built.sql, built.binds));
         QString text;
         while (r && r->next())
             text += r->value(0).toString() + u'\n';

@@ -1,12 +1,12 @@
 // Literal inlining must be injection-proof: quotes, backslashes, placeholders inside quotes. Pure.
 
-#include "server/domain/sqlliteral.h"
+#include "server/db/sqltext.h"
 
 #include <QTest>
 
-using namespace bw::domain;
+using namespace bw;
 
-class tst_SqlLiteral : public QObject {
+class tst_SqlText : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void literals_data();
@@ -14,7 +14,7 @@ private Q_SLOTS:
     void inlining();
 };
 
-void tst_SqlLiteral::literals_data()
+void tst_SqlText::literals_data()
 {
     QTest::addColumn<QVariant>("value");
     QTest::addColumn<QString>("expected");
@@ -28,31 +28,32 @@ void tst_SqlLiteral::literals_data()
     QTest::newRow("quote") << QVariant("it's") << "E'it''s'";
     QTest::newRow("backslash quote") << QVariant("a\\'; DROP TABLE x; --") << "E'a\\\\''; DROP TABLE x; --'";
     QTest::newRow("question mark") << QVariant("why?") << "E'why?'";
+    QTest::newRow("nul dropped") << QVariant(QString(u"a\u0000b"_qs)) << "E'ab'";
     QTest::newRow("unicode") << QVariant(QString::fromUtf8("é✓")) << QString::fromUtf8("E'é✓'");
 }
 
-void tst_SqlLiteral::literals()
+void tst_SqlText::literals()
 {
     QFETCH(QVariant, value);
     QFETCH(QString, expected);
-    QCOMPARE(sqlliteral::literal(value), expected);
+    QCOMPARE(db::literal(value), expected);
 }
 
-void tst_SqlLiteral::inlining()
+void tst_SqlText::inlining()
 {
-    QCOMPARE(sqlliteral::inlineBinds("SELECT ?, '?', \"a?\", ? -- ?\n, ?", {1, "x?", QVariant()}),
+    QCOMPARE(db::inlineBinds("SELECT ?, '?', \"a?\", ? -- ?\n, ?", {1, "x?", QVariant()}),
              QString("SELECT 1, '?', \"a?\", E'x?' -- ?\n, NULL"));
-    QCOMPARE(sqlliteral::inlineBinds("SELECT 'it''s ?', ?", {2}), QString("SELECT 'it''s ?', 2"));
-    QVERIFY(sqlliteral::inlineBinds("SELECT ?", {}).isEmpty());     // missing value
-    QVERIFY(sqlliteral::inlineBinds("SELECT ?", {1, 2}).isEmpty()); // extra value
-    QVERIFY(sqlliteral::inlineBinds("SELECT 'open", {}).isEmpty()); // unterminated quote
+    QCOMPARE(db::inlineBinds("SELECT 'it''s ?', ?", {2}), QString("SELECT 'it''s ?', 2"));
+    QVERIFY(db::inlineBinds("SELECT ?", {}).isEmpty());     // missing value
+    QVERIFY(db::inlineBinds("SELECT ?", {1, 2}).isEmpty()); // extra value
+    QVERIFY(db::inlineBinds("SELECT 'open", {}).isEmpty()); // unterminated quote
 
     int count = -1;
-    QCOMPARE(sqlliteral::numberPlaceholders("SELECT ?::uuid, '?', \"?\", x::jsonb -- ?\n, ?", &count),
+    QCOMPARE(db::numberPlaceholders("SELECT ?::uuid, '?', \"?\", x::jsonb -- ?\n, ?", &count),
              QString("SELECT $1::uuid, '?', \"?\", x::jsonb -- ?\n, $2"));
     QCOMPARE(count, 2);
-    QVERIFY(sqlliteral::numberPlaceholders("SELECT \"open", &count).isEmpty());
+    QVERIFY(db::numberPlaceholders("SELECT \"open", &count).isEmpty());
 }
 
-QTEST_APPLESS_MAIN(tst_SqlLiteral)
-#include "tst_sqlliteral.moc"
+QTEST_APPLESS_MAIN(tst_SqlText)
+#include "tst_sqltext.moc"
