@@ -1,6 +1,6 @@
 // The real `betterworld` binary as a user runs it: help, exit codes for bad settings, `serve` on the
 // embedded database (first run, restart, SIGTERM drain, kill -9 recovery) and `migrate status|up`.
-#include "tests/app/cliprocess.h"
+#include "tests/support/cliprocess.h"
 #include "tests/support/httpclient.h"
 
 #include <QElapsedTimer>

@@ -2,7 +2,7 @@
 // through the running server's embedded PostgreSQL at once (no 15 s wait, no second cluster), the
 // ones that need the database to themselves refuse at once and say what to do, a second `serve`
 // refuses at once, and the running server never notices.
-#include "tests/app/cliprocess.h"
+#include "tests/support/cliprocess.h"
 #include "tests/support/httpclient.h"
 
 #include <QFile>
@@ -17,12 +17,6 @@
 using namespace bw::test;
 
 namespace {
-qint64 postmasterPid(const QString &dataDir)
-{
-    QFile f(dataDir + QStringLiteral("/postgres/postmaster.pid"));
-    return f.open(QIODevice::ReadOnly) ? f.readLine().trimmed().toLongLong() : 0;
-}
-
 QByteArray diagnose(const Run &r)
 {
     return QByteArray("exit ") + QByteArray::number(r.code) + " after " + QByteArray::number(r.ms) + " ms\nstdout:\n"
@@ -34,8 +28,7 @@ class tst_CliWhileServing : public QObject {
     Q_OBJECT
     QTemporaryDir m_home;
     QTemporaryDir m_data;
-    QProcess m_server;
-    quint16 m_port = 0;
+    ServeProcess m_serve;
     qint64 m_postmaster = 0;
 
     Run cli(QStringList args, const QByteArray &stdinText = {})
@@ -44,25 +37,10 @@ class tst_CliWhileServing : public QObject {
         return run(args, cleanEnv(m_home.path()), 120000, stdinText);
     }
 
-    QString serverLog() const
-    {
-        QFile f(m_home.filePath(QStringLiteral("serve.stderr")));
-        return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll().right(3000)) : QString();
-    }
-
 private Q_SLOTS:
     void initTestCase()
     {
-        // As root the embedded cluster runs as 'postgres', which must be able to enter the data dir.
-        QFile::setPermissions(m_data.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ExeOther);
-        m_port = freePort();
-        m_server.setProcessEnvironment(cleanEnv(m_home.path()));
-        // To a file: a pipe nobody reads while the test blocks on HTTP would stall the server's logging.
-        m_server.setStandardOutputFile(QProcess::nullDevice());
-        m_server.setStandardErrorFile(m_home.filePath(QStringLiteral("serve.stderr")));
-        m_server.start(betterworldBinary(), {QStringLiteral("serve"), QStringLiteral("--data-dir"), m_data.path(),
-                                             QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(m_port)});
-        QVERIFY2(waitReady(m_server, m_port, 90000), qPrintable(serverLog()));
+        QVERIFY2(m_serve.start(m_home.path(), m_data.path()), qPrintable(m_serve.log()));
         m_postmaster = postmasterPid(m_data.path());
         QVERIFY(m_postmaster > 0);
     }
@@ -106,7 +84,7 @@ private Q_SLOTS:
                              "correct horse battery staple 42\n");
         QVERIFY2(user.code == 0, diagnose(user));
         // Written through the running server's database: the server lets the new administrator in.
-        const HttpReply login = httpRequest(m_port, "POST", "/api/v1/admin/auth/login",
+        const HttpReply login = httpRequest(m_serve.port, "POST", "/api/v1/admin/auth/login",
                                             R"({"email":"ops@example.org","password":"correct horse battery staple 42"})");
         QVERIFY2(login.status == 200, login.body.constData());
     }
@@ -117,7 +95,7 @@ private Q_SLOTS:
             {QStringLiteral("backup"), QStringLiteral("restore"), QStringLiteral("--confirm"), QStringLiteral("betterworld")});
         QVERIFY2(restore.code == 1, diagnose(restore));
         QVERIFY2(restore.err.contains("is serving this data directory") && restore.err.contains("Stop it"), diagnose(restore));
-        QVERIFY2(restore.err.contains(QByteArray::number(m_server.processId())), diagnose(restore));
+        QVERIFY2(restore.err.contains(QByteArray::number(m_serve.process.processId())), diagnose(restore));
     }
 
     void secondServeRefusesAtOnce()
@@ -134,20 +112,13 @@ private Q_SLOTS:
     void theServerNeverNoticed()
     {
         QCOMPARE(postmasterPid(m_data.path()), m_postmaster);
-        QCOMPARE(httpRequest(m_port, "GET", "/ready").status, 200);
-        const HttpReply reg = httpRequest(m_port, "POST", "/api/v1/auth/agents/register",
+        QCOMPARE(httpRequest(m_serve.port, "GET", "/ready").status, 200);
+        const HttpReply reg = httpRequest(m_serve.port, "POST", "/api/v1/auth/agents/register",
                                           R"({"username":"afterthecli","framework":"custom","specializations":["elder_care"]})");
         QCOMPARE(reg.status, 201);
     }
 
-    void cleanupTestCase()
-    {
-        if (m_server.state() == QProcess::NotRunning)
-            return;
-        ::kill(pid_t(m_server.processId()), SIGTERM);
-        QVERIFY(m_server.waitForFinished(30000));
-        QCOMPARE(m_server.exitCode(), 0);
-    }
+    void cleanupTestCase() { QVERIFY2(m_serve.stop(), qPrintable(m_serve.log())); }
 };
 
 QTEST_GUILESS_MAIN(tst_CliWhileServing)

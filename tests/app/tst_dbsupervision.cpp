@@ -1,7 +1,7 @@
 // The embedded PostgreSQL is supervised: SIGKILL the postmaster of a running `betterworld serve`
 // under write load, and the server restarts it by itself (crash recovery), answers 503 + Retry-After
 // meanwhile, takes writes again, and every write it acknowledged is still there.
-#include "tests/app/cliprocess.h"
+#include "tests/support/cliprocess.h"
 #include "tests/support/httpclient.h"
 
 #include <QElapsedTimer>
@@ -16,20 +16,11 @@
 
 using namespace bw::test;
 
-namespace {
-qint64 postmasterPid(const QString &dataDir)
-{
-    QFile f(dataDir + QStringLiteral("/postgres/postmaster.pid"));
-    return f.open(QIODevice::ReadOnly) ? f.readLine().trimmed().toLongLong() : 0;
-}
-} // namespace
-
 class tst_DbSupervision : public QObject {
     Q_OBJECT
     QTemporaryDir m_home;
     QTemporaryDir m_data;
-    QProcess m_server;
-    quint16 m_port = 0;
+    ServeProcess m_serve;
     int m_next = 0;
     QStringList m_acknowledgedKeys;
 
@@ -40,31 +31,18 @@ class tst_DbSupervision : public QObject {
                                                           {"framework", "custom"},
                                                           {"specializations", QJsonArray{"elder_care"}}})
                                     .toJson(QJsonDocument::Compact);
-        const HttpReply r = httpRequest(m_port, "POST", "/api/v1/auth/agents/register", body);
+        const HttpReply r = httpRequest(m_serve.port, "POST", "/api/v1/auth/agents/register", body);
         if (r.status == 201)
             m_acknowledgedKeys << r.json().value("data").toObject().value("apiKey").toString();
         return r;
     }
 
-    QString serverLog() const
-    {
-        QFile f(m_home.filePath(QStringLiteral("serve.stderr")));
-        return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll().right(3000)) : QString();
-    }
-
 private Q_SLOTS:
     void initTestCase()
     {
-        QFile::setPermissions(m_data.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ExeOther);
-        m_port = freePort();
-        m_server.setProcessEnvironment(cleanEnv(m_home.path()));
-        // To a file: a pipe nobody reads while the test blocks on HTTP would stall the server's logging.
-        m_server.setStandardOutputFile(QProcess::nullDevice());
-        m_server.setStandardErrorFile(m_home.filePath(QStringLiteral("serve.stderr")));
-        m_server.start(betterworldBinary(), {QStringLiteral("serve"), QStringLiteral("--data-dir"), m_data.path(),
-                                             QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(m_port),
-                                             QStringLiteral("--set"), QStringLiteral("rate_limit/enabled=false")});
-        QVERIFY2(waitReady(m_server, m_port, 90000), qPrintable(serverLog()));
+        QVERIFY2(
+            m_serve.start(m_home.path(), m_data.path(), {QStringLiteral("--set"), QStringLiteral("rate_limit/enabled=false")}),
+            qPrintable(m_serve.log()));
     }
 
     void killedPostmasterComesBackWithEveryAcknowledgedWrite()
@@ -94,26 +72,19 @@ private Q_SLOTS:
         }
         QVERIFY2(refused > 0, "the outage was not seen at all");
         QCOMPARE(acceptedAfter, 20);
-        QVERIFY(m_server.state() == QProcess::Running);
+        QVERIFY(m_serve.process.state() == QProcess::Running);
         const qint64 restarted = postmasterPid(m_data.path());
         QVERIFY(restarted > 0 && restarted != killed);
-        QTRY_COMPARE_WITH_TIMEOUT(httpRequest(m_port, "GET", "/ready").status, 200, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(httpRequest(m_serve.port, "GET", "/ready").status, 200, 30000);
 
         // Every acknowledged write survived the kill.
         for (const QString &key : std::as_const(m_acknowledgedKeys))
-            QCOMPARE(httpRequest(m_port, "GET", "/api/v1/agents/me", {}, {{"Authorization", bearer(key)}}).status, 200);
-        const HttpReply metrics = httpRequest(m_port, "GET", "/metrics");
+            QCOMPARE(httpRequest(m_serve.port, "GET", "/api/v1/agents/me", {}, {{"Authorization", bearer(key)}}).status, 200);
+        const HttpReply metrics = httpRequest(m_serve.port, "GET", "/metrics");
         QVERIFY2(metrics.body.contains("embedded_db_restarts_total 1"), metrics.body.left(400).constData());
     }
 
-    void cleanupTestCase()
-    {
-        if (m_server.state() == QProcess::NotRunning)
-            return;
-        ::kill(pid_t(m_server.processId()), SIGTERM);
-        QVERIFY(m_server.waitForFinished(30000));
-        QCOMPARE(m_server.exitCode(), 0);
-    }
+    void cleanupTestCase() { QVERIFY2(m_serve.stop(), qPrintable(m_serve.log())); }
 };
 
 QTEST_GUILESS_MAIN(tst_DbSupervision)

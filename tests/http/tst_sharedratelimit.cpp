@@ -2,6 +2,7 @@
 // (api.md §4 "shared store"): requests alternating between the nodes, and concurrent bursts at
 // both, are admitted exactly up to the limit; refusals from either node carry Retry-After and
 // details {retryAfter, limit, window}.
+#include "tests/support/cliprocess.h"
 #include "tests/support/httpclient.h"
 #include "tests/support/pgfixture.h"
 
@@ -24,19 +25,6 @@
 using namespace bw::test;
 
 namespace {
-
-quint16 freePort()
-{
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
 
 void waitForWindowRoom(int needSeconds)
 {
@@ -70,7 +58,7 @@ struct Node {
                          databaseUrl};
         for (const QString &s : settings)
             args << QStringLiteral("--set") << s;
-        process.start(QStringLiteral(BW_BINARY), args);
+        process.start(betterworldBinary(), args);
         QElapsedTimer t;
         t.start();
         while (t.elapsed() < 60000 && process.state() != QProcess::NotRunning) {

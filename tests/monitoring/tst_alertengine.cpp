@@ -25,6 +25,19 @@ using bw::monitoring::AlertRule;
 using bw::monitoring::AlertTransition;
 using namespace std::chrono_literals;
 
+namespace {
+// The rules that made one kind of transition, sorted.
+QStringList rulesThat(const std::vector<AlertTransition> &transitions, AlertTransition::Kind kind)
+{
+    QStringList rules;
+    for (const auto &x : transitions)
+        if (x.kind == kind)
+            rules << x.event.rule;
+    rules.sort();
+    return rules;
+}
+} // namespace
+
 class tst_AlertEngine final : public QObject {
     Q_OBJECT
 private Q_SLOTS:
@@ -253,12 +266,8 @@ void tst_AlertEngine::inputsFromSamplesAndSql()
 
     auto t = engine.evaluate(db());
     QVERIFY(t);
-    QStringList fired;
-    for (const auto &x : *t)
-        if (x.kind == AlertTransition::Firing)
-            fired << x.event.rule;
-    fired.sort();
-    QCOMPARE(fired, QStringList({QStringLiteral("BackupStale"), QStringLiteral("RestoreDrillFailed")}));
+    QCOMPARE(rulesThat(*t, AlertTransition::Firing),
+             QStringList({QStringLiteral("BackupStale"), QStringLiteral("RestoreDrillFailed")}));
 }
 
 void tst_AlertEngine::healthProbe()
@@ -298,12 +307,8 @@ void tst_AlertEngine::processInputsAndThePitrWindow()
     QCOMPARE(in->at(QString::fromLatin1(kWalArchiveFailing)), 0.0); // this cluster does not archive
     auto t = engine.evaluate(db());
     QVERIFY(t);
-    QStringList fired;
-    for (const auto &x : *t)
-        if (x.kind == AlertTransition::Firing)
-            fired << x.event.rule;
-    fired.sort();
-    QCOMPARE(fired, QStringList({QStringLiteral("DatabaseRestarted"), QStringLiteral("NoPointInTimeRecovery")}));
+    QCOMPARE(rulesThat(*t, AlertTransition::Firing),
+             QStringList({QStringLiteral("DatabaseRestarted"), QStringLiteral("NoPointInTimeRecovery")}));
 
     // A window again (the newest sample > 0) and the restart long ago: both resolve.
     QVERIFY(bw::db::exec(db(), QStringLiteral("UPDATE metric_samples SET value = 3600 WHERE name = 'pitr_window_seconds' "
@@ -312,12 +317,8 @@ void tst_AlertEngine::processInputsAndThePitrWindow()
     restarted = 0;
     t = engine.evaluate(db());
     QVERIFY(t);
-    QStringList resolved;
-    for (const auto &x : *t)
-        if (x.kind == AlertTransition::Resolved)
-            resolved << x.event.rule;
-    resolved.sort();
-    QCOMPARE(resolved, QStringList({QStringLiteral("DatabaseRestarted"), QStringLiteral("NoPointInTimeRecovery")}));
+    QCOMPARE(rulesThat(*t, AlertTransition::Resolved),
+             QStringList({QStringLiteral("DatabaseRestarted"), QStringLiteral("NoPointInTimeRecovery")}));
 }
 
 void tst_AlertEngine::webhookDelivered()

@@ -1,10 +1,12 @@
-#include "tests/app/cliprocess.h"
+#include "tests/support/cliprocess.h"
 
 #include "tests/support/httpclient.h"
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QTest>
 
+#include <csignal>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -74,6 +76,41 @@ bool waitReady(const QProcess &server, quint16 port, int timeoutMs, qint64 *elap
         QTest::qWait(50);
     }
     return false;
+}
+
+qint64 postmasterPid(const QString &dataDir)
+{
+    QFile f(dataDir + QStringLiteral("/postgres/postmaster.pid"));
+    return f.open(QIODevice::ReadOnly) ? f.readLine().trimmed().toLongLong() : 0;
+}
+
+bool ServeProcess::start(const QString &home, const QString &dataDir, const QStringList &extraArgs, int readyMs)
+{
+    // As root the embedded cluster runs as 'postgres', which must be able to enter the data dir.
+    QFile::setPermissions(dataDir, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ExeOther);
+    port = freePort();
+    logFile = home + QStringLiteral("/serve-%1.log").arg(port);
+    process.setProcessEnvironment(cleanEnv(home));
+    process.setStandardOutputFile(QProcess::nullDevice());
+    process.setStandardErrorFile(logFile);
+    process.start(betterworldBinary(), QStringList{QStringLiteral("serve"), QStringLiteral("--data-dir"), dataDir,
+                                                   QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port)}
+                                           + extraArgs);
+    return waitReady(process, port, readyMs);
+}
+
+QString ServeProcess::log() const
+{
+    QFile f(logFile);
+    return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll().right(3000)) : QString();
+}
+
+bool ServeProcess::stop()
+{
+    if (process.state() == QProcess::NotRunning)
+        return process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0;
+    ::kill(pid_t(process.processId()), SIGTERM);
+    return process.waitForFinished(30000) && process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0;
 }
 
 } // namespace bw::test

@@ -25,4 +25,20 @@ QProcessEnvironment cleanEnv(const QString &home);
 // Polls GET /ready until 200 (true) or the server exits or timeoutMs passes.
 bool waitReady(const QProcess &server, quint16 port, int timeoutMs, qint64 *elapsedMs = nullptr);
 
+// The pid in <dataDir>/postgres/postmaster.pid (0 when none).
+qint64 postmasterPid(const QString &dataDir);
+
+// `betterworld serve` on a data directory, as a child on a free port. Its output goes to a file:
+// a pipe nobody reads while the test blocks on HTTP would stall the server's logging.
+struct ServeProcess {
+    QProcess process;
+    quint16 port = 0;
+    QString logFile;
+
+    // Starts with cleanEnv(home) and waits for /ready.
+    bool start(const QString &home, const QString &dataDir, const QStringList &extraArgs = {}, int readyMs = 90000);
+    QString log() const; // the tail of its output, for failure messages
+    bool stop();         // SIGTERM; true when it exited with 0
+};
+
 } // namespace bw::test
