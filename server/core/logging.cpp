@@ -127,6 +127,7 @@ public:
 
     void append(const QByteArray &line, bool urgent)
     {
+        bool wake = urgent;
         {
             std::lock_guard lock(m_mutex);
             if (!m_running) {
@@ -134,8 +135,9 @@ public:
                 return;
             }
             m_pending += line;
+            wake = wake || m_pending.size() > 64 * 1024; // under the lock: the writer swaps m_pending
         }
-        if (urgent || m_pending.size() > 64 * 1024)
+        if (wake)
             m_wake.notify_all();
     }
 

@@ -23,7 +23,8 @@ public:
     // The work's result becomes the operation's "result"; an error its "error" (cancelled → "cancelled").
     using Work = std::function<Result<QJsonObject>(const OperationPtr &op)>;
 
-    // releaseThread: called on a worker thread after each piece of work (its database connection).
+    // releaseThread: called on a worker thread after each piece of work (its database connection);
+    // two workers may call it at the same time.
     explicit OperationRegistry(std::function<void()> releaseThread = {});
     ~OperationRegistry(); // cancels what still runs and waits for it
 

@@ -7,6 +7,8 @@
 #include <QTest>
 #include <QThread>
 
+#include <atomic>
+
 using namespace bw;
 using namespace bw::ops;
 
@@ -39,7 +41,7 @@ class tst_OperationRegistry : public QObject {
 private Q_SLOTS:
     void resultsAndErrorsBecomeStates()
     {
-        int releases = 0;
+        std::atomic<int> releases = 0; // the two worker threads may release at the same time
         OperationRegistry registry([&releases] { ++releases; });
         const auto good = registry.start({QStringLiteral("backup"), {}, QStringLiteral("admin:a@b.c")}, {},
                                          [](const OperationPtr &op) -> Result<QJsonObject> {
@@ -60,7 +62,7 @@ private Q_SLOTS:
         const QJsonObject error = registry.find(idOf(bad))->value(QStringLiteral("error")).toObject();
         QCOMPARE(error.value(QStringLiteral("code")).toString(), QStringLiteral("CONFLICT"));
         QCOMPARE(error.value(QStringLiteral("message")).toString(), QStringLiteral("checksum mismatch"));
-        QCOMPARE(releases, 2); // each worker thread gave its connection back
+        QCOMPARE(releases.load(), 2); // each worker thread gave its connection back
         QCOMPARE(registry.list().size(), 2);
         QCOMPARE(registry.list().first().toObject().value(QStringLiteral("id")).toString(), idOf(bad)); // newest first
     }
