@@ -87,44 +87,56 @@ void tst_GuiStallWatchdog::waitingForACpuIsNotBlocked()
         return sched_setaffinity(0, sizeof one, &one) == 0; // 0: the calling thread
     };
 
-    std::atomic_bool watching{false};
-    std::atomic_bool idle{false};
+    // One run of the scenario; the kernel decides how long the SCHED_IDLE thread really waits,
+    // so the scenario is repeated (up to 5 times) until a ping did wait for its CPU.
     bool measures = false;
+    bool idle = false;
     qint64 worstGap = 0;
     qint64 worstBlocked = 0;
     QString summary;
-    QThread *watcher = QThread::create([&] {
-        sched_param none{};
-        idle = pinTo() && pthread_setschedparam(pthread_self(), SCHED_IDLE, &none) == 0;
-        QEventLoop loop; // this thread's own loop, not a nested one
-        GuiStallWatchdog watchdog;
-        watchdog.start();
-        measures = watchdog.measuresRunQueue();
-        QTimer::singleShot(500, &loop, &QEventLoop::quit);
-        watching = true;
-        loop.exec();
-        watchdog.stop();
-        worstGap = watchdog.worstGapMs();
-        worstBlocked = watchdog.worstBlockedMs();
-        summary = watchdog.summary();
-    });
-    watcher->start();
-    std::thread spinner([&] {
-        pinTo();
-        while (!watching)
-            std::this_thread::yield();
-        const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
-        while (std::chrono::steady_clock::now() < until) {
-        }
-    });
-    spinner.join();
-    QVERIFY(watcher->wait(10000));
-    delete watcher;
-    qInfo("%s", qPrintable(summary));
+    const auto runOnce = [&] {
+        std::atomic_bool watching{false};
+        std::atomic_bool isIdle{false};
+        QThread *watcher = QThread::create([&] {
+            sched_param none{};
+            isIdle = pinTo() && pthread_setschedparam(pthread_self(), SCHED_IDLE, &none) == 0;
+            QEventLoop loop; // this thread's own loop, not a nested one
+            GuiStallWatchdog watchdog;
+            watchdog.start();
+            measures = watchdog.measuresRunQueue();
+            QTimer::singleShot(500, &loop, &QEventLoop::quit);
+            watching = true;
+            loop.exec();
+            watchdog.stop();
+            worstGap = watchdog.worstGapMs();
+            worstBlocked = watchdog.worstBlockedMs();
+            summary = watchdog.summary();
+        });
+        watcher->start();
+        std::thread spinner([&] {
+            pinTo();
+            while (!watching)
+                std::this_thread::yield();
+            const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+            while (std::chrono::steady_clock::now() < until) {
+            }
+        });
+        spinner.join();
+        const bool done = watcher->wait(10000);
+        delete watcher;
+        idle = isIdle;
+        return done;
+    };
+    for (int attempt = 1; attempt <= 5; ++attempt) {
+        QVERIFY(runOnce());
+        qInfo("attempt %d: %s", attempt, qPrintable(summary));
+        if (!measures || worstGap >= 8)
+            break;
+    }
     if (!measures)
         QSKIP("this kernel has no /proc/thread-self/schedstat");
     QVERIFY2(idle, "could not pin the watchdog's thread or make it SCHED_IDLE");
-    // SCHED_IDLE still gets a sliver of the CPU: a ping waits 10–20 ms for it here.
+    // SCHED_IDLE still gets a sliver of the CPU: a ping usually waits 10–20 ms for it here.
     QVERIFY2(worstGap >= 8, qPrintable(summary));                // it did wait for its CPU
     QVERIFY2(worstBlocked * 2 <= worstGap, qPrintable(summary)); // and the wait is not blamed on it
 }
