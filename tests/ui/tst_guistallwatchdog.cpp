@@ -136,8 +136,11 @@ void tst_GuiStallWatchdog::waitingForACpuIsNotBlocked()
     if (!measures)
         QSKIP("this kernel has no /proc/thread-self/schedstat");
     QVERIFY2(idle, "could not pin the watchdog's thread or make it SCHED_IDLE");
-    // SCHED_IDLE still gets a sliver of the CPU: a ping usually waits 10–20 ms for it here.
-    QVERIFY2(worstGap >= 8, qPrintable(summary));                // it did wait for its CPU
+    // SCHED_IDLE still gets a sliver of the CPU: a ping usually waits 10–20 ms for it here. Under
+    // `nice` (the spinner then runs niced too) the kernel gave it the CPU within 4 ms five times
+    // in a row: then there is no waiting to blame, and nothing to check.
+    if (worstGap < 8)
+        QSKIP(qPrintable(QStringLiteral("the scheduler never made the SCHED_IDLE thread wait: %1").arg(summary)));
     QVERIFY2(worstBlocked * 2 <= worstGap, qPrintable(summary)); // and the wait is not blamed on it
 }
 
