@@ -12,6 +12,7 @@
 #include "server/ops/deploymentservice.h"
 #include "server/ops/migrationlinter.h"
 #include "server/ops/operation.h"
+#include "server/ops/opsservices.h"
 #include "server/ops/restoreservice.h"
 #include "server/ops/s3client.h"
 
@@ -158,9 +159,7 @@ Outcome archiveCommand(const Config &config, const Command &cmd, db::Database &d
     }
     if (!config.embeddedDatabase() || !ops::ArchiveService::wanted(config))
         return {1, QStringLiteral("There is no WAL archive here (an external database, or backups/wal_archiving is off)\n")};
-    db::ConnectionSettings superuser = database.settings();
-    superuser.database = QStringLiteral("postgres");
-    ops::ArchiveService archive(ops::ArchiveService::pathsFor(config), superuser, config.pgBinDir);
+    ops::ArchiveService archive = ops::ArchiveService::forDatabase(config, database);
     if (what == u"backup") {
         auto b = archive.backup(cmd.opsArgs.value(2, QStringLiteral("diff")), op);
         if (!b)
@@ -303,15 +302,7 @@ Outcome backupCommand(const Config &config, const Command &cmd, db::Database &da
                     QStringLiteral("betterworld: not confirmed: pass --confirm %1 (the database name) or type it at the prompt\n")
                         .arg(database.settings().database)};
         req.confirmation = typed;
-        ops::PointInTimeSource pitr;
-        if (config.embeddedDatabase() && ops::ArchiveService::wanted(config)) {
-            db::ConnectionSettings superuser = database.settings();
-            superuser.database = QStringLiteral("postgres");
-            pitr = [config, superuser](const QDateTime &t, const QString &db, const ops::OperationPtr &o) {
-                ops::ArchiveService archive(ops::ArchiveService::pathsFor(config), superuser, config.pgBinDir);
-                return archive.dumpAtTime(t, db, config.backupDir(), o);
-            };
-        }
+        const ops::PointInTimeSource pitr = ops::OpsServices::pointInTimeSource(config, database);
         ops::RestoreService restore(
             service, [](bool on) { std::fprintf(stderr, "      maintenance mode %s\n", on ? "on" : "off"); }, pitr);
         auto r = restore.restore(req, op);

@@ -16,12 +16,6 @@ QString iso(const QDateTime &t)
     return t.toUTC().toString(Qt::ISODate);
 }
 
-ArchiveService archiveFor(const Config &config, const db::Database &database)
-{
-    db::ConnectionSettings superuser = database.settings();
-    superuser.database = QStringLiteral("postgres");
-    return ArchiveService(ArchiveService::pathsFor(config), superuser, config.pgBinDir);
-}
 } // namespace
 
 QString RecoveryWindow::text() const
@@ -110,7 +104,7 @@ Result<RecoveryWindow> ArchiveKeeper::healEmbedded(const Config &config, db::Dat
 {
     if (!config.embeddedDatabase() || !ArchiveService::wanted(config))
         return RecoveryWindow{.reason = QStringLiteral("WAL archiving is off")};
-    ArchiveService archive = archiveFor(config, database);
+    ArchiveService archive = ArchiveService::forDatabase(config, database);
     auto healed = heal(archive, op);
     if (healed && !healed->isEmpty())
         qCInfo(lcKeeper).noquote() << "WAL archive repaired:" << *healed;
@@ -147,7 +141,7 @@ Result<QJsonObject> ArchiveKeeper::report(const Config &config, db::Database &da
     auto status = ArchiveService::status(database.connection());
     if (!status)
         return status.error();
-    ArchiveService archive = archiveFor(config, database);
+    ArchiveService archive = ArchiveService::forDatabase(config, database);
     const auto info = archive.info();
     QJsonObject o = status->toJson();
     if (info)

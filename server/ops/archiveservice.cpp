@@ -168,6 +168,13 @@ ArchiveService::ArchiveService(ArchivePaths paths, db::ConnectionSettings superu
 {
 }
 
+ArchiveService ArchiveService::forDatabase(const Config &config, const db::Database &database)
+{
+    db::ConnectionSettings superuser = database.settings();
+    superuser.database = QStringLiteral("postgres");
+    return ArchiveService(pathsFor(config), superuser, config.pgBinDir);
+}
+
 Result<QByteArray> ArchiveService::run(const QStringList &args, const OperationPtr &op, int timeoutMs,
                                        const QStringList &extraOptions)
 {

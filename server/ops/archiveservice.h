@@ -16,6 +16,10 @@
 #include <QJsonObject>
 #include <QSqlDatabase>
 
+namespace bw::db {
+class Database;
+}
+
 namespace bw::ops {
 
 struct ArchivePaths {
@@ -66,6 +70,8 @@ public:
 
     // superuser: connection settings with the password (pgBackRest connects over the socket).
     ArchiveService(ArchivePaths paths, db::ConnectionSettings superuser, QString pgBinDir);
+    // The archive of the embedded cluster of config, reached as database's login user.
+    static ArchiveService forDatabase(const Config &config, const db::Database &database);
 
     // stanza-create (idempotent) + check (a WAL switch reaches the repository).
     Status ensureStanza(const OperationPtr &op = {});

@@ -133,9 +133,7 @@ Status OpsJobs::run(const QString &kind, const QJsonObject &, const std::functio
     if (kind == u"wal-full" || kind == u"wal-diff") {
         if (!ArchiveService::wanted(m_config))
             return success();
-        db::ConnectionSettings superuser = m_database.settings();
-        superuser.database = QStringLiteral("postgres");
-        ArchiveService archive(ArchiveService::pathsFor(m_config), superuser, m_config.pgBinDir);
+        ArchiveService archive = ArchiveService::forDatabase(m_config, m_database);
         auto b = archive.backup(kind == u"wal-full" ? QStringLiteral("full") : QStringLiteral("diff"),
                                 jobOperation(QStringLiteral("wal"), cancelled));
         if (!b)

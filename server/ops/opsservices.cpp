@@ -10,11 +10,9 @@ PointInTimeSource OpsServices::pointInTimeSource(const Config &config, const db:
 {
     if (!config.embeddedDatabase() || !ArchiveService::wanted(config))
         return {};
-    db::ConnectionSettings superuser = database.settings();
-    superuser.database = QStringLiteral("postgres");
-    return [config, superuser](const QDateTime &t, const QString &db, const OperationPtr &op) {
-        ArchiveService archive(ArchiveService::pathsFor(config), superuser, config.pgBinDir);
-        return archive.dumpAtTime(t, db, config.backupDir(), op);
+    return [archive = ArchiveService::forDatabase(config, database),
+            dumpDir = config.backupDir()](const QDateTime &t, const QString &db, const OperationPtr &op) mutable {
+        return archive.dumpAtTime(t, db, dumpDir, op);
     };
 }
 
