@@ -5,6 +5,7 @@
 
 #include <QJsonArray>
 
+#include <algorithm>
 #include <limits>
 
 namespace bw::domain {
@@ -246,6 +247,11 @@ MarketQuery parseFilters(const QMap<QString, QString> &query, FieldErrors &error
     if (const QString s = query.value(QStringLiteral("skills")); !s.isEmpty()) {
         for (const QString &skill : s.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
             const QString t = skill.trimmed();
+            // A NUL cannot travel in PostgreSQL text or jsonb: refuse control characters here (422), not there (500).
+            if (std::any_of(t.cbegin(), t.cend(), [](QChar c) { return c.unicode() < 0x20; })) {
+                errors.add(QStringLiteral("skills"), QStringLiteral("Skills must not contain control characters"));
+                break;
+            }
             if (!t.isEmpty())
                 q.skills << t.left(100);
         }

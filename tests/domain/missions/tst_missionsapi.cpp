@@ -311,6 +311,8 @@ private Q_SLOTS:
         QVERIFY(std::abs(near.at(1).toObject().value("distanceKm").toDouble() - 13.2) < 1.0);
         // Parameter errors.
         QCOMPARE(call(port(), "GET", "/api/v1/missions?sort=distance").status, 422);
+        QCOMPARE(call(port(), "GET", "/api/v1/missions?skills=%00").status, 422); // was a 500 (NUL into jsonb)
+        QCOMPARE(call(port(), "GET", "/api/v1/missions?skills=welding,a%01b").status, 422);
         QCOMPARE(call(port(), "GET", "/api/v1/missions?lat=10").status, 422);
         QCOMPARE(call(port(), "GET", "/api/v1/missions?lat=10&lng=10&radiusKm=201").status, 422);
         QCOMPARE(call(port(), "GET", "/api/v1/missions?lat=10&lng=10&radiusKm=0").status, 422);
