@@ -16,6 +16,10 @@
 
 using namespace bw::test;
 
+namespace {
+constexpr char kOperatorToken[] = "operator-token-for-tests";
+}
+
 class tst_DbSupervision : public QObject {
     Q_OBJECT
     QTemporaryDir m_home;
@@ -41,7 +45,11 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY2(
-            m_serve.start(m_home.path(), m_data.path(), {QStringLiteral("--set"), QStringLiteral("rate_limit/enabled=false")}),
+            // Loopback is not an operator here, so /ready answers as it does to an anonymous probe.
+            m_serve.start(m_home.path(), m_data.path(),
+                          {QStringLiteral("--set"), QStringLiteral("rate_limit/enabled=false"), QStringLiteral("--set"),
+                           QStringLiteral("server/metrics_allow=192.0.2.1"), QStringLiteral("--set"),
+                           QStringLiteral("server/metrics_token=%1").arg(QLatin1String(kOperatorToken))}),
             qPrintable(m_serve.log()));
     }
 
@@ -56,6 +64,7 @@ private Q_SLOTS:
         // Keep writing through the outage: refusals are 503 with Retry-After, never a hang or a 500.
         int refused = 0;
         int acceptedAfter = 0;
+        int readyDown = 0;
         QElapsedTimer t;
         t.start();
         while (acceptedAfter < 20 && t.elapsed() < 90000) {
@@ -68,9 +77,24 @@ private Q_SLOTS:
             QVERIFY2(r.status == 503, r.body.constData());
             QVERIFY(!r.header("Retry-After").isEmpty());
             ++refused;
+            // Readiness during the outage: anonymous callers learn which check failed, never libpq's text
+            // (socket paths, hosts); the operator's token shows it.
+            if (const HttpReply ready = httpRequest(m_serve.port, "GET", "/ready"); ready.status == 503) {
+                ++readyDown;
+                const QJsonObject database = ready.json().value("data").toObject().value("checks").toObject().value("database").toObject();
+                QCOMPARE(database.value("status").toString(), QStringLiteral("failed"));
+                QVERIFY2(!database.contains("message") && !ready.body.contains("socket"), ready.body.constData());
+                const HttpReply detailed = httpRequest(m_serve.port, "GET", "/ready", {},
+                                                       {{"Authorization", QByteArray("Bearer ") + kOperatorToken}});
+                const QJsonValue operatorView =
+                    detailed.json().value("data").toObject().value("checks").toObject().value("database");
+                if (operatorView.isObject()) // still down when the operator asked
+                    QVERIFY2(!operatorView.toObject().value("message").toString().isEmpty(), detailed.body.constData());
+            }
             QTest::qWait(20);
         }
         QVERIFY2(refused > 0, "the outage was not seen at all");
+        QVERIFY2(readyDown > 0, "/ready never reported the outage");
         QCOMPARE(acceptedAfter, 20);
         QVERIFY(m_serve.process.state() == QProcess::Running);
         const qint64 restarted = postmasterPid(m_data.path());
@@ -80,7 +104,9 @@ private Q_SLOTS:
         // Every acknowledged write survived the kill.
         for (const QString &key : std::as_const(m_acknowledgedKeys))
             QCOMPARE(httpRequest(m_serve.port, "GET", "/api/v1/agents/me", {}, {{"Authorization", bearer(key)}}).status, 200);
-        const HttpReply metrics = httpRequest(m_serve.port, "GET", "/metrics");
+        QCOMPARE(httpRequest(m_serve.port, "GET", "/metrics").status, 403);
+        const HttpReply metrics =
+            httpRequest(m_serve.port, "GET", "/metrics", {}, {{"Authorization", QByteArray("Bearer ") + kOperatorToken}});
         QVERIFY2(metrics.body.contains("embedded_db_restarts_total 1"), metrics.body.left(400).constData());
     }
 

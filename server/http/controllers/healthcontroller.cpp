@@ -9,7 +9,9 @@
 namespace bw::http {
 
 namespace {
-QJsonValue checkValue(const std::function<Status()> &check, bool *allOk)
+// `detailed`: whether the caller may read the failure's text. It can hold libpq's socket paths and
+// host names, so anonymous probes only learn that a check failed (the server logs say why).
+QJsonValue checkValue(const std::function<Status()> &check, bool detailed, bool *allOk)
 {
     if (!check)
         return QStringLiteral("ok");
@@ -17,7 +19,18 @@ QJsonValue checkValue(const std::function<Status()> &check, bool *allOk)
     if (s)
         return QStringLiteral("ok");
     *allOk = false;
-    return QJsonObject{{QStringLiteral("status"), QStringLiteral("failed")}, {QStringLiteral("message"), s.error().message}};
+    QJsonObject failed{{QStringLiteral("status"), QStringLiteral("failed")}};
+    if (detailed)
+        failed.insert(QStringLiteral("message"), s.error().message);
+    return failed;
+}
+
+// The callers /metrics trusts (allow-listed address or its bearer token) also see readiness details.
+bool isOperator(const Request &req, const HealthDeps &deps)
+{
+    const QByteArray auth = req.header("authorization");
+    const bool tokenOk = !deps.metricsToken.isEmpty() && auth == "Bearer " + deps.metricsToken.toUtf8();
+    return tokenOk || deps.metricsAllow.contains(req.clientIp);
 }
 } // namespace
 
@@ -32,13 +45,15 @@ void registerHealthRoutes(Router &router, HealthDeps deps)
     for (const char *path : {"/health", "/healthz", "/api/v1/health"})
         router.add("GET", QString::fromLatin1(path), live, health);
 
-    const Handler ready = [checks = deps.ready](Request &req) {
+    const Handler ready = [deps](Request &req) {
+        const ReadinessChecks &checks = deps.ready;
+        const bool detailed = isOperator(req, deps);
         bool allOk = true;
         QJsonObject report;
-        report.insert(QStringLiteral("database"), checkValue(checks.database, &allOk));
-        report.insert(QStringLiteral("migrations"), checkValue(checks.migrations, &allOk));
-        report.insert(QStringLiteral("workers"), checkValue(checks.workers, &allOk));
-        report.insert(QStringLiteral("storage"), checkValue(checks.storage, &allOk));
+        report.insert(QStringLiteral("database"), checkValue(checks.database, detailed, &allOk));
+        report.insert(QStringLiteral("migrations"), checkValue(checks.migrations, detailed, &allOk));
+        report.insert(QStringLiteral("workers"), checkValue(checks.workers, detailed, &allOk));
+        report.insert(QStringLiteral("storage"), checkValue(checks.storage, detailed, &allOk));
         const bool maintenance = checks.maintenance && checks.maintenance();
         QJsonObject data{{QStringLiteral("status"), allOk && !maintenance ? QStringLiteral("ready") : QStringLiteral("degraded")},
                          {QStringLiteral("checks"), report},
@@ -59,9 +74,7 @@ void registerHealthRoutes(Router &router, HealthDeps deps)
     router.add("GET", QStringLiteral("/readyz"), probe, ready);
 
     router.add("GET", QStringLiteral("/metrics"), live, [deps](Request &req) {
-        const QByteArray auth = req.header("authorization");
-        const bool tokenOk = !deps.metricsToken.isEmpty() && auth == "Bearer " + deps.metricsToken.toUtf8();
-        if (!tokenOk && !deps.metricsAllow.contains(req.clientIp))
+        if (!isOperator(req, deps))
             return error(req, ApiError::forbidden(QStringLiteral("Metrics are restricted to allow-listed addresses")));
         Response res;
         res.contentType = "text/plain; version=0.0.4; charset=utf-8";
