@@ -6,6 +6,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLocale>
@@ -92,9 +93,12 @@ public:
         m_options = options;
         m_minRank = rankOf(options.level);
         if (!options.directory.isEmpty()) {
-            QDir().mkpath(options.directory);
+            // Logs hold e-mail addresses and verification codes: private to the service's user. A
+            // directory we create is 0700; one that exists keeps what its administrator chose.
+            if (!QFileInfo::exists(options.directory) && QDir().mkpath(options.directory))
+                QFile::setPermissions(options.directory, kPrivateDir);
             m_file.setFileName(options.directory + QStringLiteral("/betterworld.log"));
-            if (!m_file.open(QIODevice::Append | QIODevice::WriteOnly))
+            if (!openPrivately())
                 std::fprintf(stderr, "cannot open log file %s\n", qPrintable(m_file.fileName()));
         }
         m_running = true;
@@ -212,7 +216,23 @@ private:
             QFile::rename(base + u'.' + QString::number(i), base + u'.' + QString::number(i + 1));
         QFile::rename(base, base + QStringLiteral(".1"));
         m_file.setFileName(base);
-        m_file.open(QIODevice::Append | QIODevice::WriteOnly);
+        openPrivately();
+    }
+
+    static constexpr QFileDevice::Permissions kPrivateFile = QFileDevice::ReadOwner | QFileDevice::WriteOwner;
+    static constexpr QFileDevice::Permissions kPrivateDir = kPrivateFile | QFileDevice::ExeOwner;
+    static constexpr QFileDevice::Permissions kOthers = QFileDevice::ReadGroup | QFileDevice::WriteGroup
+                                                        | QFileDevice::ExeGroup | QFileDevice::ReadOther
+                                                        | QFileDevice::WriteOther | QFileDevice::ExeOther;
+
+    // 0600 when created, and tightened when an older version left it 0644.
+    bool openPrivately()
+    {
+        if (!m_file.open(QIODevice::Append | QIODevice::WriteOnly, kPrivateFile))
+            return false;
+        if (m_file.permissions() & kOthers)
+            m_file.setPermissions(kPrivateFile);
+        return true;
     }
 
     std::mutex m_mutex;

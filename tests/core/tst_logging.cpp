@@ -7,6 +7,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTemporaryDir>
@@ -57,6 +58,7 @@ private Q_SLOTS:
     void accessLineMatchesWrite();
     void removeSink();
     void rotation();
+    void logFilesArePrivate();
 
 private:
     bool findLine(const QByteArray &marker, QJsonObject *out);
@@ -456,6 +458,37 @@ void tst_Logging::rotation()
         QVERIFY(minIndex[1] < minIndex[2]);
     QCOMPARE(std::max(maxIndex[1], maxIndex[2]), 399);
     QVERIFY2(minIndex[0] > 0, "the oldest lines were rotated away");
+}
+
+
+// Logs carry e-mail addresses and verification codes: no other local user may read them, also when
+// an older version left a world-readable file behind.
+void tst_Logging::logFilesArePrivate()
+{
+    log::shutdown();
+    const QString dir = m_dir.filePath(QStringLiteral("private/logs"));
+    const QFileDevice::Permissions others = QFileDevice::ReadGroup | QFileDevice::WriteGroup | QFileDevice::ExeGroup
+                                            | QFileDevice::ReadOther | QFileDevice::WriteOther | QFileDevice::ExeOther;
+    log::Options o;
+    o.directory = dir;
+    o.toStderr = false;
+    o.maxFileBytes = 1024;
+    log::init(o);
+    for (int i = 0; i < 40; ++i)
+        log::write(QtInfoMsg, "bw.private", QStringLiteral("line %1 %2").arg(i).arg(QString(60, u'x')));
+    log::flush();
+    log::shutdown();
+    const QString base = dir + QStringLiteral("/betterworld.log");
+    QVERIFY(QFile::exists(base + ".1")); // a rotated file too
+    QCOMPARE(QFileInfo(dir).permissions() & others, QFileDevice::Permissions());
+    QCOMPARE(QFileInfo(base).permissions() & others, QFileDevice::Permissions());
+    QCOMPARE(QFileInfo(base + ".1").permissions() & others, QFileDevice::Permissions());
+
+    QVERIFY(QFile::setPermissions(base, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup
+                                            | QFileDevice::ReadOther)); // 0644, as older versions wrote it
+    log::init(o);
+    log::shutdown();
+    QCOMPARE(QFileInfo(base).permissions() & others, QFileDevice::Permissions());
 }
 
 QTEST_GUILESS_MAIN(tst_Logging)
