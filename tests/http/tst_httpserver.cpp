@@ -152,6 +152,30 @@ private Q_SLOTS:
         QCOMPARE(r->status, 413);
     }
 
+    // RFC 9112 §6.1: only a final "chunked" frames a request body; anything else is refused, never
+    // read as "no body" (which a proxy in front could frame differently: request smuggling).
+    void unknownTransferCodingsAre400_data()
+    {
+        QTest::addColumn<QByteArray>("codings");
+        QTest::newRow("unknown") << QByteArray("xchunked");
+        QTest::newRow("chunked not last") << QByteArray("chunked, identity");
+        QTest::newRow("gzip") << QByteArray("gzip");
+        QTest::newRow("two fields") << QByteArray("chunked\r\nTransfer-Encoding: chunked");
+    }
+    void unknownTransferCodingsAre400()
+    {
+        QFETCH(QByteArray, codings);
+        HttpConnection c(port());
+        QVERIFY(c.send("POST /api/v1/auth/agents/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                       "Transfer-Encoding: "
+                       + codings + "\r\n\r\n2\r\n{}\r\n0\r\n\r\n"));
+        auto r = c.read(3000);
+        QVERIFY(r);
+        QCOMPARE(r->status, 400);
+        QCOMPARE(r->json().value("error").toObject().value("code").toString(), QStringLiteral("BAD_REQUEST"));
+        QVERIFY(c.waitForClose(3000));
+    }
+
     void oversizedHeaderSectionIs431()
     {
         HttpConnection c(port());
