@@ -87,7 +87,9 @@ void registerSkillRoutes(Router &router, domain::HeartbeatService &heartbeat, co
                    Response res;
                    res.contentType = "text/markdown; charset=utf-8";
                    res.body = render(*it, baseUrl(req, publicUrl), *keys).toUtf8();
-                   res.setHeader("Cache-Control", "public, max-age=300");
+                   // Rendered from the request's Host when no public URL is configured: a shared cache must
+                   // not hand one client's Host to everyone (cache poisoning), so only a configured URL is public.
+                   res.setHeader("Cache-Control", publicUrl.isEmpty() ? "no-store" : "public, max-age=300");
                    return res;
                });
 

@@ -64,6 +64,7 @@ private Q_SLOTS:
         QVERIFY(r.body.contains(key.value("publicKey").toString().toLatin1()));
         QVERIFY(r.body.contains("/.well-known/heartbeat-keys.json"));
         QVERIFY(r.body.contains("http://agents.example.test:4000/api/v1/heartbeat/"));
+        QCOMPARE(r.header("cache-control"), QByteArray("no-store")); // Host-derived: never in a shared cache
         QCOMPARE(httpRequest(port(), "HEAD", path).status, 200);
     }
 
@@ -76,6 +77,7 @@ private Q_SLOTS:
         QCOMPARE(r.status, 200);
         QVERIFY(r.body.contains("https://api.betterworld.example/api/v1/auth/agents/register"));
         QVERIFY(!r.body.contains("evil.example"));
+        QCOMPARE(r.header("cache-control"), QByteArray("public, max-age=300")); // the same for every client
         QVERIFY(configured.stop());
     }
 
