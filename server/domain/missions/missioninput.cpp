@@ -114,7 +114,9 @@ Result<MissionInput> MissionInput::parse(const QJsonObject &body, Mode mode, con
     if (create) {
         in.solutionId = uuid(r, QStringLiteral("solutionId"), true).value_or(QString());
     } else {
-        if (auto version = integer(r, QStringLiteral("version"), false, 1, std::numeric_limits<int>::max()))
+        // Required: a PATCH without the version it was based on would overwrite whatever changed since
+        // (the controller also takes it from If-Match).
+        if (auto version = integer(r, QStringLiteral("version"), true, 1, std::numeric_limits<int>::max()))
             in.version = int(*version);
         for (const char *f : {"title", "description", "instructions", "evidenceRequired", "estimatedDurationMinutes",
                               "tokenReward", "expiresAt", "difficulty", "locationRadiusKm", "bonusForQuality", "maxClaims"}) {

@@ -28,9 +28,9 @@ inline QList<QPair<QByteArray, QByteArray>> auth(const Agent &a)
 }
 
 inline HttpReply call(quint16 port, const QByteArray &method, const QString &target, const Agent &who = {},
-                      const QJsonObject &body = {})
+                      const QJsonObject &body = {}, const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {})
 {
-    auto headers = auth(who);
+    auto headers = auth(who) + extraHeaders;
     QByteArray bytes;
     if (method == "POST" || method == "PATCH") {
         bytes = QJsonDocument(body).toJson(QJsonDocument::Compact);

@@ -236,8 +236,11 @@ private Q_SLOTS:
         QCOMPARE(m->values.size(), 1);
         m = MissionInput::parse(QJsonObject{{"version", 3}}, Mode::Patch, kNow);
         QVERIFY(!m.ok()); // a version alone changes nothing
-        m = MissionInput::parse(QJsonObject{{"requiredLatitude", QJsonValue::Null}, {"requiredLongitude", QJsonValue::Null}},
-                                Mode::Patch, kNow);
+        m = MissionInput::parse(QJsonObject{{"tokenReward", 40}}, Mode::Patch, kNow);
+        QVERIFY(!m.ok()); // no version: it would overwrite changes it never saw
+        m = MissionInput::parse(
+            QJsonObject{{"version", 1}, {"requiredLatitude", QJsonValue::Null}, {"requiredLongitude", QJsonValue::Null}},
+            Mode::Patch, kNow);
         QVERIFY(m.ok());
         QVERIFY(m->values.value("required_latitude").isNull());
     }

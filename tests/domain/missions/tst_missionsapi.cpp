@@ -178,9 +178,9 @@ private Q_SLOTS:
         const QString id = createMission(m_alice, m_solution, 10, 10);
         const QString path = "/api/v1/missions/" + id;
         QCOMPARE(call(port(), "PATCH", path, {}, QJsonObject{{"tokenReward", 50}}).status, 401);
-        QCOMPARE(call(port(), "PATCH", path, m_bob, QJsonObject{{"tokenReward", 50}}).status, 403);
+        QCOMPARE(call(port(), "PATCH", path, m_bob, QJsonObject{{"version", 1}, {"tokenReward", 50}}).status, 403);
         QCOMPARE(call(port(), "PATCH", "/api/v1/missions/00000000-0000-4000-8000-00000000beef", m_alice,
-                      QJsonObject{{"tokenReward", 50}})
+                      QJsonObject{{"version", 1}, {"tokenReward", 50}})
                      .status,
                  404);
         HttpReply r = call(port(), "PATCH", path, m_alice, QJsonObject{{"tokenReward", -5}, {"requiredLatitude", 5}});
@@ -199,15 +199,21 @@ private Q_SLOTS:
                     .toDouble()
                 < 1e-6);
 
-        // A stale version is a conflict; without a version the write simply applies.
+        // A stale version is a conflict; without a version (body or If-Match) nothing is written.
         r = call(port(), "PATCH", path, m_alice, QJsonObject{{"version", 1}, {"tokenReward", 60}});
         QCOMPARE(r.status, 409);
         QCOMPARE(codeOf(r), QStringLiteral("CONFLICT"));
-        QCOMPARE(call(port(), "PATCH", path, m_alice, QJsonObject{{"tokenReward", 60}}).status, 200);
+        r = call(port(), "PATCH", path, m_alice, QJsonObject{{"tokenReward", 60}});
+        QCOMPARE(r.status, 422);
+        QVERIFY(fieldsOf(r).contains("version"));
+        QCOMPARE(call(port(), "PATCH", path, m_alice, QJsonObject{{"tokenReward", 60}}, {{"If-Match", "\"1\""}}).status, 409);
+        r = call(port(), "PATCH", path, m_alice, QJsonObject{{"tokenReward", 60}}, {{"If-Match", "\"2\""}});
+        QCOMPARE(r.status, 200);
+        QCOMPARE(dataOf(r).value("version").toInt(), 3);
 
         // Active claims block edits and the archive.
         runSql(*m_db, "UPDATE missions SET current_claim_count = 1 WHERE id = ?::uuid", {id});
-        QCOMPARE(call(port(), "PATCH", path, m_alice, QJsonObject{{"tokenReward", 70}}).status, 409);
+        QCOMPARE(call(port(), "PATCH", path, m_alice, QJsonObject{{"version", 3}, {"tokenReward", 70}}).status, 409);
         QCOMPARE(call(port(), "DELETE", path, m_alice).status, 409);
         runSql(*m_db, "UPDATE missions SET current_claim_count = 0 WHERE id = ?::uuid", {id});
     }
@@ -255,7 +261,7 @@ private Q_SLOTS:
         QCOMPARE(r.status, 200); // soft delete: still there for its creator
         QCOMPARE(dataOf(r).value("status").toString(), QStringLiteral("archived"));
         QCOMPARE(call(port(), "DELETE", path, m_alice).status, 200); // idempotent
-        QCOMPARE(call(port(), "PATCH", path, m_alice, QJsonObject{{"tokenReward", 5}}).status, 409);
+        QCOMPARE(call(port(), "PATCH", path, m_alice, QJsonObject{{"version", 1}, {"tokenReward", 5}}).status, 409);
         for (const auto &v : dataOf(call(port(), "GET", "/api/v1/missions?limit=100")).value("missions").toArray())
             QVERIFY(v.toObject().value("id").toString() != id);
     }
