@@ -26,10 +26,52 @@ using domain::sqljson::isoTimestamp;
 
 namespace {
 constexpr int kTokenBytes = 32;
+// Failures from all sources together that lock the account itself, as a multiple of the per-source limit.
+constexpr int kAccountLockoutFactor = 10;
 
 ApiError invalidCredentials()
 {
     return ApiError::make(ErrorKind::Unauthorized, QStringLiteral("Invalid email or password"));
+}
+
+// Failed logins are counted per (account, source): a source that guesses wrong lockoutFailures times is
+// refused for lockoutDuration, while the account's owner elsewhere still signs in — an anonymous client
+// cannot lock an administrator out. Kept in the shared, UNLOGGED rate-limit table (every node sees
+// them; a crash forgets them, which costs an attacker's source at most one reset). The window
+// restarts at the failure that locks, so the pause lasts the whole duration.
+QString failureKey(const QString &moderatorId, const QString &ip)
+{
+    return QStringLiteral("admin-login-failures:%1:%2").arg(moderatorId, ip.isEmpty() ? QStringLiteral("console") : ip);
+}
+
+Result<bool> sourceLocked(QSqlDatabase db, const QString &key, int failures)
+{
+    auto q = db::exec(db,
+                      QStringLiteral("SELECT count >= ? FROM rate_limit_counters WHERE key = ?"
+                                     " AND window_start + window_seconds > extract(epoch FROM now())"),
+                      {failures, key});
+    if (!q)
+        return q.error();
+    return q->next() && q->value(0).toBool();
+}
+
+// Records one failure; true when this one locks the source.
+Result<bool> recordSourceFailure(QSqlDatabase db, const QString &key, int failures, std::chrono::seconds duration)
+{
+    auto q = db::exec(
+        db,
+        QStringLiteral("INSERT INTO rate_limit_counters AS c (key, window_start, window_seconds, count)"
+                       " VALUES (?, extract(epoch FROM now())::bigint, ?, 1)"
+                       " ON CONFLICT (key) DO UPDATE SET"
+                       " count = CASE WHEN c.window_start + c.window_seconds > extract(epoch FROM now()) THEN c.count + 1 ELSE 1 END,"
+                       " window_start = CASE WHEN c.window_start + c.window_seconds > extract(epoch FROM now())"
+                       "   AND c.count + 1 < ? THEN c.window_start ELSE EXCLUDED.window_start END,"
+                       " window_seconds = EXCLUDED.window_seconds"
+                       " RETURNING count"),
+        {key, int(duration.count()), failures});
+    if (!q)
+        return q.error();
+    return q->next() && q->value(0).toInt() >= failures;
 }
 
 QString newToken()
@@ -175,6 +217,10 @@ Result<QJsonObject> AdminAuthService::resetPassword(const QString &emailIn, cons
         auto revoked = db::exec(db, QStringLiteral("DELETE FROM admin_sessions WHERE moderator_id = ?::uuid"), {id});
         if (!revoked)
             return revoked.error();
+        if (auto cleared = db::exec(db, QStringLiteral("DELETE FROM rate_limit_counters WHERE key LIKE ?"),
+                                    {failureKey(id, QStringLiteral("%"))});
+            !cleared)
+            return cleared.error();
         const int sessions = revoked->numRowsAffected();
         reset.insert(QStringLiteral("sessionsRevoked"), sessions);
         entry = entryFor(actor, QStringLiteral("admin.password_reset"), id);
@@ -226,8 +272,7 @@ Result<AdminAuthService::Session> AdminAuthService::login(const QString &emailIn
     QSqlDatabase db = m_db.connection();
     auto q = db::exec(db,
                       QStringLiteral("SELECT id::text, email, coalesce(display_name, ''), role, password_hash, is_active,"
-                                     " coalesce(locked_until > now(), false),"
-                                     " ceil(extract(epoch FROM locked_until - now()))::int"
+                                     " coalesce(locked_until > now(), false)"
                                      " FROM moderators WHERE lower(email) = lower(?)"),
                       {email});
     if (!q)
@@ -244,43 +289,57 @@ Result<AdminAuthService::Session> AdminAuthService::login(const QString &emailIn
     caller.ip = audit::inetOrEmpty(ip);
     const QByteArray storedHash = q->value(4).toString().toLatin1();
     const bool active = q->value(5).toBool();
-    const bool locked = q->value(6).toBool();
-    const int lockedFor = q->value(7).toInt();
+    const bool accountLocked = q->value(6).toBool();
     q->finish();
 
     AuditEntry failure =
         AuditEntry::byModerator(caller, QStringLiteral("admin.login_failed"), QStringLiteral("moderator"), caller.moderatorId);
-    if (locked) {
-        failure.after = QJsonObject{{QStringLiteral("reason"), QStringLiteral("locked")}};
+    const QString sourceKey = failureKey(caller.moderatorId, caller.ip);
+    auto thisSourceLocked = sourceLocked(db, sourceKey, m_options.lockoutFailures);
+    if (!thisSourceLocked)
+        return thisSourceLocked.error();
+    // Verified in every case, locked or not: the same work and the same answer for a locked account,
+    // a wrong password and an unknown email — neither timing nor wording tells them apart.
+    const bool passwordOk = password::verify(storedHash, password);
+    if (accountLocked || *thisSourceLocked) {
+        failure.after = QJsonObject{{QStringLiteral("reason"), QStringLiteral("locked")},
+                                    {QStringLiteral("scope"), accountLocked ? QStringLiteral("account") : QStringLiteral("source")}};
         (void)audit::append(db, failure);
-        return ApiError::make(ErrorKind::Unauthorized,
-                              QStringLiteral("Account locked after repeated failed logins; retry in %1 s").arg(lockedFor),
-                              QJsonObject{{QStringLiteral("retryAfter"), lockedFor}});
+        return invalidCredentials();
     }
 
-    if (!password::verify(storedHash, password)) {
+    if (!passwordOk) {
+        // The account itself locks only after many failures from anywhere (a distributed guess), and
+        // still answers like a wrong password.
+        const int accountFailures = m_options.lockoutFailures * kAccountLockoutFactor;
         auto locked = audit::inTransaction(db, [&](AuditEntry &entry) -> Result<bool> {
+            auto sourceNowLocked = recordSourceFailure(db, sourceKey, m_options.lockoutFailures, m_options.lockoutDuration);
+            if (!sourceNowLocked)
+                return sourceNowLocked.error();
             auto failed = db::exec(
                 db,
                 QStringLiteral(
                     "UPDATE moderators SET"
                     " locked_until = CASE WHEN failed_logins + 1 >= ? THEN now() + make_interval(secs => ?) ELSE locked_until END,"
                     " failed_logins = CASE WHEN failed_logins + 1 >= ? THEN 0 ELSE failed_logins + 1 END"
-                    " WHERE id = ?::uuid RETURNING failed_logins, coalesce(locked_until > now(), false)"),
-                {m_options.lockoutFailures, double(m_options.lockoutDuration.count()), m_options.lockoutFailures,
-                 caller.moderatorId});
+                    " WHERE id = ?::uuid RETURNING coalesce(locked_until > now(), false)"),
+                {accountFailures, double(m_options.lockoutDuration.count()), accountFailures, caller.moderatorId});
             if (!failed)
                 return failed.error();
-            const bool nowLocked = failed->next() && failed->value(1).toBool();
+            const bool accountNowLocked = failed->next() && failed->value(0).toBool();
             entry = failure;
-            entry.after =
-                QJsonObject{{QStringLiteral("reason"), QStringLiteral("password")}, {QStringLiteral("locked"), nowLocked}};
-            return nowLocked;
+            QJsonObject after{{QStringLiteral("reason"), QStringLiteral("password")},
+                              {QStringLiteral("locked"), *sourceNowLocked || accountNowLocked}};
+            if (accountNowLocked)
+                after.insert(QStringLiteral("accountLocked"), true);
+            entry.after = after;
+            return *sourceNowLocked || accountNowLocked;
         });
         if (!locked)
             return locked.error();
         if (*locked)
-            qCWarning(lcAdminAuth).noquote() << "admin account locked after repeated failed logins:" << caller.email;
+            qCWarning(lcAdminAuth).noquote() << "admin sign-in paused after repeated failed logins:" << caller.email
+                                             << "from" << (caller.ip.isEmpty() ? QStringLiteral("the console") : caller.ip);
         return invalidCredentials();
     }
     if (!active) {
@@ -305,6 +364,8 @@ Result<AdminAuthService::Session> AdminAuthService::login(const QString &emailIn
                      {rehashed, caller.moderatorId});
         if (!touched)
             return touched.error();
+        if (auto cleared = db::exec(db, QStringLiteral("DELETE FROM rate_limit_counters WHERE key = ?"), {sourceKey}); !cleared)
+            return cleared.error();
         auto inserted =
             db::exec(db,
                      QStringLiteral("INSERT INTO admin_sessions (token_hash, moderator_id, expires_at, ip)"

@@ -1,7 +1,8 @@
 #pragma once
 // Admin users (table moderators: roles admin | moderator, Argon2id password hashes) and their
 // sessions: login issues an opaque bearer token (32 random bytes, hex) stored only as SHA-256
-// with a fixed expiry; repeated failures lock the account for a while. Every change and every
+// with a fixed expiry; repeated failures from one source pause that source's sign-ins for a while
+// (many from everywhere pause the account), always answered like a wrong password. Every change and every
 // login attempt on a known account is audited. Thread-safe and stateless: call from any thread
 // except the GUI thread (password hashing takes ~50–100 ms; SQL uses the calling thread's connection).
 
@@ -26,7 +27,7 @@ class AdminAuthService final {
 public:
     struct Options {
         std::chrono::seconds sessionTtl{std::chrono::hours(12)};
-        int lockoutFailures = 5; // consecutive failures that lock
+        int lockoutFailures = 5; // failures from one source (IP, or the console) that pause its sign-ins
         std::chrono::seconds lockoutDuration{std::chrono::minutes(15)};
     };
 

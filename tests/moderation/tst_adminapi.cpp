@@ -68,6 +68,7 @@ private Q_SLOTS:
             c.rateLimits.registrationPerIp = 1000;
             c.rateLimits.publicPerIp = 1000;
             c.rateLimits.agentPending = 1000;
+            c.trustedProxies = {QStringLiteral("127.0.0.1")}; // so tests can speak from other addresses
         }),
                  qPrintable(m_server->lastError()));
         m_db = std::make_unique<db::Database>(m_pg.settings(m_server->database()));
@@ -157,6 +158,28 @@ private Q_SLOTS:
         QCOMPARE(call("POST", "/api/v1/admin/auth/logout", token).status, 200);
         const HttpReply after = call("GET", "/api/v1/admin/auth/me", token);
         QCOMPARE(after.status, 401);
+    }
+
+    // Repeated failures pause the guessing address only, answered exactly like any wrong password:
+    // no "locked" oracle, and an anonymous client cannot lock the administrator out.
+    void failedLoginsPauseTheGuesserNotTheOwner()
+    {
+        moderation::AdminAuthService auth(*m_db);
+        QVERIFY(auth.createUser({QStringLiteral("carol@example.org"), QStringLiteral("admin"), {}, testPassword()}));
+        const auto from = [&](const QByteArray &ip, const QString &email, const QString &password) {
+            return httpRequest(port(), "POST", "/api/v1/admin/auth/login", json({{"email", email}, {"password", password}}),
+                               {{"X-Forwarded-For", ip}});
+        };
+        for (int i = 0; i < 5; ++i)
+            QCOMPARE(from("198.51.100.9", "carol@example.org", QStringLiteral("guess number %1").arg(i)).status, 401);
+        const HttpReply paused = from("198.51.100.9", "carol@example.org", testPassword());
+        const HttpReply unknown = from("198.51.100.9", "nobody@example.org", testPassword());
+        QCOMPARE(paused.status, 401);
+        QCOMPARE(paused.json().value("error").toObject().value("code"), unknown.json().value("error").toObject().value("code"));
+        QCOMPARE(paused.json().value("error").toObject().value("message"),
+                 unknown.json().value("error").toObject().value("message"));
+        QVERIFY(!paused.json().value("error").toObject().contains("details"));
+        QCOMPARE(from("203.0.113.5", "carol@example.org", testPassword()).status, 200); // the owner, elsewhere
     }
 
     void adminRoutesNeedASessionToken()

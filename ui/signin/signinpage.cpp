@@ -33,12 +33,7 @@ AccountCheck readAccountCheck(AdminAuthService *auth)
 QString describe(const ApiError &error)
 {
     switch (error.kind) {
-    case ErrorKind::Unauthorized:
-        if (error.details.contains(QStringLiteral("retryAfter"))) {
-            const int minutes = std::max(1, (error.details.value(QStringLiteral("retryAfter")).toInt() + 59) / 60);
-            return SignInPage::tr("This account is locked after too many failed attempts. Try again in %n minute(s).", nullptr,
-                                  minutes);
-        }
+    case ErrorKind::Unauthorized: // also while failed attempts pause sign-ins: the service does not say which
         return SignInPage::tr("Wrong email or password.");
     case ErrorKind::Forbidden:
         return SignInPage::tr("This account is deactivated. Ask an administrator to reactivate it.");
