@@ -108,6 +108,7 @@ Result<Caller> AgentService::authenticate(const QString &apiKey)
         if (!q->value(3).isNull())
             caller.rateLimitOverride = q->value(3).toInt();
         caller.usedDeprecatedKey = deprecated;
+        caller.keyHash = keyHash;
 
         if (m_options.authCacheTtl.count() > 0) {
             auto expires = now + m_options.authCacheTtl;
@@ -139,19 +140,33 @@ Result<QJsonObject> AgentService::rotateKey(const Caller &caller)
 {
     if (caller.usedDeprecatedKey)
         return ApiError::forbidden(QStringLiteral("This API key was already rotated; use your current key to rotate again"));
+    // Only while the presented key is still the current one: of racing rotations with one key, the
+    // first wins and the rest get 409 — otherwise each would demote the key the previous one just
+    // handed out, and the original key would lose its 24 h grace (the row lock orders them).
     static const QString sql =
         QStringLiteral("UPDATE agents SET previous_api_key_hash = api_key_hash, previous_api_key_prefix = api_key_prefix,"
                        " previous_api_key_expires_at = now() + make_interval(secs => %1), api_key_hash = ?, api_key_prefix = ?"
-                       " WHERE id = ?::uuid AND is_active"
+                       " WHERE id = ?::uuid AND is_active AND api_key_hash = ?"
                        " RETURNING to_char(previous_api_key_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
             .arg(kPreviousKeyGraceSeconds);
     const QString key = apikey::generate();
-    auto q =
-        db::execCached(m_db.connection(), sql, {QString::fromLatin1(apikey::hash(key)), apikey::prefix(key), caller.agentId});
+    QSqlDatabase db = m_db.connection();
+    auto q = db::execCached(db, sql,
+                            {QString::fromLatin1(apikey::hash(key)), apikey::prefix(key), caller.agentId,
+                             QString::fromLatin1(caller.keyHash)});
     if (!q)
         return q.error();
-    if (!q->next())
-        return ApiError::forbidden(QStringLiteral("Agent is deactivated"));
+    if (!q->next()) {
+        auto active =
+            db::scalar(db::exec(db, QStringLiteral("SELECT is_active FROM agents WHERE id = ?::uuid"), {caller.agentId}));
+        if (!active)
+            return active.error();
+        if (!active->toBool())
+            return ApiError::forbidden(QStringLiteral("Agent is deactivated"));
+        forgetAgent(caller.agentId);
+        return ApiError::conflict(
+            QStringLiteral("This key was rotated by another request a moment ago; use the key that rotation returned"));
+    }
     // Cached authentications still say "current key" for the old one: drop them so it turns deprecated now.
     forgetAgent(caller.agentId);
     return QJsonObject{{QStringLiteral("apiKey"), key}, {QStringLiteral("previousKeyExpiresAt"), q->value(0).toString()}};

@@ -7,6 +7,10 @@
 #include <QTest>
 #include <QUrl>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 using namespace bw::test;
 using namespace bw::test::accounts;
 
@@ -414,6 +418,37 @@ private Q_SLOTS:
         QCOMPARE(scalar(*m_db, "SELECT api_key_prefix FROM agents WHERE id = ?::uuid", {a.id}).toString(), newKey.left(12));
         QCOMPARE(scalar(*m_db, "SELECT previous_api_key_prefix FROM agents WHERE id = ?::uuid", {a.id}).toString(),
                  a.key.left(12));
+    }
+
+    // Ten rotations racing with one key: the first wins, the rest are refused, and both the original
+    // key (deprecated, 24 h) and the one handed out work — no rotation demotes a key another just issued.
+    void racingRotationsKeepEveryIssuedKeyValid()
+    {
+        const Agent a = registerAgent(port(), registration("racing_rotator"));
+        constexpr int kRacers = 10;
+        std::atomic_int ready{0};
+        QList<HttpReply> replies(kRacers);
+        std::vector<std::thread> racers;
+        for (int i = 0; i < kRacers; ++i)
+            racers.emplace_back([&, i] {
+                ++ready;
+                while (ready.load() < kRacers)
+                    std::this_thread::yield();
+                replies[i] = call(port(), "POST", "/api/v1/auth/agents/rotate-key", a.key);
+            });
+        for (auto &t : racers)
+            t.join();
+        QStringList issued;
+        for (const HttpReply &r : std::as_const(replies)) {
+            QVERIFY2(r.status == 200 || r.status == 409 || r.status == 403, r.body.constData());
+            if (r.status == 200)
+                issued << data(r).value("apiKey").toString();
+        }
+        QCOMPARE(issued.size(), 1);
+        QCOMPARE(call(port(), "GET", "/api/v1/agents/me", issued.first()).status, 200);
+        const HttpReply old = call(port(), "GET", "/api/v1/agents/me", a.key);
+        QCOMPARE(old.status, 200);
+        QCOMPARE(old.header("x-bw-key-deprecated"), QByteArray("true"));
     }
 
     void previousKeyExpires()
