@@ -13,6 +13,7 @@
 #include <QRegularExpression>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <map>
@@ -192,6 +193,8 @@ private:
         std::lock_guard lock(m_outputMutex);
         if (m_options.toStderr)
             std::fwrite(batch.constData(), 1, size_t(batch.size()), stderr);
+        if (!m_file.isOpen() && !m_file.fileName().isEmpty())
+            reopenAfterFailure();
         if (m_file.isOpen()) {
             m_file.write(batch);
             m_file.flush();
@@ -225,6 +228,17 @@ private:
                                                         | QFileDevice::ExeGroup | QFileDevice::ReadOther
                                                         | QFileDevice::WriteOther | QFileDevice::ExeOther;
 
+    // A file that could not be (re)opened — e.g. out of descriptors during a flood — is retried at
+    // most once a second, so file logging comes back by itself when the cause goes away.
+    void reopenAfterFailure()
+    {
+        const auto now = std::chrono::steady_clock::now();
+        if (now < m_nextReopen)
+            return;
+        m_nextReopen = now + std::chrono::seconds(1);
+        openPrivately();
+    }
+
     // 0600 when created, and tightened when an older version left it 0644.
     bool openPrivately()
     {
@@ -235,6 +249,7 @@ private:
         return true;
     }
 
+    std::chrono::steady_clock::time_point m_nextReopen{}; // guarded by m_outputMutex
     std::mutex m_mutex;
     std::mutex m_outputMutex;
     std::mutex m_sinkMutex;
