@@ -122,11 +122,11 @@ SQL
     psql_bw -c "VACUUM ANALYZE missions"
 fi
 psql_bw -Atc "SELECT count(*), pg_size_pretty(pg_total_relation_size('missions')),
-                     pg_size_pretty(pg_relation_size('missions_market_earth_idx')) FROM missions" >"$OUT/missions.txt"
+                     pg_size_pretty(pg_relation_size('missions_market_public_earth_idx')) FROM missions" >"$OUT/missions.txt"
 log "missions: $(cat "$OUT/missions.txt")"
 # Within 50 km of the point: how many candidates the search ranks.
-psql_bw -Atc "SELECT count(*) FROM missions WHERE earth_box(ll_to_earth(37.7749, -122.4194), 50000) @> earth
-              AND earth_distance(ll_to_earth(37.7749, -122.4194), earth) <= 50000" >"$OUT/within-50km.txt"
+psql_bw -Atc "SELECT count(*) FROM missions WHERE earth_box(ll_to_earth(37.7749, -122.4194), 50000) @> public_earth
+              AND earth_distance(ll_to_earth(37.7749, -122.4194), public_earth) <= 50000" >"$OUT/within-50km.txt"
 
 curl -fsS "http://127.0.0.1:$PORT$URL_PATH" >"$OUT/sample.json"
 [[ "$(jq '.data | length' "$OUT/sample.json")" == 10 ]] || die "unexpected answer: $(head -c 300 "$OUT/sample.json")"
@@ -135,21 +135,21 @@ curl -fsS "http://127.0.0.1:$PORT$URL_PATH" >"$OUT/sample.json"
 # reproduce it: same SQL shape, literal values).
 psql_bw >"$OUT/explain.txt" <<'SQL'
 EXPLAIN (ANALYZE, BUFFERS)
-WITH edge AS (SELECT (m.earth <-> ll_to_earth(37.7749, -122.4194)) AS d FROM missions m
+WITH edge AS (SELECT (m.public_earth <-> ll_to_earth(37.7749, -122.4194)) AS d FROM missions m
   WHERE m.guardrail_status = 'approved' AND m.status = 'open' AND m.expires_at > now()
-    AND earth_box(ll_to_earth(37.7749, -122.4194), 50000) @> m.earth
-    AND earth_distance(ll_to_earth(37.7749, -122.4194), m.earth) <= 50000
-  ORDER BY m.earth <-> ll_to_earth(37.7749, -122.4194) LIMIT 1 OFFSET 10),
-page AS (SELECT m.*, (m.earth <-> ll_to_earth(37.7749, -122.4194)) AS _k0, m.id AS _k1 FROM missions m
+    AND earth_box(ll_to_earth(37.7749, -122.4194), 50000) @> m.public_earth
+    AND earth_distance(ll_to_earth(37.7749, -122.4194), m.public_earth) <= 50000
+  ORDER BY m.public_earth <-> ll_to_earth(37.7749, -122.4194) LIMIT 1 OFFSET 10),
+page AS (SELECT m.*, (m.public_earth <-> ll_to_earth(37.7749, -122.4194)) AS _k0, m.id AS _k1 FROM missions m
   WHERE m.guardrail_status = 'approved' AND m.status = 'open' AND m.expires_at > now()
-    AND earth_box(ll_to_earth(37.7749, -122.4194), 50000) @> m.earth
-    AND earth_distance(ll_to_earth(37.7749, -122.4194), m.earth) <= 50000
-    AND earth_box(ll_to_earth(37.7749, -122.4194), sec_to_gc(coalesce((SELECT d FROM edge), 1e9)) + 1) @> m.earth
-    AND (m.earth <-> ll_to_earth(37.7749, -122.4194)) <= coalesce((SELECT d FROM edge), 1e9)
+    AND earth_box(ll_to_earth(37.7749, -122.4194), 50000) @> m.public_earth
+    AND earth_distance(ll_to_earth(37.7749, -122.4194), m.public_earth) <= 50000
+    AND earth_box(ll_to_earth(37.7749, -122.4194), sec_to_gc(coalesce((SELECT d FROM edge), 1e9)) + 1) @> m.public_earth
+    AND (m.public_earth <-> ll_to_earth(37.7749, -122.4194)) <= coalesce((SELECT d FROM edge), 1e9)
   ORDER BY _k0, _k1 LIMIT 11)
 SELECT count(*) FROM page;
 SQL
-grep -q "missions_market_earth_idx" "$OUT/explain.txt" || die "the plan does not use the GiST index (see $OUT/explain.txt)"
+grep -q "missions_market_public_earth_idx" "$OUT/explain.txt" || die "the plan does not use the GiST index (see $OUT/explain.txt)"
 grep -q "Seq Scan on missions" "$OUT/explain.txt" && die "sequential scan in the plan (see $OUT/explain.txt)"
 
 run() { # name rate [connections]

@@ -31,7 +31,7 @@ struct Page; // problemservice.h
 
 struct KeyPart {
     enum class Kind { Timestamp, Numeric, Float, Integer, Uuid };
-    QString expr; // over the table alias, e.g. "s.created_at" or "m.earth <-> ll_to_earth(?, ?)"
+    QString expr; // over the table alias, e.g. "s.created_at" or "m.public_earth <-> ll_to_earth(?, ?)"
     Kind kind = Kind::Timestamp;
     QVariantList binds; // for placeholders inside expr (repeated wherever expr appears)
 };
@@ -54,7 +54,7 @@ struct KeysetSpec {
     // takes two index scans: KNN finds the (limit+1)-th distance (the "edge"), then a box search
     // fetches every row within that distance, sorted by (distance, id) — exact, and bounded by
     // limit + ties. knnBox is the index condition for that search, %1 standing for the edge
-    // distance expression, e.g. "earth_box(ll_to_earth(?, ?), sec_to_gc(%1) + 1) @> m.earth".
+    // distance expression, e.g. "earth_box(ll_to_earth(?, ?), sec_to_gc(%1) + 1) @> m.public_earth".
     QString knnBox;
     QVariantList knnBoxBinds;
     // Conditions for one of the two scans only (joined with `where`). The edge scan should bound

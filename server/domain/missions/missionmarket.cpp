@@ -50,8 +50,8 @@ KeysetSpec MissionMarket::spec(const MarketQuery &query)
     }
     const QVariantList center = query.hasCenter() ? QVariantList{*query.lat, *query.lng} : QVariantList{};
     const double metres = query.radiusKm * 1000.0;
-    const QString radius = QStringLiteral("earth_box(ll_to_earth(?, ?), ?::float8) @> m.earth"
-                                          " AND earth_distance(ll_to_earth(?, ?), m.earth) <= ?::float8");
+    const QString radius = QStringLiteral("earth_box(ll_to_earth(?, ?), ?::float8) @> m.public_earth"
+                                          " AND earth_distance(ll_to_earth(?, ?), m.public_earth) <= ?::float8");
     const QVariantList radiusBinds = center + QVariantList{metres} + center + QVariantList{metres};
     if (query.hasCenter()) {
         // The box is the index condition; the great-circle distance trims its corners. (Nearest
@@ -60,7 +60,7 @@ KeysetSpec MissionMarket::spec(const MarketQuery &query)
             where << radius;
             binds << radiusBinds;
         }
-        spec.select += QStringLiteral(", earth_distance(ll_to_earth(?, ?), m.earth) AS _distance_m");
+        spec.select += QStringLiteral(", earth_distance(ll_to_earth(?, ?), m.public_earth) AS _distance_m");
         spec.selectBinds << center;
         spec.itemColumns += QStringLiteral(", round((pg._distance_m / 1000)::numeric, 1)::float8 AS \"distanceKm\"");
     }
@@ -70,13 +70,13 @@ KeysetSpec MissionMarket::spec(const MarketQuery &query)
     case MarketQuery::Sort::Distance:
         // Nearest first: KNN order on the chord distance (monotonic with the great-circle one).
         spec.descending = false;
-        spec.keys << KeyPart{QStringLiteral("m.earth <-> ll_to_earth(?, ?)"), KeyPart::Kind::Float, center}
+        spec.keys << KeyPart{QStringLiteral("m.public_earth <-> ll_to_earth(?, ?)"), KeyPart::Kind::Float, center}
                   << KeyPart{QStringLiteral("m.id"), KeyPart::Kind::Uuid, {}};
-        spec.knnBox = QStringLiteral("earth_box(ll_to_earth(?, ?), sec_to_gc(%1) + 1) @> m.earth");
+        spec.knnBox = QStringLiteral("earth_box(ll_to_earth(?, ?), sec_to_gc(%1) + 1) @> m.public_earth");
         spec.knnBoxBinds = center;
         // The edge may look beyond the circle (box corners): the page trims to min(edge, radius).
         // For points, box && point is box @> point, estimated 5x less selective (KNN preferred).
-        spec.knnEdgeWhere = QStringLiteral("earth_box(ll_to_earth(?, ?), ?::float8) && m.earth");
+        spec.knnEdgeWhere = QStringLiteral("earth_box(ll_to_earth(?, ?), ?::float8) && m.public_earth");
         spec.knnEdgeWhereBinds = center + QVariantList{metres};
         spec.knnPageWhere = radius;
         spec.knnPageWhereBinds = radiusBinds;

@@ -1,9 +1,10 @@
 #pragma once
 // The mission marketplace (api.md §7): approved, open, unexpired missions, filtered and keyset-
-// paginated (newest, best paid, or nearest first), and the nearby search. Geo filters and the
-// distance order use the GiST index on missions.earth (radius: earth_box @> earth, then the exact
-// great-circle distance; order: KNN on earth <-> point). Public coordinates are rounded to
-// 2 decimals; distanceKm to 0.1 km. Thread-safe: any thread (the calling thread's connection).
+// paginated (newest, best paid, or nearest first), and the nearby search. Geo filters, distances
+// and the distance order all work on the *public* point (missions.public_earth: coordinates rounded
+// to 2 decimals, as shown), so no query sequence reveals more than that (radius: earth_box @>
+// public_earth, then the great-circle distance; order: KNN on public_earth <-> point; distanceKm
+// to 0.1 km), through its partial GiST index. Thread-safe: any thread (the calling thread's connection).
 
 #include "server/domain/content/keysetlist.h"
 #include "server/domain/content/problemservice.h"

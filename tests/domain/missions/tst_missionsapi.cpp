@@ -313,7 +313,8 @@ private Q_SLOTS:
         QCOMPARE(list("lat=37.7749&lng=-122.4194&radiusKm=5"), QStringList{cheap});
         r = call(port(), "GET", "/api/v1/missions?lat=37.7749&lng=-122.4194&radiusKm=25&sort=distance");
         const QJsonArray near = dataOf(r).value("missions").toArray();
-        QCOMPARE(near.at(0).toObject().value("distanceKm").toDouble(), 0.0);
+        // Measured to the public point (37.77, -122.42), ~0.55 km from the exact one the center sits on.
+        QCOMPARE(near.at(0).toObject().value("distanceKm").toDouble(), 0.5);
         QVERIFY(std::abs(near.at(1).toObject().value("distanceKm").toDouble() - 13.2) < 1.0);
         // Parameter errors.
         QCOMPARE(call(port(), "GET", "/api/v1/missions?sort=distance").status, 422);
@@ -325,6 +326,34 @@ private Q_SLOTS:
         QCOMPARE(codeOf(call(port(), "GET", "/api/v1/missions?domain=space")), QStringLiteral("INVALID_DOMAIN"));
         QCOMPARE(codeOf(call(port(), "GET", "/api/v1/missions?cursor=nope")), QStringLiteral("INVALID_CURSOR"));
         Q_UNUSED(pending);
+    }
+
+    // Filters, distances and order see only the public point (rounded to 2 decimals): bisecting
+    // radiusKm or distanceKm from chosen centers recovers that point, never the exact one.
+    void geoQueriesSeeOnlyThePublicPoint()
+    {
+        runSql(*m_db, "UPDATE missions SET status = 'archived'");
+        const QString hidden = createMission(m_alice, m_solution, 37.7749, -122.4249, 10); // public: 37.77, -122.42
+        // 0.70 km north of the exact point, but 1.3 km from the public one: outside a 1 km radius.
+        const auto near = [&](const char *center, const char *extra) {
+            return dataOf(call(port(), "GET", QStringLiteral("/api/v1/missions?%1%2").arg(QLatin1String(center), QLatin1String(extra))))
+                .value("missions")
+                .toArray();
+        };
+        QCOMPARE(near("lat=37.7812&lng=-122.4249", "&radiusKm=1").size(), 0);
+        QCOMPARE(near("lat=37.7812&lng=-122.4249", "&radiusKm=2").size(), 1);
+        // Standing on the exact point, the distance is the one to the public point, not 0.
+        const QJsonArray atExact = near("lat=37.7749&lng=-122.4249", "&radiusKm=5&sort=distance");
+        QCOMPARE(atExact.size(), 1);
+        QCOMPARE(atExact.at(0).toObject().value("id").toString(), hidden);
+        QCOMPARE(atExact.at(0).toObject().value("distanceKm").toDouble(), 0.7);
+        // Two centers equally far from the public point get the same distance, whatever the exact point.
+        const double north = near("lat=37.78&lng=-122.42", "&radiusKm=5").at(0).toObject().value("distanceKm").toDouble();
+        const double south = near("lat=37.76&lng=-122.42", "&radiusKm=5").at(0).toObject().value("distanceKm").toDouble();
+        QCOMPARE(north, south);
+        const QJsonArray nearby = itemsOf(call(port(), "GET", "/api/v1/missions/nearby?lat=37.7749&lng=-122.4249&radius=5"));
+        QCOMPARE(nearby.size(), 1);
+        QCOMPARE(nearby.at(0).toObject().value("distanceKm").toDouble(), 0.7);
     }
 
     void nearby()
