@@ -7,6 +7,7 @@
 #include "server/http/envelope.h"
 #include "server/http/ratelimiter.h"
 #include "server/http/requestpool.h"
+#include "server/http/shedlogsampler.h"
 
 #include <QJsonObject>
 #include <QLoggingCategory>
@@ -40,6 +41,7 @@ struct Pipeline::Cache {
     std::mutex mutex;
     std::unordered_map<QString, Counter *> requests;
     std::unordered_map<QString, Histogram *> durations;
+    ShedLogSampler shedLines; // 429/503 floods: a few lines a second, then one summary
 };
 
 Pipeline::Pipeline(const Config &config, PipelineDeps deps)
@@ -303,6 +305,10 @@ void Pipeline::finish(Request &request, Response response, const Respond &respon
         histogram->observe(seconds);
     }
     if (lcAccess().isInfoEnabled()) {
+        if (auto summary = m_cache->shedLines.takeSummary()) // cheap (one atomic) unless lines were held back
+            log::write(QtWarningMsg, "bw.http.access", *summary);
+    }
+    if (lcAccess().isInfoEnabled() && m_cache->shedLines.admit(response.status)) {
         log::ScopedContext context(request.requestId);
         if (request.caller)
             log::ScopedContext::setAgentId(request.caller->agentId);

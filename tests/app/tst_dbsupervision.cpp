@@ -95,6 +95,13 @@ private Q_SLOTS:
         }
         QVERIFY2(refused > 0, "the outage was not seen at all");
         QVERIFY2(readyDown > 0, "/ready never reported the outage");
+        // The outage's cause stays findable: shed requests get a few access lines a second, not one each.
+        QFile serveLog(m_serve.logFile);
+        QVERIFY(serveLog.open(QIODevice::ReadOnly));
+        const QByteArray log = serveLog.readAll();
+        QVERIFY(log.contains("exited unexpectedly"));
+        const int refusedLines = int(log.count("/api/v1/auth/agents/register 503"));
+        QVERIFY2(refusedLines <= 5 * (1 + int(t.elapsed() / 1000)), qPrintable(QStringLiteral("%1 of %2").arg(refusedLines).arg(refused)));
         QCOMPARE(acceptedAfter, 20);
         QVERIFY(m_serve.process.state() == QProcess::Running);
         const qint64 restarted = postmasterPid(m_data.path());
