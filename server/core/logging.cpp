@@ -224,9 +224,9 @@ private:
 
     static constexpr QFileDevice::Permissions kPrivateFile = QFileDevice::ReadOwner | QFileDevice::WriteOwner;
     static constexpr QFileDevice::Permissions kPrivateDir = kPrivateFile | QFileDevice::ExeOwner;
-    static constexpr QFileDevice::Permissions kOthers = QFileDevice::ReadGroup | QFileDevice::WriteGroup
-                                                        | QFileDevice::ExeGroup | QFileDevice::ReadOther
-                                                        | QFileDevice::WriteOther | QFileDevice::ExeOther;
+    static constexpr QFileDevice::Permissions kOthers = QFileDevice::ReadGroup | QFileDevice::WriteGroup | QFileDevice::ExeGroup
+                                                        | QFileDevice::ReadOther | QFileDevice::WriteOther
+                                                        | QFileDevice::ExeOther;
 
     // A file that could not be (re)opened — e.g. out of descriptors during a flood — is retried at
     // most once a second, so file logging comes back by itself when the cause goes away.

@@ -165,12 +165,12 @@ private:
         // reads anything else ("xchunked", "chunked, identity") as body-less, which a proxy in front
         // may frame differently: refuse instead of guessing where this request ends.
         if (const auto &head = m_parser->get(); head.count(bhttp::field::transfer_encoding) > 0
-            && (head.count(bhttp::field::transfer_encoding) > 1 || !m_parser->chunked()
-                || QByteArray(head[bhttp::field::transfer_encoding].data(),
-                              qsizetype(head[bhttp::field::transfer_encoding].size()))
-                           .trimmed()
-                           .toLower()
-                       != "chunked"))
+                                                && (head.count(bhttp::field::transfer_encoding) > 1 || !m_parser->chunked()
+                                                    || QByteArray(head[bhttp::field::transfer_encoding].data(),
+                                                                  qsizetype(head[bhttp::field::transfer_encoding].size()))
+                                                               .trimmed()
+                                                               .toLower()
+                                                           != "chunked"))
             return reject(ApiError::badRequest(QStringLiteral("Unsupported Transfer-Encoding: only \"chunked\" is accepted")));
         const qint64 limit = m_server.pipeline.bodyLimit(m_request.method, m_request.path);
         const auto length = m_parser->content_length();

@@ -22,9 +22,8 @@ void ShedLogSampler::roll(Second &s, int status, qint64 now)
     if (s.suppressed > 0) {
         if (!m_pending.isEmpty())
             m_pending += QStringLiteral("; ");
-        m_pending += QStringLiteral("%1 more %2 responses in one second were not logged one by one")
-                         .arg(s.suppressed)
-                         .arg(status);
+        m_pending +=
+            QStringLiteral("%1 more %2 responses in one second were not logged one by one").arg(s.suppressed).arg(status);
     }
     s = Second{now, 0, 0};
 }

@@ -38,7 +38,7 @@ private:
     Clock m_clock;
     std::mutex m_mutex;
     Second m_429, m_503;
-    QString m_pending;               // summaries of finished seconds not yet written
+    QString m_pending;                // summaries of finished seconds not yet written
     std::atomic<bool> m_dirty{false}; // lines held back or summaries pending: takeSummary() has work
 };
 

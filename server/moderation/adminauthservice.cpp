@@ -60,14 +60,15 @@ Result<bool> recordSourceFailure(QSqlDatabase db, const QString &key, int failur
 {
     auto q = db::exec(
         db,
-        QStringLiteral("INSERT INTO rate_limit_counters AS c (key, window_start, window_seconds, count)"
-                       " VALUES (?, extract(epoch FROM now())::bigint, ?, 1)"
-                       " ON CONFLICT (key) DO UPDATE SET"
-                       " count = CASE WHEN c.window_start + c.window_seconds > extract(epoch FROM now()) THEN c.count + 1 ELSE 1 END,"
-                       " window_start = CASE WHEN c.window_start + c.window_seconds > extract(epoch FROM now())"
-                       "   AND c.count + 1 < ? THEN c.window_start ELSE EXCLUDED.window_start END,"
-                       " window_seconds = EXCLUDED.window_seconds"
-                       " RETURNING count"),
+        QStringLiteral(
+            "INSERT INTO rate_limit_counters AS c (key, window_start, window_seconds, count)"
+            " VALUES (?, extract(epoch FROM now())::bigint, ?, 1)"
+            " ON CONFLICT (key) DO UPDATE SET"
+            " count = CASE WHEN c.window_start + c.window_seconds > extract(epoch FROM now()) THEN c.count + 1 ELSE 1 END,"
+            " window_start = CASE WHEN c.window_start + c.window_seconds > extract(epoch FROM now())"
+            "   AND c.count + 1 < ? THEN c.window_start ELSE EXCLUDED.window_start END,"
+            " window_seconds = EXCLUDED.window_seconds"
+            " RETURNING count"),
         {key, int(duration.count()), failures});
     if (!q)
         return q.error();
@@ -302,8 +303,9 @@ Result<AdminAuthService::Session> AdminAuthService::login(const QString &emailIn
     // a wrong password and an unknown email — neither timing nor wording tells them apart.
     const bool passwordOk = password::verify(storedHash, password);
     if (accountLocked || *thisSourceLocked) {
-        failure.after = QJsonObject{{QStringLiteral("reason"), QStringLiteral("locked")},
-                                    {QStringLiteral("scope"), accountLocked ? QStringLiteral("account") : QStringLiteral("source")}};
+        failure.after =
+            QJsonObject{{QStringLiteral("reason"), QStringLiteral("locked")},
+                        {QStringLiteral("scope"), accountLocked ? QStringLiteral("account") : QStringLiteral("source")}};
         (void)audit::append(db, failure);
         return invalidCredentials();
     }
@@ -338,8 +340,8 @@ Result<AdminAuthService::Session> AdminAuthService::login(const QString &emailIn
         if (!locked)
             return locked.error();
         if (*locked)
-            qCWarning(lcAdminAuth).noquote() << "admin sign-in paused after repeated failed logins:" << caller.email
-                                             << "from" << (caller.ip.isEmpty() ? QStringLiteral("the console") : caller.ip);
+            qCWarning(lcAdminAuth).noquote() << "admin sign-in paused after repeated failed logins:" << caller.email << "from"
+                                             << (caller.ip.isEmpty() ? QStringLiteral("the console") : caller.ip);
         return invalidCredentials();
     }
     if (!active) {

@@ -81,11 +81,12 @@ private Q_SLOTS:
             // (socket paths, hosts); the operator's token shows it.
             if (const HttpReply ready = httpRequest(m_serve.port, "GET", "/ready"); ready.status == 503) {
                 ++readyDown;
-                const QJsonObject database = ready.json().value("data").toObject().value("checks").toObject().value("database").toObject();
+                const QJsonObject database =
+                    ready.json().value("data").toObject().value("checks").toObject().value("database").toObject();
                 QCOMPARE(database.value("status").toString(), QStringLiteral("failed"));
                 QVERIFY2(!database.contains("message") && !ready.body.contains("socket"), ready.body.constData());
-                const HttpReply detailed = httpRequest(m_serve.port, "GET", "/ready", {},
-                                                       {{"Authorization", QByteArray("Bearer ") + kOperatorToken}});
+                const HttpReply detailed =
+                    httpRequest(m_serve.port, "GET", "/ready", {}, {{"Authorization", QByteArray("Bearer ") + kOperatorToken}});
                 const QJsonValue operatorView =
                     detailed.json().value("data").toObject().value("checks").toObject().value("database");
                 if (operatorView.isObject()) // still down when the operator asked
@@ -101,7 +102,8 @@ private Q_SLOTS:
         const QByteArray log = serveLog.readAll();
         QVERIFY(log.contains("exited unexpectedly"));
         const int refusedLines = int(log.count("/api/v1/auth/agents/register 503"));
-        QVERIFY2(refusedLines <= 5 * (1 + int(t.elapsed() / 1000)), qPrintable(QStringLiteral("%1 of %2").arg(refusedLines).arg(refused)));
+        QVERIFY2(refusedLines <= 5 * (1 + int(t.elapsed() / 1000)),
+                 qPrintable(QStringLiteral("%1 of %2").arg(refusedLines).arg(refused)));
         QCOMPARE(acceptedAfter, 20);
         QVERIFY(m_serve.process.state() == QProcess::Running);
         const qint64 restarted = postmasterPid(m_data.path());

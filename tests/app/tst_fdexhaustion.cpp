@@ -56,8 +56,9 @@ private Q_SLOTS:
             const rlimit limit{256, 256};
             ::setrlimit(RLIMIT_NOFILE, &limit);
         });
-        QVERIFY2(m_serve.start(m_home.path(), m_data.path(), {QStringLiteral("--set"), QStringLiteral("rate_limit/enabled=false")}),
-                 qPrintable(m_serve.log()));
+        QVERIFY2(
+            m_serve.start(m_home.path(), m_data.path(), {QStringLiteral("--set"), QStringLiteral("rate_limit/enabled=false")}),
+            qPrintable(m_serve.log()));
     }
 
     void acceptBacksOffAndRecovers()

@@ -460,7 +460,6 @@ void tst_Logging::rotation()
     QVERIFY2(minIndex[0] > 0, "the oldest lines were rotated away");
 }
 
-
 // Logs carry e-mail addresses and verification codes: no other local user may read them, also when
 // an older version left a world-readable file behind.
 void tst_Logging::logFilesArePrivate()

@@ -180,8 +180,9 @@ void tst_AdminAuthService::lockoutAfterRepeatedFailures()
     QVERIFY(m_auth->createUser({QStringLiteral("lock@example.org"), QStringLiteral("moderator"), {}, testPassword()}));
     QVERIFY(m_auth->login(QStringLiteral("lock@example.org"), testPassword(), attacker));
     for (int i = 0; i < 4; ++i)
-        QCOMPARE(m_auth->login(QStringLiteral("lock@example.org"), QStringLiteral("wrong password %1").arg(i), attacker).error().kind,
-                 ErrorKind::Unauthorized);
+        QCOMPARE(
+            m_auth->login(QStringLiteral("lock@example.org"), QStringLiteral("wrong password %1").arg(i), attacker).error().kind,
+            ErrorKind::Unauthorized);
     // Still not paused after 4: the right password works and resets the count.
     QVERIFY(m_auth->login(QStringLiteral("lock@example.org"), testPassword(), attacker));
     for (int i = 0; i < 5; ++i)

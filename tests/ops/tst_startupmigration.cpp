@@ -31,10 +31,10 @@ class tst_StartupMigration : public QObject {
         bw::db::Database admin(m_pg.settings(server.database()));
         const bool ok = bw::db::exec(admin.connection(), QStringLiteral("DROP TABLE alert_events"))
                         && bw::db::exec(admin.connection(), QStringLiteral("DELETE FROM schema_migrations WHERE version = 12"));
-        m_versionBefore = ok ? bw::test::scalar(m_pg.settings(server.database()),
-                                                QStringLiteral("SELECT max(version) FROM schema_migrations"))
-                                   .toInt()
-                             : 0;
+        m_versionBefore =
+            ok ? bw::test::scalar(m_pg.settings(server.database()), QStringLiteral("SELECT max(version) FROM schema_migrations"))
+                     .toInt()
+               : 0;
         admin.releaseThisThread();
         return ok ? server.database() : QString();
     }

@@ -151,9 +151,9 @@ Result<QJsonObject> AgentService::rotateKey(const Caller &caller)
             .arg(kPreviousKeyGraceSeconds);
     const QString key = apikey::generate();
     QSqlDatabase db = m_db.connection();
-    auto q = db::execCached(db, sql,
-                            {QString::fromLatin1(apikey::hash(key)), apikey::prefix(key), caller.agentId,
-                             QString::fromLatin1(caller.keyHash)});
+    auto q = db::execCached(
+        db, sql,
+        {QString::fromLatin1(apikey::hash(key)), apikey::prefix(key), caller.agentId, QString::fromLatin1(caller.keyHash)});
     if (!q)
         return q.error();
     if (!q->next()) {

@@ -78,25 +78,26 @@ void registerMissionRoutes(Router &router, domain::MissionService &missions, dom
                    return respondRaw(req, missions.create(*req.caller, *input), 201);
                });
 
-    router.add("PATCH", QStringLiteral("/api/v1/missions/:id"), {Auth::Agent, RateClass::Standard},
-               [&missions, maxJsonDepth](Request &req) {
-                   auto body = parseJsonObject(req.body, maxJsonDepth);
-                   if (!body)
-                       return error(req, body.error());
-                   // The version may come as `If-Match: "3"` (the ETag GET would give) instead of in the body.
-                   if (const QByteArray tag = req.header("if-match"); !tag.isEmpty() && !body->contains(QStringLiteral("version"))) {
-                       bool isNumber = false;
-                       const int v = QByteArray(tag.trimmed()).replace('"', "").toInt(&isNumber);
-                       if (!isNumber)
-                           return error(req, ApiError::badRequest(QStringLiteral("If-Match must be the mission's version, e.g. \"3\"")));
-                       body->insert(QStringLiteral("version"), v);
-                   }
-                   const auto patch =
-                       domain::MissionInput::parse(*body, domain::contentinput::Mode::Patch, QDateTime::currentDateTimeUtc());
-                   if (!patch)
-                       return error(req, patch.error());
-                   return respondRaw(req, missions.update(*req.caller, req.params.value(QStringLiteral("id")), *patch));
-               });
+    router.add(
+        "PATCH", QStringLiteral("/api/v1/missions/:id"), {Auth::Agent, RateClass::Standard},
+        [&missions, maxJsonDepth](Request &req) {
+            auto body = parseJsonObject(req.body, maxJsonDepth);
+            if (!body)
+                return error(req, body.error());
+            // The version may come as `If-Match: "3"` (the ETag GET would give) instead of in the body.
+            if (const QByteArray tag = req.header("if-match"); !tag.isEmpty() && !body->contains(QStringLiteral("version"))) {
+                bool isNumber = false;
+                const int v = QByteArray(tag.trimmed()).replace('"', "").toInt(&isNumber);
+                if (!isNumber)
+                    return error(req, ApiError::badRequest(QStringLiteral("If-Match must be the mission's version, e.g. \"3\"")));
+                body->insert(QStringLiteral("version"), v);
+            }
+            const auto patch =
+                domain::MissionInput::parse(*body, domain::contentinput::Mode::Patch, QDateTime::currentDateTimeUtc());
+            if (!patch)
+                return error(req, patch.error());
+            return respondRaw(req, missions.update(*req.caller, req.params.value(QStringLiteral("id")), *patch));
+        });
 
     router.add("DELETE", QStringLiteral("/api/v1/missions/:id"), {Auth::Agent, RateClass::Standard}, [&missions](Request &req) {
         return respondRaw(req, missions.archive(*req.caller, req.params.value(QStringLiteral("id"))));

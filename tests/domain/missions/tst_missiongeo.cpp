@@ -165,12 +165,11 @@ class tst_MissionGeo : public QObject {
     QHash<QString, double> bruteForce(double lat, double lng)
     {
         const QString sql =
-            QStringLiteral(
-                "SELECT id::text, 2 * %1 * asin(sqrt(sin(radians(round(required_latitude, 2)::float8 - ?) / 2) ^ 2"
-                " + cos(radians(?)) * cos(radians(round(required_latitude, 2)::float8))"
-                " * sin(radians(round(required_longitude, 2)::float8 - ?) / 2) ^ 2))"
-                " FROM missions WHERE guardrail_status = 'approved' AND status = 'open' AND expires_at > now()"
-                " AND required_latitude IS NOT NULL")
+            QStringLiteral("SELECT id::text, 2 * %1 * asin(sqrt(sin(radians(round(required_latitude, 2)::float8 - ?) / 2) ^ 2"
+                           " + cos(radians(?)) * cos(radians(round(required_latitude, 2)::float8))"
+                           " * sin(radians(round(required_longitude, 2)::float8 - ?) / 2) ^ 2))"
+                           " FROM missions WHERE guardrail_status = 'approved' AND status = 'open' AND expires_at > now()"
+                           " AND required_latitude IS NOT NULL")
                 .arg(kEarthKm, 0, 'f', 3);
         QHash<QString, double> out;
         auto r = db::exec(m_db->connection(), sql, {lat, lat, lng});
@@ -371,11 +370,11 @@ private Q_SLOTS:
         QVERIFY2(restore.exitCode() == 0, restore.readAllStandardError().constData());
 
         db::Database restored(m_pg.settings(target));
-        auto r = db::exec(
-            restored.connection(),
-            QStringLiteral("SELECT count(*), count(*) FILTER (WHERE earth IS NOT NULL AND public_earth IS NOT NULL),"
-                           " (SELECT count(*) FROM pg_indexes WHERE indexname = 'missions_market_public_earth_idx')"
-                           " FROM missions"));
+        auto r =
+            db::exec(restored.connection(),
+                     QStringLiteral("SELECT count(*), count(*) FILTER (WHERE earth IS NOT NULL AND public_earth IS NOT NULL),"
+                                    " (SELECT count(*) FROM pg_indexes WHERE indexname = 'missions_market_public_earth_idx')"
+                                    " FROM missions"));
         QVERIFY(r && r->next());
         QCOMPARE(r->value(0).toInt(), 300);
         QVERIFY(r->value(1).toInt() > 250);

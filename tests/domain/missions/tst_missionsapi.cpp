@@ -336,7 +336,8 @@ private Q_SLOTS:
         const QString hidden = createMission(m_alice, m_solution, 37.7749, -122.4249, 10); // public: 37.77, -122.42
         // 0.70 km north of the exact point, but 1.3 km from the public one: outside a 1 km radius.
         const auto near = [&](const char *center, const char *extra) {
-            return dataOf(call(port(), "GET", QStringLiteral("/api/v1/missions?%1%2").arg(QLatin1String(center), QLatin1String(extra))))
+            return dataOf(call(port(), "GET",
+                               QStringLiteral("/api/v1/missions?%1%2").arg(QLatin1String(center), QLatin1String(extra))))
                 .value("missions")
                 .toArray();
         };
