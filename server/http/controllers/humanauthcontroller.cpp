@@ -21,11 +21,12 @@ Response answer(const Request &req, const Result<T> &result, int status = 200)
     return res;
 }
 
-// A POST route in the per-IP registration/login class whose handler takes the parsed JSON body.
+// A POST route (by default in the per-IP registration/login class) whose handler takes the parsed JSON body.
 template <typename Fn>
-void addAuthRoute(Router &router, const QString &path, int maxJsonDepth, int status, Fn call)
+void addAuthRoute(Router &router, const QString &path, int maxJsonDepth, int status, Fn call,
+                  RateClass rate = RateClass::Registration)
 {
-    router.add("POST", path, {Auth::None, RateClass::Registration, true, kMaxBody}, [maxJsonDepth, status, call](Request &req) {
+    router.add("POST", path, {Auth::None, rate, true, kMaxBody}, [maxJsonDepth, status, call](Request &req) {
         const auto body = parseJsonObject(req.body, maxJsonDepth);
         if (!body)
             return error(req, body.error());
@@ -49,13 +50,15 @@ void registerHumanAuthRoutes(Router &router, humans::HumanAuthService &auth, hum
                          return tokens.error();
                      return tokens->toJson();
                  });
-    addAuthRoute(router, QStringLiteral("/api/v1/auth/refresh"), maxJsonDepth, 200,
-                 [&sessions](Request &req, const QJsonObject &body) -> Result<QJsonObject> {
-                     auto tokens = sessions.refresh(body.value(QStringLiteral("refreshToken")).toString(), req.clientIp);
-                     if (!tokens)
-                         return tokens.error();
-                     return tokens->toJson();
-                 });
+    addAuthRoute(
+        router, QStringLiteral("/api/v1/auth/refresh"), maxJsonDepth, 200,
+        [&sessions](Request &req, const QJsonObject &body) -> Result<QJsonObject> {
+            auto tokens = sessions.refresh(body.value(QStringLiteral("refreshToken")).toString(), req.clientIp);
+            if (!tokens)
+                return tokens.error();
+            return tokens->toJson();
+        },
+        RateClass::Standard); // no Argon2 here: the ordinary per-IP limit
     // {email} asks for a code (202); {email, code, newPassword} confirms (200).
     router.add("POST", QStringLiteral("/api/v1/auth/password-reset"), {Auth::None, RateClass::Registration, true, kMaxBody},
                [&auth, maxJsonDepth](Request &req) {

@@ -1,7 +1,7 @@
 #pragma once
 // People's accounts over HTTP (humans.md §1): register, verify-email, resend-code, login, refresh,
 // logout, password-reset. Thin: parse, call HumanAuthService / HumanSessions, serialise. Everything
-// but logout is in the per-IP registration/login rate class. Handlers run on the request pool.
+// but logout and refresh is in the per-IP registration/login rate class. Handlers run on the request pool.
 
 #include "server/http/router.h"
 
