@@ -30,6 +30,8 @@
 #include "server/http/controllers/guardrailscontroller.h"
 #include "server/http/controllers/healthcontroller.h"
 #include "server/http/controllers/heartbeatcontroller.h"
+#include "server/http/controllers/humanauthcontroller.h"
+#include "server/http/controllers/humanscontroller.h"
 #include "server/http/controllers/missionscontroller.h"
 #include "server/http/controllers/problemscontroller.h"
 #include "server/http/controllers/skillscontroller.h"
@@ -40,6 +42,11 @@
 #include "server/http/requestpool.h"
 #include "server/http/router.h"
 #include "server/http/server.h"
+#include "server/humans/humanauthservice.h"
+#include "server/humans/humancodes.h"
+#include "server/humans/humanprofileservice.h"
+#include "server/humans/humansessions.h"
+#include "server/humans/passwordgate.h"
 #include "server/jobs/job.h"
 #include "server/jobs/jobsystem.h"
 #include "server/moderation/adminauthservice.h"
@@ -140,6 +147,11 @@ void Runtime::stopMonitoring()
 // The request-facing services, in reverse order of construction, while the database is still there.
 void Runtime::releaseServices()
 {
+    m_humanProfiles.reset();
+    m_humanAuth.reset();
+    m_humanSessions.reset();
+    m_passwordGate.reset();
+    m_humanCodes.reset(); // stops its mail thread
     m_opsAdmin.reset();
     m_operations.reset(); // cancels what still runs (a restore past its point of no return finishes)
     m_adminOps.reset();
@@ -511,6 +523,18 @@ Status Runtime::startHttp()
     });
     http::registerAdminBackupRoutes(*m_router, *m_opsAdmin, m_config.maxJsonDepth);
 
+    // People (humans.md §1–§2): accounts, sessions and profiles. Codes get their own mailer (thread).
+    auto humanMailer = makeMailer();
+    if (!humanMailer)
+        return humanMailer.error();
+    m_humanCodes = std::make_unique<humans::HumanCodes>(*m_database, std::move(*humanMailer));
+    m_passwordGate = std::make_unique<humans::PasswordGate>();
+    m_humanSessions = std::make_unique<humans::HumanSessions>(*m_database, humans::HumanSessions::Options{});
+    m_humanAuth = std::make_unique<humans::HumanAuthService>(*m_database, *m_humanSessions, *m_humanCodes, *m_passwordGate);
+    m_humanProfiles = std::make_unique<humans::HumanProfileService>(*m_database);
+    http::registerHumanAuthRoutes(*m_router, *m_humanAuth, *m_humanSessions, m_config.maxJsonDepth);
+    http::registerHumanRoutes(*m_router, *m_humanProfiles, m_config.maxJsonDepth);
+
     // Shared store when several nodes may run on this database (api.md §4); see RateLimitConfig::store.
     const QString store = m_config.rateLimits.store;
     if (store == u"postgres" || (store == u"auto" && !m_config.embeddedDatabase()))
@@ -530,6 +554,7 @@ Status Runtime::startHttp()
     deps.authenticateAdmin = [auth = m_adminAuth.get()](const QString &token, const QString &ip) {
         return auth->authenticate(token, ip);
     };
+    deps.authenticateHuman = [sessions = m_humanSessions.get()](const QString &token) { return sessions->authenticate(token); };
     deps.gate = [this](const http::Request &req) -> std::optional<ApiError> {
         // Reads go on, and so may a cancel of the operation that is running (a restore before its swap).
         static const QString operations = QStringLiteral("/api/v1/admin/operations/");

@@ -37,6 +37,13 @@ class ReviewService;
 namespace guardrails {
 struct GuardrailStack;
 } // namespace guardrails
+namespace humans {
+class HumanAuthService;
+class HumanCodes;
+class HumanProfileService;
+class HumanSessions;
+class PasswordGate;
+} // namespace humans
 namespace jobs {
 class JobSystem;
 } // namespace jobs
@@ -99,6 +106,10 @@ public:
     moderation::AdminAuthService *adminAuth() const { return m_ready ? m_adminAuth.get() : nullptr; }
     moderation::ReviewService *reviews() const { return m_ready ? m_reviews.get() : nullptr; }
     moderation::AdminOpsService *adminOps() const { return m_ready ? m_adminOps.get() : nullptr; }
+    // People's accounts (null until the API is up); humanCodes()->heldCodes() is what a Humans
+    // panel shows when no SMTP is configured.
+    humans::HumanAuthService *humanAuth() const { return m_ready ? m_humanAuth.get() : nullptr; }
+    humans::HumanCodes *humanCodes() const { return m_ready ? m_humanCodes.get() : nullptr; }
 
     // The job queue (null until the API is up): handlers/schedules are registered in startHttp();
     // panels call its static list/counts/redrive. Workers run only when jobs/enabled.
@@ -165,6 +176,11 @@ private:
     std::unique_ptr<moderation::AdminAuthService> m_adminAuth;
     std::unique_ptr<moderation::ReviewService> m_reviews;
     std::unique_ptr<moderation::AdminOpsService> m_adminOps;
+    std::unique_ptr<humans::HumanCodes> m_humanCodes; // owns its mail thread
+    std::unique_ptr<humans::PasswordGate> m_passwordGate;
+    std::unique_ptr<humans::HumanSessions> m_humanSessions;
+    std::unique_ptr<humans::HumanAuthService> m_humanAuth;
+    std::unique_ptr<humans::HumanProfileService> m_humanProfiles;
     std::unique_ptr<ops::OperationRegistry> m_operations; // backups/restores started over the API
     std::unique_ptr<ops::OpsAdminService> m_opsAdmin;
     std::unique_ptr<http::Router> m_router;

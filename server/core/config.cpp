@@ -328,6 +328,10 @@ const QList<Setting> &settings()
         {{"rate_limit/registration", "BW_RATE_LIMIT_REGISTRATION", "registrations/logins per IP per minute"},
          rateSetting(&RateLimitConfig::registrationPerIp)},
         {{"rate_limit/admin", "BW_RATE_LIMIT_ADMIN", "admin requests per minute"}, rateSetting(&RateLimitConfig::admin)},
+        {{"rate_limit/human", "BW_RATE_LIMIT_HUMAN", "requests per human per minute"},
+         rateSetting(&RateLimitConfig::humanPerMinute)},
+        {{"rate_limit/evidence", "BW_RATE_LIMIT_EVIDENCE", "evidence submissions per human per hour"},
+         rateSetting(&RateLimitConfig::evidencePerHour)},
         {{"server/public_url", "BW_PUBLIC_URL",
           "base URL agents use (https://api.example.org), printed in SKILL.md; empty: the Host header"},
          [](Config &c, const QString &v) -> QString {

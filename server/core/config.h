@@ -21,6 +21,8 @@ struct RateLimitConfig {
     int contentCreation = 20;
     int registrationPerIp = 10;
     int admin = 300;
+    int humanPerMinute = 120; // requests per human (access token) per window
+    int evidencePerHour = 10; // evidence submissions per human per hour (RateClass::Evidence)
     // Where counts live: memory (this process only) | postgres (shared by every node on the
     // database) | auto = postgres with an external database (nodes may share it), memory with the
     // embedded one (only this process can reach it).

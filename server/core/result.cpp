@@ -31,6 +31,8 @@ KindInfo info(ErrorKind kind)
         return {"FORBIDDEN", 403};
     case ErrorKind::AgentNotVerified:
         return {"AGENT_NOT_VERIFIED", 403};
+    case ErrorKind::EmailNotVerified:
+        return {"EMAIL_NOT_VERIFIED", 403};
     case ErrorKind::NotFound:
         return {"NOT_FOUND", 404};
     case ErrorKind::MethodNotAllowed:

@@ -22,6 +22,7 @@ enum class ErrorKind {
     SignatureInvalid,
     Forbidden,
     AgentNotVerified,
+    EmailNotVerified, // a human logging in before verifying the e-mail address (humans.md §1)
     NotFound,
     MethodNotAllowed,
     UsernameTaken,

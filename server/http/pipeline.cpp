@@ -1,5 +1,6 @@
 #include "pipeline.h"
 
+#include "server/core/apikey.h"
 #include "server/core/ids.h"
 #include "server/core/logging.h"
 #include "server/core/metrics.h"
@@ -199,13 +200,34 @@ std::optional<ApiError> Pipeline::authenticate(Request &request, const Route &ro
     if (header.isEmpty()) {
         if (route.options.auth == Auth::Agent)
             return ApiError::make(ErrorKind::Unauthorized, QStringLiteral("Missing Authorization header (Bearer <apiKey>)"));
+        if (route.options.auth == Auth::Human)
+            return ApiError::make(ErrorKind::Unauthorized,
+                                  QStringLiteral("Missing Authorization header (Bearer <access token>)"));
         return std::nullopt;
     }
     if (!header.left(7).toLower().startsWith("bearer ") || header.size() <= 7) // the scheme is case-insensitive
         return ApiError::make(ErrorKind::Unauthorized, QStringLiteral("Authorization header must be 'Bearer <apiKey>'"));
+    const QString credential = QString::fromLatin1(header.mid(7).trimmed());
+    // Humans and agents are told apart by the credential's format: the wrong kind is refused before
+    // any lookup, so a human token never reaches agent routes and an agent key never human ones.
+    if (domain::humantoken::looksLikeAccessToken(credential)) {
+        if (route.options.auth == Auth::Agent)
+            return ApiError::forbidden(QStringLiteral("This route takes an agent API key, not a human access token"));
+        if (!m_deps.authenticateHuman)
+            return ApiError::make(ErrorKind::Unauthorized, QStringLiteral("Invalid access token"));
+        auto human = m_deps.authenticateHuman(credential);
+        if (!human)
+            return human.error();
+        request.human = std::make_shared<domain::HumanCaller>(*human);
+        return std::nullopt;
+    }
+    if (route.options.auth == Auth::Human)
+        return apikey::looksValid(credential)
+                   ? ApiError::forbidden(QStringLiteral("This route takes a human access token, not an agent API key"))
+                   : ApiError::make(ErrorKind::Unauthorized, QStringLiteral("Invalid access token"));
     if (!m_deps.authenticate)
         return ApiError::make(ErrorKind::ApiKeyInvalid, QStringLiteral("Invalid API key"));
-    auto caller = m_deps.authenticate(QString::fromLatin1(header.mid(7).trimmed()));
+    auto caller = m_deps.authenticate(credential);
     if (!caller)
         return caller.error();
     request.caller = std::make_shared<domain::Caller>(*caller);
@@ -219,12 +241,20 @@ std::optional<ApiError> Pipeline::rateLimit(Request &request, const Route &route
     if (!rl.enabled || !m_deps.rateLimiter || route.options.rate == RateClass::Exempt)
         return std::nullopt;
     std::vector<RateDecision> decisions;
+    int evidenceBucket = -1; // index of the hourly evidence bucket in decisions, if any
     if (route.options.rate == RateClass::Registration) {
         decisions.push_back(
             m_deps.rateLimiter->hit(QStringLiteral("registration:") + request.clientIp, rl.registrationPerIp, rl.windowSeconds));
     } else if (request.admin) {
         decisions.push_back(
             m_deps.rateLimiter->hit(QStringLiteral("admin:") + request.admin->moderatorId, rl.admin, rl.windowSeconds));
+    } else if (request.human) {
+        const QString &id = request.human->humanId;
+        decisions.push_back(m_deps.rateLimiter->hit(QStringLiteral("human:") + id, rl.humanPerMinute, rl.windowSeconds));
+        if (route.options.rate == RateClass::Evidence && decisions.back().allowed) {
+            evidenceBucket = int(decisions.size());
+            decisions.push_back(m_deps.rateLimiter->hit(QStringLiteral("evidence:") + id, rl.evidencePerHour, 3600));
+        }
     } else if (request.caller) {
         const domain::Caller &c = *request.caller;
         const int limit = domain::agentRequestLimit(rl, c.claimStatus, c.rateLimitOverride);
@@ -246,10 +276,11 @@ std::optional<ApiError> Pipeline::rateLimit(Request &request, const Route &route
     if (shown->allowed)
         return std::nullopt;
     headersOut.setHeader("Retry-After", QByteArray::number(shown->retryAfter));
-    return ApiError::make(ErrorKind::RateLimited, QStringLiteral("Rate limit exceeded, retry in %1 s").arg(shown->retryAfter),
-                          QJsonObject{{QStringLiteral("retryAfter"), shown->retryAfter},
-                                      {QStringLiteral("limit"), shown->limit},
-                                      {QStringLiteral("window"), rl.windowSeconds}});
+    return ApiError::make(
+        ErrorKind::RateLimited, QStringLiteral("Rate limit exceeded, retry in %1 s").arg(shown->retryAfter),
+        QJsonObject{{QStringLiteral("retryAfter"), shown->retryAfter},
+                    {QStringLiteral("limit"), shown->limit},
+                    {QStringLiteral("window"), shown - decisions.data() == evidenceBucket ? 3600 : rl.windowSeconds}});
 }
 
 void Pipeline::finish(Request &request, Response response, const Respond &respond, const Response *rateHeaders)
@@ -262,7 +293,7 @@ void Pipeline::finish(Request &request, Response response, const Respond &respon
     response.setHeader("X-Frame-Options", "DENY");
     response.setHeader("Referrer-Policy", "strict-origin-when-cross-origin");
     response.setHeader("Content-Security-Policy", "default-src 'none'");
-    if (request.admin)
+    if (request.admin || request.human)
         response.setHeader("Cache-Control", "no-store");
     if (request.caller) {
         response.setHeader("Cache-Control", "no-store");

@@ -6,6 +6,7 @@
 
 #include "server/core/config.h"
 #include "server/domain/caller.h"
+#include "server/domain/humancaller.h"
 #include "server/http/request.h"
 #include "server/http/router.h"
 #include "server/moderation/admincaller.h"
@@ -29,6 +30,8 @@ using Authenticator = std::function<Result<domain::Caller>(const QString &apiKey
 using Respond = std::function<void(Response)>;
 // Admin session token (+ client IP, for the audit log) → the moderator/admin behind it.
 using AdminAuthenticator = std::function<Result<moderation::AdminCaller>(const QString &token, const QString &clientIp)>;
+// Human access token ("bwh_…") → the person behind it.
+using HumanAuthenticator = std::function<Result<domain::HumanCaller>(const QString &accessToken)>;
 
 struct PipelineDeps {
     const Router *router = nullptr;
@@ -37,6 +40,7 @@ struct PipelineDeps {
     MetricsRegistry *metrics = nullptr;
     Authenticator authenticate;
     AdminAuthenticator authenticateAdmin; // routes with Auth::Moderator / Auth::Admin
+    HumanAuthenticator authenticateHuman; // any non-admin route that carries a human access token
     // Returns an error while the server must refuse work (maintenance, restore, shutting down).
     std::function<std::optional<ApiError>(const Request &)> gate;
 };

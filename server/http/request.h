@@ -18,7 +18,8 @@
 
 namespace bw::domain {
 struct Caller;
-}
+struct HumanCaller;
+} // namespace bw::domain
 namespace bw::moderation {
 struct AdminCaller;
 }
@@ -41,6 +42,7 @@ struct Request {
     std::optional<ApiError> rejection;              // set by the transport: 413/431/400 before routing
     std::shared_ptr<domain::Caller> caller;         // the authenticated agent, if any
     std::shared_ptr<moderation::AdminCaller> admin; // the authenticated moderator/admin (admin routes)
+    std::shared_ptr<domain::HumanCaller> human;     // the authenticated person (human access token)
 
     QByteArray header(const QByteArray &lowerName) const { return headers.value(lowerName); }
     bool isHead() const { return method == "HEAD"; }

@@ -15,6 +15,7 @@ enum class Auth {
     Agent,     // Authorization: Bearer <apiKey> required
     Moderator, // Authorization: Bearer <admin session token>, role moderator or admin
     Admin,     // Authorization: Bearer <admin session token>, role admin
+    Human,     // Authorization: Bearer <human access token> required (humanroute.h adds such routes)
 };
 
 enum class RateClass {
@@ -23,6 +24,7 @@ enum class RateClass {
     Content,      // Standard plus the per-agent content-creation limit
     Registration, // per IP registration/login limit
     Admin,        // per admin user (rate_limit/admin), on routes with Auth::Moderator/Admin
+    Evidence,     // Standard plus the per-human evidence-submission limit (rate_limit/evidence, per hour)
 };
 
 using Handler = std::function<Response(Request &)>;

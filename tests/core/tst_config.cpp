@@ -101,6 +101,10 @@ QString fieldValue(const Config &c, const QString &field)
         return QString::number(c.rateLimits.registrationPerIp);
     if (field == u"rl.admin")
         return QString::number(c.rateLimits.admin);
+    if (field == u"rl.humanPerMinute")
+        return QString::number(c.rateLimits.humanPerMinute);
+    if (field == u"rl.evidencePerHour")
+        return QString::number(c.rateLimits.evidencePerHour);
     qFatal("fieldValue: unknown field %s", qPrintable(field));
     return {};
 }
@@ -367,6 +371,8 @@ void tst_Config::validValues_data()
         {"rate content", "rate_limit/content_creation", "21", "rl.contentCreation", "21"},
         {"rate registration", "rate_limit/registration", "11", "rl.registrationPerIp", "11"},
         {"rate admin", "rate_limit/admin", "301", "rl.admin", "301"},
+        {"rate human", "rate_limit/human", "121", "rl.humanPerMinute", "121"},
+        {"rate evidence", "rate_limit/evidence", "11", "rl.evidencePerHour", "11"},
     };
     for (const Row &row : rows)
         for (Source s : {Source::File, Source::Env, Source::Flag})

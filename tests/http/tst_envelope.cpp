@@ -74,6 +74,7 @@ void tst_Envelope::errorMapping_data()
     QTest::newRow("SIGNATURE_INVALID") << ErrorKind::SignatureInvalid << 401 << "SIGNATURE_INVALID";
     QTest::newRow("FORBIDDEN") << ErrorKind::Forbidden << 403 << "FORBIDDEN";
     QTest::newRow("AGENT_NOT_VERIFIED") << ErrorKind::AgentNotVerified << 403 << "AGENT_NOT_VERIFIED";
+    QTest::newRow("EMAIL_NOT_VERIFIED") << ErrorKind::EmailNotVerified << 403 << "EMAIL_NOT_VERIFIED";
     QTest::newRow("NOT_FOUND") << ErrorKind::NotFound << 404 << "NOT_FOUND";
     QTest::newRow("METHOD_NOT_ALLOWED") << ErrorKind::MethodNotAllowed << 405 << "METHOD_NOT_ALLOWED";
     QTest::newRow("USERNAME_TAKEN") << ErrorKind::UsernameTaken << 409 << "USERNAME_TAKEN";
