@@ -6,8 +6,8 @@
 //                  ledger_verifications, which the LedgerInvariantBroken alert reads.
 // Built and destroyed on the main thread; the services themselves are thread-safe.
 
-#include "server/domain/humans/claimservice.h"
-#include "server/domain/humans/ledgerservice.h"
+#include "server/domain/claimsledger/claimservice.h"
+#include "server/domain/claimsledger/ledgerservice.h"
 #include "server/moderation/tokenadminservice.h"
 
 namespace bw::jobs {

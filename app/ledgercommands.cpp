@@ -3,7 +3,7 @@
 #include "app/cli.h"
 #include "app/runtime.h"
 #include "server/db/database.h"
-#include "server/domain/humans/ledgerservice.h"
+#include "server/domain/claimsledger/ledgerservice.h"
 
 #include <QCoreApplication>
 #include <QFuture>

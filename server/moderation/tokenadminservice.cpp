@@ -5,7 +5,7 @@
 #include "server/core/ids.h"
 #include "server/db/database.h"
 #include "server/db/sql.h"
-#include "server/domain/humans/tokenamount.h"
+#include "server/domain/claimsledger/tokenamount.h"
 
 #include <QLoggingCategory>
 

@@ -7,7 +7,7 @@
 #include "admincaller.h"
 
 #include "server/core/result.h"
-#include "server/domain/humans/ledgerservice.h"
+#include "server/domain/claimsledger/ledgerservice.h"
 
 #include <QJsonObject>
 #include <QString>

@@ -1,4 +1,4 @@
-#include "server/domain/humans/ledgerverifier.h"
+#include "server/domain/claimsledger/ledgerverifier.h"
 
 #include "server/db/sql.h"
 

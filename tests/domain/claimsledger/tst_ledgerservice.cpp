@@ -6,8 +6,8 @@
 #include "humanstestdb.h"
 
 #include "server/db/database.h"
-#include "server/domain/humans/ledgerservice.h"
-#include "server/domain/humans/tokenamount.h"
+#include "server/domain/claimsledger/ledgerservice.h"
+#include "server/domain/claimsledger/tokenamount.h"
 #include "tests/domain/domaintestdb.h"
 
 #include <QJsonArray>

@@ -1,4 +1,4 @@
-#include "server/domain/humans/tokenamount.h"
+#include "server/domain/claimsledger/tokenamount.h"
 
 #include <QRegularExpression>
 

@@ -6,9 +6,9 @@
 // key returns the first result and moves nothing. Thread-safe and stateless: any thread except the
 // GUI thread (SQL on the calling thread's connection).
 
+#include "server/domain/claimsledger/ledgerverifier.h"
 #include "server/domain/content/keysetlist.h"
 #include "server/domain/content/problemservice.h"
-#include "server/domain/humans/ledgerverifier.h"
 
 #include "server/core/result.h"
 

@@ -5,7 +5,7 @@
 #include "humanstestdb.h"
 
 #include "server/db/database.h"
-#include "server/domain/humans/claimservice.h"
+#include "server/domain/claimsledger/claimservice.h"
 #include "server/domain/missions/missionservice.h"
 #include "tests/domain/domaintestdb.h"
 

@@ -1,4 +1,4 @@
-#include "server/domain/humans/claimservice.h"
+#include "server/domain/claimsledger/claimservice.h"
 
 #include "server/domain/content/contentinput.h"
 #include "server/domain/sqljson.h"

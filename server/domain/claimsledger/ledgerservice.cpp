@@ -1,6 +1,6 @@
-#include "server/domain/humans/ledgerservice.h"
+#include "server/domain/claimsledger/ledgerservice.h"
 
-#include "server/domain/humans/tokenamount.h"
+#include "server/domain/claimsledger/tokenamount.h"
 #include "server/domain/sqljson.h"
 
 #include "server/core/ids.h"
