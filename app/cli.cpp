@@ -38,7 +38,9 @@ QString usage(const QString &command, const QString &parserHelp)
         "  betterworld admin create-user --email E --role admin|moderator [--display-name N] [options]\n"
         "                                        create an admin user (password from stdin or a prompt)\n"
         "  betterworld admin reset-password --email E [options]\n"
-        "                                        set a new password, unlock, end the user's sessions\n\n");
+        "                                        set a new password, unlock, end the user's sessions\n"
+        "  betterworld ledger verify [--json] [options]\n"
+        "                                        check the ImpactToken ledger's invariants; exit 1 on violations\n\n");
     Q_UNUSED(command);
     return intro.arg(QStringLiteral(BW_VERSION)) + parserHelp.section(u'\n', 2) + settingsHelp();
 }
@@ -91,7 +93,7 @@ Result<Command> parseCommandLine(const QStringList &arguments)
     parser.addOptions(opsValueOptions);
     parser.addOptions(opsFlagOptions);
     parser.addPositionalArgument(QStringLiteral("command"),
-                                 QStringLiteral("serve | migrate status|up | admin create-user|reset-password"),
+                                 QStringLiteral("serve | migrate status|up | admin create-user|reset-password | ledger verify"),
                                  QStringLiteral("[command]"));
 
     if (!parser.parse(arguments))
@@ -141,6 +143,10 @@ Result<Command> parseCommandLine(const QStringList &arguments)
         cmd.adminEmail = parser.value(email).trimmed();
         if (cmd.adminEmail.isEmpty())
             return ApiError::badRequest(QStringLiteral("usage: betterworld admin reset-password --email E"));
+    } else if (verb == u"ledger" && positional.size() == 2 && positional[1] == u"verify") {
+        cmd.kind = CommandKind::LedgerVerify;
+    } else if (verb == u"ledger") {
+        return ApiError::badRequest(QStringLiteral("usage: betterworld ledger verify [--json] [options]"));
     } else if (verb == u"admin") {
         return ApiError::badRequest(QStringLiteral("usage: betterworld admin create-user|reset-password --email E [options]"));
     } else {

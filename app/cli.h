@@ -1,5 +1,5 @@
 #pragma once
-// Command-line parsing: `betterworld [serve | migrate status|up | admin create-user|reset-password] [options]`. Pure function of the
+// Command-line parsing: `betterworld [serve | migrate status|up | admin create-user|reset-password | ledger verify] [options]`. Pure function of the
 // argument list (no QCoreApplication needed), so it is unit-tested directly.
 
 #include "server/core/config.h"
@@ -20,7 +20,8 @@ enum class CommandKind {
     Deploy,
     AdminCreateUser,
     AdminResetPassword,
-    KeysRotateHeartbeat
+    KeysRotateHeartbeat,
+    LedgerVerify
 };
 
 struct Command {

@@ -1,6 +1,7 @@
 // betterworld: one program for the desktop console, the headless server and the admin CLI.
 #include "app/cli.h"
 #include "app/commands.h"
+#include "app/ledgercommands.h"
 #include "app/opscommands.h"
 #include "app/shutdownsignals.h"
 #include "server/core/logging.h"
@@ -71,7 +72,8 @@ int main(int argc, char *argv[])
     const bool cli = bw::app::isOpsCommand(command->kind) || command->kind == bw::app::CommandKind::MigrateStatus
                      || command->kind == bw::app::CommandKind::MigrateUp || command->kind == bw::app::CommandKind::AdminCreateUser
                      || command->kind == bw::app::CommandKind::AdminResetPassword
-                     || command->kind == bw::app::CommandKind::KeysRotateHeartbeat;
+                     || command->kind == bw::app::CommandKind::KeysRotateHeartbeat
+                     || command->kind == bw::app::CommandKind::LedgerVerify;
     bw::log::init({.level = cli && !command->sources.flags.contains(QStringLiteral("log/level")) ? QStringLiteral("warning")
                                                                                                  : config->logLevel,
                    .directory = config->logDir(),
@@ -98,6 +100,9 @@ int main(int argc, char *argv[])
         break;
     case bw::app::CommandKind::KeysRotateHeartbeat:
         bw::app::runRotateHeartbeatKey(*config);
+        break;
+    case bw::app::CommandKind::LedgerVerify:
+        bw::app::runLedgerCommand(*config, *command);
         break;
     default:
 #ifdef BW_HAS_GUI

@@ -4,6 +4,7 @@
 
 #include <QScopeGuard>
 
+#include "app/claimsledger.h"
 #include "app/contentservices.h"
 #include "server/core/logging.h"
 #include "server/core/secretstore.h"
@@ -25,6 +26,7 @@
 #include "server/http/controllers/adminbackupscontroller.h"
 #include "server/http/controllers/adminopscontroller.h"
 #include "server/http/controllers/adminreviewcontroller.h"
+#include "server/http/controllers/admintokenscontroller.h"
 #include "server/http/controllers/agentscontroller.h"
 #include "server/http/controllers/debatescontroller.h"
 #include "server/http/controllers/guardrailscontroller.h"
@@ -161,6 +163,7 @@ void Runtime::releaseServices()
     m_profiles.reset();
     m_heartbeat.reset();
     m_heartbeatSigner.reset();
+    m_claimsLedger.reset();
     m_content.reset();
     m_problems.reset();
     m_agents.reset();
@@ -438,6 +441,7 @@ Status Runtime::startHttp()
     m_agents = std::make_unique<domain::AgentService>(*m_database);
     m_problems = std::make_unique<domain::ProblemService>(*m_database);
     m_content = std::make_unique<domain::ContentServices>(*m_database);
+    m_claimsLedger = std::make_unique<ClaimsLedgerServices>(*m_database);
     m_router = std::make_unique<http::Router>();
 
     http::HealthDeps health;
@@ -522,6 +526,7 @@ Status Runtime::startHttp()
             m_config, *database, m_secrets.get(), [this](bool on) { setMaintenance(on); }, &m_metrics);
     });
     http::registerAdminBackupRoutes(*m_router, *m_opsAdmin, m_config.maxJsonDepth);
+    http::registerAdminTokenRoutes(*m_router, m_claimsLedger->tokenAdmin, m_config.maxJsonDepth);
 
     // People (humans.md §1–§2): accounts, sessions and profiles. Codes get their own mailer (thread).
     auto humanMailer = makeMailer();
@@ -659,6 +664,7 @@ void Runtime::registerScheduledOperations()
                                 qCInfo(lcApp) << "missions expired:" << *expired;
                                 return success();
                             });
+    registerClaimsLedgerJobs(*m_jobs, *m_claimsLedger); // claims-expiry daily, ledger-verify weekly
 }
 
 void Runtime::startJobSystem()

@@ -72,6 +72,8 @@ class Router;
 
 namespace bw::app {
 
+struct ClaimsLedgerServices;
+
 class Runtime final : public QObject {
     Q_OBJECT
 public:
@@ -168,7 +170,8 @@ private:
     std::unique_ptr<jobs::JobSystem> m_jobs;                    // created in the main thread once the database is up
     std::unique_ptr<domain::AgentService> m_agents;
     std::unique_ptr<domain::ProblemService> m_problems;
-    std::unique_ptr<domain::ContentServices> m_content; // solutions, debates, missions, problem edits
+    std::unique_ptr<domain::ContentServices> m_content;   // solutions, debates, missions, problem edits
+    std::unique_ptr<ClaimsLedgerServices> m_claimsLedger; // mission claims, ImpactTokens (app/claimsledger.h)
     std::unique_ptr<domain::HeartbeatSigner> m_heartbeatSigner;
     std::unique_ptr<domain::HeartbeatService> m_heartbeat;
     std::unique_ptr<domain::AgentProfileService> m_profiles;

@@ -41,6 +41,12 @@ KindInfo info(ErrorKind kind)
         return {"USERNAME_TAKEN", 409};
     case ErrorKind::AlreadyClaimed:
         return {"ALREADY_CLAIMED", 409};
+    case ErrorKind::MissionFull:
+        return {"MISSION_FULL", 409};
+    case ErrorKind::ClaimLimitReached:
+        return {"CLAIM_LIMIT_REACHED", 409};
+    case ErrorKind::InsufficientBalance:
+        return {"INSUFFICIENT_BALANCE", 409};
     case ErrorKind::Conflict:
         return {"CONFLICT", 409};
     case ErrorKind::PayloadTooLarge:

@@ -27,6 +27,9 @@ enum class ErrorKind {
     MethodNotAllowed,
     UsernameTaken,
     AlreadyClaimed,
+    MissionFull,         // 409: every slot of the mission is taken (humans.md §3)
+    ClaimLimitReached,   // 409: the human already holds the maximum of active claims
+    InsufficientBalance, // 409: a spend or debit larger than the balance (humans.md §6)
     Conflict,
     PayloadTooLarge,
     HeaderTooLarge,

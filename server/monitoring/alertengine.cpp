@@ -100,6 +100,9 @@ SELECT name, value FROM (
            (SELECT extract(epoch FROM now() - coalesce(max(at) FILTER (WHERE value > 0), min(at))) / 60
               FROM metric_samples WHERE name = 'pitr_window_seconds' AND at > now() - interval '1 day'
             HAVING max(at) > now() - interval '30 minutes')::float8
+    -- The weekly ledger-verify job (and `betterworld ledger verify`) record their outcome here.
+    UNION ALL SELECT 'ledger_violations',
+           (SELECT violation_count FROM ledger_verifications ORDER BY ran_at DESC, id DESC LIMIT 1)::float8
 ) i WHERE value IS NOT NULL
 )SQL";
 
@@ -135,6 +138,8 @@ std::vector<AlertRule> AlertEngine::defaultRules()
              "WAL archiving is failing: point-in-time recovery stops at the last archived segment"),
         rule("NoPointInTimeRecovery", "P2", kPitrUnavailableMinutes, 60, 0s,
              "Point-in-time recovery has not been possible for over an hour (no base backup or no archive)"),
+        rule("LedgerInvariantBroken", "P1", kLedgerViolations, 0.5, 0s,
+             "The ImpactToken ledger failed verification (see `betterworld ledger verify`)"),
     };
 }
 

@@ -50,6 +50,7 @@ inline constexpr auto kRestoreDrillFailed = "restore_drill_failed";
 inline constexpr auto kDatabaseRestarted = "embedded_db_restarted";         // 1 for 10 min after a crash restart (in-process)
 inline constexpr auto kWalArchiveFailing = "wal_archive_failing";           // the archiver failed after its last success
 inline constexpr auto kPitrUnavailableMinutes = "pitr_unavailable_minutes"; // no recoverable window for this long
+inline constexpr auto kLedgerViolations = "ledger_violations";              // violations found by the newest `ledger verify` run
 } // namespace alertinput
 
 struct AlertEvent {
@@ -86,7 +87,8 @@ public:
 
     // The seed's rules: APIDown (2m), HighErrorRate >10% (3m), HighLatency p95 >500ms (10m),
     // QueueBacklog >500 (15m), DBConnectionsHigh >80% (5m), DiskUsageHigh >80% (30m),
-    // GuardrailSlow p95 >5s (30m), BackupStale >26h, RestoreDrillFailed.
+    // GuardrailSlow p95 >5s (30m), BackupStale >26h, RestoreDrillFailed; and ours (DatabaseRestarted, WAL
+    // archive, PITR window, LedgerInvariantBroken: the newest ledger verification found violations).
     static std::vector<AlertRule> defaultRules();
     void setRules(std::vector<AlertRule> rules);
     std::vector<AlertRule> rules() const;

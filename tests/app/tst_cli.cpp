@@ -50,6 +50,8 @@ void tst_Cli::commands_data()
     QTest::newRow("options before serve") << QStringList{"--data-dir", "/tmp/x", "serve"} << CommandKind::Serve;
     QTest::newRow("migrate status") << QStringList{"migrate", "status"} << CommandKind::MigrateStatus;
     QTest::newRow("migrate up") << QStringList{"migrate", "up"} << CommandKind::MigrateUp;
+    QTest::newRow("ledger verify") << QStringList{"ledger", "verify"} << CommandKind::LedgerVerify;
+    QTest::newRow("ledger verify --json") << QStringList{"ledger", "verify", "--json"} << CommandKind::LedgerVerify;
     QTest::newRow("migrate up with options")
         << QStringList{"migrate", "up", "--database-url", "postgresql://x/y"} << CommandKind::MigrateUp;
     QTest::newRow("--version") << QStringList{"--version"} << CommandKind::Version;
@@ -76,6 +78,8 @@ void tst_Cli::usageErrors_data()
     QTest::newRow("migrate alone") << QStringList{"migrate"} << "migrate status|up";
     QTest::newRow("migrate bogus") << QStringList{"migrate", "bogus"} << "migrate status|up";
     QTest::newRow("migrate up extra") << QStringList{"migrate", "up", "now"} << "migrate status|up";
+    QTest::newRow("ledger alone") << QStringList{"ledger"} << "ledger verify";
+    QTest::newRow("ledger bogus") << QStringList{"ledger", "balance"} << "ledger verify";
     QTest::newRow("unknown command") << QStringList{"frobnicate"} << "unknown command 'frobnicate'";
     QTest::newRow("serve extra") << QStringList{"serve", "now"} << "unknown command 'serve now'";
     QTest::newRow("SERVE upper case") << QStringList{"SERVE"} << "unknown command 'SERVE'";

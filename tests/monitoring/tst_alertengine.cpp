@@ -54,6 +54,7 @@ private Q_SLOTS:
     void inputsFromSamplesAndSql();
     void healthProbe();
     void processInputsAndThePitrWindow();
+    void ledgerVerificationOutcome();
     void webhookDelivered();
     void webhookFailureIsRecorded();
 
@@ -114,6 +115,7 @@ void tst_AlertEngine::defaultRulesAreTheSeeds_data()
     QTest::newRow("db restarted") << "DatabaseRestarted" << "P1" << 0.5 << 0;
     QTest::newRow("wal failing") << "WalArchivingFailing" << "P2" << 0.5 << 10;
     QTest::newRow("no pitr") << "NoPointInTimeRecovery" << "P2" << 60.0 << 0;
+    QTest::newRow("ledger") << "LedgerInvariantBroken" << "P1" << 0.5 << 0;
     // clang-format on
 }
 
@@ -319,6 +321,27 @@ void tst_AlertEngine::processInputsAndThePitrWindow()
     QVERIFY(t);
     QCOMPARE(rulesThat(*t, AlertTransition::Resolved),
              QStringList({QStringLiteral("DatabaseRestarted"), QStringLiteral("NoPointInTimeRecovery")}));
+}
+
+void tst_AlertEngine::ledgerVerificationOutcome()
+{
+    using namespace bw::monitoring::alertinput;
+    AlertEngine engine({});
+    auto in = engine.gatherInputs(db());
+    QVERIFY(in);
+    QVERIFY(!in->contains(QString::fromLatin1(kLedgerViolations))); // never verified: no data
+
+    // The weekly job found violations: P1 at once; a later clean run resolves it.
+    QVERIFY(
+        bw::db::exec(db(), QStringLiteral("INSERT INTO ledger_verifications (source, violation_count) VALUES ('job', 2)")).ok());
+    auto t = engine.evaluate(db());
+    QVERIFY(t);
+    QCOMPARE(rulesThat(*t, AlertTransition::Firing), QStringList({QStringLiteral("LedgerInvariantBroken")}));
+    QVERIFY(
+        bw::db::exec(db(), QStringLiteral("INSERT INTO ledger_verifications (source, violation_count) VALUES ('cli', 0)")).ok());
+    t = engine.evaluate(db());
+    QVERIFY(t);
+    QCOMPARE(rulesThat(*t, AlertTransition::Resolved), QStringList({QStringLiteral("LedgerInvariantBroken")}));
 }
 
 void tst_AlertEngine::webhookDelivered()
