@@ -228,8 +228,11 @@ Result<RestoreResult> OffsiteRecovery::restore(const QString &key, RestoreServic
         op->finish();
         return fetched.error();
     }
-    // Only the dump today; evidence files will come as more objects under the same stem, fetched
-    // into the same folder by fetch() and removed here with it.
+    // Only the dump today. Evidence files (humans.md) will be more objects under the dump's key
+    // (<key>.files/…, found with S3Client::list): fetch() downloads them next to the dump in the
+    // work folder, checks each against a checksum listed in the manifest, and returns their paths
+    // in FetchedBackup; the request then carries that folder so the files are put in place after
+    // the swap, and this guard removes the folder with the dump.
     const auto removeDownload = qScopeGuard([path = fetched->path] { QFile::remove(path); });
     request.backupId.clear();
     request.targetTime = {};
