@@ -28,6 +28,10 @@ QString usage(const QString &command, const QString &parserHelp)
         "                                        logical backups (pg_dump) and their catalogue\n"
         "  betterworld backup restore ID|--file F|--time T [--confirm DB] [--keep-previous] [--no-snapshot]\n"
         "                                        restore (typed confirmation, safety snapshot, swap)\n"
+        "  betterworld backup offsite ID|list [--json]\n"
+        "                                        copy a backup to the S3-compatible store | list the store's backups\n"
+        "  betterworld backup restore --offsite KEY [--confirm DB] | backup drill --offsite [KEY]\n"
+        "                                        download from the store, check its SHA-256, restore | drill it\n"
         "  betterworld backup archive status|backup [full|diff]\n"
         "                                        WAL archive of the embedded cluster (pgBackRest)\n"
         "  betterworld deploy ENV [--confirm ENV] | deploy env list|set ENV --database-url U [--node URL]… | deploy history|rollback ID\n"
@@ -88,6 +92,7 @@ Result<Command> parseCommandLine(const QStringList &arguments)
         {QStringLiteral("all"), QStringLiteral("backup list: include expired; migrate lint: every file.")},
         {QStringLiteral("keep-previous"), QStringLiteral("backup restore: keep the replaced database.")},
         {QStringLiteral("no-snapshot"), QStringLiteral("backup restore: skip the safety snapshot.")},
+        {QStringLiteral("offsite"), QStringLiteral("backup restore KEY / drill [KEY]: from the off-site (S3) copy.")},
         {QStringLiteral("force"), QStringLiteral("migrate up / deploy: apply despite blocking lint findings.")},
         {QStringLiteral("require-typed"), QStringLiteral("deploy env set: deployments must type the environment name.")}};
     parser.addOptions(opsValueOptions);

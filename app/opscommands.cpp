@@ -11,6 +11,7 @@
 #include "server/ops/backupservice.h"
 #include "server/ops/deploymentservice.h"
 #include "server/ops/migrationlinter.h"
+#include "server/ops/offsiterecovery.h"
 #include "server/ops/operation.h"
 #include "server/ops/opsservices.h"
 #include "server/ops/restoreservice.h"
@@ -169,6 +170,101 @@ Outcome archiveCommand(const Config &config, const Command &cmd, db::Database &d
     return {2, QStringLiteral("usage: betterworld backup archive status [--json]|backup [full|diff|incr]\n")};
 }
 
+QString offsiteWorkDir(const Config &config)
+{
+    return ops::OffsiteRecovery::defaultWorkDir(config.dataDir);
+}
+
+// A database without any table (a fresh data directory) gets the schema, so that a restore from
+// the off-site copy can be recorded; a database that holds anything is left as it is.
+Status prepareEmptyDatabase(db::Database &database)
+{
+    QSqlDatabase db = database.connection();
+    auto q =
+        db::exec(db, QStringLiteral("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                                    "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+                                    "AND n.nspname NOT LIKE 'pg_toast%'"));
+    if (!q)
+        return q.error();
+    q->next();
+    if (q->value(0).toLongLong() > 0)
+        return success();
+    std::fprintf(stderr, "      empty database: creating the schema before the restore\n");
+    if (Status locked = db::Migrator::lock(db); !locked)
+        return locked;
+    auto applied = db::Migrator(db::Migrator::builtIn()).up(db);
+    db::Migrator::unlock(db);
+    if (!applied)
+        return applied.error();
+    return success();
+}
+
+Outcome offsiteListCommand(const Config &config, ops::BackupService &service, SecretStore *secrets, const ops::OperationPtr &op,
+                           bool asJson)
+{
+    ops::OffsiteRecovery recovery(service, config.ops, secrets, offsiteWorkDir(config));
+    auto list = recovery.list(op);
+    if (!list)
+        return {1, QStringLiteral("betterworld: %1\n").arg(list.error().message)};
+    if (asJson) {
+        QJsonArray a;
+        for (const auto &b : std::as_const(*list))
+            a.append(b.toJson());
+        return {0, json(a)};
+    }
+    if (list->isEmpty())
+        return {0, QStringLiteral("no backups under %1 in %2/%3\n")
+                       .arg(config.ops.s3Prefix, config.ops.s3Endpoint, config.ops.s3Bucket)};
+    QString out;
+    QTextStream t(&out);
+    t << QStringLiteral("%1 %2 %3 %4\n")
+             .arg(QStringLiteral("uploaded (UTC)"), -17)
+             .arg(QStringLiteral("size"), -10)
+             .arg(QStringLiteral("sha256"), -17)
+             .arg(QStringLiteral("key"));
+    for (const auto &b : std::as_const(*list))
+        t << QStringLiteral("%1 %2 %3 %4\n")
+                 .arg(when(b.lastModified), -17)
+                 .arg(human(b.sizeBytes), -10)
+                 .arg(b.sha256.isEmpty() ? QStringLiteral("(none recorded)") : b.sha256.left(16), -17)
+                 .arg(b.key);
+    return {0, out};
+}
+
+Outcome offsiteDrill(const Config &config, const QString &keyArg, ops::BackupService &service, SecretStore *secrets,
+                     const ops::OperationPtr &op, bool asJson)
+{
+    ops::OffsiteRecovery recovery(service, config.ops, secrets, offsiteWorkDir(config));
+    QString key = keyArg;
+    if (key.isEmpty()) {
+        auto newest = recovery.latest(op);
+        if (!newest)
+            return {1, QStringLiteral("betterworld: %1\n").arg(newest.error().message)};
+        key = newest->key;
+    }
+    auto d = recovery.drill(key, op);
+    if (!d)
+        return {1, QStringLiteral("betterworld: %1\n").arg(d.error().message)};
+    if (asJson) {
+        QJsonObject o = d->toJson();
+        o.insert(QStringLiteral("key"), key);
+        return {d->ok ? 0 : 1, json(o)};
+    }
+    QString text = QStringLiteral("off-site restore drill of %1: %2\n  download %3 s, restore %4 s, total %5 s (RTO %6 min: %7), "
+                                  "%8 tables compared%9\n")
+                       .arg(key, d->ok ? QStringLiteral("PASSED") : QStringLiteral("FAILED"))
+                       .arg(d->downloadMs / 1000.0, 0, 'f', 1)
+                       .arg(d->restoreMs / 1000.0, 0, 'f', 1)
+                       .arg(d->totalMs / 1000.0, 0, 'f', 1)
+                       .arg(d->rtoMs / 60000)
+                       .arg(d->withinRto ? QStringLiteral("within") : QStringLiteral("EXCEEDED"))
+                       .arg(d->tablesCompared)
+                       .arg(d->tablesCompared == 0 ? QStringLiteral(" (no manifest: schema checked only)") : QString());
+    for (const QString &m : std::as_const(d->mismatches))
+        text += QStringLiteral("  mismatch: %1\n").arg(m);
+    return {d->ok ? 0 : 1, text};
+}
+
 // serving: empty, or why a command that needs the database to itself must not run now (another
 // BetterWorld serves this data directory; Runtime::runningServerNote).
 Outcome backupCommand(const Config &config, const Command &cmd, db::Database &database, SecretStore *secrets,
@@ -179,8 +275,16 @@ Outcome backupCommand(const Config &config, const Command &cmd, db::Database &da
     const bool asJson = cmd.opsOptions.contains(QStringLiteral("json"));
     ops::BackupService service(database, config.ops, config.backupDir(), config.pgBinDir);
     const auto fail = [](const ApiError &e) { return Outcome{1, QStringLiteral("betterworld: %1\n").arg(e.message)}; };
+    const bool offsite = cmd.opsOptions.contains(QStringLiteral("offsite"));
+    const bool offsiteList = sub == u"offsite" && arg == u"list";
+    // Recovery from the off-site copy works on a machine that has nothing else: an empty database
+    // gets the schema (so the restore can be recorded), and listing needs no database at all.
+    if (offsite && !offsiteList && serving.isEmpty()) {
+        if (Status s = prepareEmptyDatabase(database); !s)
+            return fail(s.error());
+    }
     if (auto q = db::exec(database.connection(), QStringLiteral("SELECT to_regclass('backups') IS NOT NULL"));
-        q && q->next() && !q->value(0).toBool() && sub != u"archive")
+        q && q->next() && !q->value(0).toBool() && sub != u"archive" && !offsiteList)
         return {1, QStringLiteral("betterworld: the database %1 has no backup catalogue yet: run `betterworld migrate up` first "
                                   "(it takes a pre-migration snapshot when there is data)\n")
                        .arg(database.settings().database)};
@@ -234,6 +338,8 @@ Outcome backupCommand(const Config &config, const Command &cmd, db::Database &da
         return {v->ok ? 0 : 1, QStringLiteral("backup %1: %2 — %3\n")
                                    .arg(id->left(8), v->ok ? QStringLiteral("OK") : QStringLiteral("FAILED"), v->detail)};
     }
+    if (sub == u"drill" && offsite)
+        return offsiteDrill(config, arg, service, secrets, op, asJson);
     if (sub == u"drill") {
         auto id = resolve(arg);
         if (!id)
@@ -257,6 +363,8 @@ Outcome backupCommand(const Config &config, const Command &cmd, db::Database &da
     }
     if (sub == u"archive")
         return archiveCommand(config, cmd, database, op);
+    if (offsiteList)
+        return offsiteListCommand(config, service, secrets, op, asJson);
     if (sub == u"offsite") {
         auto id = resolve(arg);
         if (!id)
@@ -296,6 +404,9 @@ Outcome backupCommand(const Config &config, const Command &cmd, db::Database &da
                 return {2, QStringLiteral("betterworld: --time expects an ISO 8601 time, e.g. 2025-01-31T12:00:00Z\n")};
         }
         req.backupId = arg;
+        if (offsite && (arg.isEmpty() || !req.file.isEmpty() || req.targetTime.isValid()))
+            return {2, QStringLiteral("usage: betterworld backup restore --offsite KEY --confirm DB (KEY from `betterworld "
+                                      "backup offsite list`)\n")};
         QString typed;
         if (!confirmed(cmd, database.settings().database, &typed))
             return {2,
@@ -305,20 +416,29 @@ Outcome backupCommand(const Config &config, const Command &cmd, db::Database &da
         const ops::PointInTimeSource pitr = ops::OpsServices::pointInTimeSource(config, database);
         ops::RestoreService restore(
             service, [](bool on) { std::fprintf(stderr, "      maintenance mode %s\n", on ? "on" : "off"); }, pitr);
-        auto r = restore.restore(req, op);
+        Result<ops::RestoreResult> r = ApiError::internal(QStringLiteral("not run"));
+        if (offsite) {
+            req.backupId.clear();
+            ops::OffsiteRecovery recovery(service, config.ops, secrets, offsiteWorkDir(config));
+            r = recovery.restore(arg, restore, req, op);
+        } else {
+            r = restore.restore(req, op);
+        }
         if (!r)
             return fail(r.error());
-        return {0, QStringLiteral("restore %1 succeeded in %2 s; safety snapshot %3%4\n")
-                       .arg(r->restoreId)
-                       .arg(r->ms / 1000.0, 0, 'f', 1)
-                       .arg(r->safetyBackupId.isEmpty() ? QStringLiteral("none") : r->safetyBackupId,
-                            req.keepPrevious ? QStringLiteral("; previous database kept as %1").arg(r->previousDatabase)
-                                             : QString())};
+        return {0,
+                QStringLiteral("restore %1%5 succeeded in %2 s; safety snapshot %3%4\n")
+                    .arg(r->restoreId)
+                    .arg(r->ms / 1000.0, 0, 'f', 1)
+                    .arg(r->safetyBackupId.isEmpty() ? QStringLiteral("none") : r->safetyBackupId,
+                         req.keepPrevious ? QStringLiteral("; previous database kept as %1").arg(r->previousDatabase) : QString(),
+                         offsite ? QStringLiteral(" from the off-site copy %1").arg(arg) : QString())};
     }
     return {
         2,
         QStringLiteral(
-            "usage: betterworld backup list|create|verify [ID]|drill [ID]|restore ID|offsite [ID]|prune|archive … [options]\n")};
+            "usage: betterworld backup list|create|verify [ID]|drill [ID]|restore ID|offsite [ID]|offsite list|prune|archive … "
+            "[options]\n")};
 }
 
 QString deploymentText(const ops::DeploymentRecord &d)

@@ -55,9 +55,10 @@ struct VerifyResult {
 struct DrillResult {
     bool ok = false;
     QString backupId;
-    qint64 restoreMs = 0; // pg_restore into the scratch database
-    qint64 totalMs = 0;   // verify + create + restore + compare + drop
-    qint64 rtoMs = 0;     // the objective it is measured against
+    qint64 restoreMs = 0;  // pg_restore into the scratch database
+    qint64 totalMs = 0;    // verify (or download) + create + restore + compare + drop
+    qint64 downloadMs = 0; // off-site drills: fetching the copy from the store
+    qint64 rtoMs = 0;      // the objective it is measured against
     bool withinRto = false;
     int tablesCompared = 0;
     QStringList mismatches; // "public.agents: backup 12, restored 11"

@@ -13,6 +13,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QRegularExpression>
 #include <QStorageInfo>
@@ -532,6 +533,61 @@ Result<VerifyResult> BackupService::verify(const QString &id, const OperationPtr
     return v;
 }
 
+Result<DrillResult> BackupService::drillArchive(const QString &path, const QJsonObject &expectedCounts,
+                                                db::ConnectionSettings server, const OperationPtr &op)
+{
+    DrillResult d;
+    d.rtoMs = qint64(m_config.rtoMinutes) * 60 * 1000;
+    const QString scratch = QStringLiteral("bw_drill_%1_%2")
+                                .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMddHHmmss")))
+                                .arg(QUuid::createUuid().toString(QUuid::Id128).left(6));
+    op->beginStep(QStringLiteral("create"));
+    if (Status s = adminExec(server, QStringLiteral("CREATE DATABASE %1 TEMPLATE template0").arg(quoteIdent(scratch))); !s)
+        return s.error();
+    const auto dropScratch = qScopeGuard([&] {
+        op->beginStep(QStringLiteral("cleanup"));
+        (void)adminExec(server, QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(quoteIdent(scratch)));
+    });
+    db::ConnectionSettings target = longRunning(server);
+    target.database = scratch;
+
+    op->beginStep(QStringLiteral("restore"));
+    QElapsedTimer restoreTimer;
+    restoreTimer.start();
+    Status restored = restoreArchive(path, target, op);
+    d.restoreMs = restoreTimer.elapsed();
+    if (!restored) {
+        if (Operation::isCancelled(restored.error()))
+            return restored.error();
+        d.mismatches << QStringLiteral("restore failed: %1").arg(restored.error().message);
+        return d;
+    }
+    op->beginStep(QStringLiteral("compare"));
+    ScopedDatabase scratchDb(target);
+    auto counts = tableCounts(scratchDb.connection());
+    if (!counts)
+        return counts.error();
+    if (expectedCounts.isEmpty()) {
+        // Nothing recorded to compare with (an off-site copy without a manifest): the schema must be there.
+        if (!counts->contains(QStringLiteral("public.schema_migrations")))
+            d.mismatches << QStringLiteral("the restored database has no schema_migrations table");
+        return d;
+    }
+    QStringList tables = expectedCounts.keys();
+    for (const QString &t : counts->keys()) {
+        if (!tables.contains(t))
+            tables << t;
+    }
+    for (const QString &t : std::as_const(tables)) {
+        const qint64 expected = qint64(expectedCounts.value(t).toDouble(-1));
+        const qint64 got = qint64(counts->value(t).toDouble(-1));
+        if (expected != got)
+            d.mismatches << QStringLiteral("%1: backup %2, restored %3").arg(t).arg(expected).arg(got);
+    }
+    d.tablesCompared = int(tables.size());
+    return d;
+}
+
 Result<DrillResult> BackupService::drill(const QString &id, const OperationPtr &opIn)
 {
     const QStringList plan{QStringLiteral("verify|Verifying the backup"), QStringLiteral("create|Creating a scratch database"),
@@ -563,47 +619,12 @@ Result<DrillResult> BackupService::drill(const QString &id, const OperationPtr &
     if (auto parsed = db::ConnectionSettings::fromUrl(rec->source);
         parsed && parsed->host == server.host && parsed->port == server.port)
         server.database = rec->databaseName;
-    const QString scratch = QStringLiteral("bw_drill_%1_%2")
-                                .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMddHHmmss")))
-                                .arg(QUuid::createUuid().toString(QUuid::Id128).left(6));
-    op->beginStep(QStringLiteral("create"));
-    if (Status s = adminExec(server, QStringLiteral("CREATE DATABASE %1 TEMPLATE template0").arg(quoteIdent(scratch))); !s)
-        return s.error();
-    const auto dropScratch = qScopeGuard([&] {
-        op->beginStep(QStringLiteral("cleanup"));
-        (void)adminExec(server, QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(quoteIdent(scratch)));
-    });
-    db::ConnectionSettings target = longRunning(server);
-    target.database = scratch;
-
-    op->beginStep(QStringLiteral("restore"));
-    QElapsedTimer restoreTimer;
-    restoreTimer.start();
-    Status restored = restoreArchive(rec->path, target, op);
-    d.restoreMs = restoreTimer.elapsed();
-    if (!restored) {
-        if (Operation::isCancelled(restored.error()))
-            return restored.error();
-        d.mismatches << QStringLiteral("restore failed: %1").arg(restored.error().message);
-    } else {
-        op->beginStep(QStringLiteral("compare"));
-        ScopedDatabase scratchDb(target);
-        auto counts = tableCounts(scratchDb.connection());
-        if (!counts)
-            return counts.error();
-        QStringList tables = rec->tableCounts.keys();
-        for (const QString &t : counts->keys()) {
-            if (!tables.contains(t))
-                tables << t;
-        }
-        for (const QString &t : std::as_const(tables)) {
-            const qint64 expected = qint64(rec->tableCounts.value(t).toDouble(-1));
-            const qint64 got = qint64(counts->value(t).toDouble(-1));
-            if (expected != got)
-                d.mismatches << QStringLiteral("%1: backup %2, restored %3").arg(t).arg(expected).arg(got);
-        }
-        d.tablesCompared = int(tables.size());
-    }
+    auto core = drillArchive(rec->path, rec->tableCounts, server, op);
+    if (!core)
+        return core.error();
+    d.restoreMs = core->restoreMs;
+    d.tablesCompared = core->tablesCompared;
+    d.mismatches = core->mismatches;
     d.ok = d.mismatches.isEmpty();
     d.totalMs = total.elapsed();
     d.withinRto = d.ok && d.restoreMs <= d.rtoMs;
@@ -640,6 +661,22 @@ Result<QString> BackupService::copyOffsite(const QString &id, S3Client &s3, cons
     }
     if (Status s = catalogue::recordRemote(m_catalogue.connection(), rec->id, *url); !s)
         return s.error();
+    // The manifest: what a machine without this catalogue needs to check and drill the copy. Its
+    // loss only costs the row-count comparison there, so a failure is logged, not fatal.
+    QJsonObject manifest = rec->toJson();
+    manifest.remove(QStringLiteral("path"));
+    manifest.insert(QStringLiteral("manifestVersion"), 1);
+    manifest.insert(QStringLiteral("fileName"), QFileInfo(rec->path).fileName());
+    const QString manifestFile = rec->path + QStringLiteral(".manifest.json");
+    {
+        QFile f(manifestFile);
+        if (f.open(QIODevice::WriteOnly | QIODevice::Truncate))
+            f.write(QJsonDocument(manifest).toJson());
+    }
+    auto manifestUrl = s3.upload(manifestFile, offsiteManifestKey(key), sha256File(manifestFile, {}, nullptr));
+    QFile::remove(manifestFile);
+    if (!manifestUrl)
+        qCWarning(lcBackup).noquote() << "off-site manifest of" << rec->id << "not uploaded:" << manifestUrl.error().message;
     (void)catalogue::audit(m_catalogue.connection(), QStringLiteral("backup.offsite_copied"), QStringLiteral("backup"), rec->id,
                            {{QStringLiteral("remote_url"), *url}});
     op->finish();

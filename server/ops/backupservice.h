@@ -54,8 +54,14 @@ public:
     // those recorded in the dump's snapshot, drops the scratch database, records the measured
     // restore time against the RTO. ok=false (not an error) when the comparison fails.
     Result<DrillResult> drill(const QString &id, const OperationPtr &op = {});
+    // The drill's core for any dump file: scratch database on `server` → pg_restore → compare with
+    // expectedCounts ({} = no counts known: only checks the schema came back) → drop. Records nothing.
+    Result<DrillResult> drillArchive(const QString &path, const QJsonObject &expectedCounts, db::ConnectionSettings server,
+                                     const OperationPtr &op);
     // Uploads a completed backup to S3-compatible storage under <prefix><file name>, verifies it
-    // there (size, ETag, SHA-256 metadata) and records remote_url. Returns the URL.
+    // there (size, ETag, SHA-256 metadata) and records remote_url. Returns the URL. A small
+    // <key>.manifest.json (the catalogue row: checksum, row counts, schema version) goes next to it,
+    // so that a machine without this catalogue can verify and drill the copy.
     Result<QString> copyOffsite(const QString &id, S3Client &s3, const QString &prefix, const OperationPtr &op = {});
     // Expires completed backups past expires_at (never the newest) and deletes their files.
     Result<RetentionResult> enforceRetention();
@@ -91,5 +97,10 @@ db::ConnectionSettings maintenanceSettings(const db::ConnectionSettings &s);
 // Runs one admin statement on the maintenance database from this thread (own short-lived connection).
 Status adminExec(const db::ConnectionSettings &server, const QString &sql, const QVariantList &binds = {});
 QString quoteIdent(const QString &name);
+// The off-site manifest object next to a dump uploaded by copyOffsite.
+inline QString offsiteManifestKey(const QString &dumpKey)
+{
+    return dumpKey + QStringLiteral(".manifest.json");
+}
 
 } // namespace bw::ops

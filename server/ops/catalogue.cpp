@@ -85,6 +85,7 @@ QJsonObject DrillResult::toJson() const
             {QStringLiteral("backupId"), backupId},
             {QStringLiteral("restoreMs"), double(restoreMs)},
             {QStringLiteral("totalMs"), double(totalMs)},
+            {QStringLiteral("downloadMs"), double(downloadMs)},
             {QStringLiteral("rtoMs"), double(rtoMs)},
             {QStringLiteral("withinRto"), withinRto},
             {QStringLiteral("tablesCompared"), tablesCompared},

@@ -234,13 +234,13 @@ Result<RestoreResult> RestoreService::restore(const RestoreRequest &req, const O
             return ApiError::conflict(QStringLiteral("backup %1 failed verification: %2").arg(backup->id, v->detail));
     }
 
-    auto inserted =
-        db::exec(cat.connection(),
-                 QStringLiteral("INSERT INTO restores (backup_id, target_time, source_file, target_database, requested_by) "
-                                "VALUES (?::uuid, ?::timestamptz, nullif(?, ''), ?, ?) RETURNING id::text"),
-                 {backup ? QVariant(backup->id) : db::nullText(),
-                  req.targetTime.isValid() ? QVariant(req.targetTime.toUTC().toString(Qt::ISODateWithMs)) : db::nullText(),
-                  backup ? QString() : req.file, target.database, req.requestedBy});
+    auto inserted = db::exec(
+        cat.connection(),
+        QStringLiteral("INSERT INTO restores (backup_id, target_time, source_file, target_database, requested_by) "
+                       "VALUES (?::uuid, ?::timestamptz, nullif(?, ''), ?, ?) RETURNING id::text"),
+        {backup ? QVariant(backup->id) : db::nullText(),
+         req.targetTime.isValid() ? QVariant(req.targetTime.toUTC().toString(Qt::ISODateWithMs)) : db::nullText(),
+         backup ? QString() : (req.sourceLabel.isEmpty() ? req.file : req.sourceLabel), target.database, req.requestedBy});
     if (!inserted)
         return inserted.error();
     inserted->next();
@@ -267,10 +267,10 @@ Result<RestoreResult> RestoreService::restore(const RestoreRequest &req, const O
                            "safety_backup_id = ?::uuid WHERE id = ?::uuid"),
             {outcome, error.left(4000), timer.elapsed(), db::textOrNull(result.safetyBackupId), result.restoreId});
     };
-    record(QStringLiteral("requested"), backup ? QStringLiteral("backup %1").arg(backup->id)
-                                        : req.targetTime.isValid()
-                                            ? QStringLiteral("point in time %1").arg(req.targetTime.toUTC().toString(Qt::ISODate))
-                                            : QStringLiteral("file %1").arg(archive));
+    record(QStringLiteral("requested"),
+           backup                     ? QStringLiteral("backup %1").arg(backup->id)
+           : req.targetTime.isValid() ? QStringLiteral("point in time %1").arg(req.targetTime.toUTC().toString(Qt::ISODate))
+                                      : QStringLiteral("file %1").arg(req.sourceLabel.isEmpty() ? archive : req.sourceLabel));
 
     const QString restoring = QStringLiteral("%1_restoring_%2").arg(target.database.left(30), stamp());
     bool maintenanceOn = false;
@@ -348,8 +348,9 @@ Result<RestoreResult> RestoreService::restore(const RestoreRequest &req, const O
         if (!counts)
             return fail(counts.error());
         QStringList problems;
-        if (backup) {
-            for (auto it = backup->tableCounts.constBegin(); it != backup->tableCounts.constEnd(); ++it) {
+        const QJsonObject expected = backup ? backup->tableCounts : req.expectedTableCounts;
+        {
+            for (auto it = expected.constBegin(); it != expected.constEnd(); ++it) {
                 const qint64 got = qint64(counts->value(it.key()).toDouble(-1));
                 if (qint64(it.value().toDouble()) != got)
                     problems

@@ -27,6 +27,10 @@ struct RestoreRequest {
     std::optional<db::ConnectionSettings> target; // default: the catalogue database
     bool safetySnapshot = true;                   // pre_restore backup of the current state first
     bool keepPrevious = false;                    // keep the replaced database as <name>_pre_restore_<time>
+    // With `file`: what the restores row records as the source instead of the (temporary) file,
+    // e.g. "s3://bucket/key", and the row counts to verify against ({} = schema check only).
+    QString sourceLabel;
+    QJsonObject expectedTableCounts;
 };
 
 struct RestoreResult {

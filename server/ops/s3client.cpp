@@ -22,6 +22,8 @@
 #include <boost/beast/ssl.hpp>
 
 #include <chrono>
+#include <cstdint>
+#include <limits>
 
 namespace bw::ops {
 
@@ -61,27 +63,47 @@ QByteArray unquote(QByteArray etag)
     return etag;
 }
 
-// One request on a fresh connection; the response body goes to `downloadTo` when set.
+// One request on a fresh connection; the response body goes to `downloadTo` when set, streamed to
+// disk chunk by chunk (never whole in memory) with the deadline renewed per chunk, so a large
+// download is bounded by stalls rather than by its total time, and `op` can cancel it between chunks.
 template <typename Stream>
-Result<S3Client::Reply> exchange(Stream &stream, http::request<http::string_body> &req, const QString &downloadTo)
+Result<S3Client::Reply> exchange(Stream &stream, http::request<http::string_body> &req, const QString &downloadTo,
+                                 std::chrono::milliseconds timeout = std::chrono::milliseconds(0), const OperationPtr &op = {})
 {
     http::write(stream, req);
     beast::flat_buffer buffer;
     S3Client::Reply reply;
+    const auto copyHeaders = [&reply](const auto &res) {
+        reply.status = int(res.result_int());
+        for (const auto &f : res)
+            reply.headers.insert(QByteArray(f.name_string().data(), int(f.name_string().size())).toLower(),
+                                 QByteArray(f.value().data(), int(f.value().size())));
+    };
     if (!downloadTo.isEmpty()) {
         http::response_parser<http::file_body> parser;
-        parser.body_limit(boost::none);
+        // Not boost::none: Boost 1.74 compares Content-Length with the empty optional and reports
+        // body_limit for every sized response (basic_parser.ipp, finish_header).
+        parser.body_limit(std::numeric_limits<std::uint64_t>::max());
         beast::error_code ec;
         parser.get().body().open(QFile::encodeName(downloadTo).constData(), beast::file_mode::write, ec);
         if (ec)
             return ApiError::internal(
                 QStringLiteral("cannot write %1: %2").arg(downloadTo, QString::fromStdString(ec.message())));
-        http::read(stream, buffer, parser);
-        auto &res = parser.get();
-        reply.status = int(res.result_int());
-        for (const auto &f : res)
-            reply.headers.insert(QByteArray(f.name_string().data(), int(f.name_string().size())).toLower(),
-                                 QByteArray(f.value().data(), int(f.value().size())));
+        http::read_header(stream, buffer, parser);
+        copyHeaders(parser.get());
+        const double total = parser.content_length() ? double(*parser.content_length()) : 0.0;
+        while (!parser.is_done()) {
+            if (op && op->cancelRequested() && !op->checkpoint())
+                return Operation::cancelledError();
+            if (timeout.count() > 0)
+                beast::get_lowest_layer(stream).expires_after(timeout);
+            http::read_some(stream, buffer, parser);
+            if (op && total > 0 && reply.status == 200) {
+                const auto written = parser.get().body().file().pos(ec);
+                if (!ec)
+                    op->setFraction(double(written) / total);
+            }
+        }
         return reply;
     }
     http::response_parser<http::string_body> parser;
@@ -89,12 +111,8 @@ Result<S3Client::Reply> exchange(Stream &stream, http::request<http::string_body
     if (req.method() == http::verb::head)
         parser.skip(true);
     http::read(stream, buffer, parser);
-    auto &res = parser.get();
-    reply.status = int(res.result_int());
-    for (const auto &f : res)
-        reply.headers.insert(QByteArray(f.name_string().data(), int(f.name_string().size())).toLower(),
-                             QByteArray(f.value().data(), int(f.value().size())));
-    reply.body = QByteArray::fromStdString(res.body());
+    copyHeaders(parser.get());
+    reply.body = QByteArray::fromStdString(parser.get().body());
     return reply;
 }
 
@@ -127,7 +145,8 @@ S3Client::S3Client(S3Config config) : m_config(std::move(config))
 
 Result<S3Client::Reply> S3Client::request(const QByteArray &method, const QString &key,
                                           const QList<QPair<QString, QString>> &query, const QByteArray &body,
-                                          const QList<QPair<QByteArray, QByteArray>> &extraHeaders, const QString &downloadTo)
+                                          const QList<QPair<QByteArray, QByteArray>> &extraHeaders, const QString &downloadTo,
+                                          const OperationPtr &op)
 {
     const QUrl url(m_config.endpoint);
     if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty())
@@ -136,7 +155,9 @@ Result<S3Client::Reply> S3Client::request(const QByteArray &method, const QStrin
     const int port = url.port(tls ? 443 : 80);
     const QByteArray hostHeader =
         (url.host() + ((tls && port == 443) || (!tls && port == 80) ? QString() : QStringLiteral(":%1").arg(port))).toUtf8();
-    const QString path = QStringLiteral("/%1/%2").arg(m_config.bucket, key); // path-style: works on S3, R2 and MinIO
+    // Path-style (works on S3, R2 and MinIO); no key: the bucket itself (ListObjectsV2).
+    const QString path =
+        key.isEmpty() ? QStringLiteral("/%1").arg(m_config.bucket) : QStringLiteral("/%1/%2").arg(m_config.bucket, key);
     const QDateTime now = QDateTime::currentDateTimeUtc();
     const QByteArray payloadHash =
         body.isEmpty() ? kEmptySha : QCryptographicHash::hash(body, QCryptographicHash::Sha256).toHex();
@@ -174,7 +195,7 @@ Result<S3Client::Reply> S3Client::request(const QByteArray &method, const QStrin
             stream.expires_after(timeout);
             stream.connect(endpoints);
             stream.expires_after(timeout);
-            auto r = exchange(stream, req, downloadTo);
+            auto r = exchange(stream, req, downloadTo, timeout, op);
             beast::error_code ec;
             stream.socket().shutdown(tcp::socket::shutdown_both, ec);
             return r;
@@ -191,7 +212,7 @@ Result<S3Client::Reply> S3Client::request(const QByteArray &method, const QStrin
         beast::get_lowest_layer(stream).connect(endpoints);
         stream.handshake(asio::ssl::stream_base::client);
         beast::get_lowest_layer(stream).expires_after(timeout);
-        auto r = exchange(stream, req, downloadTo);
+        auto r = exchange(stream, req, downloadTo, timeout, op);
         beast::error_code ec;
         stream.shutdown(ec);
         return r;
@@ -312,16 +333,95 @@ Result<S3Object> S3Client::head(const QString &key)
     return o;
 }
 
-Status S3Client::download(const QString &key, const QString &file, const OperationPtr &)
+Status S3Client::download(const QString &key, const QString &file, const OperationPtr &op)
 {
-    auto r = request("GET", key, {}, {}, {}, file);
-    if (!r)
+    auto r = request("GET", key, {}, {}, {}, file, op);
+    if (!r) {
+        QFile::remove(file);
         return r.error();
+    }
     if (r->status != 200) {
         QFile::remove(file);
-        return ApiError::unavailable(QStringLiteral("GET %1: HTTP %2").arg(key).arg(r->status));
+        return r->status == 404 ? Status(ApiError::notFound(QStringLiteral("%1 is not in bucket %2").arg(key, m_config.bucket)))
+                                : Status(ApiError::unavailable(QStringLiteral("GET %1: HTTP %2").arg(key).arg(r->status)));
+    }
+    const qint64 expected = r->headers.value("content-length", "-1").toLongLong();
+    if (expected >= 0 && QFileInfo(file).size() != expected) {
+        QFile::remove(file);
+        return ApiError::unavailable(
+            QStringLiteral("GET %1: got %2 of %3 bytes").arg(key).arg(QFileInfo(file).size()).arg(expected));
     }
     return success();
+}
+
+Result<QList<S3ListEntry>> S3Client::list(const QString &prefix, const OperationPtr &op, int pageSize)
+{
+    if (!m_config.isComplete())
+        return ApiError::badRequest(
+            QStringLiteral("S3 is not configured (s3/endpoint, s3/bucket, s3/access_key_id and the secret "
+                           "s3-secret-access-key)"));
+    QList<S3ListEntry> all;
+    QString token;
+    do {
+        if (op && op->cancelRequested() && !op->checkpoint())
+            return Operation::cancelledError();
+        QList<QPair<QString, QString>> query{{QStringLiteral("list-type"), QStringLiteral("2")},
+                                             {QStringLiteral("max-keys"), QString::number(pageSize)},
+                                             {QStringLiteral("prefix"), prefix}};
+        if (!token.isEmpty())
+            query.append({QStringLiteral("continuation-token"), token});
+        auto r = request("GET", QString(), query, {});
+        if (!r)
+            return r.error();
+        if (r->status != 200)
+            return ApiError::unavailable(
+                QStringLiteral("listing %1 in bucket %2 failed: %3").arg(prefix, m_config.bucket, s3Error(*r)));
+        auto page = parseListObjectsV2(r->body);
+        if (!page)
+            return page.error();
+        all += page->entries;
+        token = page->truncated ? page->nextToken : QString();
+        if (page->truncated && token.isEmpty())
+            return ApiError::unavailable(
+                QStringLiteral("listing bucket %1: truncated without a continuation token").arg(m_config.bucket));
+    } while (!token.isEmpty());
+    return all;
+}
+
+Result<S3Client::ListPage> S3Client::parseListObjectsV2(const QByteArray &xml)
+{
+    ListPage page;
+    QXmlStreamReader r(xml);
+    if (!r.readNextStartElement() || r.name() != u"ListBucketResult")
+        return ApiError::unavailable(QStringLiteral("ListObjectsV2: the answer is not a ListBucketResult"));
+    while (r.readNextStartElement()) {
+        if (r.name() == u"Contents") {
+            S3ListEntry e;
+            while (r.readNextStartElement()) {
+                if (r.name() == u"Key")
+                    e.key = r.readElementText();
+                else if (r.name() == u"Size")
+                    e.size = r.readElementText().toLongLong();
+                else if (r.name() == u"LastModified")
+                    e.lastModified = QDateTime::fromString(r.readElementText(), Qt::ISODateWithMs);
+                else if (r.name() == u"ETag")
+                    e.etag = unquote(r.readElementText().toLatin1());
+                else
+                    r.skipCurrentElement();
+            }
+            if (!e.key.isEmpty())
+                page.entries << e;
+        } else if (r.name() == u"IsTruncated") {
+            page.truncated = r.readElementText().trimmed() == u"true";
+        } else if (r.name() == u"NextContinuationToken") {
+            page.nextToken = r.readElementText();
+        } else {
+            r.skipCurrentElement();
+        }
+    }
+    if (r.hasError())
+        return ApiError::unavailable(QStringLiteral("ListObjectsV2: malformed XML: %1").arg(r.errorString()));
+    return page;
 }
 
 Status S3Client::remove(const QString &key)

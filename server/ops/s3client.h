@@ -9,6 +9,7 @@
 #include "server/ops/operation.h"
 
 #include <QByteArray>
+#include <QDateTime>
 #include <QHash>
 #include <QString>
 
@@ -38,6 +39,14 @@ struct S3Object {
     QHash<QByteArray, QByteArray> metadata; // x-amz-meta-* (lower-case names without the prefix)
 };
 
+// One entry of a bucket listing (ListObjectsV2). User metadata is not listed: head() it.
+struct S3ListEntry {
+    QString key;
+    qint64 size = 0;
+    QDateTime lastModified;
+    QByteArray etag; // without quotes
+};
+
 // From the s3/* settings and the secret "s3-secret-access-key" (keychain or secrets file).
 // An unconfigured endpoint gives an S3Config whose isComplete() is false.
 Result<S3Config> s3ConfigFrom(const OpsConfig &config, SecretStore &secrets);
@@ -51,7 +60,11 @@ public:
     // Returns "s3://bucket/key".
     Result<QString> upload(const QString &file, const QString &key, const QString &sha256Hex, const OperationPtr &op = {});
     Result<S3Object> head(const QString &key);
+    // Streams the object to `file` (chunk by chunk, progress and cancel through op); on failure the
+    // file is removed. Checks the length only: checksums are the caller's (OffsiteRecovery).
     Status download(const QString &key, const QString &file, const OperationPtr &op = {});
+    // Every object under prefix (ListObjectsV2, following continuation tokens), in key order.
+    Result<QList<S3ListEntry>> list(const QString &prefix, const OperationPtr &op = {}, int pageSize = 1000);
     Status remove(const QString &key);
 
     // The ETag S3 computes: md5 hex for one PUT, md5(concat(part md5s))-N for multipart.
@@ -62,11 +75,17 @@ public:
         QHash<QByteArray, QByteArray> headers; // lower-case
         QByteArray body;
     };
+    struct ListPage {
+        QList<S3ListEntry> entries;
+        bool truncated = false;
+        QString nextToken;
+    };
+    static Result<ListPage> parseListObjectsV2(const QByteArray &xml);
 
 private:
     Result<Reply> request(const QByteArray &method, const QString &key, const QList<QPair<QString, QString>> &query,
                           const QByteArray &body, const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {},
-                          const QString &downloadTo = {});
+                          const QString &downloadTo = {}, const OperationPtr &op = {});
 
     S3Config m_config;
 };

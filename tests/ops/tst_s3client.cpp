@@ -9,6 +9,7 @@
 #include "tests/support/pgfixture.h"
 
 #include <QCryptographicHash>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
 #include <QRandomGenerator>
@@ -97,7 +98,8 @@ private Q_SLOTS:
         QVERIFY(!h->etag.contains('-'));
         QCOMPARE(h->metadata.value("sha256"), sha256(file).toLatin1());
         const QString back = m_tmp.filePath(QStringLiteral("back.dump"));
-        QVERIFY(s3.download(QStringLiteral("betterworld/small.dump"), back).ok());
+        Status got = s3.download(QStringLiteral("betterworld/small.dump"), back);
+        QVERIFY2(got.ok(), qPrintable(got.ok() ? QString() : got.error().message));
         QCOMPARE(sha256(back), sha256(file));
         QVERIFY(s3.remove(QStringLiteral("betterworld/small.dump")).ok());
         QCOMPARE(s3.head(QStringLiteral("betterworld/small.dump")).error().kind, ErrorKind::NotFound);
@@ -142,6 +144,81 @@ private Q_SLOTS:
         auto url = s3.upload(file, QStringLiteral("broken-%1.bad").arg(size), sha256(file));
         QVERIFY(!url.ok());
         QVERIFY2(url.error().message.contains(QStringLiteral("bytes")), qPrintable(url.error().message));
+    }
+
+    void listFollowsContinuationTokens()
+    {
+        S3Client s3(config());
+        const QStringList keys{QStringLiteral("listing/a.dump"), QStringLiteral("listing/b & <c>.dump"),
+                               QStringLiteral("listing/c.dump"), QStringLiteral("listing/sub/d.dump"),
+                               QStringLiteral("listing/é.dump")};
+        for (const QString &k : keys) {
+            const QString file = makeFile(QStringLiteral("l.dump"), 1000 + k.size());
+            QVERIFY(s3.upload(file, k, sha256(file)).ok());
+        }
+        QVERIFY(s3.upload(makeFile(QStringLiteral("o.dump"), 10), QStringLiteral("other/x.dump"),
+                          sha256(m_tmp.filePath(QStringLiteral("o.dump"))))
+                    .ok());
+        auto listed = s3.list(QStringLiteral("listing/"), {}, 2); // three pages
+        QVERIFY2(listed.ok(), qPrintable(listed.ok() ? QString() : listed.error().message));
+        QStringList got;
+        for (const S3ListEntry &e : *listed) {
+            got << e.key;
+            QCOMPARE(e.size, 1000 + e.key.size());
+            QVERIFY(e.lastModified.isValid());
+            QCOMPARE(e.etag.size(), 32);
+        }
+        QCOMPARE(got, keys); // XML entities decoded, UTF-8 intact, nothing outside the prefix
+        auto none = s3.list(QStringLiteral("nothing-here/"));
+        QVERIFY(none.ok() && none->isEmpty());
+    }
+
+    void listingXmlIsParsedNotScraped()
+    {
+        const QByteArray xml =
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>b</Name><IsTruncated>true</IsTruncated>\n"
+            "<Contents><Key>p/&lt;Key&gt;x.dump</Key><LastModified>2025-01-02T03:04:05.678Z</LastModified>"
+            "<ETag>&quot;abc&quot;</ETag><Size>42</Size><Owner><ID>1</ID></Owner></Contents>\n"
+            "<NextContinuationToken>tok/+=</NextContinuationToken></ListBucketResult>";
+        auto page = S3Client::parseListObjectsV2(xml);
+        QVERIFY(page.ok());
+        QCOMPARE(page->entries.size(), 1);
+        QCOMPARE(page->entries.at(0).key, QStringLiteral("p/<Key>x.dump"));
+        QCOMPARE(page->entries.at(0).size, 42);
+        QCOMPARE(page->entries.at(0).etag, QByteArray("abc"));
+        QCOMPARE(page->entries.at(0).lastModified, QDateTime(QDate(2025, 1, 2), QTime(3, 4, 5, 678), Qt::UTC));
+        QVERIFY(page->truncated);
+        QCOMPARE(page->nextToken, QStringLiteral("tok/+="));
+        QVERIFY(!S3Client::parseListObjectsV2("<Error><Code>AccessDenied</Code></Error>").ok());
+        QVERIFY(!S3Client::parseListObjectsV2("<ListBucketResult><Contents><Key>x").ok());
+    }
+
+    void downloadStreamsWithProgressAndCancel()
+    {
+        const QString file = makeFile(QStringLiteral("big.dump"), 24 * 1024 * 1024);
+        S3Client s3(config());
+        QVERIFY(s3.upload(file, QStringLiteral("big.dump"), sha256(file)).ok());
+        double last = 0;
+        auto op = Operation::create(QStringLiteral("download"), {}, [&](const Progress &p) { last = qMax(last, p.fraction); });
+        op->beginStep(QStringLiteral("download"));
+        const QString back = m_tmp.filePath(QStringLiteral("big.back"));
+        QElapsedTimer t;
+        t.start();
+        Status got = s3.download(QStringLiteral("big.dump"), back, op);
+        QVERIFY2(got.ok(), qPrintable(got.ok() ? QString() : got.error().message));
+        qInfo("download of 24 MiB from the local S3 server: %lld ms", t.elapsed());
+        QCOMPARE(sha256(back), sha256(file));
+        QVERIFY(last > 0.5);
+
+        auto cancelled = Operation::create(QStringLiteral("download"));
+        cancelled->cancel();
+        const QString gone = m_tmp.filePath(QStringLiteral("big.cancelled"));
+        Status s = s3.download(QStringLiteral("big.dump"), gone, cancelled);
+        QVERIFY(!s.ok());
+        QVERIFY(Operation::isCancelled(s.error()));
+        QVERIFY(!QFile::exists(gone));
+        QCOMPARE(s3.download(QStringLiteral("missing.dump"), gone).error().kind, ErrorKind::NotFound);
     }
 
     void credentialsComeFromTheSecretStore()

@@ -2,9 +2,12 @@
 // A minimal S3-compatible server for tests that, unlike s3rver, really checks AWS Signature V4:
 // every request must carry a valid Authorization header (canonical request recomputed from what
 // arrived), and x-amz-content-sha256 must match the body. Path-style PUT/GET/HEAD/DELETE objects
-// and multipart uploads (initiate, upload part, complete, abort) with S3's ETag rules.
+// multipart uploads (initiate, upload part, complete, abort) with S3's ETag rules, and
+// ListObjectsV2 (prefix, max-keys, continuation tokens, XML escaping as S3 does it).
 //   node s3server.js --port 0 --access-key AK --secret SK --bucket backups [--corrupt-suffix .bad]
 // Prints "listening <port>" once ready. Objects live in memory. No dependencies beyond Node.
+// Test controls (unsigned, not S3): GET /_stats; POST /_tamper?bucket=B&key=K flips one byte of a
+// stored object (storage that rots after a verified upload).
 'use strict';
 const http = require('http');
 const crypto = require('crypto');
@@ -57,6 +60,27 @@ function verify(req, url, body) {
   return null;
 }
 
+const xmlEscape = s => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+
+// ListObjectsV2: keys in UTF-8 binary order; the continuation token is opaque to clients (here: the
+// base64 of the last key returned).
+function listObjects(res, name, bucket, q) {
+  const prefix = q.get('prefix') || '';
+  const max = Math.min(Math.max(+(q.get('max-keys') || 1000), 0), 1000);
+  const after = q.has('continuation-token') ? Buffer.from(q.get('continuation-token'), 'base64').toString() : (q.get('start-after') || '');
+  const keys = [...bucket.keys()].filter(k => k.startsWith(prefix) && k > after).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const page = keys.slice(0, max);
+  const truncated = keys.length > page.length;
+  const contents = page.map(k => {
+    const o = bucket.get(k);
+    return `<Contents><Key>${xmlEscape(k)}</Key><LastModified>${o.modified.toISOString()}</LastModified><ETag>&quot;${o.etag}&quot;</ETag><Size>${o.data.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+  }).join('');
+  const next = truncated ? `<NextContinuationToken>${Buffer.from(page[page.length - 1]).toString('base64')}</NextContinuationToken>` : '';
+  const token = q.has('continuation-token') ? `<ContinuationToken>${xmlEscape(q.get('continuation-token'))}</ContinuationToken>` : '';
+  res.writeHead(200, { 'content-type': 'application/xml' });
+  res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${name}</Name><Prefix>${xmlEscape(prefix)}</Prefix><KeyCount>${page.length}</KeyCount><MaxKeys>${max}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${token}${contents}${next}</ListBucketResult>`);
+}
+
 const metaOf = req => Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.startsWith('x-amz-meta-')));
 
 const server = http.createServer((req, res) => {
@@ -67,14 +91,22 @@ const server = http.createServer((req, res) => {
     const body = Buffer.concat(chunks);
     const url = new URL(req.url, 'http://localhost');
     if (url.pathname === '/_stats') { res.end(JSON.stringify(stats)); return; }
+    if (url.pathname === '/_tamper') {
+      const obj = buckets.get(url.searchParams.get('bucket'))?.get(url.searchParams.get('key'));
+      if (!obj || !obj.data.length) { res.writeHead(404); return res.end(); }
+      obj.data = Buffer.from(obj.data);
+      obj.data[obj.data.length >> 1] ^= 0xff;
+      res.writeHead(204); return res.end();
+    }
     const problem = verify(req, url, body);
     if (problem) { stats.rejected++; return xmlError(res, problem[0] === 'XAmzContentSHA256Mismatch' ? 400 : 403, problem[0], problem[1]); }
     const parts = decodeURIComponent(url.pathname).split('/');
     const bucket = buckets.get(parts[1]);
     const key = parts.slice(2).join('/');
     if (!bucket) return xmlError(res, 404, 'NoSuchBucket', 'The specified bucket does not exist');
-    if (!key) return xmlError(res, 400, 'InvalidRequest', 'object key required');
     const q = url.searchParams;
+    if (!key && req.method === 'GET' && q.get('list-type') === '2') return listObjects(res, parts[1], bucket, q);
+    if (!key) return xmlError(res, 400, 'InvalidRequest', 'object key required');
     if (req.method === 'POST' && q.has('uploads')) {
       const id = crypto.randomBytes(12).toString('hex');
       uploads.set(id, { key, meta: metaOf(req), parts: new Map() });
@@ -106,7 +138,7 @@ const server = http.createServer((req, res) => {
         const etag = md5(Buffer.concat(datas.map(md5))).toString('hex') + '-' + datas.length;
         let data = Buffer.concat(datas);
         if (corruptSuffix && key.endsWith(corruptSuffix)) data = data.subarray(0, data.length - 1);
-        bucket.set(key, { data, etag, meta: up.meta });
+        bucket.set(key, { data, etag, meta: up.meta, modified: new Date() });
         uploads.delete(q.get('uploadId'));
         res.writeHead(200, { 'content-type': 'application/xml' });
         return res.end(`<?xml version="1.0" encoding="UTF-8"?><CompleteMultipartUploadResult><Key>${key}</Key><ETag>"${etag}"</ETag></CompleteMultipartUploadResult>`);
@@ -116,7 +148,7 @@ const server = http.createServer((req, res) => {
       let data = body;
       if (corruptSuffix && key.endsWith(corruptSuffix)) data = data.subarray(0, data.length - 1);
       const etag = md5(body).toString('hex');
-      bucket.set(key, { data, etag, meta: metaOf(req) });
+      bucket.set(key, { data, etag, meta: metaOf(req), modified: new Date() });
       res.writeHead(200, { etag: `"${etag}"` });
       return res.end();
     }
@@ -124,7 +156,7 @@ const server = http.createServer((req, res) => {
     if (req.method === 'DELETE') { bucket.delete(key); res.writeHead(204); return res.end(); }
     if (!obj) return xmlError(res, 404, 'NoSuchKey', 'The specified key does not exist.');
     if (req.method === 'HEAD' || req.method === 'GET') {
-      res.writeHead(200, { 'content-length': obj.data.length, etag: `"${obj.etag}"`, 'content-type': 'application/octet-stream', ...obj.meta });
+      res.writeHead(200, { 'content-length': obj.data.length, etag: `"${obj.etag}"`, 'content-type': 'application/octet-stream', 'last-modified': obj.modified.toUTCString(), ...obj.meta });
       return res.end(req.method === 'GET' ? obj.data : undefined);
     }
     return xmlError(res, 405, 'MethodNotAllowed', req.method);

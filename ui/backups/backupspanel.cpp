@@ -1,6 +1,7 @@
 #include "ui/backups/backupspanel.h"
 
 #include "server/core/config.h"
+#include "server/ops/offsiterecovery.h"
 #include "server/ops/opsjobs.h"
 #include "server/ops/opsservices.h"
 #include "server/ops/s3client.h"
@@ -53,7 +54,8 @@ BackupsPanel::BackupsPanel(const ConsoleContext &context, QWidget *parent)
       m_bar(new QProgressBar), m_cancel(new QPushButton(tr("Cancel"))), m_create(new QPushButton(tr("&Create backup now"))),
       m_verify(new QPushButton(tr("&Verify"))), m_drill(new QPushButton(tr("Restore &drill"))),
       m_offsite(new QPushButton(tr("Copy &off-site"))), m_restore(new QPushButton(tr("&Restore…"))),
-      m_pitr(new QPushButton(tr("Restore to a point in &time…"))), m_status(new QLabel)
+      m_pitr(new QPushButton(tr("Restore to a point in &time…"))), m_offsiteList(new QPushButton(tr("Off-&site backups…"))),
+      m_status(new QLabel)
 {
     setObjectName(QStringLiteral("backupsPanel"));
     if (context.config && context.makeOpsServices)
@@ -99,11 +101,13 @@ BackupsPanel::BackupsPanel(const ConsoleContext &context, QWidget *parent)
     m_offsite->setObjectName(QStringLiteral("offsiteBackupButton"));
     m_restore->setObjectName(QStringLiteral("restoreBackupButton"));
     m_pitr->setObjectName(QStringLiteral("pointInTimeRestoreButton"));
+    m_offsiteList->setObjectName(QStringLiteral("offsiteListButton"));
+    m_offsiteList->setToolTip(tr("The backups in the off-site store: restore or drill one even when no local copy exists"));
     m_cancel->setObjectName(QStringLiteral("cancelOperationButton"));
     m_verify->setToolTip(tr("Checksum and pg_restore --list of the selected backup"));
     m_drill->setToolTip(tr("Restore the selected backup into a scratch database and compare row counts"));
     auto *buttons = new QHBoxLayout;
-    for (QPushButton *b : {m_create, m_verify, m_drill, m_offsite, m_restore, m_pitr})
+    for (QPushButton *b : {m_create, m_verify, m_drill, m_offsite, m_restore, m_pitr, m_offsiteList})
         buttons->addWidget(b);
     buttons->addStretch(1);
 
@@ -163,6 +167,7 @@ BackupsPanel::BackupsPanel(const ConsoleContext &context, QWidget *parent)
     connect(m_offsite, &QPushButton::clicked, this, &BackupsPanel::copySelectedOffsite);
     connect(m_restore, &QPushButton::clicked, this, &BackupsPanel::openRestoreDialog);
     connect(m_pitr, &QPushButton::clicked, this, &BackupsPanel::openPointInTimeDialog);
+    connect(m_offsiteList, &QPushButton::clicked, this, &BackupsPanel::openOffsiteDialog);
     connect(m_cancel, &QPushButton::clicked, m_runner, &OperationRunner::cancel);
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &BackupsPanel::updateButtons);
     connect(m_runner, &OperationRunner::progressChanged, this, &BackupsPanel::showProgress);
@@ -279,8 +284,11 @@ void BackupsPanel::updateButtons()
     m_pitr->setEnabled(admin && idle && m_windowFrom.isValid());
     m_pitr->setVisible(m_services && m_services->pointInTimeRecovery);
     m_pitr->setToolTip(m_windowText);
+    m_offsiteList->setEnabled(admin && offsiteConfigured());
+    if (m_offsiteDialog)
+        m_offsiteDialog->setActionsEnabled(admin && idle);
     if (!m_context.isAdmin())
-        for (QPushButton *w : {m_create, m_verify, m_drill, m_offsite, m_restore, m_pitr})
+        for (QPushButton *w : {m_create, m_verify, m_drill, m_offsite, m_restore, m_pitr, m_offsiteList})
             w->setToolTip(tr("Only administrators can run backup operations"));
 }
 
@@ -413,7 +421,8 @@ RestoreDialog *BackupsPanel::openPointInTimeDialog()
 }
 
 // target: fills in what to restore (a backup); without it the dialog's chosen time is the target.
-RestoreDialog *BackupsPanel::openRestore(const QString &description, std::function<void(ops::RestoreRequest &)> target)
+RestoreDialog *BackupsPanel::openRestore(const QString &description, std::function<void(ops::RestoreRequest &)> target,
+                                         RestoreRun run, const QStringList &steps)
 {
     if (!m_context.isAdmin() || !m_services || m_runner->isRunning() || (m_restoreDialog && m_restoreDialog->isRunning()))
         return nullptr;
@@ -421,17 +430,17 @@ RestoreDialog *BackupsPanel::openRestore(const QString &description, std::functi
         m_restoreDialog->deleteLater();
     std::shared_ptr<ops::OpsServices> services = m_services;
     const QString by = requester();
-    auto work = [services, target, by](const QString &confirmation, bool keepPrevious, const QDateTime &time,
-                                       const ops::OperationPtr &op) {
+    auto work = [services, target, by, run](const QString &confirmation, bool keepPrevious, const QDateTime &time,
+                                            const ops::OperationPtr &op) {
         ops::RestoreRequest request;
         if (target)
             target(request);
-        else
+        else if (!run)
             request.targetTime = time;
         request.confirmation = confirmation;
         request.requestedBy = by;
         request.keepPrevious = keepPrevious;
-        auto r = services->restore->restore(request, op);
+        auto r = run ? run(request, op) : services->restore->restore(request, op);
         if (!r)
             return failure(r.error());
         return Outcome{{},
@@ -440,8 +449,9 @@ RestoreDialog *BackupsPanel::openRestore(const QString &description, std::functi
                            .arg(r->ms / 1000.0, 0, 'f', 1)
                            .arg(r->safetyBackupId.isEmpty() ? BackupsPanel::tr("none") : r->safetyBackupId.left(8))};
     };
-    m_restoreDialog = new RestoreDialog(description, services->databaseName, ops::RestoreService::plannedSteps(),
-                                        m_context.releaseThreadConnection, work, this);
+    m_restoreDialog =
+        new RestoreDialog(description, services->databaseName, steps.isEmpty() ? ops::RestoreService::plannedSteps() : steps,
+                          m_context.releaseThreadConnection, work, this);
     m_restoreDialog->setWindowFlag(Qt::Window);
     connect(m_restoreDialog, &RestoreDialog::restoreFinished, this, [this](const Outcome &o) {
         m_status->setText(o.error.isEmpty() ? o.summary : tr("Restore failed: %1").arg(o.error));
@@ -451,6 +461,85 @@ RestoreDialog *BackupsPanel::openRestore(const QString &description, std::functi
     connect(m_restoreDialog->runner(), &OperationRunner::progressChanged, this, &BackupsPanel::updateButtons);
     m_restoreDialog->show();
     return m_restoreDialog;
+}
+
+bool BackupsPanel::offsiteConfigured() const
+{
+    return m_services && m_context.config && m_context.secrets && !m_context.config->ops.s3Endpoint.isEmpty();
+}
+
+ops::OffsiteRecovery BackupsPanel::offsiteRecovery(ops::OpsServices &services) const
+{
+    return ops::OffsiteRecovery(*services.backups, m_context.config->ops, m_context.secrets,
+                                ops::OffsiteRecovery::defaultWorkDir(m_context.config->dataDir));
+}
+
+OffsiteDialog *BackupsPanel::openOffsiteDialog()
+{
+    if (!m_context.isAdmin() || !offsiteConfigured())
+        return nullptr;
+    if (!m_offsiteDialog) {
+        std::shared_ptr<ops::OpsServices> services = m_services;
+        // Built here, used on a pool thread: only values and the long-lived services/secret store.
+        auto recovery = std::make_shared<ops::OffsiteRecovery>(offsiteRecovery(*services));
+        const OpsConfig &c = m_context.config->ops;
+        m_offsiteDialog = new OffsiteDialog(
+            tr("%1/%2 (prefix %3)").arg(c.s3Endpoint, c.s3Bucket, c.s3Prefix), [services, recovery] { return recovery->list(); },
+            this);
+        m_offsiteDialog->setWindowFlag(Qt::Window);
+        connect(m_offsiteDialog, &OffsiteDialog::restoreRequested, this, &BackupsPanel::openOffsiteRestore);
+        connect(m_offsiteDialog, &OffsiteDialog::drillRequested, this, &BackupsPanel::drillOffsite);
+    }
+    m_offsiteDialog->show();
+    m_offsiteDialog->raise();
+    m_offsiteDialog->reload();
+    updateButtons();
+    return m_offsiteDialog;
+}
+
+RestoreDialog *BackupsPanel::openOffsiteRestore(const ops::OffsiteBackup &backup)
+{
+    if (!offsiteConfigured())
+        return nullptr;
+    const QString key = backup.key;
+    auto recovery = std::make_shared<ops::OffsiteRecovery>(offsiteRecovery(*m_services));
+    std::shared_ptr<ops::OpsServices> services = m_services;
+    RestoreRun run = [services, recovery, key](const ops::RestoreRequest &request, const ops::OperationPtr &op) {
+        return recovery->restore(key, *services->restore, request, op);
+    };
+    return openRestore(tr("Off-site backup %1: %2, uploaded %3. It is downloaded into the data directory and its checksum "
+                          "is checked before anything changes.")
+                           .arg(backup.fileName(), QLocale().formattedDataSize(backup.sizeBytes),
+                                QLocale().toString(backup.lastModified.toLocalTime(), QLocale::LongFormat)),
+                       {}, run, ops::OffsiteRecovery::restoreSteps());
+}
+
+bool BackupsPanel::drillOffsite(const ops::OffsiteBackup &backup)
+{
+    if (!m_context.isAdmin() || !offsiteConfigured() || m_runner->isRunning()
+        || (m_restoreDialog && m_restoreDialog->isRunning()))
+        return false;
+    const QString key = backup.key;
+    auto recovery = std::make_shared<ops::OffsiteRecovery>(offsiteRecovery(*m_services));
+    std::shared_ptr<ops::OpsServices> services = m_services;
+    m_status->setText(tr("Running a restore drill of the off-site copy %1…").arg(backup.fileName()));
+    const bool started = m_runner->start(
+        QStringLiteral("drill"), ops::OffsiteRecovery::drillSteps(), [services, recovery, key](const ops::OperationPtr &op) {
+            auto d = recovery->drill(key, op);
+            if (!d)
+                return failure(d.error());
+            const QString text = BackupsPanel::tr("Off-site restore drill of %1: download %2 s, restore %3 s, "
+                                                  "%4 tables compared.")
+                                     .arg(key.section(u'/', -1))
+                                     .arg(d->downloadMs / 1000.0, 0, 'f', 1)
+                                     .arg(d->restoreMs / 1000.0, 0, 'f', 1)
+                                     .arg(d->tablesCompared);
+            if (!d->ok)
+                return Outcome{text + u' ' + d->mismatches.join(QStringLiteral("; "))};
+            return Outcome{{}, text};
+        });
+    updateButtons();
+    return started;
 }
 
 } // namespace bw::ui

@@ -4,7 +4,8 @@
 // (RestoreDialog) and the backup settings (folder, retention, S3 target; schedules shown).
 // GUI thread; catalogue reads run on the DbWorker, long operations on an OperationRunner.
 
-#include "ui/backups/restoredialog.h" // QPointer needs the complete type
+#include "ui/backups/offsitedialog.h" // QPointer needs the complete type
+#include "ui/backups/restoredialog.h"
 #include "ui/common/consolecontext.h"
 #include "ui/common/operationrunner.h"
 
@@ -24,6 +25,7 @@ class QTableView;
 namespace bw::ops {
 struct OpsServices;
 struct RestoreRequest;
+struct RestoreResult;
 } // namespace bw::ops
 
 namespace bw::ui {
@@ -51,6 +53,12 @@ public:
     // Point-in-time restore within the archive's recoverable window; null when there is none.
     RestoreDialog *openPointInTimeDialog();
     QString recoveryWindowText() const { return m_windowText; }
+    // The off-site store's backups (non-modal); null without an S3 target or when not allowed.
+    OffsiteDialog *openOffsiteDialog();
+    // Restore from / drill the off-site copy: download, SHA-256 check, then as for a local backup.
+    RestoreDialog *openOffsiteRestore(const ops::OffsiteBackup &backup);
+    bool drillOffsite(const ops::OffsiteBackup &backup);
+    OffsiteDialog *offsiteDialog() const { return m_offsiteDialog; }
 
     BackupModel *model() const { return m_model; }
     OperationRunner *runner() const { return m_runner; }
@@ -71,7 +79,12 @@ private:
     void showProgress(const ops::Progress &p);
     void updateButtons();
     QString requester() const;
-    RestoreDialog *openRestore(const QString &description, std::function<void(ops::RestoreRequest &)> target);
+    // run: how the request is carried out (default: the restore service); steps: its plan.
+    using RestoreRun = std::function<Result<ops::RestoreResult>(const ops::RestoreRequest &, const ops::OperationPtr &)>;
+    RestoreDialog *openRestore(const QString &description, std::function<void(ops::RestoreRequest &)> target, RestoreRun run = {},
+                               const QStringList &steps = {});
+    bool offsiteConfigured() const;
+    ops::OffsiteRecovery offsiteRecovery(ops::OpsServices &services) const;
 
     ConsoleContext m_context;
     QPointer<DbWorker> m_worker;
@@ -81,6 +94,7 @@ private:
     QTableView *m_table;
     OperationRunner *m_runner;
     QPointer<RestoreDialog> m_restoreDialog;
+    QPointer<OffsiteDialog> m_offsiteDialog;
     SettingsForm *m_settings = nullptr;
     QLabel *m_info;
     QLabel *m_step;
@@ -92,6 +106,7 @@ private:
     QPushButton *m_offsite;
     QPushButton *m_restore;
     QPushButton *m_pitr;
+    QPushButton *m_offsiteList;
     QLabel *m_status;
     QString m_infoText;                 // folder, database, off-site
     QString m_windowText;               // the WAL archive's window ("PITR possible from …" / "not yet: …")
