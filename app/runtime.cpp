@@ -33,6 +33,7 @@
 #include "server/http/controllers/healthcontroller.h"
 #include "server/http/controllers/heartbeatcontroller.h"
 #include "server/http/controllers/humanauthcontroller.h"
+#include "server/http/controllers/humanmissionscontroller.h"
 #include "server/http/controllers/humanscontroller.h"
 #include "server/http/controllers/missionscontroller.h"
 #include "server/http/controllers/problemscontroller.h"
@@ -539,6 +540,7 @@ Status Runtime::startHttp()
     m_humanProfiles = std::make_unique<humans::HumanProfileService>(*m_database);
     http::registerHumanAuthRoutes(*m_router, *m_humanAuth, *m_humanSessions, m_config.maxJsonDepth);
     http::registerHumanRoutes(*m_router, *m_humanProfiles, m_config.maxJsonDepth);
+    http::registerHumanMissionRoutes(*m_router, m_claimsLedger->claims, m_claimsLedger->ledger, m_config.maxJsonDepth);
 
     // Shared store when several nodes may run on this database (api.md §4); see RateLimitConfig::store.
     const QString store = m_config.rateLimits.store;
