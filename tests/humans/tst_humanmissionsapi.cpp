@@ -86,8 +86,8 @@ private Q_SLOTS:
         QCOMPARE(r.status, 200);
         QCOMPARE(data(r).value("balance").toString(), QStringLiteral("0.00000000"));
 
-        const QString humanId = bw::test::scalar(m_db->connection(), "SELECT id::text FROM humans WHERE email = 'carla@example.org'")
-                                    .toString();
+        const QString humanId =
+            bw::test::scalar(m_db->connection(), "SELECT id::text FROM humans WHERE email = 'carla@example.org'").toString();
         bw::domain::LedgerService ledger(*m_db);
         QVERIFY(ledger.credit(humanId, QStringLiteral("10"), QStringLiteral("grant"), QStringLiteral("test"),
                               QStringLiteral("Welcome grant"), QStringLiteral("grant-carla")));

@@ -87,8 +87,8 @@ void registerHumanMissionRoutes(Router &router, domain::ClaimService &claims, do
                 return error(req, body.error());
             FieldErrors errors;
             QString why;
-            const auto amount = domain::tokenamount::parse(body->value(QStringLiteral("amount")),
-                                                           domain::tokenamount::Sign::Positive, &why);
+            const auto amount =
+                domain::tokenamount::parse(body->value(QStringLiteral("amount")), domain::tokenamount::Sign::Positive, &why);
             if (!amount)
                 errors.add(QStringLiteral("amount"), why);
             const QString purpose = textField(*body, "purpose", 500, errors);
