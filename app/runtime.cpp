@@ -539,7 +539,7 @@ Status Runtime::startHttp()
     m_humanAuth = std::make_unique<humans::HumanAuthService>(*m_database, *m_humanSessions, *m_humanCodes, *m_passwordGate);
     m_humanProfiles = std::make_unique<humans::HumanProfileService>(*m_database);
     http::registerHumanAuthRoutes(*m_router, *m_humanAuth, *m_humanSessions, m_config.maxJsonDepth);
-    http::registerHumanRoutes(*m_router, *m_humanProfiles, m_config.maxJsonDepth);
+    http::registerHumanRoutes(*m_router, *m_humanProfiles, *m_humanCodes, m_config.maxJsonDepth);
     http::registerHumanMissionRoutes(*m_router, m_claimsLedger->claims, m_claimsLedger->ledger, m_config.maxJsonDepth);
 
     // Shared store when several nodes may run on this database (api.md §4); see RateLimitConfig::store.

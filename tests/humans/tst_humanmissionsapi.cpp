@@ -4,6 +4,7 @@
 #include "humanstest.h"
 
 #include "server/domain/claimsledger/ledgerservice.h"
+#include "server/moderation/adminauthservice.h"
 #include "tests/domain/claimsledger/humanstestdb.h"
 
 #include <QTest>
@@ -76,6 +77,38 @@ private Q_SLOTS:
         QCOMPARE(data(r).value("status").toString(), QStringLiteral("abandoned"));
         QCOMPARE(items(call(port(), "GET", "/api/v1/missions/mine?status=abandoned", ana.access)).size(), 1);
         QCOMPARE(post(port(), claimPath, {}, ben.access).status, 201); // the slot was freed at once
+    }
+
+    // Without SMTP, moderators read the codes held for people and pass them on (the only way in).
+    void moderatorsSeeHeldCodes()
+    {
+        bw::moderation::AdminAuthService admins(*m_db);
+        QVERIFY(admins.createUser(
+            {QStringLiteral("mod@example.org"), QStringLiteral("moderator"), {}, QStringLiteral("a moderator's passphrase")}));
+        const HttpReply login =
+            post(port(), "/api/v1/admin/auth/login", {{"email", "mod@example.org"}, {"password", "a moderator's passphrase"}});
+        QCOMPARE(login.status, 200);
+        const QString modToken = data(login).value("token").toString();
+        QCOMPARE(m_client->registerHuman(QStringLiteral("dora@example.org"), QStringLiteral("correct horse battery")).status,
+                 201);
+
+        const HttpReply r = call(port(), "GET", "/api/v1/admin/humans/codes", modToken);
+        QCOMPARE(r.status, 200);
+        QJsonObject dora;
+        for (const auto &v : data(r).value("codes").toArray())
+            if (v.toObject().value("email").toString() == QLatin1String("dora@example.org"))
+                dora = v.toObject();
+        QCOMPARE(dora.value("purpose").toString(), QStringLiteral("verify"));
+        const QString code = dora.value("code").toString();
+        QCOMPARE(code.size(), 6);
+        QCOMPARE(m_client->verify(QStringLiteral("dora@example.org"), code).status, 200); // the code works
+
+        const HttpReply signedIn = m_client->login(QStringLiteral("dora@example.org"), QStringLiteral("correct horse battery"));
+        QCOMPARE(signedIn.status, 200);
+        const Session dorasSession = HumansClient::sessionOf(signedIn);
+        QVERIFY(!dorasSession.access.isEmpty());
+        QVERIFY(call(port(), "GET", "/api/v1/admin/humans/codes", dorasSession.access).status >= 401); // people never
+        QCOMPARE(call(port(), "GET", "/api/v1/admin/humans/codes").status, 401);
     }
 
     void balanceSpendHistory()
