@@ -4,8 +4,9 @@
 
 #include <QScopeGuard>
 
-#include "app/claimsledger.h"
 #include "app/contentservices.h"
+#include "app/peopleservices.h"
+#include "app/readiness.h"
 #include "server/core/logging.h"
 #include "server/core/secretstore.h"
 #include "server/db/database.h"
@@ -26,15 +27,11 @@
 #include "server/http/controllers/adminbackupscontroller.h"
 #include "server/http/controllers/adminopscontroller.h"
 #include "server/http/controllers/adminreviewcontroller.h"
-#include "server/http/controllers/admintokenscontroller.h"
 #include "server/http/controllers/agentscontroller.h"
 #include "server/http/controllers/debatescontroller.h"
 #include "server/http/controllers/guardrailscontroller.h"
 #include "server/http/controllers/healthcontroller.h"
 #include "server/http/controllers/heartbeatcontroller.h"
-#include "server/http/controllers/humanauthcontroller.h"
-#include "server/http/controllers/humanmissionscontroller.h"
-#include "server/http/controllers/humanscontroller.h"
 #include "server/http/controllers/missionscontroller.h"
 #include "server/http/controllers/problemscontroller.h"
 #include "server/http/controllers/skillscontroller.h"
@@ -45,11 +42,6 @@
 #include "server/http/requestpool.h"
 #include "server/http/router.h"
 #include "server/http/server.h"
-#include "server/humans/humanauthservice.h"
-#include "server/humans/humancodes.h"
-#include "server/humans/humanprofileservice.h"
-#include "server/humans/humansessions.h"
-#include "server/humans/passwordgate.h"
 #include "server/jobs/job.h"
 #include "server/jobs/jobsystem.h"
 #include "server/moderation/adminauthservice.h"
@@ -68,10 +60,8 @@
 
 #include <QDeadlineTimer>
 #include <QDir>
-#include <QFileInfo>
 #include <QFuture>
 #include <QRandomGenerator>
-#include <QStorageInfo>
 #include <QThread>
 #include <QThreadPool>
 #include <QTimer>
@@ -150,11 +140,7 @@ void Runtime::stopMonitoring()
 // The request-facing services, in reverse order of construction, while the database is still there.
 void Runtime::releaseServices()
 {
-    m_humanProfiles.reset();
-    m_humanAuth.reset();
-    m_humanSessions.reset();
-    m_passwordGate.reset();
-    m_humanCodes.reset(); // stops its mail thread
+    m_people.reset(); // the codes' mail thread stops
     m_opsAdmin.reset();
     m_operations.reset(); // cancels what still runs (a restore past its point of no return finishes)
     m_adminOps.reset();
@@ -164,7 +150,6 @@ void Runtime::releaseServices()
     m_profiles.reset();
     m_heartbeat.reset();
     m_heartbeatSigner.reset();
-    m_claimsLedger.reset();
     m_content.reset();
     m_problems.reset();
     m_agents.reset();
@@ -177,6 +162,11 @@ quint16 Runtime::port() const
 db::Database *Runtime::database() const
 {
     return m_ready ? m_database.get() : nullptr;
+}
+
+humans::HumanCodes *Runtime::humanCodes() const
+{
+    return m_ready && m_people ? &m_people->codes : nullptr;
 }
 
 QString Runtime::databaseDescription() const
@@ -442,26 +432,16 @@ Status Runtime::startHttp()
     m_agents = std::make_unique<domain::AgentService>(*m_database);
     m_problems = std::make_unique<domain::ProblemService>(*m_database);
     m_content = std::make_unique<domain::ContentServices>(*m_database);
-    m_claimsLedger = std::make_unique<ClaimsLedgerServices>(*m_database);
+    // People (humans.md): accounts, sessions, profiles, claims and tokens. Codes get their own mailer (thread).
+    auto peopleMailer = makeMailer();
+    if (!peopleMailer)
+        return peopleMailer.error();
+    m_people = std::make_unique<PeopleServices>(*m_database, std::move(*peopleMailer));
     m_router = std::make_unique<http::Router>();
 
     http::HealthDeps health;
     auto *database = m_database.get();
-    health.ready.database = [database] { return database->ping(); };
-    health.ready.migrations = [database]() -> Status {
-        auto upToDate = db::Migrator(db::Migrator::builtIn()).isUpToDate(database->connection());
-        if (!upToDate)
-            return upToDate.error();
-        return *upToDate ? success() : Status(ApiError::unavailable(QStringLiteral("pending migrations")));
-    };
-    health.ready.storage = [dir = m_config.dataDir]() -> Status {
-        const QStorageInfo info(dir);
-        if (!info.isValid() || !QFileInfo(dir).isWritable())
-            return ApiError::unavailable(QStringLiteral("data directory is not writable"));
-        if (info.bytesAvailable() < 100LL * 1024 * 1024)
-            return ApiError::unavailable(QStringLiteral("less than 100 MB free in the data directory"));
-        return success();
-    };
+    health.ready = readinessChecks(*m_database, m_config.dataDir);
     health.ready.maintenance = [this] { return m_maintenance.load(); };
     health.ready.startedAt = m_startedAt;
     health.metrics = &m_metrics;
@@ -527,20 +507,7 @@ Status Runtime::startHttp()
             m_config, *database, m_secrets.get(), [this](bool on) { setMaintenance(on); }, &m_metrics);
     });
     http::registerAdminBackupRoutes(*m_router, *m_opsAdmin, m_config.maxJsonDepth);
-    http::registerAdminTokenRoutes(*m_router, m_claimsLedger->tokenAdmin, m_config.maxJsonDepth);
-
-    // People (humans.md §1–§2): accounts, sessions and profiles. Codes get their own mailer (thread).
-    auto humanMailer = makeMailer();
-    if (!humanMailer)
-        return humanMailer.error();
-    m_humanCodes = std::make_unique<humans::HumanCodes>(*m_database, std::move(*humanMailer));
-    m_passwordGate = std::make_unique<humans::PasswordGate>();
-    m_humanSessions = std::make_unique<humans::HumanSessions>(*m_database, humans::HumanSessions::Options{});
-    m_humanAuth = std::make_unique<humans::HumanAuthService>(*m_database, *m_humanSessions, *m_humanCodes, *m_passwordGate);
-    m_humanProfiles = std::make_unique<humans::HumanProfileService>(*m_database);
-    http::registerHumanAuthRoutes(*m_router, *m_humanAuth, *m_humanSessions, m_config.maxJsonDepth);
-    http::registerHumanRoutes(*m_router, *m_humanProfiles, *m_humanCodes, m_config.maxJsonDepth);
-    http::registerHumanMissionRoutes(*m_router, m_claimsLedger->claims, m_claimsLedger->ledger, m_config.maxJsonDepth);
+    m_people->registerRoutes(*m_router, m_config.maxJsonDepth);
 
     // Shared store when several nodes may run on this database (api.md §4); see RateLimitConfig::store.
     const QString store = m_config.rateLimits.store;
@@ -561,7 +528,7 @@ Status Runtime::startHttp()
     deps.authenticateAdmin = [auth = m_adminAuth.get()](const QString &token, const QString &ip) {
         return auth->authenticate(token, ip);
     };
-    deps.authenticateHuman = [sessions = m_humanSessions.get()](const QString &token) { return sessions->authenticate(token); };
+    deps.authenticateHuman = [sessions = &m_people->sessions](const QString &token) { return sessions->authenticate(token); };
     deps.gate = [this](const http::Request &req) -> std::optional<ApiError> {
         // Reads go on, and so may a cancel of the operation that is running (a restore before its swap).
         static const QString operations = QStringLiteral("/api/v1/admin/operations/");
@@ -666,7 +633,7 @@ void Runtime::registerScheduledOperations()
                                 qCInfo(lcApp) << "missions expired:" << *expired;
                                 return success();
                             });
-    registerClaimsLedgerJobs(*m_jobs, *m_claimsLedger); // claims-expiry daily, ledger-verify weekly
+    registerClaimsLedgerJobs(*m_jobs, m_people->claimsLedger); // claims-expiry daily, ledger-verify weekly
 }
 
 void Runtime::startJobSystem()

@@ -38,12 +38,8 @@ namespace guardrails {
 struct GuardrailStack;
 } // namespace guardrails
 namespace humans {
-class HumanAuthService;
 class HumanCodes;
-class HumanProfileService;
-class HumanSessions;
-class PasswordGate;
-} // namespace humans
+}
 namespace jobs {
 class JobSystem;
 } // namespace jobs
@@ -72,7 +68,7 @@ class Router;
 
 namespace bw::app {
 
-struct ClaimsLedgerServices;
+struct PeopleServices;
 
 class Runtime final : public QObject {
     Q_OBJECT
@@ -110,8 +106,7 @@ public:
     moderation::AdminOpsService *adminOps() const { return m_ready ? m_adminOps.get() : nullptr; }
     // People's accounts (null until the API is up); humanCodes()->heldCodes() is what a Humans
     // panel shows when no SMTP is configured.
-    humans::HumanAuthService *humanAuth() const { return m_ready ? m_humanAuth.get() : nullptr; }
-    humans::HumanCodes *humanCodes() const { return m_ready ? m_humanCodes.get() : nullptr; }
+    humans::HumanCodes *humanCodes() const;
 
     // The job queue (null until the API is up): handlers/schedules are registered in startHttp();
     // panels call its static list/counts/redrive. Workers run only when jobs/enabled.
@@ -170,8 +165,8 @@ private:
     std::unique_ptr<jobs::JobSystem> m_jobs;                    // created in the main thread once the database is up
     std::unique_ptr<domain::AgentService> m_agents;
     std::unique_ptr<domain::ProblemService> m_problems;
-    std::unique_ptr<domain::ContentServices> m_content;   // solutions, debates, missions, problem edits
-    std::unique_ptr<ClaimsLedgerServices> m_claimsLedger; // mission claims, ImpactTokens (app/claimsledger.h)
+    std::unique_ptr<domain::ContentServices> m_content; // solutions, debates, missions, problem edits
+    std::unique_ptr<PeopleServices> m_people;           // accounts, claims, ImpactTokens (app/peopleservices.h)
     std::unique_ptr<domain::HeartbeatSigner> m_heartbeatSigner;
     std::unique_ptr<domain::HeartbeatService> m_heartbeat;
     std::unique_ptr<domain::AgentProfileService> m_profiles;
@@ -179,11 +174,6 @@ private:
     std::unique_ptr<moderation::AdminAuthService> m_adminAuth;
     std::unique_ptr<moderation::ReviewService> m_reviews;
     std::unique_ptr<moderation::AdminOpsService> m_adminOps;
-    std::unique_ptr<humans::HumanCodes> m_humanCodes; // owns its mail thread
-    std::unique_ptr<humans::PasswordGate> m_passwordGate;
-    std::unique_ptr<humans::HumanSessions> m_humanSessions;
-    std::unique_ptr<humans::HumanAuthService> m_humanAuth;
-    std::unique_ptr<humans::HumanProfileService> m_humanProfiles;
     std::unique_ptr<ops::OperationRegistry> m_operations; // backups/restores started over the API
     std::unique_ptr<ops::OpsAdminService> m_opsAdmin;
     std::unique_ptr<http::Router> m_router;
