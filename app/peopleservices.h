@@ -6,6 +6,7 @@
 
 #include "app/claimsledger.h"
 
+#include "server/domain/mail/mailer.h"
 #include "server/humans/humanauthservice.h"
 #include "server/humans/humancodes.h"
 #include "server/humans/humanprofileservice.h"
