@@ -80,6 +80,27 @@ Result<QString> humanIdFor(QSqlDatabase db, const QString &email, bool forUpdate
     return id->toString();
 }
 
+// Inside an open transaction: locks the person with this address and uses up one try of their code.
+// accepted false: a wrong code — commit anyway (the try counts), then answer invalidCode(). No such
+// person: invalidCode() at once.
+struct CodeCheck {
+    QString humanId;
+    bool accepted = false;
+};
+Result<CodeCheck> checkCode(QSqlDatabase db, HumanCodes &codes, const QString &email, HumanCodes::Purpose purpose,
+                            const QString &code)
+{
+    auto humanId = humanIdFor(db, email, true);
+    if (!humanId)
+        return humanId.error();
+    if (humanId->isEmpty())
+        return invalidCode();
+    auto accepted = codes.consume(db, *humanId, purpose, code);
+    if (!accepted)
+        return accepted.error();
+    return CodeCheck{*humanId, *accepted};
+}
+
 QJsonObject codeRequestAnswer(const QString &message, int ttl)
 {
     return QJsonObject{{QStringLiteral("message"), message}, {QStringLiteral("expiresIn"), ttl}};
@@ -165,25 +186,20 @@ Result<QJsonObject> HumanAuthService::verifyEmail(const QJsonObject &body)
     db::Transaction tx(db);
     if (!tx.begin_status())
         return tx.begin_status().error();
-    auto humanId = humanIdFor(db, *email, true);
-    if (!humanId)
-        return humanId.error();
-    if (humanId->isEmpty())
-        return invalidCode();
-    auto accepted = m_codes.consume(db, *humanId, HumanCodes::Purpose::Verify, *code);
-    if (!accepted)
-        return accepted.error();
-    if (*accepted) {
+    auto checked = checkCode(db, m_codes, *email, HumanCodes::Purpose::Verify, *code);
+    if (!checked)
+        return checked.error();
+    if (checked->accepted) {
         auto done = db::execCached(db,
                                    QStringLiteral("UPDATE humans SET email_verified_at = coalesce(email_verified_at, now())"
                                                   " WHERE id = ?::uuid"),
-                                   {*humanId});
+                                   {checked->humanId});
         if (!done)
             return done.error();
     }
     if (Status c = tx.commit(); !c) // a wrong code's used-up try counts too
         return c.error();
-    if (!*accepted)
+    if (!checked->accepted)
         return invalidCode();
     return QJsonObject{{QStringLiteral("emailVerified"), true}, {QStringLiteral("message"), QStringLiteral("Email verified")}};
 }
@@ -362,15 +378,10 @@ Result<QJsonObject> HumanAuthService::confirmPasswordReset(const QJsonObject &bo
     db::Transaction tx(db);
     if (!tx.begin_status())
         return tx.begin_status().error();
-    auto humanId = humanIdFor(db, *email, true);
-    if (!humanId)
-        return humanId.error();
-    if (humanId->isEmpty())
-        return invalidCode();
-    auto accepted = m_codes.consume(db, *humanId, HumanCodes::Purpose::Reset, *code);
-    if (!accepted)
-        return accepted.error();
-    if (!*accepted) {
+    auto checked = checkCode(db, m_codes, *email, HumanCodes::Purpose::Reset, *code);
+    if (!checked)
+        return checked.error();
+    if (!checked->accepted) {
         if (Status c = tx.commit(); !c) // the used-up try counts
             return c.error();
         return invalidCode();
@@ -380,21 +391,21 @@ Result<QJsonObject> HumanAuthService::confirmPasswordReset(const QJsonObject &bo
                                   QStringLiteral("UPDATE humans SET password_hash = ?, failed_logins = 0,"
                                                  " failed_login_window_start = NULL, locked_until = NULL,"
                                                  " email_verified_at = coalesce(email_verified_at, now()) WHERE id = ?::uuid"),
-                                  {QString::fromLatin1(*hashed), *humanId});
+                                  {QString::fromLatin1(*hashed), checked->humanId});
     if (!updated)
         return updated.error();
-    auto revoked = m_sessions.revokeAll(db, *humanId, QStringLiteral("password_reset"));
+    auto revoked = m_sessions.revokeAll(db, checked->humanId, QStringLiteral("password_reset"));
     if (!revoked)
         return revoked.error();
     moderation::AuditEntry entry =
-        moderation::AuditEntry::bySystem(QStringLiteral("human.password_reset"), QStringLiteral("human"), *humanId);
+        moderation::AuditEntry::bySystem(QStringLiteral("human.password_reset"), QStringLiteral("human"), checked->humanId);
     entry.after = QJsonObject{{QStringLiteral("sessionsRevoked"), *revoked}};
     entry.ip = ip;
     if (Status a = moderation::audit::append(db, entry); !a)
         return a.error();
     if (Status c = tx.commit(); !c)
         return c.error();
-    qCInfo(lcHumanAuth).noquote() << "human" << *humanId << "reset the password;" << *revoked << "sessions ended";
+    qCInfo(lcHumanAuth).noquote() << "human" << checked->humanId << "reset the password;" << *revoked << "sessions ended";
     return QJsonObject{{QStringLiteral("passwordReset"), true}, {QStringLiteral("sessionsRevoked"), *revoked}};
 }
 
